@@ -1,0 +1,270 @@
+/* /api/v1/accounts: people who can sign in, and the roles they hold. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "api/handlers.h"
+#include "api/render.h"
+#include "api/reply.h"
+#include "api/write.h"
+#include "domain/account.h"
+#include "domain/permission.h"
+
+json_t *render_grants(const struct role_grant *g, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_integer(g[i].id));
+		json_object_set_new(o, "role", json_string(role_name(g[i].role)));
+		json_object_set_new(o, "scope", json_string(g[i].scope));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+json_t *render_account(const struct principal *viewer, const struct account *a)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(a->id));
+	json_object_set_new(o, "phone", json_phone(viewer, a->phone, a->id));
+	json_object_set_new(o, "name", json_string(a->name));
+	json_object_set_new(o, "has_password", json_boolean(a->has_password));
+	json_object_set_new(o, "disabled", json_boolean(a->disabled));
+	json_object_set_new(o, "locked_until", json_time(a->locked_until_s));
+	json_object_set_new(o, "roles", render_grants(a->grants, a->ngrants));
+	json_object_set_new(o, "created_at", json_time(a->created_s));
+	json_object_set_new(o, "updated_at", json_time(a->updated_s));
+	return o;
+}
+
+void h_accounts_list(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	int64_t after = 0, limit = 50;
+	query_int(req, "after", 0, INT64_MAX, 0, &after, &prob);
+	query_int(req, "limit", 1, 200, 50, &limit, &prob);
+	if (problem_has_fields(&prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	struct account_page page;
+	if (account_list(app->db, http_req_query(req, "q"), after, (size_t)limit, &page, &prob) !=
+	    RC_OK) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	json_t *items = json_array();
+	for (size_t i = 0; i < page.n; i++)
+		json_array_append_new(items, render_account(req_principal(req), &page.items[i]));
+	json_t *o = json_object();
+	json_object_set_new(o, "items", items);
+	json_object_set_new(o, "next_after", page.next_after_id ? json_integer(page.next_after_id) : json_null());
+	account_page_release(&page);
+	reply_json(resp, 200, o);
+}
+
+struct create_arg {
+	struct account_new in;
+};
+
+static enum rc create(struct http_req *req, const struct actor *actor, void *arg,
+		      struct write_out *out, struct problem *prob)
+{
+	struct create_arg *c = arg;
+	struct account a;
+	enum rc rc = account_create(((struct app *)req->app)->db, actor, &c->in, &a, prob);
+	if (rc != RC_OK)
+		return rc;
+	out->status = 201;
+	out->body = render_account(actor->p, &a);
+	snprintf(out->location, sizeof(out->location), "/api/v1/accounts/%lld", (long long)a.id);
+	return RC_OK;
+}
+
+void h_accounts_create(struct http_req *req, struct http_resp *resp)
+{
+	struct problem prob;
+	problem_init(&prob);
+	json_t *body = NULL;
+	if (!body_object(req, resp, &body))
+		return;
+	static const char *const allowed[] = { "phone", "name", "password", NULL };
+	fields_known(body, allowed, &prob);
+	struct create_arg c = { .in = {
+		.phone = field_str(body, "phone", true, &prob),
+		.name = field_str(body, "name", true, &prob),
+		.password = field_str(body, "password", false, &prob),
+	} };
+	if (problem_has_fields(&prob))
+		reply_problem(req, resp, &prob);
+	else
+		api_write(req, resp, create, &c);
+	json_decref(body);
+}
+
+static bool may_see(const struct principal *p, int64_t id)
+{
+	return p->account_id == id || permission_allows(p, ACT_ACCOUNT_READ, NULL);
+}
+
+void h_account_get(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	int64_t id;
+	struct account a;
+	if (!param_id(req, "id", &id, &prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (!may_see(req_principal(req), id)) {
+		problem_set(&prob, RC_FORBIDDEN, "forbidden", "只能查看自己的账号");
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (account_get(app->db, id, &a, &prob) != RC_OK) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	reply_json(resp, 200, render_account(req_principal(req), &a));
+}
+
+struct update_arg {
+	int64_t id;
+	const char *name;
+	const char *current, *password;
+	const char *role, *scope;
+	int64_t grant_id;
+};
+
+static enum rc render_after(struct http_req *req, const struct actor *actor, int64_t id,
+			    struct write_out *out, struct problem *prob)
+{
+	struct account a;
+	enum rc rc = account_get(((struct app *)req->app)->db, id, &a, prob);
+	if (rc == RC_OK)
+		out->body = render_account(actor->p, &a);
+	return rc;
+}
+
+static enum rc update(struct http_req *req, const struct actor *actor, void *arg,
+		      struct write_out *out, struct problem *prob)
+{
+	struct update_arg *u = arg;
+	enum rc rc = account_rename(((struct app *)req->app)->db, actor, u->id, u->name, prob);
+	return rc == RC_OK ? render_after(req, actor, u->id, out, prob) : rc;
+}
+
+void h_account_update(struct http_req *req, struct http_resp *resp)
+{
+	struct problem prob;
+	problem_init(&prob);
+	struct update_arg u = { 0 };
+	json_t *body = NULL;
+	if (!param_id(req, "id", &u.id, &prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (!body_object(req, resp, &body))
+		return;
+	static const char *const allowed[] = { "name", NULL };
+	fields_known(body, allowed, &prob);
+	u.name = field_str(body, "name", true, &prob);
+	if (problem_has_fields(&prob))
+		reply_problem(req, resp, &prob);
+	else
+		api_write(req, resp, update, &u);
+	json_decref(body);
+}
+
+static enum rc set_password(struct http_req *req, const struct actor *actor, void *arg,
+			    struct write_out *out, struct problem *prob)
+{
+	struct update_arg *u = arg;
+	out->status = 204;
+	return account_set_password(((struct app *)req->app)->db, actor, u->id, u->current,
+				    u->password, prob);
+}
+
+void h_account_password(struct http_req *req, struct http_resp *resp)
+{
+	struct problem prob;
+	problem_init(&prob);
+	struct update_arg u = { 0 };
+	json_t *body = NULL;
+	if (!param_id(req, "id", &u.id, &prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (!body_object(req, resp, &body))
+		return;
+	static const char *const allowed[] = { "current_password", "password", NULL };
+	fields_known(body, allowed, &prob);
+	u.current = field_str(body, "current_password", false, &prob);
+	u.password = field_str(body, "password", true, &prob);
+	if (problem_has_fields(&prob))
+		reply_problem(req, resp, &prob);
+	else
+		api_write(req, resp, set_password, &u);
+	json_decref(body);
+}
+
+static enum rc role_add(struct http_req *req, const struct actor *actor, void *arg,
+			struct write_out *out, struct problem *prob)
+{
+	struct update_arg *u = arg;
+	int64_t grant_id = 0;
+	enum rc rc = role_grant_add(((struct app *)req->app)->db, actor, u->id, u->role, u->scope,
+				    &grant_id, prob);
+	if (rc != RC_OK)
+		return rc;
+	out->status = 201;
+	return render_after(req, actor, u->id, out, prob);
+}
+
+void h_account_role_add(struct http_req *req, struct http_resp *resp)
+{
+	struct problem prob;
+	problem_init(&prob);
+	struct update_arg u = { 0 };
+	json_t *body = NULL;
+	if (!param_id(req, "id", &u.id, &prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (!body_object(req, resp, &body))
+		return;
+	static const char *const allowed[] = { "role", "scope", NULL };
+	fields_known(body, allowed, &prob);
+	u.role = field_str(body, "role", true, &prob);
+	u.scope = field_str(body, "scope", true, &prob);
+	if (problem_has_fields(&prob))
+		reply_problem(req, resp, &prob);
+	else
+		api_write(req, resp, role_add, &u);
+	json_decref(body);
+}
+
+static enum rc role_remove(struct http_req *req, const struct actor *actor, void *arg,
+			   struct write_out *out, struct problem *prob)
+{
+	struct update_arg *u = arg;
+	out->status = 204;
+	return role_grant_remove(((struct app *)req->app)->db, actor, u->id, u->grant_id, prob);
+}
+
+void h_account_role_remove(struct http_req *req, struct http_resp *resp)
+{
+	struct problem prob;
+	problem_init(&prob);
+	struct update_arg u = { 0 };
+	if (!param_id(req, "id", &u.id, &prob) || !param_id(req, "grant_id", &u.grant_id, &prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	api_write(req, resp, role_remove, &u);
+}

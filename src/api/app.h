@@ -1,0 +1,28 @@
+/* The application a handler works in: the database, the session policy and
+ * the server (for /metrics). Built by cli/serve.c and handed to every
+ * request as req->app. Read-only while serving. */
+#ifndef YZ_API_APP_H
+#define YZ_API_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/db.h"
+#include "domain/session.h"
+#include "http/http.h"
+
+struct http_server;
+
+struct app {
+	struct db *db;
+	struct session_policy session;
+	struct http_server *server;
+	bool cookie_secure;   /* add Secure to cookies (behind HTTPS) */
+};
+
+/* The route table (api/routes.c): borrowed, static. */
+const struct http_route *api_routes(size_t *n);
+/* The authentication hook for http_server_config.auth. */
+bool api_auth(struct http_req *req, struct http_resp *resp);
+
+#endif

@@ -1,0 +1,89 @@
+/* Authentication and the route-level permission check: a Bearer API token
+ * or the session cookie becomes req->principal; writes made with the cookie
+ * must carry the session's CSRF token in X-CSRF-Token; then the route's
+ * action is asked of the one permission function. */
+#include <string.h>
+#include <strings.h>
+
+#include "api/app.h"
+#include "api/reply.h"
+#include "core/log.h"
+#include "domain/permission.h"
+#include "domain/secret.h"
+#include "domain/session.h"
+
+static bool is_write(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+	       strcmp(method, "OPTIONS") != 0;
+}
+
+static bool refuse(struct http_req *req, struct http_resp *resp, struct problem *prob)
+{
+	reply_problem(req, resp, prob);
+	return false;
+}
+
+bool api_auth(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	const struct http_route *route = req->route;
+	bool public_route = route->perm == ACT_PUBLIC;
+	struct principal *p = NULL;
+
+	const char *authz = http_req_header(req, "Authorization");
+	if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
+		p = arena_alloc(req->arena, sizeof(*p));
+		if (api_token_resolve(app->db, authz + 7, p, &prob) != RC_OK)
+			return refuse(req, resp, &prob);
+		req->principal = p;
+	} else if (authz && !public_route) {
+		problem_set(&prob, RC_UNAUTHORIZED, "bad-token", "只支持 Bearer 令牌");
+		return refuse(req, resp, &prob);
+	} else {
+		const char *cookie = http_req_cookie(req, "yz_session");
+		if (cookie && *cookie) {
+			p = arena_alloc(req->arena, sizeof(*p));
+			enum rc rc = session_resolve(app->db, &app->session, cookie, p, &prob);
+			if (rc != RC_OK && !public_route) {
+				if (rc == RC_UNAUTHORIZED)
+					http_resp_header(resp, "Set-Cookie",
+							 "yz_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+				return refuse(req, resp, &prob);
+			}
+			if (rc == RC_OK) {
+				bool csrf_ok = true;
+				if (is_write(req->method)) {
+					const char *csrf = http_req_header(req, "X-CSRF-Token");
+					char hash[SECRET_HASH_LEN];
+					if (csrf)
+						secret_hash(csrf, hash);
+					csrf_ok = csrf && secret_equal(hash, p->csrf_hash);
+				}
+				if (csrf_ok) {
+					req->principal = p;
+				} else if (!public_route) {
+					log_warn(req->request_id, "csrf", "write refused: missing or wrong CSRF token");
+					problem_set(&prob, RC_FORBIDDEN, "csrf",
+						    "缺少或错误的 CSRF 令牌 (X-CSRF-Token)，请刷新页面后重试");
+					return refuse(req, resp, &prob);
+				}
+			}
+		}
+	}
+	if (public_route)
+		return true;
+	problem_init(&prob);
+	if (!req->principal) {
+		problem_set(&prob, RC_UNAUTHORIZED, "unauthenticated", "请先登录");
+		return refuse(req, resp, &prob);
+	}
+	if (!permission_allows(req->principal, (enum action)route->perm, NULL)) {
+		problem_set(&prob, RC_FORBIDDEN, "forbidden", "没有权限执行此操作 (%s)",
+			    action_name((enum action)route->perm));
+		return refuse(req, resp, &prob);
+	}
+	return true;
+}

@@ -1,0 +1,39 @@
+/* Health, readiness and metrics: what an operator's probes and Prometheus
+ * read. /readyz is not ready while the database is unreachable or refusing
+ * writes. */
+#include "api/app.h"
+#include "api/handlers.h"
+#include "api/reply.h"
+#include "http/server.h"
+
+void h_healthz(struct http_req *req, struct http_resp *resp)
+{
+	(void)req;
+	static const char ok[] = "{\"status\":\"ok\"}";
+	http_resp_json(resp, 200, ok, sizeof(ok) - 1);
+}
+
+void h_readyz(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	json_t *o = json_object();
+	enum rc rc = db_ping(app->db, &prob);
+	enum db_storage st = db_storage_state(app->db);
+	const char *storage = st == DB_STORAGE_OK ? "ok" : st == DB_STORAGE_FULL ? "full" : "failed";
+	bool ready = rc == RC_OK && st == DB_STORAGE_OK;
+	json_object_set_new(o, "status", json_string(ready ? "ok" : "unavailable"));
+	json_object_set_new(o, "database", json_string(rc == RC_OK ? "reachable" : "unreachable"));
+	json_object_set_new(o, "storage", json_string(storage));
+	json_object_set_new(o, "schema_version", json_integer(rc == RC_OK ? db_schema_version(app->db) : 0));
+	reply_json(resp, ready ? 200 : 503, o);
+}
+
+void h_metrics(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	http_server_metrics(app->server, &resp->body);
+}

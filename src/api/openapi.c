@@ -1,0 +1,185 @@
+/* /api/v1/openapi.json, derived from the route table and the component
+ * schemas in openapi_schemas.json (embedded at build time), so the document
+ * cannot drift from the routes the server really answers. Built once. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "api/handlers.h"
+#include "api/reply.h"
+#include "domain/permission.h"
+
+extern const char openapi_schemas_json[];
+extern const size_t openapi_schemas_json_len;
+
+static json_t *problem_response(const char *description)
+{
+	return json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", description, "content",
+			 "application/problem+json", "schema", "$ref", "#/components/schemas/Problem");
+}
+
+static json_t *path_params(const char *pattern)
+{
+	json_t *arr = json_array();
+	for (const char *p = strchr(pattern, '{'); p; p = strchr(p + 1, '{')) {
+		const char *end = strchr(p, '}');
+		if (!end)
+			break;
+		json_t *name = json_stringn(p + 1, (size_t)(end - p - 1));
+		bool is_id = !strcmp(json_string_value(name), "id") || strstr(json_string_value(name), "_id");
+		json_array_append_new(arr, json_pack("{s:o,s:s,s:b,s:{s:s}}", "name", name, "in", "path",
+						     "required", 1, "schema", "type",
+						     is_id ? "integer" : "string"));
+	}
+	return arr;
+}
+
+static void query_params(json_t *params, const char *spec)
+{
+	/* "name:type:description;…" */
+	while (spec && *spec) {
+		const char *end = strchr(spec, ';');
+		size_t len = end ? (size_t)(end - spec) : strlen(spec);
+		const char *c1 = memchr(spec, ':', len);
+		const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - spec)) : NULL;
+		if (c1 && c2) {
+			json_array_append_new(
+				params,
+				json_pack("{s:s%,s:s,s:b,s:s%,s:{s:s%}}", "name", spec, (size_t)(c1 - spec),
+					  "in", "query", "required", 0, "description", c2 + 1,
+					  len - (size_t)(c2 + 1 - spec), "schema", "type", c1 + 1,
+					  (size_t)(c2 - c1 - 1)));
+		}
+		spec = end ? end + 1 : NULL;
+	}
+}
+
+static json_t *operation(const struct http_route *r)
+{
+	json_t *op = json_object();
+	char opid[128];
+	size_t k = 0;
+	for (const char *p = r->method; *p && k < sizeof(opid) - 1; p++)
+		opid[k++] = (char)(*p | 0x20);
+	for (const char *p = r->pattern; *p && k < sizeof(opid) - 1; p++)
+		opid[k++] = (*p == '/' || *p == '{' || *p == '}' || *p == '.') ? '_' : *p;
+	opid[k] = '\0';
+	json_object_set_new(op, "operationId", json_string(opid));
+	json_object_set_new(op, "summary", json_string(r->summary ? r->summary : ""));
+	json_object_set_new(op, "tags", json_pack("[s]", r->tag ? r->tag : "misc"));
+	json_object_set_new(op, "x-permission", json_string(action_name((enum action)r->perm)));
+	json_t *params = path_params(r->pattern);
+	query_params(params, r->query);
+	if (json_array_size(params))
+		json_object_set_new(op, "parameters", params);
+	else
+		json_decref(params);
+	if (r->perm != ACT_PUBLIC)
+		json_object_set_new(op, "security", json_pack("[{s:[]},{s:[]}]", "cookie", "bearer"));
+	bool write = strcmp(r->method, "GET") != 0;
+	if (r->req_schema) {
+		char ref[128];
+		snprintf(ref, sizeof(ref), "#/components/schemas/%s", r->req_schema);
+		json_object_set_new(op, "requestBody",
+				    json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",
+					      "application/json", "schema", "$ref", ref));
+	}
+	json_t *responses = json_object();
+	int ok = r->ok_status ? r->ok_status : 200;
+	char code[8];
+	snprintf(code, sizeof(code), "%d", ok);
+	json_t *okr = json_pack("{s:s}", "description", ok == 204 ? "完成，无内容" : "成功");
+	if (r->resp_schema && ok != 204) {
+		char ref[128];
+		snprintf(ref, sizeof(ref), "#/components/schemas/%s", r->resp_schema);
+		json_object_set_new(okr, "content",
+				    json_pack("{s:{s:{s:s}}}", "application/json", "schema", "$ref", ref));
+	} else if (!strcmp(r->pattern, "/metrics")) {
+		json_object_set_new(okr, "content",
+				    json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string"));
+	}
+	json_object_set_new(responses, code, okr);
+	if (r->req_schema || r->query || strchr(r->pattern, '{')) {
+		json_object_set_new(responses, "400", problem_response("请求格式错误"));
+		json_object_set_new(responses, "422", problem_response("字段校验失败（见 errors）"));
+	}
+	if (r->perm != ACT_PUBLIC) {
+		json_object_set_new(responses, "401", problem_response("需要登录"));
+		json_object_set_new(responses, "403", problem_response("没有权限"));
+	}
+	if (strchr(r->pattern, '{'))
+		json_object_set_new(responses, "404", problem_response("未找到"));
+	if (write) {
+		json_object_set_new(responses, "409", problem_response("数据冲突"));
+		json_object_set_new(responses, "503", problem_response("存储暂不可写，稍后重试"));
+		if (r->req_schema)
+			json_object_set_new(responses, "413", problem_response("请求体过大"));
+		json_t *params2 = json_object_get(op, "parameters");
+		if (!params2) {
+			params2 = json_array();
+			json_object_set_new(op, "parameters", params2);
+		}
+		json_array_append_new(params2,
+				      json_pack("{s:s,s:s,s:b,s:s,s:{s:s,s:i}}", "name", "Idempotency-Key",
+						"in", "header", "required", 0, "description",
+						"同一键的重试返回首次的应答，不会重复执行；同一键配不同请求返回 422",
+						"schema", "type", "string", "maxLength", 255));
+	}
+	if (r->rate_per_min)
+		json_object_set_new(responses, "429", problem_response("请求过于频繁"));
+	if (!strcmp(r->pattern, "/api/v1/session") && !strcmp(r->method, "POST"))
+		json_object_set_new(responses, "423", problem_response("账号已锁定"));
+	json_object_set_new(op, "responses", responses);
+	return op;
+}
+
+static char *build(void)
+{
+	size_t n;
+	const struct http_route *routes = api_routes(&n);
+	json_error_t err;
+	json_t *schemas = json_loadb(openapi_schemas_json, openapi_schemas_json_len, 0, &err);
+	if (!schemas)
+		schemas = json_object();
+	json_t *paths = json_object();
+	for (size_t i = 0; i < n; i++) {
+		/* OpenAPI path templates use the same {name} syntax as our routes. */
+		json_t *item = json_object_get(paths, routes[i].pattern);
+		if (!item) {
+			item = json_object();
+			json_object_set_new(paths, routes[i].pattern, item);
+		}
+		char m[8];
+		size_t k = 0;
+		for (const char *p = routes[i].method; *p && k < sizeof(m) - 1; p++)
+			m[k++] = (char)(*p | 0x20);
+		m[k] = '\0';
+		json_object_set_new(item, m, operation(&routes[i]));
+	}
+	json_t *doc = json_pack(
+		"{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:{s:o,s:{s:{s:s,s:s,s:s},s:{s:s,s:s}}}}",
+		"openapi", "3.1.0", "info", "title", "yizhan 驿站 API", "version", "1.0.0",
+		"description",
+		"城市驿站网络的接口：驿站、人员、服务、积分与治理。错误均为 RFC 9457 application/problem+json。",
+		"servers", "url", "/", "paths", paths, "components", "schemas", schemas,
+		"securitySchemes", "cookie", "type", "apiKey", "in", "cookie", "name", "yz_session",
+		"bearer", "type", "http", "scheme", "bearer");
+	char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return text;
+}
+
+static char *doc_text;
+static pthread_once_t doc_once = PTHREAD_ONCE_INIT;
+static void doc_init(void)
+{
+	doc_text = build();
+}
+
+void h_openapi(struct http_req *req, struct http_resp *resp)
+{
+	(void)req;
+	pthread_once(&doc_once, doc_init);
+	http_resp_json(resp, 200, doc_text ? doc_text : "{}", doc_text ? strlen(doc_text) : 2);
+}

@@ -1,0 +1,50 @@
+/* Turning results into HTTP: JSON bodies, problem documents with per-field
+ * errors, and reading JSON request bodies and query parameters with clear
+ * complaints when they are wrong. Used by every handler. */
+#ifndef YZ_API_REPLY_H
+#define YZ_API_REPLY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/app.h"
+#include "core/problem.h"
+#include "domain/principal.h"
+#include "http/http.h"
+
+/* The HTTP status for a result code. */
+int rc_status(enum rc rc, const struct problem *prob);
+/* Writes obj as the JSON body with status; steals obj. */
+void reply_json(struct http_resp *resp, int status, json_t *obj);
+/* Writes prob as application/problem+json with its field errors, the
+ * request id, and Retry-After when prob says when to retry. */
+void reply_problem(struct http_req *req, struct http_resp *resp, const struct problem *prob);
+
+/* Parses the body as a JSON object into *out (new reference). On failure
+ * answers 415 (not JSON), 400 (malformed, with line and column) or 422 (not
+ * an object) and returns false. */
+bool body_object(struct http_req *req, struct http_resp *resp, json_t **out);
+
+/* Field readers: add a field error to prob and return NULL/false when the
+ * field is missing (if required) or has the wrong type. Borrowed strings. */
+const char *field_str(json_t *obj, const char *key, bool required, struct problem *prob);
+bool field_int(json_t *obj, const char *key, bool required, int64_t *out, struct problem *prob);
+/* Adds a field error for every key of obj not in allowed (NULL-terminated). */
+void fields_known(json_t *obj, const char *const *allowed, struct problem *prob);
+
+/* Reads an integer query parameter within [min, max]; def when absent. */
+bool query_int(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t def,
+	       int64_t *out, struct problem *prob);
+/* Reads the {name} path parameter as a positive id; 404 problem if not. */
+bool param_id(struct http_req *req, const char *name, int64_t *out, struct problem *prob);
+
+/* The caller, or an anonymous principal (never NULL). */
+const struct principal *req_principal(const struct http_req *req);
+/* Time as RFC 3339 (+08:00) JSON string, or null for 0. */
+json_t *json_time(int64_t t_s);
+/* A phone number as this caller may see it: whole if they may reveal it or
+ * it is their own, masked otherwise. */
+json_t *json_phone(const struct principal *viewer, const char *phone, int64_t owner_id);
+
+#endif

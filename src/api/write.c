@@ -1,0 +1,105 @@
+/* The write path. A replayed answer carries Idempotent-Replayed: true so a
+ * client can tell it got the first answer again. */
+#include "api/write.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/app.h"
+#include "api/reply.h"
+#include "core/log.h"
+#include "domain/idempotency.h"
+
+#define WRITE_ATTEMPTS 6
+
+struct actor api_actor(const struct http_req *req)
+{
+	struct actor a = { .p = req_principal(req), .ip = req->client_ip,
+			   .request_id = req->request_id };
+	return a;
+}
+
+static void replay(struct http_resp *resp, struct write_replay *r)
+{
+	resp->status = r->status;
+	resp->content_type = r->content_type;
+	sb_reset(&resp->body);
+	sb_adds(&resp->body, r->body);
+	resp->content_type = arena_strdup(resp->arena, r->content_type);
+	if (r->location)
+		http_resp_header(resp, "Location", r->location);
+	http_resp_header(resp, "Idempotent-Replayed", "true");
+}
+
+void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *arg)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	const struct principal *p = req_principal(req);
+	char principal_key[64];
+	if (p->account_id)
+		snprintf(principal_key, sizeof(principal_key), "a:%lld", (long long)p->account_id);
+	else
+		snprintf(principal_key, sizeof(principal_key), "ip:%s", req->client_ip);
+	struct write_key k = { .principal = principal_key,
+			       .key = http_req_header(req, "Idempotency-Key") };
+	if (k.key && !idem_key_acceptable(k.key)) {
+		problem_field(&prob, "Idempotency-Key", "应为 1–255 个可见 ASCII 字符");
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (k.key)
+		write_key_hash(&k, req->method, req->path, req->body, req->body_len);
+	struct actor actor = api_actor(req);
+
+	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+		problem_init(&prob);
+		enum write_start start;
+		struct write_replay rep;
+		enum rc rc = write_begin(app->db, &k, &start, &rep, &prob);
+		if (rc == RC_OK && start == WRITE_REPLAY) {
+			replay(resp, &rep);
+			write_replay_release(&rep);
+			return;
+		}
+		if (rc == RC_OK) {
+			struct write_out out = { 0 };
+			rc = fn(req, &actor, arg, &out, &prob);
+			if (rc == RC_OK) {
+				int status = out.status ? out.status : (out.body ? 200 : 204);
+				char *text = out.body ? json_dumps(out.body, JSON_COMPACT) : NULL;
+				json_decref(out.body);
+				rc = write_commit(app->db, &k, status, "application/json",
+						  text ? text : "", out.location[0] ? out.location : NULL,
+						  &prob);
+				if (rc == RC_OK) {
+					resp->status = status;
+					resp->content_type = "application/json";
+					sb_reset(&resp->body);
+					if (text)
+						sb_adds(&resp->body, text);
+					if (out.location[0])
+						http_resp_header(resp, "Location", out.location);
+					free(text);
+					return;
+				}
+				free(text);
+			} else {
+				json_decref(out.body);
+				write_abort(app->db);
+			}
+		}
+		/* Lock contention is retried here, once the transaction is gone;
+		 * everything else is the answer. */
+		if (rc != RC_BUSY || !strcmp(prob.type, "storage-unreachable"))
+			break;
+		usleep((useconds_t)(2000u << attempt));
+	}
+	if (prob.rc == RC_INTERNAL)
+		log_error(req->request_id, "write_failed", "%s %s: %s", req->method, req->path,
+			  prob.detail);
+	reply_problem(req, resp, &prob);
+}

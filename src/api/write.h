@@ -1,0 +1,31 @@
+/* The write path every changing request takes: one transaction holding the
+ * domain's writes, their audit rows and the Idempotency-Key answer; retries
+ * on lock contention; only a committed write is acknowledged. */
+#ifndef YZ_API_WRITE_H
+#define YZ_API_WRITE_H
+
+#include <jansson.h>
+
+#include "core/problem.h"
+#include "domain/audit.h"
+#include "http/http.h"
+
+struct write_out {
+	int status;          /* 200 if 0 */
+	json_t *body;        /* stolen by the write path; NULL for 204 */
+	char location[160];  /* Location header for 201, or "" */
+};
+
+/* Runs inside the open transaction: make the domain calls, fill out. Any
+ * result but RC_OK rolls back and is answered as a problem. */
+typedef enum rc (*write_fn)(struct http_req *req, const struct actor *actor, void *arg,
+			    struct write_out *out, struct problem *prob);
+
+/* Answers resp: replays a stored answer for a repeated Idempotency-Key,
+ * refuses a reused key (422), otherwise runs fn in a transaction and
+ * commits before answering. */
+void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *arg);
+/* The actor for the audit log of req (borrowed pointers into req). */
+struct actor api_actor(const struct http_req *req);
+
+#endif

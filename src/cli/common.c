@@ -1,0 +1,72 @@
+/* What the verbs share: opening the database the same way everywhere. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+
+const char *cli_default_db(void)
+{
+	const char *env = getenv("YIZHAN_DB");
+	return env && *env ? env : "sqlite:var/yizhan.db";
+}
+
+int cli_fail(const char *verb, const struct problem *prob)
+{
+	fprintf(stderr, "yizhan %s: %s\n", verb, prob->detail[0] ? prob->detail : rc_name(prob->rc));
+	return 1;
+}
+
+/* Creates the parent folder of a relative SQLite path such as var/x.db. */
+static void make_parent(const char *url)
+{
+	if (strncmp(url, "sqlite:", 7) != 0)
+		return;
+	const char *path = url + 7;
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return;
+	char dir[512];
+	size_t n = (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		fprintf(stderr, "yizhan: cannot create %s: %s\n", dir, strerror(errno));
+}
+
+struct db *cli_open_db(const char *url, const struct db_options *opt, int *applied_out)
+{
+	struct problem prob;
+	problem_init(&prob);
+	struct db *db = NULL;
+	make_parent(url);
+	if (db_open(url, opt, &db, &prob) != RC_OK) {
+		log_msg(LOG_FATAL, NULL, "db_open", "%s", prob.detail);
+		fprintf(stderr, "yizhan: cannot open database: %s\n", prob.detail);
+		return NULL;
+	}
+	int applied = 0;
+	if (db_migrate(db, &applied, &prob) != RC_OK) {
+		fprintf(stderr, "yizhan: migration failed: %s\n", prob.detail);
+		db_close(db);
+		return NULL;
+	}
+	if (applied_out)
+		*applied_out = applied;
+	return db;
+}
+
+bool cli_read_stdin_line(char *buf, size_t cap)
+{
+	if (!fgets(buf, (int)cap, stdin))
+		return false;
+	size_t n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return true;
+}

@@ -1,0 +1,161 @@
+/* yizhan serve: opens and migrates the database, starts the HTTP server with
+ * the API's route table, prints "listening http://HOST:PORT" as the first
+ * line of standard output, and on SIGTERM or SIGINT stops accepting, lets
+ * requests in flight finish, and exits 0. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "domain/secret.h"
+#include "http/server.h"
+
+struct serve_config {
+	const char *listen;
+	const char *db;
+	const char *web;
+	const char *log_level;
+	bool access_log;
+	int64_t threads;
+	int64_t max_connections;
+	int64_t idle_timeout_s;
+	int64_t session_idle_s;
+	int64_t session_lifetime_s;
+	bool cookie_secure;
+	int64_t drain_ms;
+	int64_t sqlite_max_pages;
+	const char *tile_origins;
+};
+
+#define OPT(field) offsetof(struct serve_config, field)
+
+static const struct config_option options[] = {
+	{ "listen", "YIZHAN_LISTEN", "127.0.0.1:8080", CONFIG_STR, OPT(listen), 0, 0,
+	  "监听地址 HOST:PORT（端口 0 表示任选空闲端口）" },
+	{ "db", "YIZHAN_DB", "sqlite:var/yizhan.db", CONFIG_STR, OPT(db), 0, 0,
+	  "数据库：sqlite:PATH 或 postgresql://…" },
+	{ "web", "YIZHAN_WEB", "web", CONFIG_STR, OPT(web), 0, 0, "网页静态文件目录" },
+	{ "log-level", "YIZHAN_LOG_LEVEL", "info", CONFIG_STR, OPT(log_level), 0, 0,
+	  "日志级别：debug, info, warn, error" },
+	{ "access-log", "YIZHAN_ACCESS_LOG", "true", CONFIG_BOOL, OPT(access_log), 0, 0,
+	  "每个请求写一行 JSON 访问日志" },
+	{ "threads", "YIZHAN_THREADS", "0", CONFIG_INT, OPT(threads), 0, 256,
+	  "工作线程数（0 = CPU 核数）" },
+	{ "max-connections", "YIZHAN_MAX_CONNECTIONS", "1024", CONFIG_INT, OPT(max_connections), 1,
+	  100000, "同时连接数上限" },
+	{ "idle-timeout", "YIZHAN_IDLE_TIMEOUT_S", "60", CONFIG_INT, OPT(idle_timeout_s), 1, 3600,
+	  "空闲连接超时（秒）" },
+	{ "session-idle", "YIZHAN_SESSION_IDLE_S", "1800", CONFIG_INT, OPT(session_idle_s), 1,
+	  86400 * 30, "会话空闲超时（秒）" },
+	{ "session-lifetime", "YIZHAN_SESSION_LIFETIME_S", "43200", CONFIG_INT,
+	  OPT(session_lifetime_s), 60, 86400 * 90, "会话最长有效期（秒）" },
+	{ "cookie-secure", "YIZHAN_COOKIE_SECURE", "false", CONFIG_BOOL, OPT(cookie_secure), 0, 0,
+	  "Cookie 加 Secure 标记（经 HTTPS 提供服务时打开）" },
+	{ "drain-timeout", "YIZHAN_DRAIN_MS", "10000", CONFIG_INT, OPT(drain_ms), 0, 600000,
+	  "停止时等待进行中请求完成的最长时间（毫秒）" },
+	{ "sqlite-max-pages", "YIZHAN_SQLITE_MAX_PAGES", "0", CONFIG_INT, OPT(sqlite_max_pages), 0,
+	  INT64_MAX, "SQLite 文件页数上限（0 = 不限；用于演练磁盘写满）" },
+	{ "tile-origins", "YIZHAN_TILE_ORIGINS", "https://*.tile.openstreetmap.org", CONFIG_STR,
+	  OPT(tile_origins), 0, 0, "地图瓦片来源（写入 CSP img-src）" },
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+int cli_config_doc(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	struct sb sb = SB_INIT;
+	config_markdown(options, NOPTIONS, &sb);
+	fputs(sb_str(&sb), stdout);
+	sb_release(&sb);
+	return 0;
+}
+
+int cli_serve(int argc, char **argv)
+{
+	struct serve_config cfg = { 0 };
+	struct problem prob;
+	problem_init(&prob);
+	bool help = false;
+	if (config_parse(options, NOPTIONS, &cfg, argc, argv, &help, &prob) != RC_OK)
+		return cli_fail("serve", &prob);
+	if (help) {
+		struct sb sb = SB_INIT;
+		sb_adds(&sb, "usage: yizhan serve [options]\n\nServes the API and web pages.\n\n");
+		config_usage(options, NOPTIONS, &sb);
+		fputs(sb_str(&sb), stdout);
+		sb_release(&sb);
+		return 0;
+	}
+	int level = log_level_parse(cfg.log_level);
+	if (level < 0) {
+		problem_set(&prob, RC_INVALID, "config", "--log-level wants debug, info, warn or error");
+		return cli_fail("serve", &prob);
+	}
+	if (!secret_init()) {
+		problem_set(&prob, RC_INTERNAL, "crypto", "libsodium failed to start");
+		return cli_fail("serve", &prob);
+	}
+
+	/* Signals go to this thread only: block them before any thread starts
+	 * (they inherit the mask), then wait for them below. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_open(2, (enum log_level)level, true);
+
+	struct db_options dbo = { .sqlite_max_pages = cfg.sqlite_max_pages };
+	struct db *db = cli_open_db(cfg.db, &dbo, NULL);
+	if (!db) {
+		log_close();
+		return 1;
+	}
+	struct app app = {
+		.db = db,
+		.session = { .idle_s = cfg.session_idle_s, .absolute_s = cfg.session_lifetime_s },
+		.cookie_secure = cfg.cookie_secure,
+	};
+	size_t nroutes;
+	const struct http_route *routes = api_routes(&nroutes);
+	struct http_server_config hc = {
+		.listen = cfg.listen,
+		.routes = routes,
+		.nroutes = nroutes,
+		.app = &app,
+		.auth = api_auth,
+		.static_dir = cfg.web,
+		.threads = (unsigned)cfg.threads,
+		.conn_max = (unsigned)cfg.max_connections,
+		.idle_timeout_s = (unsigned)cfg.idle_timeout_s,
+		.access_log = cfg.access_log,
+		.img_src = cfg.tile_origins,
+	};
+	char bound[128];
+	app.server = http_server_start(&hc, bound, sizeof(bound), &prob);
+	if (!app.server) {
+		log_msg(LOG_FATAL, NULL, "listen", "%s", prob.detail);
+		log_close();
+		db_close(db);
+		return cli_fail("serve", &prob);
+	}
+	printf("listening %s\n", bound);
+	fflush(stdout);
+	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
+		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
+
+	int sig = 0;
+	sigwait(&sigs, &sig);
+	log_info(NULL, "stop", "signal %d: draining requests in flight (up to %lld ms)", sig,
+		 (long long)cfg.drain_ms);
+	http_server_stop(app.server, (int)cfg.drain_ms);
+	db_close(db);
+	log_info(NULL, "stop", "stopped cleanly");
+	log_close();
+	return 0;
+}

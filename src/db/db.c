@@ -1,0 +1,406 @@
+/* The engine-neutral half of db/: URL parsing, the per-thread connection
+ * slots, transactions with retry, the storage fail-stop gate and results. */
+#include "db/db_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+
+#define DB_FULL_PROBE_MS 5000
+#define DB_TX_ATTEMPTS 8
+
+struct db_cell {
+	size_t off; /* into text */
+	size_t len;
+	bool is_null;
+};
+
+struct db_rows {
+	size_t ncols;
+	size_t ncells, cap;
+	char **names;
+	struct db_cell *cells;
+	struct sb text;
+};
+
+static void slot_destroy(void *p)
+{
+	struct db_conn_slot *slot = p;
+	struct db *db = slot->db;
+	pthread_mutex_lock(&db->mu);
+	for (struct db_conn_slot **pp = &db->slots; *pp; pp = &(*pp)->next) {
+		if (*pp == slot) {
+			*pp = slot->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&db->mu);
+	if (slot->conn)
+		db->ops->disconnect(slot->conn);
+	free(slot);
+}
+
+/* Returns the calling thread's slot with a live connection, or NULL. */
+static struct db_conn_slot *slot_get(struct db *db, struct problem *prob)
+{
+	struct db_conn_slot *slot = pthread_getspecific(db->key);
+	if (slot && slot->conn && !slot->in_tx && db->ops->broken(slot->conn)) {
+		/* The server went away (PostgreSQL restart): reconnect between
+		 * transactions, never in the middle of one. */
+		db->ops->disconnect(slot->conn);
+		slot->conn = NULL;
+	}
+	if (!slot) {
+		slot = xcalloc(1, sizeof(*slot));
+		slot->db = db;
+		pthread_setspecific(db->key, slot);
+		pthread_mutex_lock(&db->mu);
+		slot->next = db->slots;
+		db->slots = slot;
+		pthread_mutex_unlock(&db->mu);
+	}
+	if (!slot->conn) {
+		if (db->ops->connect(db, &slot->conn, prob) != RC_OK)
+			return NULL;
+	}
+	return slot;
+}
+
+static char *mask_url(const char *url)
+{
+	/* postgresql://user:secret@host/db → postgresql://user:***@host/db */
+	const char *scheme = strstr(url, "://");
+	const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+	const char *colon = scheme ? memchr(scheme + 3, ':', at ? (size_t)(at - scheme - 3) : 0) : NULL;
+	if (!at || !colon)
+		return xstrdup(url);
+	struct sb sb = SB_INIT;
+	sb_add(&sb, url, (size_t)(colon - url) + 1);
+	sb_adds(&sb, "***");
+	sb_adds(&sb, at);
+	return sb_detach(&sb, NULL);
+}
+
+enum rc db_open(const char *url, const struct db_options *opt, struct db **out,
+		struct problem *prob)
+{
+	const struct db_ops *ops = NULL;
+	const char *target = NULL;
+	enum db_kind kind;
+	if (strncmp(url, "sqlite:", 7) == 0) {
+		ops = &db_sqlite_ops;
+		kind = DB_KIND_SQLITE;
+		target = url + 7;
+		if (strncmp(target, "//", 2) == 0)
+			target += 2;
+	} else if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
+		ops = &db_postgres_ops;
+		kind = DB_KIND_POSTGRES;
+		target = url;
+	} else {
+		return problem_set(prob, RC_INVALID, "config",
+				   "数据库地址无法识别: 应为 sqlite:PATH 或 postgresql://… (got \"%.80s\")", url);
+	}
+	if (!*target)
+		return problem_set(prob, RC_INVALID, "config", "数据库地址缺少文件路径");
+
+	struct db *db = xcalloc(1, sizeof(*db));
+	db->ops = ops;
+	db->kind = kind;
+	db->url = xstrdup(url);
+	db->url_safe = mask_url(url);
+	db->target = xstrdup(target);
+	if (opt)
+		db->opt = *opt;
+	if (db->opt.busy_timeout_ms <= 0)
+		db->opt.busy_timeout_ms = 5000;
+	pthread_key_create(&db->key, slot_destroy);
+	pthread_mutex_init(&db->mu, NULL);
+	atomic_init(&db->storage, DB_STORAGE_OK);
+	atomic_init(&db->full_since_ms, 0);
+
+	struct db_conn_slot *slot = slot_get(db, prob);
+	if (!slot || ops->check_settings(db, slot->conn, prob) != RC_OK) {
+		db_close(db);
+		return prob->rc ? prob->rc : RC_UNAVAILABLE;
+	}
+	*out = db;
+	return RC_OK;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	/* Threads that called in may have exited already (their destructors
+	 * closed their slots); close what remains. */
+	pthread_mutex_lock(&db->mu);
+	struct db_conn_slot *slot = db->slots;
+	db->slots = NULL;
+	pthread_mutex_unlock(&db->mu);
+	while (slot) {
+		struct db_conn_slot *next = slot->next;
+		if (slot->conn)
+			db->ops->disconnect(slot->conn);
+		free(slot);
+		slot = next;
+	}
+	pthread_setspecific(db->key, NULL);
+	pthread_key_delete(db->key);
+	pthread_mutex_destroy(&db->mu);
+	free(db->url);
+	free(db->url_safe);
+	free(db->target);
+	free(db);
+}
+
+enum db_kind db_kind(const struct db *db)
+{
+	return db->kind;
+}
+
+const char *db_url_safe(const struct db *db)
+{
+	return db->url_safe;
+}
+
+enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, size_t nparams,
+		struct db_rows **rows, struct problem *prob)
+{
+	if (rows)
+		*rows = NULL;
+	struct db_conn_slot *slot = slot_get(db, prob);
+	if (!slot)
+		return prob->rc;
+	return db->ops->exec(db, slot->conn, sql, params, nparams, rows, prob);
+}
+
+enum rc db_exec_script(struct db *db, const char *sql, struct problem *prob)
+{
+	struct db_conn_slot *slot = slot_get(db, prob);
+	if (!slot)
+		return prob->rc;
+	return db->ops->exec_script(db, slot->conn, sql, prob);
+}
+
+enum db_storage db_storage_state(struct db *db)
+{
+	return (enum db_storage)atomic_load(&db->storage);
+}
+
+void db_storage_full(struct db *db)
+{
+	int expected = DB_STORAGE_OK;
+	atomic_store(&db->full_since_ms, clock_now_ms());
+	if (atomic_compare_exchange_strong(&db->storage, &expected, DB_STORAGE_FULL))
+		log_error(NULL, "storage_full", "database reports a full disk: writes refused until space is freed");
+}
+
+void db_storage_failed(struct db *db)
+{
+	if (atomic_exchange(&db->storage, DB_STORAGE_FAILED) != DB_STORAGE_FAILED)
+		log_error(NULL, "storage_failed",
+			  "database reports a failed write or sync: writes refused until restart");
+}
+
+static enum rc write_gate(struct db *db, struct problem *prob)
+{
+	int st = atomic_load(&db->storage);
+	if (st == DB_STORAGE_FAILED) {
+		prob->retry_after_s = 60;
+		return problem_set(prob, RC_UNAVAILABLE, "storage-failed",
+				   "存储写入失败，系统暂停接收修改，请稍后再试 (storage failed a sync; writes paused until restart)");
+	}
+	if (st == DB_STORAGE_FULL) {
+		/* Let one write through now and then as a probe: if space was
+		 * freed it commits and the gate opens again. */
+		long long since = atomic_load(&db->full_since_ms);
+		if (clock_now_ms() - since < DB_FULL_PROBE_MS) {
+			prob->retry_after_s = 5;
+			return problem_set(prob, RC_UNAVAILABLE, "storage-full",
+					   "存储空间已满，暂时无法保存，请稍后再试 (disk full)");
+		}
+		atomic_store(&db->full_since_ms, clock_now_ms());
+	}
+	return RC_OK;
+}
+
+enum rc db_begin(struct db *db, struct problem *prob)
+{
+	enum rc rc = write_gate(db, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct db_conn_slot *slot = slot_get(db, prob);
+	if (!slot)
+		return prob->rc;
+	if (slot->in_tx)
+		return problem_set(prob, RC_INTERNAL, "internal", "nested transaction");
+	rc = db->ops->exec(db, slot->conn, db->ops->begin_sql, NULL, 0, NULL, prob);
+	if (rc == RC_OK)
+		slot->in_tx = true;
+	return rc;
+}
+
+enum rc db_commit(struct db *db, struct problem *prob)
+{
+	struct db_conn_slot *slot = pthread_getspecific(db->key);
+	if (!slot || !slot->in_tx)
+		return problem_set(prob, RC_INTERNAL, "internal", "commit without transaction");
+	enum rc rc = db->ops->exec(db, slot->conn, "COMMIT", NULL, 0, NULL, prob);
+	if (rc != RC_OK) {
+		db->ops->exec(db, slot->conn, "ROLLBACK", NULL, 0, NULL, &(struct problem){ 0 });
+		slot->in_tx = false;
+		return rc;
+	}
+	slot->in_tx = false;
+	if (atomic_load(&db->storage) == DB_STORAGE_FULL) {
+		int expected = DB_STORAGE_FULL;
+		if (atomic_compare_exchange_strong(&db->storage, &expected, DB_STORAGE_OK))
+			log_info(NULL, "storage_ok", "writes succeed again after a full disk");
+	}
+	return RC_OK;
+}
+
+void db_rollback(struct db *db)
+{
+	struct db_conn_slot *slot = pthread_getspecific(db->key);
+	if (!slot || !slot->in_tx)
+		return;
+	struct problem ignored = { 0 };
+	if (slot->conn)
+		db->ops->exec(db, slot->conn, "ROLLBACK", NULL, 0, NULL, &ignored);
+	slot->in_tx = false;
+}
+
+bool db_in_tx(struct db *db)
+{
+	struct db_conn_slot *slot = pthread_getspecific(db->key);
+	return slot && slot->in_tx;
+}
+
+enum rc db_tx(struct db *db, db_tx_fn fn, void *ctx, struct problem *prob)
+{
+	enum rc rc = RC_INTERNAL;
+	for (int attempt = 0; attempt < DB_TX_ATTEMPTS; attempt++) {
+		problem_init(prob);
+		rc = db_begin(db, prob);
+		if (rc == RC_OK) {
+			rc = fn(db, ctx, prob);
+			if (rc == RC_OK)
+				rc = db_commit(db, prob);
+			else
+				db_rollback(db);
+		}
+		if (rc != RC_BUSY || prob->retry_after_s > 0)
+			return rc;
+		/* Contention: back off a little, growing, then retry it all. */
+		usleep((useconds_t)(1000u << attempt));
+	}
+	if (prob->retry_after_s <= 0)
+		prob->retry_after_s = 1;
+	return rc;
+}
+
+enum rc db_ping(struct db *db, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_exec(db, "SELECT 1", NULL, 0, &rows, prob);
+	db_rows_free(rows);
+	if (rc != RC_OK)
+		return problem_set(prob, RC_UNAVAILABLE, "storage-unreachable", "数据库无法连接");
+	return RC_OK;
+}
+
+/* Results */
+
+struct db_rows *db_rows_new(size_t ncols)
+{
+	struct db_rows *r = xcalloc(1, sizeof(*r));
+	r->ncols = ncols;
+	r->names = xcalloc(ncols ? ncols : 1, sizeof(char *));
+	sb_init(&r->text, 0);
+	return r;
+}
+
+void db_rows_set_name(struct db_rows *r, size_t col, const char *name)
+{
+	free(r->names[col]);
+	r->names[col] = xstrdup(name ? name : "");
+}
+
+void db_rows_add_cell(struct db_rows *r, const char *s, size_t len, bool is_null)
+{
+	if (r->ncells == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		r->cells = xrealloc(r->cells, r->cap * sizeof(*r->cells));
+	}
+	struct db_cell *c = &r->cells[r->ncells++];
+	c->off = r->text.len;
+	c->len = is_null ? 0 : len;
+	c->is_null = is_null;
+	if (!is_null)
+		sb_add(&r->text, s, len);
+	sb_addc(&r->text, '\0');
+}
+
+size_t db_rows_count(const struct db_rows *r)
+{
+	return r && r->ncols ? r->ncells / r->ncols : 0;
+}
+
+size_t db_rows_cols(const struct db_rows *r)
+{
+	return r ? r->ncols : 0;
+}
+
+static const struct db_cell *cell(const struct db_rows *r, size_t row, size_t col)
+{
+	if (!r || col >= r->ncols || row * r->ncols + col >= r->ncells)
+		return NULL;
+	return &r->cells[row * r->ncols + col];
+}
+
+bool db_rows_null(const struct db_rows *r, size_t row, size_t col)
+{
+	const struct db_cell *c = cell(r, row, col);
+	return !c || c->is_null;
+}
+
+const char *db_rows_text(const struct db_rows *r, size_t row, size_t col)
+{
+	const struct db_cell *c = cell(r, row, col);
+	return !c || c->is_null ? NULL : sb_str(&r->text) + c->off;
+}
+
+int64_t db_rows_int(const struct db_rows *r, size_t row, size_t col)
+{
+	const char *s = db_rows_text(r, row, col);
+	return s ? strtoll(s, NULL, 10) : 0;
+}
+
+double db_rows_real(const struct db_rows *r, size_t row, size_t col)
+{
+	const char *s = db_rows_text(r, row, col);
+	return s ? strtod(s, NULL) : 0.0;
+}
+
+const char *db_rows_name(const struct db_rows *r, size_t col)
+{
+	return col < r->ncols ? r->names[col] : NULL;
+}
+
+void db_rows_free(struct db_rows *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ncols; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->cells);
+	sb_release(&r->text);
+	free(r);
+}

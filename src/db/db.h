@@ -1,0 +1,122 @@
+/* The one door to storage. A struct db is shared by all threads; each thread
+ * that calls in gets its own connection, opened on first use, so a worker
+ * thread never waits for another's query. SQL is written once with $1, $2 …
+ * placeholders and runs on SQLite and PostgreSQL alike.
+ *
+ * Transactions belong to the calling thread's connection: db_begin(),
+ * then any db_exec(), then db_commit() or db_rollback(). */
+#ifndef YZ_DB_DB_H
+#define YZ_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/problem.h"
+#include "core/rc.h"
+
+struct db;
+struct db_rows;
+
+enum db_kind { DB_KIND_SQLITE, DB_KIND_POSTGRES };
+
+enum db_type { DB_NULL, DB_INT, DB_REAL, DB_TEXT };
+
+/* A value bound to one placeholder. Text is borrowed for the call. */
+struct db_val {
+	enum db_type type;
+	int64_t i;
+	double d;
+	const char *s;
+};
+
+#define DB_I(x) ((struct db_val){ .type = DB_INT, .i = (int64_t)(x) })
+#define DB_R(x) ((struct db_val){ .type = DB_REAL, .d = (double)(x) })
+static inline struct db_val db_text(const char *s)
+{
+	struct db_val v = { .type = s ? DB_TEXT : DB_NULL, .s = s };
+	return v;
+}
+#define DB_T(x) db_text(x)
+#define DB_NUL ((struct db_val){ .type = DB_NULL })
+/* An optional integer: NULL unless present. */
+#define DB_IOPT(present, x) ((present) ? DB_I(x) : DB_NUL)
+
+struct db_options {
+	int busy_timeout_ms;     /* SQLite lock wait; default 5000 */
+	int64_t sqlite_max_pages; /* > 0: cap the SQLite file (tests of a full disk) */
+	bool allow_weak_sync;    /* tests only: accept weaker durability settings */
+};
+
+/* Opens url ("sqlite:PATH" or "postgresql://…" / "postgres://…") and checks
+ * that the engine is reachable and its durability settings are safe.
+ * On success *out is a *new* handle for db_close(). */
+enum rc db_open(const char *url, const struct db_options *opt, struct db **out,
+		struct problem *prob);
+/* Closes every connection; NULL is a no-op. Call after all threads stopped. */
+void db_close(struct db *db);
+enum db_kind db_kind(const struct db *db);
+/* The URL with any password replaced by "***" (borrowed). */
+const char *db_url_safe(const struct db *db);
+
+/* Runs one statement on the calling thread's connection. If rows is not NULL
+ * it receives the *new* result (free with db_rows_free) — also for statements
+ * that return nothing. Engine errors map to: unique/foreign key → RC_CONFLICT,
+ * lock contention or serialization failure → RC_BUSY, disk full or failed
+ * sync → RC_UNAVAILABLE (and the handle refuses writes, see db_begin),
+ * anything else → RC_INTERNAL; prob says so in words. */
+enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, size_t nparams,
+		struct db_rows **rows, struct problem *prob);
+
+#define DB_ARGS(...) (const struct db_val[]){ __VA_ARGS__ }, \
+	(sizeof((const struct db_val[]){ __VA_ARGS__ }) / sizeof(struct db_val))
+/* db_q(db, sql, &rows, prob, DB_I(1), DB_T("x")) — at least one parameter. */
+#define db_q(db, sql, rows, prob, ...) db_exec(db, sql, DB_ARGS(__VA_ARGS__), rows, prob)
+
+/* Runs several ;-separated statements without parameters (migrations). */
+enum rc db_exec_script(struct db *db, const char *sql, struct problem *prob);
+
+/* Starts a write transaction (SQLite: BEGIN IMMEDIATE). Refuses with
+ * RC_UNAVAILABLE while storage is failed (see db_storage_state). */
+enum rc db_begin(struct db *db, struct problem *prob);
+/* Commits; only RC_OK means the write is durable. On failure the
+ * transaction is rolled back. */
+enum rc db_commit(struct db *db, struct problem *prob);
+/* Rolls back if a transaction is open; never fails. */
+void db_rollback(struct db *db);
+/* True inside db_begin … commit/rollback on this thread. */
+bool db_in_tx(struct db *db);
+
+/* Runs fn inside a transaction, retrying the whole transaction (up to a few
+ * times) when the engine reports lock contention or a serialization failure.
+ * fn returns RC_OK to commit; anything else rolls back and is returned. */
+typedef enum rc (*db_tx_fn)(struct db *db, void *ctx, struct problem *prob);
+enum rc db_tx(struct db *db, db_tx_fn fn, void *ctx, struct problem *prob);
+
+enum db_storage { DB_STORAGE_OK, DB_STORAGE_FULL, DB_STORAGE_FAILED };
+/* What the last writes learned: FULL (disk full: writes get 503 until a
+ * probe write succeeds, at most every few seconds) or FAILED (a sync failed:
+ * writes get 503 until restart, since the engine may have lost pages). */
+enum db_storage db_storage_state(struct db *db);
+/* Checks the engine answers (SELECT 1): RC_OK or RC_UNAVAILABLE. */
+enum rc db_ping(struct db *db, struct problem *prob);
+
+/* Results: a fully read, immutable table. Cells are text (as the engine
+ * renders them) or NULL. */
+size_t db_rows_count(const struct db_rows *r);
+size_t db_rows_cols(const struct db_rows *r);
+bool db_rows_null(const struct db_rows *r, size_t row, size_t col);
+/* Borrowed, valid until db_rows_free; NULL for SQL NULL. */
+const char *db_rows_text(const struct db_rows *r, size_t row, size_t col);
+int64_t db_rows_int(const struct db_rows *r, size_t row, size_t col);
+double db_rows_real(const struct db_rows *r, size_t row, size_t col);
+const char *db_rows_name(const struct db_rows *r, size_t col);
+void db_rows_free(struct db_rows *r);
+
+/* Applies every migration not yet recorded, in order, each in its own
+ * transaction; reports applied versions through *applied. */
+enum rc db_migrate(struct db *db, int *applied, struct problem *prob);
+/* Returns the highest applied migration version, or 0. */
+int db_schema_version(struct db *db);
+
+#endif

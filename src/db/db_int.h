@@ -1,0 +1,65 @@
+/* Inside db/: the table of operations each engine provides, and the shared
+ * pieces of a handle. Only db.c, sqlite.c, postgres.c and migrate.c include
+ * this; everyone else uses db.h. */
+#ifndef YZ_DB_DB_INT_H
+#define YZ_DB_DB_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/sb.h"
+#include "db/db.h"
+
+struct db_conn; /* engine-specific connection */
+
+struct db_ops {
+	const char *name;
+	/* Opens a connection for the calling thread. */
+	enum rc (*connect)(struct db *db, struct db_conn **out, struct problem *prob);
+	void (*disconnect)(struct db_conn *c);
+	/* Checks durability settings once at db_open. */
+	enum rc (*check_settings)(struct db *db, struct db_conn *c, struct problem *prob);
+	enum rc (*exec)(struct db *db, struct db_conn *c, const char *sql,
+			const struct db_val *params, size_t nparams, struct db_rows **rows,
+			struct problem *prob);
+	enum rc (*exec_script)(struct db *db, struct db_conn *c, const char *sql,
+			       struct problem *prob);
+	const char *begin_sql;
+	/* True if the connection is unusable and should be reopened. */
+	bool (*broken)(struct db_conn *c);
+};
+
+extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_postgres_ops;
+
+struct db_conn_slot {
+	struct db *db;
+	struct db_conn *conn;
+	bool in_tx;
+	struct db_conn_slot *next;
+};
+
+struct db {
+	const struct db_ops *ops;
+	enum db_kind kind;
+	char *url;       /* as given */
+	char *url_safe;  /* password masked */
+	char *target;    /* engine part: file path or libpq conninfo */
+	struct db_options opt;
+	pthread_key_t key;
+	pthread_mutex_t mu; /* guards slots */
+	struct db_conn_slot *slots;
+	atomic_int storage;        /* enum db_storage */
+	atomic_llong full_since_ms;
+};
+
+/* Builds a result. Engines add column names, then cells row by row. */
+struct db_rows *db_rows_new(size_t ncols);
+void db_rows_set_name(struct db_rows *r, size_t col, const char *name);
+void db_rows_add_cell(struct db_rows *r, const char *s, size_t len, bool is_null);
+
+/* Engines report storage trouble here. */
+void db_storage_full(struct db *db);
+void db_storage_failed(struct db *db);
+
+#endif

@@ -1,0 +1,231 @@
+/* The SQLite engine: one connection per thread, WAL with synchronous=FULL,
+ * foreign keys on, a busy timeout, and a per-connection cache of prepared
+ * statements keyed by the SQL text's address (queries are string literals). */
+#include "db/db_int.h"
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+
+#define STMT_CACHE_SLOTS 256
+
+struct stmt_slot {
+	const char *sql; /* the caller's pointer: the hash key */
+	char *text;      /* a copy: dynamic SQL may reuse a freed address */
+	sqlite3_stmt *stmt;
+};
+
+struct db_conn {
+	sqlite3 *h;
+	struct stmt_slot cache[STMT_CACHE_SLOTS];
+};
+
+static enum rc map_error(struct db *db, sqlite3 *h, int err, const char *sql, struct problem *prob)
+{
+	int primary = err & 0xff;
+	const char *msg = h ? sqlite3_errmsg(h) : sqlite3_errstr(err);
+	switch (primary) {
+	case SQLITE_CONSTRAINT:
+		return problem_set(prob, RC_CONFLICT, "conflict", "数据冲突: %s", msg);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return problem_set(prob, RC_BUSY, "busy", "数据库繁忙，请稍后重试");
+	case SQLITE_FULL:
+		db_storage_full(db);
+		prob->retry_after_s = 5;
+		return problem_set(prob, RC_UNAVAILABLE, "storage-full",
+				   "存储空间已满，暂时无法保存，请稍后再试 (disk full)");
+	case SQLITE_IOERR:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		db_storage_failed(db);
+		prob->retry_after_s = 60;
+		log_error(NULL, "sqlite_io", "sqlite error %d (%s) on: %.120s", err, msg, sql);
+		return problem_set(prob, RC_UNAVAILABLE, "storage-failed",
+				   "存储写入失败，系统暂停接收修改 (storage error)");
+	default:
+		log_error(NULL, "sqlite_error", "sqlite error %d (%s) on: %.200s", err, msg, sql);
+		return problem_set(prob, RC_INTERNAL, "internal", "数据库错误");
+	}
+}
+
+static enum rc sq_exec_script(struct db *db, struct db_conn *c, const char *sql,
+			      struct problem *prob)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(c->h, sql, NULL, NULL, &err);
+	sqlite3_free(err);
+	if (rc != SQLITE_OK)
+		return map_error(db, c->h, sqlite3_extended_errcode(c->h), sql, prob);
+	return RC_OK;
+}
+
+static enum rc sq_connect(struct db *db, struct db_conn **out, struct problem *prob)
+{
+	struct db_conn *c = xcalloc(1, sizeof(*c));
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	int rc = sqlite3_open_v2(db->target, &c->h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		problem_set(prob, RC_UNAVAILABLE, "storage-unreachable", "无法打开数据库文件 %s: %s",
+			    db->target, c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
+		sqlite3_close(c->h);
+		free(c);
+		return RC_UNAVAILABLE;
+	}
+	sqlite3_extended_result_codes(c->h, 1);
+	sqlite3_busy_timeout(c->h, db->opt.busy_timeout_ms);
+	const char *sync = getenv("YIZHAN_SQLITE_SYNCHRONOUS");
+	struct sb sb = SB_INIT;
+	sb_addf(&sb, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+		sync && *sync ? sync : "FULL");
+	if (db->opt.sqlite_max_pages > 0)
+		sb_addf(&sb, "PRAGMA max_page_count=%lld;", (long long)db->opt.sqlite_max_pages);
+	enum rc r = sq_exec_script(db, c, sb_str(&sb), prob);
+	sb_release(&sb);
+	if (r != RC_OK) {
+		sqlite3_close(c->h);
+		free(c);
+		return r;
+	}
+	*out = c;
+	return RC_OK;
+}
+
+static void sq_disconnect(struct db_conn *c)
+{
+	for (size_t i = 0; i < STMT_CACHE_SLOTS; i++) {
+		sqlite3_finalize(c->cache[i].stmt);
+		free(c->cache[i].text);
+	}
+	sqlite3_close(c->h);
+	free(c);
+}
+
+static bool sq_broken(struct db_conn *c)
+{
+	(void)c;
+	return false;
+}
+
+static int pragma_int(sqlite3 *h, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_type(st, 0) == SQLITE_TEXT ?
+			    (strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0) :
+			    sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static enum rc sq_check_settings(struct db *db, struct db_conn *c, struct problem *prob)
+{
+	int wal = pragma_int(c->h, "PRAGMA journal_mode");
+	int sync = pragma_int(c->h, "PRAGMA synchronous");
+	int fk = pragma_int(c->h, "PRAGMA foreign_keys");
+	if ((wal != 1 || sync < 2 || fk != 1) && !db->opt.allow_weak_sync)
+		return problem_set(prob, RC_UNAVAILABLE, "weak-durability",
+				   "refusing to run with weak durability: journal_mode=%s synchronous=%d "
+				   "foreign_keys=%d (need wal, 2 (FULL), 1)",
+				   wal == 1 ? "wal" : "other", sync, fk);
+	return RC_OK;
+}
+
+/* Finds or prepares the statement for sql, reset and with bindings cleared. */
+static int stmt_get(struct db_conn *c, const char *sql, sqlite3_stmt **out)
+{
+	size_t h = ((uintptr_t)sql >> 4) % STMT_CACHE_SLOTS;
+	struct stmt_slot *s = &c->cache[h];
+	if (s->stmt && s->sql == sql && strcmp(s->text, sql) == 0) {
+		*out = s->stmt;
+		return SQLITE_OK;
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_finalize(s->stmt);
+	free(s->text);
+	s->text = xstrdup(sql);
+	s->sql = sql;
+	s->stmt = st;
+	*out = st;
+	return SQLITE_OK;
+}
+
+static enum rc sq_exec(struct db *db, struct db_conn *c, const char *sql,
+		       const struct db_val *params, size_t nparams, struct db_rows **rows,
+		       struct problem *prob)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = stmt_get(c, sql, &st);
+	if (rc != SQLITE_OK)
+		return map_error(db, c->h, sqlite3_extended_errcode(c->h), sql, prob);
+	enum rc out = RC_OK;
+	int n = sqlite3_bind_parameter_count(st);
+	for (int i = 1; i <= n; i++) {
+		const char *name = sqlite3_bind_parameter_name(st, i);
+		long idx = name && name[0] == '$' ? strtol(name + 1, NULL, 10) : 0;
+		if (idx < 1 || (size_t)idx > nparams) {
+			out = problem_set(prob, RC_INTERNAL, "internal", "bad placeholder %s", name ? name : "?");
+			goto done;
+		}
+		const struct db_val *v = &params[idx - 1];
+		switch (v->type) {
+		case DB_NULL: rc = sqlite3_bind_null(st, i); break;
+		case DB_INT: rc = sqlite3_bind_int64(st, i, v->i); break;
+		case DB_REAL: rc = sqlite3_bind_double(st, i, v->d); break;
+		case DB_TEXT: rc = sqlite3_bind_text(st, i, v->s, -1, SQLITE_STATIC); break;
+		}
+		if (rc != SQLITE_OK) {
+			out = map_error(db, c->h, rc, sql, prob);
+			goto done;
+		}
+	}
+	struct db_rows *r = NULL;
+	int ncols = sqlite3_column_count(st);
+	if (rows) {
+		r = db_rows_new((size_t)ncols);
+		for (int i = 0; i < ncols; i++)
+			db_rows_set_name(r, (size_t)i, sqlite3_column_name(st, i));
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!r)
+			continue;
+		for (int i = 0; i < ncols; i++) {
+			if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+				db_rows_add_cell(r, NULL, 0, true);
+				continue;
+			}
+			const unsigned char *t = sqlite3_column_text(st, i);
+			db_rows_add_cell(r, (const char *)t, (size_t)sqlite3_column_bytes(st, i), false);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		out = map_error(db, c->h, sqlite3_extended_errcode(c->h), sql, prob);
+		db_rows_free(r);
+		goto done;
+	}
+	if (rows)
+		*rows = r;
+done:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return out;
+}
+
+const struct db_ops db_sqlite_ops = {
+	.name = "sqlite",
+	.connect = sq_connect,
+	.disconnect = sq_disconnect,
+	.check_settings = sq_check_settings,
+	.exec = sq_exec,
+	.exec_script = sq_exec_script,
+	.begin_sql = "BEGIN IMMEDIATE",
+	.broken = sq_broken,
+};

@@ -1,0 +1,383 @@
+/* Accounts and role grants. Phone numbers are stored in their canonical
+ * 11 digits so one person has one account however they type it. */
+#include "domain/account.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/phone.h"
+#include "core/xalloc.h"
+#include "domain/permission.h"
+#include "domain/scope.h"
+#include "domain/secret.h"
+
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+bool account_name_acceptable(const char *name, const char *field, struct problem *prob)
+{
+	size_t chars = 0, bytes = name ? strlen(name) : 0;
+	for (size_t i = 0; i < bytes; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 0x20 || c == 0x7f) {
+			problem_field(prob, field, "姓名不能包含控制字符");
+			return false;
+		}
+		if ((c & 0xc0) != 0x80)
+			chars++;
+	}
+	if (chars == 0 || chars > ACCOUNT_NAME_MAX_CHARS) {
+		problem_field(prob, field, "姓名应为 1–%d 个字符", ACCOUNT_NAME_MAX_CHARS);
+		return false;
+	}
+	return true;
+}
+
+#define ACCOUNT_COLS "id, phone, name, pw_hash IS NOT NULL, disabled, locked_until_s, created_s, updated_s"
+
+static void row_to_account(const struct db_rows *r, size_t i, struct account *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = db_rows_int(r, i, 0);
+	copy_text(a->phone, sizeof(a->phone), db_rows_text(r, i, 1));
+	copy_text(a->name, sizeof(a->name), db_rows_text(r, i, 2));
+	const char *hp = db_rows_text(r, i, 3);
+	a->has_password = hp && (hp[0] == '1' || hp[0] == 't');
+	a->disabled = db_rows_int(r, i, 4) != 0;
+	a->locked_until_s = db_rows_int(r, i, 5);
+	a->created_s = db_rows_int(r, i, 6);
+	a->updated_s = db_rows_int(r, i, 7);
+}
+
+enum rc account_grants(struct db *db, int64_t id, struct role_grant *out, size_t *n,
+		       struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT id, role, scope FROM role_grants WHERE account_id = $1 ORDER BY id",
+			  &rows, prob, DB_I(id));
+	*n = 0;
+	if (rc != RC_OK)
+		return rc;
+	for (size_t i = 0; i < db_rows_count(rows) && *n < PRINCIPAL_GRANTS_MAX; i++) {
+		struct role_grant *g = &out[*n];
+		if (!role_parse(db_rows_text(rows, i, 1), &g->role))
+			continue;
+		g->id = db_rows_int(rows, i, 0);
+		copy_text(g->scope, sizeof(g->scope), db_rows_text(rows, i, 2));
+		(*n)++;
+	}
+	db_rows_free(rows);
+	return RC_OK;
+}
+
+static enum rc get_where(struct db *db, const char *sql, struct db_val key, struct account *out,
+			 struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_exec(db, sql, &key, 1, &rows, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows) == 0) {
+		db_rows_free(rows);
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
+	}
+	row_to_account(rows, 0, out);
+	db_rows_free(rows);
+	return account_grants(db, out->id, out->grants, &out->ngrants, prob);
+}
+
+enum rc account_get(struct db *db, int64_t id, struct account *out, struct problem *prob)
+{
+	return get_where(db, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1", DB_I(id), out,
+			 prob);
+}
+
+enum rc account_get_by_phone(struct db *db, const char *phone, struct account *out,
+			     struct problem *prob)
+{
+	char canon[12];
+	if (!phone_normalize(phone, canon))
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
+	return get_where(db, "SELECT " ACCOUNT_COLS " FROM accounts WHERE phone = $1", DB_T(canon),
+			 out, prob);
+}
+
+enum rc account_create(struct db *db, const struct actor *actor, const struct account_new *in,
+		       struct account *out, struct problem *prob)
+{
+	char canon[12];
+	char pwhash[SECRET_PWHASH_LEN];
+	if (!permission_allows(actor->p, ACT_ACCOUNT_CREATE, NULL))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "没有创建账号的权限");
+	if (!in->phone || !phone_normalize(in->phone, canon))
+		problem_field(prob, "phone", "请填写有效的 11 位手机号码");
+	account_name_acceptable(in->name, "name", prob);
+	if (in->password)
+		password_acceptable(in->password, "password", prob);
+	if (problem_has_fields(prob))
+		return prob->rc;
+	if (in->password && !password_hash(in->password, pwhash))
+		return problem_set(prob, RC_INTERNAL, "internal", "无法计算密码摘要");
+
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT id FROM accounts WHERE phone = $1", &rows, prob, DB_T(canon));
+	if (rc != RC_OK)
+		return rc;
+	bool taken = db_rows_count(rows) > 0;
+	db_rows_free(rows);
+	rows = NULL;
+	if (taken) {
+		problem_field(prob, "phone", "该手机号已注册");
+		prob->rc = RC_CONFLICT;
+		return RC_CONFLICT;
+	}
+	int64_t now = clock_now_s();
+	rc = db_q(db,
+		  "INSERT INTO accounts (phone, name, pw_hash, created_s, updated_s)"
+		  " VALUES ($1, $2, $3, $4, $4) RETURNING id",
+		  &rows, prob, DB_T(canon), DB_T(in->name), DB_T(in->password ? pwhash : NULL),
+		  DB_I(now));
+	if (rc != RC_OK)
+		return rc;
+	int64_t id = db_rows_int(rows, 0, 0);
+	db_rows_free(rows);
+
+	char idbuf[24];
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_str(&d, "phone", canon);
+	audit_detail_str(&d, "name", in->name);
+	rc = audit_record(db, actor, "account.create", "account", idbuf, &d, prob);
+	audit_detail_release(&d);
+	if (rc != RC_OK)
+		return rc;
+	return account_get(db, id, out, prob);
+}
+
+enum rc account_list(struct db *db, const char *q, int64_t after_id, size_t limit,
+		     struct account_page *page, struct problem *prob)
+{
+	memset(page, 0, sizeof(*page));
+	if (limit == 0 || limit > 200)
+		limit = 50;
+	char *like = NULL;
+	if (q && *q) {
+		struct sb sb = SB_INIT;
+		sb_addc(&sb, '%');
+		for (const char *p = q; *p; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				sb_addc(&sb, '\\');
+			sb_addc(&sb, *p);
+		}
+		sb_addc(&sb, '%');
+		like = sb_detach(&sb, NULL);
+	}
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT " ACCOUNT_COLS " FROM accounts WHERE id > $1"
+			  " AND (CAST($2 AS TEXT) IS NULL OR name LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\')"
+			  " ORDER BY id LIMIT $3",
+			  &rows, prob, DB_I(after_id), DB_T(like), DB_I(limit + 1));
+	free(like);
+	if (rc != RC_OK)
+		return rc;
+	size_t n = db_rows_count(rows);
+	bool more = n > limit;
+	if (more)
+		n = limit;
+	page->items = xcalloc(n ? n : 1, sizeof(*page->items));
+	for (size_t i = 0; i < n; i++)
+		row_to_account(rows, i, &page->items[i]);
+	db_rows_free(rows);
+	page->n = n;
+	page->next_after_id = more ? page->items[n - 1].id : 0;
+	for (size_t i = 0; i < n; i++) {
+		rc = account_grants(db, page->items[i].id, page->items[i].grants,
+				    &page->items[i].ngrants, prob);
+		if (rc != RC_OK) {
+			account_page_release(page);
+			return rc;
+		}
+	}
+	return RC_OK;
+}
+
+void account_page_release(struct account_page *page)
+{
+	free(page->items);
+	memset(page, 0, sizeof(*page));
+}
+
+static bool is_self(const struct actor *actor, int64_t id)
+{
+	return actor->p && actor->p->account_id == id && actor->p->kind != AUTH_NONE;
+}
+
+static enum rc audit_id(struct db *db, const struct actor *actor, const char *action,
+			const char *type, int64_t id, struct audit_detail *d, struct problem *prob)
+{
+	char idbuf[24];
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	return audit_record(db, actor, action, type, idbuf, d, prob);
+}
+
+enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, const char *name,
+		       struct problem *prob)
+{
+	if (!is_self(actor, id) && !permission_allows(actor->p, ACT_ACCOUNT_UPDATE, NULL))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只能修改自己的资料");
+	if (!account_name_acceptable(name, "name", prob))
+		return prob->rc;
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "UPDATE accounts SET name = $1, updated_s = $2 WHERE id = $3 RETURNING id",
+			  &rows, prob, DB_T(name), DB_I(clock_now_s()), DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	size_t n = db_rows_count(rows);
+	db_rows_free(rows);
+	if (n == 0)
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_str(&d, "name", name);
+	rc = audit_id(db, actor, "account.rename", "account", id, &d, prob);
+	audit_detail_release(&d);
+	return rc;
+}
+
+enum rc account_set_password(struct db *db, const struct actor *actor, int64_t id,
+			     const char *current, const char *password, struct problem *prob)
+{
+	bool self = is_self(actor, id);
+	if (!self && !permission_allows(actor->p, ACT_ACCOUNT_UPDATE, NULL))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只能修改自己的密码");
+	if (!password_acceptable(password, "password", prob))
+		return prob->rc;
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT pw_hash FROM accounts WHERE id = $1", &rows, prob, DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows) == 0) {
+		db_rows_free(rows);
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
+	}
+	const char *stored = db_rows_text(rows, 0, 0);
+	bool ok = !self || actor->p->kind == AUTH_CLI || !stored || password_verify(stored, current);
+	db_rows_free(rows);
+	if (!ok) {
+		problem_field(prob, "current_password", "当前密码不正确");
+		return prob->rc;
+	}
+	char pwhash[SECRET_PWHASH_LEN];
+	if (!password_hash(password, pwhash))
+		return problem_set(prob, RC_INTERNAL, "internal", "无法计算密码摘要");
+	int64_t now = clock_now_s();
+	rc = db_q(db,
+		  "UPDATE accounts SET pw_hash = $1, failed_logins = 0, locked_until_s = 0,"
+		  " updated_s = $2 WHERE id = $3",
+		  NULL, prob, DB_T(pwhash), DB_I(now), DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	/* A new password ends every other session of the account. */
+	int64_t keep = self && actor->p->kind == AUTH_SESSION ? actor->p->credential_id : 0;
+	rc = db_q(db, "UPDATE sessions SET revoked_s = $1 WHERE account_id = $2 AND id <> $3"
+		      " AND revoked_s IS NULL",
+		  NULL, prob, DB_I(now), DB_I(id), DB_I(keep));
+	if (rc != RC_OK)
+		return rc;
+	return audit_id(db, actor, "account.password", "account", id, NULL, prob);
+}
+
+enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account_id,
+		       const char *role, const char *scope, int64_t *grant_id,
+		       struct problem *prob)
+{
+	enum role r;
+	char norm[SCOPE_MAX];
+	if (!role_parse(role, &r))
+		problem_field(prob, "role",
+			      "角色应为 admin, staff, manager, volunteer, worker, resident 之一");
+	if (!scope_normalize(scope, norm))
+		problem_field(prob, "scope",
+			      "范围应为 *、行政区划代码（2/4/6/9/12 位）或 station:编号");
+	if (problem_has_fields(prob))
+		return prob->rc;
+	if (!permission_may_grant(actor->p, r, norm))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden",
+				   "无权在范围 %s 内授予角色 %s (outside your scope or rank)", norm, role);
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT id FROM accounts WHERE id = $1", &rows, prob, DB_I(account_id));
+	if (rc != RC_OK)
+		return rc;
+	size_t found = db_rows_count(rows);
+	db_rows_free(rows);
+	rows = NULL;
+	if (!found)
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
+	rc = db_q(db,
+		  "INSERT INTO role_grants (account_id, role, scope, granted_by, created_s)"
+		  " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, role, scope) DO NOTHING"
+		  " RETURNING id",
+		  &rows, prob, DB_I(account_id), DB_T(role), DB_T(norm),
+		  DB_IOPT(actor->p->account_id, actor->p->account_id), DB_I(clock_now_s()));
+	if (rc != RC_OK)
+		return rc;
+	found = db_rows_count(rows);
+	*grant_id = found ? db_rows_int(rows, 0, 0) : 0;
+	db_rows_free(rows);
+	if (!found)
+		return problem_set(prob, RC_CONFLICT, "conflict", "该账号已在此范围拥有此角色");
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_int(&d, "account_id", account_id);
+	audit_detail_str(&d, "role", role);
+	audit_detail_str(&d, "scope", norm);
+	rc = audit_id(db, actor, "role.grant", "role_grant", *grant_id, &d, prob);
+	audit_detail_release(&d);
+	return rc;
+}
+
+enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t account_id,
+			  int64_t grant_id, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT role, scope FROM role_grants WHERE id = $1 AND account_id = $2",
+			  &rows, prob, DB_I(grant_id), DB_I(account_id));
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows) == 0) {
+		db_rows_free(rows);
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "没有这条角色授权");
+	}
+	enum role r = ROLE_RESIDENT;
+	role_parse(db_rows_text(rows, 0, 0), &r);
+	char scope[SCOPE_MAX];
+	copy_text(scope, sizeof(scope), db_rows_text(rows, 0, 1));
+	char role[16];
+	copy_text(role, sizeof(role), db_rows_text(rows, 0, 0));
+	db_rows_free(rows);
+	if (!permission_may_grant(actor->p, r, scope))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权撤销范围 %s 内的角色 %s", scope,
+				   role);
+	rc = db_q(db, "DELETE FROM role_grants WHERE id = $1", NULL, prob, DB_I(grant_id));
+	if (rc != RC_OK)
+		return rc;
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_int(&d, "account_id", account_id);
+	audit_detail_str(&d, "role", role);
+	audit_detail_str(&d, "scope", scope);
+	rc = audit_id(db, actor, "role.revoke", "role_grant", grant_id, &d, prob);
+	audit_detail_release(&d);
+	return rc;
+}

@@ -1,0 +1,82 @@
+/* Accounts: a person who can sign in, identified by a mainland mobile number,
+ * with a display name, an optional password (staff may register residents
+ * who never sign in) and the roles they hold. Write functions run inside the
+ * caller's transaction and record their audit row there. */
+#ifndef YZ_DOMAIN_ACCOUNT_H
+#define YZ_DOMAIN_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/problem.h"
+#include "db/db.h"
+#include "domain/audit.h"
+#include "domain/principal.h"
+
+#define ACCOUNT_NAME_MAX_CHARS 40
+
+struct account {
+	int64_t id;
+	char phone[12];
+	char name[ACCOUNT_NAME_MAX_CHARS * 4 + 1];
+	bool has_password;
+	bool disabled;
+	int64_t locked_until_s;
+	int64_t created_s;
+	int64_t updated_s;
+	size_t ngrants;
+	struct role_grant grants[PRINCIPAL_GRANTS_MAX];
+};
+
+struct account_new {
+	const char *phone;
+	const char *name;
+	const char *password; /* NULL: no sign-in until a password is set */
+};
+
+/* Validates a display name: 1–40 characters of printable UTF-8. */
+bool account_name_acceptable(const char *name, const char *field, struct problem *prob);
+
+/* Creates an account (needs ACT_ACCOUNT_CREATE). RC_INVALID with field
+ * errors for a bad phone, name or password; RC_CONFLICT if the phone is
+ * registered already. In the caller's transaction. */
+enum rc account_create(struct db *db, const struct actor *actor, const struct account_new *in,
+		       struct account *out, struct problem *prob);
+/* Reads one account with its grants. RC_NOT_FOUND if none. */
+enum rc account_get(struct db *db, int64_t id, struct account *out, struct problem *prob);
+/* Reads the account of a phone number (normalized first). */
+enum rc account_get_by_phone(struct db *db, const char *phone, struct account *out,
+			     struct problem *prob);
+/* Loads the grants of account id into out (at most PRINCIPAL_GRANTS_MAX). */
+enum rc account_grants(struct db *db, int64_t id, struct role_grant *out, size_t *n,
+		       struct problem *prob);
+
+struct account_page {
+	size_t n;
+	struct account *items;
+	int64_t next_after_id; /* 0: no more */
+};
+/* Lists accounts by id; q filters by name substring or phone digits. */
+enum rc account_list(struct db *db, const char *q, int64_t after_id, size_t limit,
+		     struct account_page *page, struct problem *prob);
+void account_page_release(struct account_page *page);
+
+/* Renames an account: its owner or ACT_ACCOUNT_UPDATE. */
+enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, const char *name,
+		       struct problem *prob);
+/* Sets a password: the owner (who must give the current one, if any) or
+ * ACT_ACCOUNT_UPDATE. Clears lockout and ends the account's other sessions. */
+enum rc account_set_password(struct db *db, const struct actor *actor, int64_t id,
+			     const char *current, const char *password, struct problem *prob);
+
+/* Grants role at scope to account id (permission_may_grant decides). The
+ * new grant's id goes to *grant_id. RC_CONFLICT if held already. */
+enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account_id,
+		       const char *role, const char *scope, int64_t *grant_id,
+		       struct problem *prob);
+/* Revokes one grant, under the same rule as granting it. */
+enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t account_id,
+			  int64_t grant_id, struct problem *prob);
+
+#endif

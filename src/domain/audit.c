@@ -1,0 +1,162 @@
+/* Audit rows. The actor label is the masked phone of the account, so the log
+ * can be read by those who may read it without revealing numbers. */
+#include "domain/audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/phone.h"
+#include "core/xalloc.h"
+
+void audit_detail_init(struct audit_detail *d)
+{
+	sb_init(&d->sb, 0);
+}
+
+static void detail_key(struct audit_detail *d, const char *key)
+{
+	sb_addc(&d->sb, d->sb.len ? ',' : '{');
+	sb_addc(&d->sb, '"');
+	sb_add_json_escaped(&d->sb, key, strlen(key));
+	sb_adds(&d->sb, "\":");
+}
+
+void audit_detail_str(struct audit_detail *d, const char *key, const char *value)
+{
+	detail_key(d, key);
+	if (!value) {
+		sb_adds(&d->sb, "null");
+		return;
+	}
+	sb_addc(&d->sb, '"');
+	size_t at = d->sb.len;
+	sb_add_json_escaped(&d->sb, value, strlen(value));
+	log_mask_phones(d->sb.buf + at, d->sb.len - at);
+	sb_addc(&d->sb, '"');
+}
+
+void audit_detail_int(struct audit_detail *d, const char *key, int64_t value)
+{
+	detail_key(d, key);
+	sb_addf(&d->sb, "%lld", (long long)value);
+}
+
+void audit_detail_release(struct audit_detail *d)
+{
+	sb_release(&d->sb);
+}
+
+enum rc audit_record(struct db *db, const struct actor *actor, const char *action,
+		     const char *object_type, const char *object_id, struct audit_detail *detail,
+		     struct problem *prob)
+{
+	char label[32] = "system";
+	int64_t actor_id = 0;
+	if (actor && actor->p) {
+		if (actor->p->kind == AUTH_CLI) {
+			memcpy(label, "cli", 4);
+		} else if (actor->p->account_id) {
+			actor_id = actor->p->account_id;
+			phone_mask(actor->p->phone, label);
+		} else {
+			memcpy(label, "anonymous", 10);
+		}
+	}
+	const char *detail_json = NULL;
+	if (detail && detail->sb.len) {
+		sb_addc(&detail->sb, '}');
+		detail_json = sb_str(&detail->sb);
+	}
+	enum rc rc = db_q(db,
+			  "INSERT INTO audit_log (at_s, actor_id, actor_label, action, object_type,"
+			  " object_id, ip, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+			  NULL, prob, DB_I(clock_now_s()), DB_IOPT(actor_id, actor_id), DB_T(label),
+			  DB_T(action), DB_T(object_type), DB_T(object_id),
+			  DB_T(actor ? actor->ip : NULL), DB_T(actor ? actor->request_id : NULL),
+			  DB_T(detail_json));
+	if (detail && detail->sb.len)
+		detail->sb.len--, detail->sb.buf[detail->sb.len] = '\0';
+	return rc;
+}
+
+static void copy_cell(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+enum rc audit_list(struct db *db, const struct audit_filter *f, struct audit_page *page,
+		   struct problem *prob)
+{
+	memset(page, 0, sizeof(*page));
+	size_t limit = f->limit ? f->limit : 50;
+	if (limit > 200)
+		limit = 200;
+	/* One SQL text for every filter combination: an absent filter binds
+	 * NULL and its condition is true. */
+	const char *action = f->action && *f->action ? f->action : NULL;
+	bool prefix = action && action[strlen(action) - 1] == '.';
+	char *like = NULL;
+	if (prefix) {
+		struct sb sb = SB_INIT;
+		sb_adds(&sb, action);
+		sb_addc(&sb, '%');
+		like = sb_detach(&sb, NULL);
+	}
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+		"SELECT id, at_s, actor_id, actor_label, action, object_type, object_id, ip,"
+		" request_id, detail FROM audit_log"
+		" WHERE ($1 = 0 OR actor_id = $1)"
+		" AND (CAST($2 AS TEXT) IS NULL OR action = $2)"
+		" AND (CAST($3 AS TEXT) IS NULL OR action LIKE $3)"
+		" AND (CAST($4 AS TEXT) IS NULL OR object_type = $4)"
+		" AND (CAST($5 AS TEXT) IS NULL OR object_id = $5)"
+		" AND (CAST($6 AS TEXT) IS NULL OR request_id = $6)"
+		" AND ($7 = 0 OR at_s >= $7) AND ($8 = 0 OR at_s < $8)"
+		" AND ($9 = 0 OR id < $9)"
+		" ORDER BY id DESC LIMIT $10",
+		&rows, prob, DB_I(f->actor_id), DB_T(prefix ? NULL : action), DB_T(like),
+		DB_T(f->object_type), DB_T(f->object_id), DB_T(f->request_id), DB_I(f->since_s),
+		DB_I(f->until_s), DB_I(f->before_id), DB_I(limit + 1));
+	free(like);
+	if (rc != RC_OK)
+		return rc;
+	size_t n = db_rows_count(rows);
+	bool more = n > limit;
+	if (more)
+		n = limit;
+	page->entries = xcalloc(n ? n : 1, sizeof(*page->entries));
+	for (size_t i = 0; i < n; i++) {
+		struct audit_entry *e = &page->entries[i];
+		e->id = db_rows_int(rows, i, 0);
+		e->at_s = db_rows_int(rows, i, 1);
+		e->actor_id = db_rows_int(rows, i, 2);
+		copy_cell(e->actor_label, sizeof(e->actor_label), db_rows_text(rows, i, 3));
+		copy_cell(e->action, sizeof(e->action), db_rows_text(rows, i, 4));
+		copy_cell(e->object_type, sizeof(e->object_type), db_rows_text(rows, i, 5));
+		copy_cell(e->object_id, sizeof(e->object_id), db_rows_text(rows, i, 6));
+		copy_cell(e->ip, sizeof(e->ip), db_rows_text(rows, i, 7));
+		copy_cell(e->request_id, sizeof(e->request_id), db_rows_text(rows, i, 8));
+		const char *d = db_rows_text(rows, i, 9);
+		e->detail = d ? xstrdup(d) : NULL;
+	}
+	page->n = n;
+	page->next_before_id = more ? page->entries[n - 1].id : 0;
+	db_rows_free(rows);
+	return RC_OK;
+}
+
+void audit_page_release(struct audit_page *page)
+{
+	for (size_t i = 0; i < page->n; i++)
+		free(page->entries[i].detail);
+	free(page->entries);
+	memset(page, 0, sizeof(*page));
+}

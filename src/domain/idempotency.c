@@ -1,0 +1,121 @@
+/* Idempotency keys. The key row is inserted in the write's transaction: if
+ * two retries race, the second waits on the first's lock (SQLite serializes
+ * writers; PostgreSQL blocks on the primary key) and then either sees the
+ * stored answer or loses on the unique key and is told to retry. */
+#include "domain/idempotency.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/xalloc.h"
+
+bool idem_key_acceptable(const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+	if (n == 0 || n > IDEM_KEY_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (key[i] < 0x21 || key[i] > 0x7e)
+			return false;
+	return true;
+}
+
+void write_key_hash(struct write_key *k, const char *method, const char *path, const char *body,
+		    size_t body_len)
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)method, strlen(method) + 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)path, strlen(path) + 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)body, body_len);
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(k->request_hash, sizeof(k->request_hash), h, sizeof(h));
+}
+
+enum rc write_begin(struct db *db, const struct write_key *k, enum write_start *start,
+		    struct write_replay *replay, struct problem *prob)
+{
+	memset(replay, 0, sizeof(*replay));
+	*start = WRITE_FRESH;
+	enum rc rc = db_begin(db, prob);
+	if (rc != RC_OK || !k->key)
+		return rc;
+	struct db_rows *rows = NULL;
+	rc = db_q(db,
+		  "SELECT request_hash, status, content_type, body, location FROM idempotency_keys"
+		  " WHERE principal = $1 AND idem_key = $2",
+		  &rows, prob, DB_T(k->principal), DB_T(k->key));
+	if (rc != RC_OK) {
+		db_rollback(db);
+		return rc;
+	}
+	if (db_rows_count(rows) == 0) {
+		db_rows_free(rows);
+		return RC_OK;
+	}
+	db_rollback(db);
+	if (strcmp(db_rows_text(rows, 0, 0), k->request_hash) != 0) {
+		db_rows_free(rows);
+		return problem_set(prob, RC_INVALID, "idempotency-key-reused",
+				   "这个 Idempotency-Key 已用于另一个请求 (key reused with a different request)");
+	}
+	*start = WRITE_REPLAY;
+	replay->status = (int)db_rows_int(rows, 0, 1);
+	replay->content_type = xstrdup(db_rows_text(rows, 0, 2));
+	replay->body = xstrdup(db_rows_text(rows, 0, 3));
+	replay->location = db_rows_text(rows, 0, 4) ? xstrdup(db_rows_text(rows, 0, 4)) : NULL;
+	db_rows_free(rows);
+	return RC_OK;
+}
+
+enum rc write_commit(struct db *db, const struct write_key *k, int status,
+		     const char *content_type, const char *body, const char *location,
+		     struct problem *prob)
+{
+	if (k->key) {
+		enum rc rc = db_q(db,
+				  "INSERT INTO idempotency_keys (principal, idem_key, request_hash, status,"
+				  " content_type, body, location, created_s)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+				  NULL, prob, DB_T(k->principal), DB_T(k->key), DB_T(k->request_hash),
+				  DB_I(status), DB_T(content_type), DB_T(body), DB_T(location),
+				  DB_I(clock_now_s()));
+		if (rc != RC_OK) {
+			db_rollback(db);
+			if (rc == RC_CONFLICT) {
+				/* A concurrent retry committed first: let the client retry
+				 * and get that answer. */
+				prob->retry_after_s = 1;
+				return problem_set(prob, RC_BUSY, "busy", "同一请求正在处理，请稍后重试");
+			}
+			return rc;
+		}
+	}
+	return db_commit(db, prob);
+}
+
+void write_abort(struct db *db)
+{
+	db_rollback(db);
+}
+
+void write_replay_release(struct write_replay *r)
+{
+	free(r->content_type);
+	free(r->body);
+	free(r->location);
+	memset(r, 0, sizeof(*r));
+}
+
+long idem_expire(struct db *db, int64_t max_age_s, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "DELETE FROM idempotency_keys WHERE created_s < $1 RETURNING 1", &rows,
+			  prob, DB_I(clock_now_s() - max_age_s));
+	long n = rc == RC_OK ? (long)db_rows_count(rows) : -1;
+	db_rows_free(rows);
+	return n;
+}

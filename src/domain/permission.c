@@ -1,0 +1,67 @@
+/* The permission table. A row per action lists the roles that may take it;
+ * scope decides where. Anything not listed is denied. */
+#include "domain/permission.h"
+
+#include <string.h>
+
+#define R(role) (1u << (role))
+#define ANY_ROLE (R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) | R(ROLE_VOLUNTEER) | \
+		  R(ROLE_WORKER) | R(ROLE_RESIDENT))
+
+static const struct {
+	const char *name;
+	unsigned roles;
+} table[ACT_COUNT] = {
+	[ACT_PUBLIC] = { "public", 0 },
+	[ACT_SIGNED_IN] = { "signed_in", 0 },
+	[ACT_ACCOUNT_LIST] = { "account.list", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_ACCOUNT_CREATE] = { "account.create", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_ACCOUNT_READ] = { "account.read", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_ACCOUNT_UPDATE] = { "account.update", R(ROLE_ADMIN) },
+	[ACT_PHONE_REVEAL] = { "phone.reveal", R(ROLE_ADMIN) },
+	[ACT_ROLE_GRANT] = { "role.grant", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_TOKEN_MANAGE] = { "token.manage", R(ROLE_ADMIN) },
+	[ACT_AUDIT_READ] = { "audit.read", R(ROLE_ADMIN) },
+};
+
+const char *action_name(enum action a)
+{
+	return (unsigned)a < ACT_COUNT ? table[a].name : "unknown";
+}
+
+bool permission_allows(const struct principal *p, enum action a,
+		       const struct scope_target *target)
+{
+	if ((unsigned)a >= ACT_COUNT)
+		return false;
+	if (a == ACT_PUBLIC)
+		return true;
+	if (!p || p->kind == AUTH_NONE)
+		return false;
+	if (a == ACT_SIGNED_IN)
+		return true;
+	for (size_t i = 0; i < p->ngrants; i++) {
+		const struct role_grant *g = &p->grants[i];
+		if (!(table[a].roles & R(g->role)))
+			continue;
+		if (!target || scope_covers(g->scope, target))
+			return true;
+	}
+	return false;
+}
+
+bool permission_may_grant(const struct principal *p, enum role role, const char *scope)
+{
+	if (!p || p->kind == AUTH_NONE || (unsigned)role >= ROLE_COUNT)
+		return false;
+	for (size_t i = 0; i < p->ngrants; i++) {
+		const struct role_grant *g = &p->grants[i];
+		if (!(table[ACT_ROLE_GRANT].roles & R(g->role)))
+			continue;
+		if (!scope_within(g->scope, scope))
+			continue;
+		if (g->role < role || (g->role == ROLE_ADMIN && role == ROLE_ADMIN))
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,34 @@
+/* Secrets: passwords (Argon2id via libsodium) and bearer values (session
+ * cookies, CSRF tokens, API tokens: 256 random bits, stored only as their
+ * SHA-256). Thread-safe; secret_init() once at start. */
+#ifndef YZ_DOMAIN_SECRET_H
+#define YZ_DOMAIN_SECRET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/problem.h"
+
+#define SECRET_TOKEN_LEN 44  /* base64url of 32 bytes, no padding: 43 + NUL */
+#define SECRET_HASH_LEN 65   /* hex SHA-256 + NUL */
+#define SECRET_PWHASH_LEN 128
+
+/* Initializes libsodium; false if the library cannot start. */
+bool secret_init(void);
+/* Writes a new random token (prefix + base64url of 32 random bytes). */
+void secret_token(const char *prefix, char *out, size_t cap);
+/* Writes the hex SHA-256 of s. */
+void secret_hash(const char *s, char out[SECRET_HASH_LEN]);
+/* Constant-time comparison of two NUL-terminated strings. */
+bool secret_equal(const char *a, const char *b);
+
+/* Checks the password rules: at least 8 characters, at most 128 bytes, and
+ * at least 3 of: lower case, upper case, digit, other. Adds a field error
+ * on field and returns false if broken. */
+bool password_acceptable(const char *password, const char *field, struct problem *prob);
+/* Hashes with Argon2id (interactive limits). false only if out of memory. */
+bool password_hash(const char *password, char out[SECRET_PWHASH_LEN]);
+/* True if password matches the stored Argon2id string. */
+bool password_verify(const char *stored, const char *password);
+
+#endif

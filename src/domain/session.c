@@ -1,0 +1,348 @@
+/* Sessions and API tokens. A sign-in answer never says whether the phone
+ * exists: an unknown phone costs the same Argon2id verification as a wrong
+ * password and gets the same words back. */
+#include "domain/session.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/phone.h"
+#include "core/xalloc.h"
+#include "domain/permission.h"
+
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static enum rc wrong_credentials(struct problem *prob)
+{
+	return problem_set(prob, RC_UNAUTHORIZED, "bad-credentials", "手机号或密码不正确");
+}
+
+/* A hash no password matches, verified against when the phone is unknown so
+ * both answers take as long. Computed once, on first use. */
+static char dummy_hash[SECRET_PWHASH_LEN];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static void dummy_init(void)
+{
+	char pw[SESSION_TOKEN_CAP];
+	secret_token("x", pw, sizeof(pw));
+	if (!password_hash(pw, dummy_hash))
+		dummy_hash[0] = '\0';
+}
+
+static void id_text(int64_t id, char out[24])
+{
+	snprintf(out, 24, "%lld", (long long)id);
+}
+
+struct login_ctx {
+	int64_t account_id;
+	bool ok;
+	int failed;       /* failed_logins before this attempt */
+	const char *ip, *request_id;
+	const struct session_policy *pol;
+	struct session_new *out;
+	bool locked_now;
+	char phone[12];
+};
+
+static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
+{
+	struct login_ctx *c = arg;
+	int64_t now = clock_now_s();
+	struct principal who = { .kind = AUTH_SESSION, .account_id = c->account_id };
+	memcpy(who.phone, c->phone, sizeof(who.phone));
+	struct actor actor = { .p = &who, .ip = c->ip, .request_id = c->request_id };
+	char idbuf[24];
+	id_text(c->account_id, idbuf);
+	enum rc rc;
+	if (!c->ok) {
+		int failed = c->failed + 1;
+		c->locked_now = failed >= SESSION_LOCK_AFTER;
+		rc = db_q(db, "UPDATE accounts SET failed_logins = $1, locked_until_s = $2 WHERE id = $3",
+			  NULL, prob, DB_I(c->locked_now ? 0 : failed),
+			  DB_I(c->locked_now ? now + SESSION_LOCK_S : 0), DB_I(c->account_id));
+		if (rc != RC_OK)
+			return rc;
+		struct audit_detail d;
+		audit_detail_init(&d);
+		audit_detail_int(&d, "failed_logins", failed);
+		rc = audit_record(db, &actor, c->locked_now ? "account.lock" : "session.login_failed",
+				  "account", idbuf, &d, prob);
+		audit_detail_release(&d);
+		return rc;
+	}
+	rc = db_q(db, "UPDATE accounts SET failed_logins = 0, locked_until_s = 0 WHERE id = $1", NULL,
+		  prob, DB_I(c->account_id));
+	if (rc != RC_OK)
+		return rc;
+	char token_hash[SECRET_HASH_LEN], csrf_hash[SECRET_HASH_LEN];
+	secret_token("", c->out->token, sizeof(c->out->token));
+	secret_token("", c->out->csrf, sizeof(c->out->csrf));
+	secret_hash(c->out->token, token_hash);
+	secret_hash(c->out->csrf, csrf_hash);
+	c->out->expires_s = now + c->pol->absolute_s;
+	struct db_rows *rows = NULL;
+	rc = db_q(db,
+		  "INSERT INTO sessions (token_hash, csrf_hash, account_id, created_s, last_seen_s,"
+		  " expires_s, ip) VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id",
+		  &rows, prob, DB_T(token_hash), DB_T(csrf_hash), DB_I(c->account_id), DB_I(now),
+		  DB_I(c->out->expires_s), DB_T(c->ip));
+	if (rc != RC_OK)
+		return rc;
+	c->out->id = db_rows_int(rows, 0, 0);
+	db_rows_free(rows);
+	char sid[24];
+	id_text(c->out->id, sid);
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_int(&d, "account_id", c->account_id);
+	rc = audit_record(db, &actor, "session.login", "session", sid, &d, prob);
+	audit_detail_release(&d);
+	return rc;
+}
+
+enum rc session_login(struct db *db, const struct session_policy *pol, const char *phone,
+		      const char *password, const char *ip, const char *request_id,
+		      struct session_new *out, struct problem *prob)
+{
+	pthread_once(&dummy_once, dummy_init);
+	memset(out, 0, sizeof(*out));
+	struct account a;
+	struct problem lookup = { 0 };
+	enum rc rc = account_get_by_phone(db, phone, &a, &lookup);
+	if (rc == RC_NOT_FOUND || (rc == RC_OK && (!a.has_password || a.disabled))) {
+		password_verify(dummy_hash, password ? password : "");
+		log_info(request_id, "login_failed", "sign-in refused for %s", phone ? phone : "");
+		return wrong_credentials(prob);
+	}
+	if (rc != RC_OK) {
+		*prob = lookup;
+		return rc;
+	}
+	int64_t now = clock_now_s();
+	if (a.locked_until_s > now) {
+		prob->retry_after_s = (int)(a.locked_until_s - now);
+		return problem_set(prob, RC_LOCKED, "account-locked",
+				   "连续输错密码 %d 次，账号已锁定，请 %lld 分钟后再试", SESSION_LOCK_AFTER,
+				   (long long)((a.locked_until_s - now + 59) / 60));
+	}
+	struct db_rows *rows = NULL;
+	rc = db_q(db, "SELECT pw_hash, failed_logins FROM accounts WHERE id = $1", &rows, prob,
+		  DB_I(a.id));
+	if (rc != RC_OK)
+		return rc;
+	char *stored = xstrdup(db_rows_text(rows, 0, 0) ? db_rows_text(rows, 0, 0) : "");
+	int failed = (int)db_rows_int(rows, 0, 1);
+	db_rows_free(rows);
+	struct login_ctx c = { .account_id = a.id, .failed = failed, .ip = ip,
+			       .request_id = request_id, .pol = pol, .out = out };
+	memcpy(c.phone, a.phone, sizeof(c.phone));
+	c.ok = password_verify(stored, password ? password : "");
+	free(stored);
+	rc = db_tx(db, login_tx, &c, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (!c.ok) {
+		if (c.locked_now) {
+			prob->retry_after_s = SESSION_LOCK_S;
+			return problem_set(prob, RC_LOCKED, "account-locked",
+					   "连续输错密码 %d 次，账号已锁定 %d 分钟", SESSION_LOCK_AFTER,
+					   SESSION_LOCK_S / 60);
+		}
+		return wrong_credentials(prob);
+	}
+	out->account = a;
+	return RC_OK;
+}
+
+enum rc session_resolve(struct db *db, const struct session_policy *pol, const char *token,
+			struct principal *out, struct problem *prob)
+{
+	char hash[SECRET_HASH_LEN];
+	memset(out, 0, sizeof(*out));
+	secret_hash(token, hash);
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT s.id, s.account_id, s.csrf_hash, s.last_seen_s, s.expires_s,"
+			  " s.revoked_s, a.phone, a.name, a.disabled"
+			  " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
+			  &rows, prob, DB_T(hash));
+	if (rc != RC_OK)
+		return rc;
+	int64_t now = clock_now_s();
+	bool ok = db_rows_count(rows) == 1 && db_rows_null(rows, 0, 5) &&
+		  db_rows_int(rows, 0, 8) == 0 && now < db_rows_int(rows, 0, 4) &&
+		  now - db_rows_int(rows, 0, 3) <= pol->idle_s;
+	if (!ok) {
+		db_rows_free(rows);
+		return problem_set(prob, RC_UNAUTHORIZED, "session-expired", "登录已过期，请重新登录");
+	}
+	out->kind = AUTH_SESSION;
+	out->credential_id = db_rows_int(rows, 0, 0);
+	out->account_id = db_rows_int(rows, 0, 1);
+	copy_text(out->csrf_hash, sizeof(out->csrf_hash), db_rows_text(rows, 0, 2));
+	copy_text(out->phone, sizeof(out->phone), db_rows_text(rows, 0, 6));
+	copy_text(out->name, sizeof(out->name), db_rows_text(rows, 0, 7));
+	int64_t last_seen = db_rows_int(rows, 0, 3);
+	db_rows_free(rows);
+	/* Keep the idle clock fresh without a write per request. */
+	int64_t every = pol->idle_s / 4 < 60 ? pol->idle_s / 4 : 60;
+	if (now - last_seen >= every) {
+		struct problem ignored = { 0 };
+		db_q(db, "UPDATE sessions SET last_seen_s = $1 WHERE id = $2", NULL, &ignored,
+		     DB_I(now), DB_I(out->credential_id));
+	}
+	return account_grants(db, out->account_id, out->grants, &out->ngrants, prob);
+}
+
+enum rc session_logout(struct db *db, const struct actor *actor, struct problem *prob)
+{
+	if (!actor->p || actor->p->kind != AUTH_SESSION)
+		return problem_set(prob, RC_INVALID, "no-session", "当前不是会话登录");
+	enum rc rc = db_q(db, "UPDATE sessions SET revoked_s = $1 WHERE id = $2", NULL, prob,
+			  DB_I(clock_now_s()), DB_I(actor->p->credential_id));
+	if (rc != RC_OK)
+		return rc;
+	char sid[24];
+	id_text(actor->p->credential_id, sid);
+	return audit_record(db, actor, "session.logout", "session", sid, NULL, prob);
+}
+
+enum rc api_token_create(struct db *db, const struct actor *actor, int64_t account_id,
+			 const char *name, struct api_token_new *out, struct problem *prob)
+{
+	if (!permission_allows(actor->p, ACT_TOKEN_MANAGE, NULL))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以管理接口令牌");
+	size_t nlen = name ? strlen(name) : 0;
+	if (nlen == 0 || nlen > 80)
+		problem_field(prob, "name", "请填写令牌用途（1–80 字节）");
+	if (account_id <= 0)
+		problem_field(prob, "account_id", "请填写令牌代表的账号编号");
+	if (problem_has_fields(prob))
+		return prob->rc;
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT id FROM accounts WHERE id = $1", &rows, prob, DB_I(account_id));
+	if (rc != RC_OK)
+		return rc;
+	size_t found = db_rows_count(rows);
+	db_rows_free(rows);
+	rows = NULL;
+	if (!found) {
+		problem_field(prob, "account_id", "账号不存在");
+		return prob->rc;
+	}
+	char hash[SECRET_HASH_LEN];
+	secret_token("yzt_", out->token, sizeof(out->token));
+	secret_hash(out->token, hash);
+	rc = db_q(db,
+		  "INSERT INTO api_tokens (token_hash, account_id, name, created_by, created_s)"
+		  " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		  &rows, prob, DB_T(hash), DB_I(account_id), DB_T(name),
+		  DB_IOPT(actor->p->account_id, actor->p->account_id), DB_I(clock_now_s()));
+	if (rc != RC_OK)
+		return rc;
+	out->id = db_rows_int(rows, 0, 0);
+	db_rows_free(rows);
+	char idbuf[24];
+	id_text(out->id, idbuf);
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_int(&d, "account_id", account_id);
+	audit_detail_str(&d, "name", name);
+	rc = audit_record(db, actor, "token.create", "api_token", idbuf, &d, prob);
+	audit_detail_release(&d);
+	return rc;
+}
+
+enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id,
+			 struct problem *prob)
+{
+	if (!permission_allows(actor->p, ACT_TOKEN_MANAGE, NULL))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以管理接口令牌");
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "UPDATE api_tokens SET revoked_s = $1 WHERE id = $2 AND revoked_s IS NULL"
+			  " RETURNING id",
+			  &rows, prob, DB_I(clock_now_s()), DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	size_t n = db_rows_count(rows);
+	db_rows_free(rows);
+	if (!n)
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "令牌不存在或已撤销");
+	char idbuf[24];
+	id_text(id, idbuf);
+	return audit_record(db, actor, "token.revoke", "api_token", idbuf, NULL, prob);
+}
+
+enum rc api_token_list(struct db *db, struct api_token_info **items, size_t *n,
+		       struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	*items = NULL;
+	*n = 0;
+	enum rc rc = db_exec(db,
+			     "SELECT id, account_id, name, created_s, last_used_s, revoked_s"
+			     " FROM api_tokens ORDER BY id DESC LIMIT 500",
+			     NULL, 0, &rows, prob);
+	if (rc != RC_OK)
+		return rc;
+	*n = db_rows_count(rows);
+	*items = xcalloc(*n ? *n : 1, sizeof(**items));
+	for (size_t i = 0; i < *n; i++) {
+		struct api_token_info *t = &(*items)[i];
+		t->id = db_rows_int(rows, i, 0);
+		t->account_id = db_rows_int(rows, i, 1);
+		copy_text(t->name, sizeof(t->name), db_rows_text(rows, i, 2));
+		t->created_s = db_rows_int(rows, i, 3);
+		t->last_used_s = db_rows_int(rows, i, 4);
+		t->revoked_s = db_rows_int(rows, i, 5);
+	}
+	db_rows_free(rows);
+	return RC_OK;
+}
+
+enum rc api_token_resolve(struct db *db, const char *token, struct principal *out,
+			  struct problem *prob)
+{
+	char hash[SECRET_HASH_LEN];
+	memset(out, 0, sizeof(*out));
+	secret_hash(token, hash);
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT t.id, t.account_id, a.phone, a.name, t.last_used_s"
+			  " FROM api_tokens t JOIN accounts a ON a.id = t.account_id"
+			  " WHERE t.token_hash = $1 AND t.revoked_s IS NULL AND a.disabled = 0",
+			  &rows, prob, DB_T(hash));
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows) != 1) {
+		db_rows_free(rows);
+		return problem_set(prob, RC_UNAUTHORIZED, "bad-token", "接口令牌无效或已撤销");
+	}
+	out->kind = AUTH_TOKEN;
+	out->credential_id = db_rows_int(rows, 0, 0);
+	out->account_id = db_rows_int(rows, 0, 1);
+	copy_text(out->phone, sizeof(out->phone), db_rows_text(rows, 0, 2));
+	copy_text(out->name, sizeof(out->name), db_rows_text(rows, 0, 3));
+	int64_t last = db_rows_int(rows, 0, 4), now = clock_now_s();
+	db_rows_free(rows);
+	if (now - last >= 60) {
+		struct problem ignored = { 0 };
+		db_q(db, "UPDATE api_tokens SET last_used_s = $1 WHERE id = $2", NULL, &ignored,
+		     DB_I(now), DB_I(out->credential_id));
+	}
+	return account_grants(db, out->account_id, out->grants, &out->ngrants, prob);
+}

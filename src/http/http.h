@@ -1,0 +1,91 @@
+/* The HTTP library of yizhan: request and response types, the route record
+ * that api/ fills in, and the server that runs a route table handed to it at
+ * start. It knows HTTP and nothing of stations or accounts (DESIGN.md). */
+#ifndef YZ_HTTP_HTTP_H
+#define YZ_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/sb.h"
+
+#define HTTP_PARAMS_MAX 6
+#define HTTP_HEADERS_MAX 16
+#define HTTP_BODY_MAX_DEFAULT (1024 * 1024)
+
+struct http_req;
+struct http_resp;
+
+typedef void (*http_handler)(struct http_req *req, struct http_resp *resp);
+
+/* One row of the route table (api/routes.c). Everything that describes a
+ * route lives here so the router, the 405 Allow header, the OpenAPI
+ * document and the permission check all read the same record. */
+struct http_route {
+	const char *method;      /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+	const char *pattern;     /* "/api/v1/accounts/{id}" */
+	http_handler handler;
+	int perm;                /* opaque to http: checked by the auth hook */
+	size_t body_max_bytes;   /* 0: HTTP_BODY_MAX_DEFAULT */
+	int rate_per_min;        /* > 0: per-client-address limit */
+	/* For the OpenAPI document: */
+	const char *tag;
+	const char *summary;
+	const char *req_schema;  /* component name of the JSON body, or NULL */
+	const char *resp_schema; /* component name of the success body, or NULL */
+	int ok_status;           /* 200 if 0 */
+	const char *query;       /* "name:type:description;…" query parameters */
+};
+
+struct http_req {
+	struct arena *arena;     /* freed when the request completes */
+	const char *method;
+	const char *path;        /* decoded, without the query */
+	const char *request_id;
+	const char *client_ip;
+	const struct http_route *route;
+	size_t route_index;
+	const char *param_names[HTTP_PARAMS_MAX];
+	const char *param_values[HTTP_PARAMS_MAX];
+	size_t nparams;
+	char *body;              /* NUL-terminated, in the arena */
+	size_t body_len;
+	void *app;               /* handed to http_server_start */
+	void *principal;         /* set by the auth hook; NULL: anonymous */
+	void *conn;              /* the underlying connection (server.c only) */
+};
+
+struct http_header {
+	const char *name, *value;
+};
+
+struct http_resp {
+	int status;
+	const char *content_type;
+	struct sb body;
+	struct http_header headers[HTTP_HEADERS_MAX];
+	size_t nheaders;
+	struct arena *arena;
+};
+
+/* Request accessors: every string is borrowed and lives as long as req. */
+const char *http_req_header(const struct http_req *req, const char *name);
+const char *http_req_query(const struct http_req *req, const char *name);
+/* The value of path parameter {name}, or NULL. */
+const char *http_req_param(const struct http_req *req, const char *name);
+/* The value of cookie name, copied into the arena, or NULL. */
+const char *http_req_cookie(const struct http_req *req, const char *name);
+
+/* Adds a response header; both strings are copied into the arena. */
+void http_resp_header(struct http_resp *resp, const char *name, const char *value);
+/* Replaces the body with an RFC 9457 problem document without field errors. */
+void http_resp_problem(struct http_resp *resp, int status, const char *type, const char *title,
+		       const char *detail);
+/* Sets status and a JSON body (copied). */
+void http_resp_json(struct http_resp *resp, int status, const char *json, size_t len);
+/* The standard reason phrase of status ("Not Found"). */
+const char *http_status_text(int status);
+
+#endif

@@ -1,0 +1,97 @@
+/* Request and response helpers shared by every handler. */
+#include "http/http.h"
+
+#include <microhttpd.h>
+#include <string.h>
+
+const char *http_req_header(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_query(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_req_param(const struct http_req *req, const char *name)
+{
+	for (size_t i = 0; i < req->nparams; i++)
+		if (strcmp(req->param_names[i], name) == 0)
+			return req->param_values[i];
+	return NULL;
+}
+
+const char *http_req_cookie(const struct http_req *req, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+	return v ? arena_strdup(req->arena, v) : NULL;
+}
+
+void http_resp_header(struct http_resp *resp, const char *name, const char *value)
+{
+	if (resp->nheaders == HTTP_HEADERS_MAX)
+		return;
+	resp->headers[resp->nheaders].name = arena_strdup(resp->arena, name);
+	resp->headers[resp->nheaders].value = arena_strdup(resp->arena, value);
+	resp->nheaders++;
+}
+
+void http_resp_json(struct http_resp *resp, int status, const char *json, size_t len)
+{
+	resp->status = status;
+	resp->content_type = "application/json";
+	sb_reset(&resp->body);
+	sb_add(&resp->body, json, len);
+}
+
+const char *http_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 423: return "Locked";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+void http_resp_problem(struct http_resp *resp, int status, const char *type, const char *title,
+		       const char *detail)
+{
+	resp->status = status;
+	resp->content_type = "application/problem+json";
+	sb_reset(&resp->body);
+	sb_adds(&resp->body, "{\"type\":\"");
+	if (type && *type) {
+		sb_adds(&resp->body, "/problems/");
+		sb_add_json_escaped(&resp->body, type, strlen(type));
+	} else {
+		sb_adds(&resp->body, "about:blank");
+	}
+	sb_addf(&resp->body, "\",\"status\":%d,\"title\":\"", status);
+	title = title ? title : http_status_text(status);
+	sb_add_json_escaped(&resp->body, title, strlen(title));
+	sb_adds(&resp->body, "\"");
+	if (detail) {
+		sb_adds(&resp->body, ",\"detail\":\"");
+		sb_add_json_escaped(&resp->body, detail, strlen(detail));
+		sb_adds(&resp->body, "\"");
+	}
+	sb_adds(&resp->body, "}");
+}

@@ -1,0 +1,499 @@
+/* The server. libmicrohttpd calls access_handler several times per request:
+ * once when the headers are in (we route and check the declared body size),
+ * once per chunk of body (we gather it, up to the route's limit), and once at
+ * the end (we dispatch). The completion callback logs, counts and frees. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "http/metrics.h"
+#include "http/ratelimit.h"
+#include "http/router.h"
+#include "http/static.h"
+
+struct http_server {
+	struct http_server_config cfg;
+	struct MHD_Daemon *daemon;
+	struct router *router;
+	struct metrics *metrics;
+	struct ratelimit *ratelimit;
+	struct static_files *files;
+	char *csp;
+	char id_prefix[13];
+	atomic_ullong next_id;
+};
+
+enum req_state { REQ_ROUTED, REQ_NOT_FOUND, REQ_NOT_ALLOWED, REQ_STATIC, REQ_TOO_LARGE };
+
+struct req_ctx {
+	struct http_req req;
+	struct http_resp resp;
+	enum req_state state;
+	char allow[64];
+	size_t body_max;
+	struct sb body;
+	int64_t start_us;
+	int status;
+	size_t bytes;
+	size_t metrics_route;
+	bool dispatched;
+};
+
+static void request_id(struct http_server *s, struct MHD_Connection *conn, struct arena *a,
+		       const char **out)
+{
+	/* Keep a caller's id (a proxy's or a client's) if it is plain and short,
+	 * so one id follows the request across systems. */
+	const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+	if (given) {
+		size_t n = strlen(given);
+		bool ok = n > 0 && n <= 64;
+		for (size_t i = 0; ok && i < n; i++) {
+			char c = given[i];
+			ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+		}
+		if (ok) {
+			*out = arena_strdup(a, given);
+			return;
+		}
+	}
+	unsigned long long id = atomic_fetch_add_explicit(&s->next_id, 1, memory_order_relaxed);
+	char *buf = arena_alloc(a, 32);
+	snprintf(buf, 32, "%s-%08llx", s->id_prefix, id);
+	*out = buf;
+}
+
+static const char *client_ip(struct MHD_Connection *conn, struct arena *a)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char buf[INET6_ADDRSTRLEN] = "unknown";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, sizeof(buf));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
+				  sizeof(buf));
+	}
+	return arena_strdup(a, buf);
+}
+
+static void add_common_headers(struct http_server *s, struct req_ctx *ctx,
+			       struct MHD_Response *r, bool is_static)
+{
+	MHD_add_response_header(r, "X-Request-Id", ctx->req.request_id);
+	MHD_add_response_header(r, "Content-Security-Policy", s->csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "strict-origin-when-cross-origin");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	if (!is_static)
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+}
+
+static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
+			     struct req_ctx *ctx)
+{
+	struct http_resp *resp = &ctx->resp;
+	if (!resp->status)
+		resp->status = resp->body.len ? 200 : 204;
+	size_t len = 0;
+	char *buf = sb_detach(&resp->body, &len);
+	if (resp->status == 204 || resp->status == 304)
+		len = 0;
+	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, buf, free);
+	if (!r) {
+		free(buf);
+		return MHD_NO;
+	}
+	if (len)
+		MHD_add_response_header(r, "Content-Type",
+					resp->content_type ? resp->content_type : "application/json");
+	for (size_t i = 0; i < resp->nheaders; i++)
+		MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
+	add_common_headers(s, ctx, r, false);
+	ctx->status = resp->status;
+	ctx->bytes = len;
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static bool accepts_gzip(struct MHD_Connection *conn)
+{
+	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
+	return ae && strstr(ae, "gzip");
+}
+
+static enum MHD_Result serve_static(struct http_server *s, struct MHD_Connection *conn,
+				    struct req_ctx *ctx, const struct static_file *f)
+{
+	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+	bool not_modified = inm && strstr(inm, f->etag);
+	bool gz = !not_modified && f->gz && accepts_gzip(conn);
+	size_t len = not_modified ? 0 : (gz ? f->gz_len : f->len);
+	const void *data = gz ? f->gz : f->data;
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", f->content_type);
+	MHD_add_response_header(r, "ETag", f->etag);
+	MHD_add_response_header(r, "Cache-Control", "no-cache");
+	if (f->gz)
+		MHD_add_response_header(r, "Vary", "Accept-Encoding");
+	if (gz)
+		MHD_add_response_header(r, "Content-Encoding", "gzip");
+	add_common_headers(s, ctx, r, true);
+	ctx->status = not_modified ? 304 : 200;
+	ctx->bytes = len;
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)ctx->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *conn,
+			       const char *url, const char *method)
+{
+	struct req_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	struct arena *a = arena_new();
+	ctx->start_us = clock_mono_us();
+	ctx->req.arena = a;
+	ctx->req.conn = conn;
+	ctx->req.app = s->cfg.app;
+	ctx->req.method = arena_strdup(a, method);
+	ctx->req.path = arena_strdup(a, url);
+	ctx->req.client_ip = client_ip(conn, a);
+	request_id(s, conn, a, &ctx->req.request_id);
+	ctx->resp.arena = a;
+	sb_init(&ctx->resp.body, 0);
+	ctx->metrics_route = s->cfg.nroutes + 1;
+	metrics_inflight_add(s->metrics, 1);
+	return ctx;
+}
+
+/* Decides what the request is before any body arrives. */
+static void route_request(struct http_server *s, struct req_ctx *ctx)
+{
+	enum router_result rr = router_match(s->router, ctx->req.method, ctx->req.path, &ctx->req,
+					     ctx->allow, sizeof(ctx->allow));
+	ctx->body_max = HTTP_BODY_MAX_DEFAULT;
+	if (rr == ROUTER_MATCH) {
+		ctx->state = REQ_ROUTED;
+		ctx->metrics_route = ctx->req.route_index;
+		if (ctx->req.route->body_max_bytes)
+			ctx->body_max = ctx->req.route->body_max_bytes;
+		return;
+	}
+	bool get = strcmp(ctx->req.method, "GET") == 0 || strcmp(ctx->req.method, "HEAD") == 0;
+	if (rr == ROUTER_NOT_FOUND && get && strncmp(ctx->req.path, "/api/", 5) != 0 &&
+	    static_find(s->files, ctx->req.path)) {
+		ctx->state = REQ_STATIC;
+		ctx->metrics_route = s->cfg.nroutes;
+		return;
+	}
+	ctx->state = rr == ROUTER_METHOD_NOT_ALLOWED ? REQ_NOT_ALLOWED : REQ_NOT_FOUND;
+	ctx->body_max = 64 * 1024; /* read and drop a small body, then answer */
+}
+
+static void too_large(struct req_ctx *ctx)
+{
+	char detail[160];
+	snprintf(detail, sizeof(detail), "请求体超过上限 %zu 字节 (request body larger than %zu bytes)",
+		 ctx->body_max, ctx->body_max);
+	http_resp_problem(&ctx->resp, 413, "body-too-large", "请求体过大", detail);
+}
+
+static void dispatch(struct http_server *s, struct req_ctx *ctx)
+{
+	struct http_req *req = &ctx->req;
+	struct http_resp *resp = &ctx->resp;
+	switch (ctx->state) {
+	case REQ_TOO_LARGE:
+		too_large(ctx);
+		return;
+	case REQ_NOT_FOUND:
+		http_resp_problem(resp, 404, "not-found", "未找到",
+				  "没有这个地址 (no such resource)");
+		return;
+	case REQ_NOT_ALLOWED:
+		http_resp_problem(resp, 405, "method-not-allowed", "方法不允许",
+				  "这个地址不支持该请求方法 (method not allowed here)");
+		http_resp_header(resp, "Allow", ctx->allow);
+		return;
+	case REQ_STATIC:
+	case REQ_ROUTED:
+		break;
+	}
+	req->body = ctx->body.buf ? ctx->body.buf : arena_strdup(req->arena, "");
+	req->body_len = ctx->body.len;
+	int retry = 0;
+	if (req->route->rate_per_min > 0 &&
+	    !ratelimit_take(s->ratelimit, req->route_index, req->client_ip,
+			    req->route->rate_per_min, clock_now_ms(), &retry)) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%d", retry);
+		http_resp_problem(resp, 429, "rate-limited", "请求过于频繁",
+				  "请求过于频繁，请稍后再试 (too many requests from this address)");
+		http_resp_header(resp, "Retry-After", ra);
+		return;
+	}
+	if (s->cfg.auth && !s->cfg.auth(req, resp))
+		return;
+	req->route->handler(req, resp);
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+				      const char *method, const char *version,
+				      const char *upload_data, size_t *upload_data_size,
+				      void **con_cls)
+{
+	struct http_server *s = cls;
+	struct req_ctx *ctx = *con_cls;
+	(void)version;
+	if (!ctx) {
+		ctx = ctx_new(s, conn, url, method);
+		*con_cls = ctx;
+		route_request(s, ctx);
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > ctx->body_max) {
+			/* Answer before reading a byte of it: the connection closes. */
+			ctx->dispatched = true;
+			too_large(ctx);
+			return queue(s, conn, ctx);
+		}
+		sb_init(&ctx->body, 0);
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (ctx->state != REQ_TOO_LARGE) {
+			if (ctx->body.len + *upload_data_size > ctx->body_max) {
+				ctx->state = REQ_TOO_LARGE;
+				sb_release(&ctx->body);
+			} else {
+				sb_add(&ctx->body, upload_data, *upload_data_size);
+			}
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (ctx->dispatched)
+		return MHD_YES;
+	ctx->dispatched = true;
+	if (ctx->state == REQ_STATIC)
+		return serve_static(s, conn, ctx, static_find(s->files, ctx->req.path));
+	dispatch(s, ctx);
+	return queue(s, conn, ctx);
+}
+
+static void access_log(struct http_server *s, struct req_ctx *ctx, int64_t dur_us)
+{
+	char ts[32];
+	clock_rfc3339(clock_now_s(), ts);
+	struct sb sb = SB_INIT;
+	sb_addf(&sb, "{\"ts\":\"%s\",\"level\":\"info\",\"event\":\"access\",\"req\":\"", ts);
+	sb_add_json_escaped(&sb, ctx->req.request_id, strlen(ctx->req.request_id));
+	sb_addf(&sb, "\",\"method\":\"%s\",\"path\":\"", ctx->req.method);
+	size_t at = sb.len;
+	sb_add_json_escaped(&sb, ctx->req.path, strlen(ctx->req.path));
+	log_mask_phones(sb.buf + at, sb.len - at);
+	sb_adds(&sb, "\",\"route\":\"");
+	if (ctx->state == REQ_ROUTED)
+		sb_adds(&sb, ctx->req.route->pattern);
+	else
+		sb_adds(&sb, ctx->state == REQ_STATIC ? "static" : "unmatched");
+	sb_addf(&sb, "\",\"status\":%d,\"bytes\":%zu,\"dur_us\":%lld,\"ip\":\"%s\"}", ctx->status,
+		ctx->bytes, (long long)dur_us, ctx->req.client_ip);
+	(void)s;
+	log_line(sb_str(&sb), sb.len);
+	sb_release(&sb);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct req_ctx *ctx = *con_cls;
+	(void)conn;
+	if (!ctx)
+		return;
+	int64_t dur_us = clock_mono_us() - ctx->start_us;
+	if (!ctx->status)
+		ctx->status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200 : 499;
+	metrics_observe(s->metrics, ctx->metrics_route, ctx->status, dur_us);
+	if (s->cfg.access_log)
+		access_log(s, ctx, dur_us);
+	metrics_inflight_add(s->metrics, -1);
+	sb_release(&ctx->body);
+	sb_release(&ctx->resp.body);
+	arena_free(ctx->req.arena);
+	free(ctx);
+	*con_cls = NULL;
+}
+
+/* Parses "host:port", "[v6]:port", ":port" or "port". */
+static bool parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
+			 struct problem *prob)
+{
+	char host[256] = "";
+	const char *port = NULL;
+	if (listen[0] == '[') {
+		const char *end = strchr(listen, ']');
+		if (!end || end[1] != ':' || (size_t)(end - listen - 1) >= sizeof(host))
+			goto bad;
+		memcpy(host, listen + 1, (size_t)(end - listen - 1));
+		host[end - listen - 1] = '\0';
+		port = end + 2;
+	} else {
+		const char *colon = strrchr(listen, ':');
+		if (colon) {
+			if ((size_t)(colon - listen) >= sizeof(host))
+				goto bad;
+			memcpy(host, listen, (size_t)(colon - listen));
+			host[colon - listen] = '\0';
+			port = colon + 1;
+		} else {
+			port = listen;
+		}
+	}
+	char *end = NULL;
+	long p = strtol(port, &end, 10);
+	if (!*port || *end || p < 0 || p > 65535)
+		goto bad;
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	if (getaddrinfo(host[0] ? host : NULL, port, &hints, &res) != 0 || !res)
+		goto bad;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return true;
+bad:
+	problem_set(prob, RC_INVALID, "config", "监听地址无效: \"%s\" (want HOST:PORT)", listen);
+	return false;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_warn(NULL, "http", "%s", msg);
+}
+
+struct http_server *http_server_start(const struct http_server_config *cfg, char *bound,
+				      size_t cap, struct problem *prob)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	if (!parse_listen(cfg->listen, &ss, &sslen, prob))
+		return NULL;
+	struct http_server *s = xcalloc(1, sizeof(*s));
+	s->cfg = *cfg;
+	unsigned threads = cfg->threads;
+	if (!threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (unsigned)n : 2;
+	}
+	size_t header_max = cfg->header_max_bytes ? cfg->header_max_bytes : 32 * 1024;
+	s->router = router_new(cfg->routes, cfg->nroutes);
+	s->metrics = metrics_new(cfg->routes, cfg->nroutes);
+	s->ratelimit = ratelimit_new(16384);
+	s->files = static_load(cfg->static_dir);
+	unsigned char rnd[6];
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(s->id_prefix, sizeof(s->id_prefix), rnd, sizeof(rnd));
+	struct sb csp = SB_INIT;
+	sb_adds(&csp, "default-src 'self'; img-src 'self' data: blob:");
+	if (cfg->img_src && *cfg->img_src)
+		sb_addf(&csp, " %s", cfg->img_src);
+	sb_adds(&csp, "; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; "
+		      "base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
+	s->csp = sb_detach(&csp, NULL);
+
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, access_handler, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_LIMIT, cfg->conn_max ? cfg->conn_max : 1024u,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(header_max * 2),
+		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		MHD_OPTION_END);
+	if (!s->daemon) {
+		problem_set(prob, RC_UNAVAILABLE, "listen", "无法在 %s 上监听 (address in use or not allowed)",
+			    cfg->listen);
+		http_server_stop(s, 0);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned port = di ? di->port : 0;
+	char host[INET6_ADDRSTRLEN] = "0.0.0.0";
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+	if (ss.ss_family == AF_INET6)
+		snprintf(bound, cap, "http://[%s]:%u", host, port);
+	else
+		snprintf(bound, cap, "http://%s:%u", host, port);
+	return s;
+}
+
+void http_server_stop(struct http_server *s, int drain_ms)
+{
+	if (!s)
+		return;
+	if (s->daemon) {
+		MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+		int64_t deadline = clock_mono_us() + (int64_t)drain_ms * 1000;
+		while (metrics_inflight(s->metrics) > 0 && clock_mono_us() < deadline)
+			usleep(5000);
+		if (metrics_inflight(s->metrics) > 0)
+			log_warn(NULL, "shutdown", "%ld requests still in flight after %d ms",
+				 metrics_inflight(s->metrics), drain_ms);
+		MHD_stop_daemon(s->daemon);
+	}
+	router_free(s->router);
+	metrics_free(s->metrics);
+	ratelimit_free(s->ratelimit);
+	static_free(s->files);
+	free(s->csp);
+	free(s);
+}
+
+void http_server_metrics(struct http_server *s, struct sb *sb)
+{
+	metrics_render(s->metrics, sb);
+}
+
+size_t http_server_static_count(const struct http_server *s)
+{
+	return static_count(s->files);
+}

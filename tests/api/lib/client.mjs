@@ -1,0 +1,161 @@
+// A small HTTP client for the API tests: JSON in and out, the session cookie
+// and CSRF header when a session is given, a Bearer token when a token is.
+// Plus raw-socket helpers for requests fetch() will not send.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+
+/**
+ * Calls the API. body: an object (sent as JSON) or a string (sent as is).
+ * session: { cookie, csrf } from login(). token: a Bearer token.
+ * Returns { status, headers, json, text } (json is null unless the body parses).
+ */
+export async function api(url, { method = 'GET', path, body, session, headers = {}, token } = {}) {
+	const h = {};
+	if (body !== undefined) h['Content-Type'] = 'application/json';
+	if (session) {
+		h.Cookie = session.cookie;
+		if (session.csrf) h['X-CSRF-Token'] = session.csrf;
+	}
+	if (token) h.Authorization = `Bearer ${token}`;
+	Object.assign(h, headers);
+	for (const k of Object.keys(h)) if (h[k] === undefined || h[k] === null) delete h[k];
+	const res = await fetch(url + path, {
+		method,
+		headers: h,
+		body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+	});
+	const text = await res.text();
+	let json = null;
+	try {
+		json = text ? JSON.parse(text) : null;
+	} catch {
+		json = null;
+	}
+	return { status: res.status, headers: res.headers, json, text };
+}
+
+/** Signs in; returns { cookie, csrf, account } or throws with the answer. */
+export async function login(url, phone, password) {
+	const res = await api(url, { method: 'POST', path: '/api/v1/session', body: { phone, password } });
+	assert.equal(res.status, 201, `login ${phone}: ${res.status} ${res.text}`);
+	const cookie = sessionCookie(res.headers);
+	assert.ok(cookie, 'login sets the yz_session cookie');
+	return { cookie, csrf: res.json.csrf_token, account: res.json.account };
+}
+
+/** "yz_session=VALUE" from a response's Set-Cookie, or null. */
+export function sessionCookie(headers) {
+	const all = headers.getSetCookie ? headers.getSetCookie() : [headers.get('set-cookie') ?? ''];
+	for (const c of all) {
+		const m = /^(yz_session=[^;]*)/.exec(c);
+		if (m) return m[1];
+	}
+	return null;
+}
+
+/** A unique mainland mobile number, different on every call in this process. */
+let phoneSeq = 0;
+const phoneBase = 10000000 + ((process.pid * 7919 + Date.now()) % 8999999);
+export function uniquePhone(prefix = '139') {
+	phoneSeq += 1;
+	const n = (phoneBase + phoneSeq * 1) % 100000000;
+	return `${prefix}${String(n).padStart(8, '0')}`;
+}
+
+/**
+ * Sends raw bytes on a new connection and resolves with everything the
+ * server sent back before closing (or until timeoutMs of silence after
+ * the first byte). Rejects only on connection errors other than a reset
+ * after some of the reply.
+ */
+export function rawRequest(url, chunks, { timeoutMs = 5000 } = {}) {
+	const { hostname, port } = new URL(url);
+	return new Promise((res, rej) => {
+		const sock = net.connect(Number(port), hostname);
+		const got = [];
+		let done = false;
+		const finish = (err) => {
+			if (done) return;
+			done = true;
+			clearTimeout(timer);
+			sock.destroy();
+			const text = Buffer.concat(got).toString('latin1');
+			if (err && !text) rej(err);
+			else res(parseRawResponse(text));
+		};
+		const timer = setTimeout(() => finish(), timeoutMs);
+		sock.on('data', (d) => got.push(d));
+		sock.on('end', () => finish());
+		sock.on('close', () => finish());
+		sock.on('error', (e) => finish(e));
+		sock.on('connect', async () => {
+			for (const c of [].concat(chunks)) {
+				if (typeof c === 'number') {
+					await new Promise((r) => setTimeout(r, c));
+					continue;
+				}
+				if (sock.destroyed) break;
+				sock.write(c);
+			}
+		});
+	});
+}
+
+/** Splits a raw HTTP/1.1 response into { status, headers (lower-case), body, raw }. */
+export function parseRawResponse(raw) {
+	const end = raw.indexOf('\r\n\r\n');
+	const head = end >= 0 ? raw.slice(0, end) : raw;
+	let body = end >= 0 ? raw.slice(end + 4) : '';
+	const lines = head.split('\r\n');
+	const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
+	const headers = {};
+	for (const l of lines.slice(1)) {
+		const i = l.indexOf(':');
+		if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+	}
+	if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
+	body = Buffer.from(body, 'latin1').toString('utf8');
+	let json = null;
+	try {
+		json = JSON.parse(body);
+	} catch {
+		json = null;
+	}
+	return { status: m ? Number(m[1]) : 0, headers, body, json, raw };
+}
+
+function dechunk(s) {
+	let out = '';
+	let i = 0;
+	for (;;) {
+		const nl = s.indexOf('\r\n', i);
+		if (nl < 0) break;
+		const n = parseInt(s.slice(i, nl), 16);
+		if (!n) break;
+		out += s.slice(nl + 2, nl + 2 + n);
+		i = nl + 2 + n + 2;
+	}
+	return out;
+}
+
+/** Resolves true when a new TCP connection to url is refused (or reset at once). */
+export function connectionRefused(url, timeoutMs = 2000) {
+	const { hostname, port } = new URL(url);
+	return new Promise((res) => {
+		const sock = net.connect(Number(port), hostname);
+		const t = setTimeout(() => {
+			sock.destroy();
+			res(false);
+		}, timeoutMs);
+		sock.on('connect', () => {
+			// Accepted by the kernel; a closed listener would have refused.
+			clearTimeout(t);
+			sock.destroy();
+			res(false);
+		});
+		sock.on('error', () => {
+			clearTimeout(t);
+			res(true);
+		});
+	});
+}
