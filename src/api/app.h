@@ -9,15 +9,21 @@
 
 #include "db/db.h"
 #include "domain/session.h"
+#include "api/tiles.h"
 #include "http/http.h"
 
 struct http_server;
+struct snapshot_store;
 
 struct app {
 	struct db *db;
 	struct session_policy session;
 	struct http_server *server;
 	bool cookie_secure;   /* add Secure to cookies (behind HTTPS) */
+	struct snapshot_store *stations; /* the station snapshot (reads) */
+	const char *public_url;          /* base of links printed in QR codes */
+	int walk_m;                      /* the walking circle for coverage (metres) */
+	struct tiles tiles;              /* the map's base layer */
 };
 
 /* The route table (api/routes.c): borrowed, static. */

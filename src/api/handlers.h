@@ -8,6 +8,7 @@
 void h_healthz(struct http_req *req, struct http_resp *resp);
 void h_readyz(struct http_req *req, struct http_resp *resp);
 void h_metrics(struct http_req *req, struct http_resp *resp);
+void h_config(struct http_req *req, struct http_resp *resp);
 /* openapi.c */
 void h_openapi(struct http_req *req, struct http_resp *resp);
 /* sessions.c */
@@ -26,7 +27,27 @@ void h_account_role_remove(struct http_req *req, struct http_resp *resp);
 void h_tokens_list(struct http_req *req, struct http_resp *resp);
 void h_tokens_create(struct http_req *req, struct http_resp *resp);
 void h_token_delete(struct http_req *req, struct http_resp *resp);
+/* stations.c */
+void h_stations_nearby(struct http_req *req, struct http_resp *resp);
+void h_stations_list(struct http_req *req, struct http_resp *resp);
+void h_stations_geojson(struct http_req *req, struct http_resp *resp);
+void h_stations_create(struct http_req *req, struct http_resp *resp);
+void h_station_get(struct http_req *req, struct http_resp *resp);
+void h_station_update(struct http_req *req, struct http_resp *resp);
+void h_station_close(struct http_req *req, struct http_resp *resp);
+void h_station_reopen(struct http_req *req, struct http_resp *resp);
+void h_station_qr_svg(struct http_req *req, struct http_resp *resp);
+void h_station_qr_png(struct http_req *req, struct http_resp *resp);
+void h_station_qr_rotate(struct http_req *req, struct http_resp *resp);
+void h_amenities_list(struct http_req *req, struct http_resp *resp);
+void h_amenity_put(struct http_req *req, struct http_resp *resp);
+void h_coverage(struct http_req *req, struct http_resp *resp);
 /* audit.c */
 void h_audit_list(struct http_req *req, struct http_resp *resp);
+/* regions.c */
+void h_regions_list(struct http_req *req, struct http_resp *resp);
+void h_region_get(struct http_req *req, struct http_resp *resp);
+void h_region_children(struct http_req *req, struct http_resp *resp);
+void h_region_location_put(struct http_req *req, struct http_resp *resp);
 
 #endif

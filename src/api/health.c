@@ -37,3 +37,20 @@ void h_metrics(struct http_req *req, struct http_resp *resp)
 	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	http_server_metrics(app->server, &resp->body);
 }
+
+/* What the web page needs to know of this deployment. */
+void h_config(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	json_t *tiles = app->tiles.url[0] ?
+				json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", app->tiles.name, "url",
+					  app->tiles.url, "subdomains", app->tiles.subdomains, "crs",
+					  app->tiles.crs, "attribution", app->tiles.attribution) :
+				json_null();
+	/* The demo city's centre (宝鸡市 金台区), WGS-84; the page starts here
+	 * when the phone will not say where it is. */
+	json_t *o = json_pack("{s:o,s:i,s:{s:s,s:s,s:{s:f,s:f},s:i}}", "tiles", tiles, "walk_m",
+			      app->walk_m, "city", "code", "6103", "name", "宝鸡市", "center", "lat",
+			      34.3650, "lng", 107.1460, "zoom", 14);
+	reply_json(resp, 200, o);
+}

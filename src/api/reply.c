@@ -30,7 +30,7 @@ int rc_status(enum rc rc, const struct problem *prob)
 
 void reply_json(struct http_resp *resp, int status, json_t *obj)
 {
-	char *text = json_dumps(obj, JSON_COMPACT);
+	char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	json_decref(obj);
 	resp->status = status;
 	resp->content_type = "application/json";

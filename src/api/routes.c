@@ -17,6 +17,8 @@ static const struct http_route routes[] = {
 	  .summary = "Prometheus 指标 (text format)" },
 	{ "GET", "/api/v1/openapi.json", h_openapi, ACT_PUBLIC, .tag = "ops",
 	  .summary = "本 API 的 OpenAPI 3.1 文档" },
+	{ "GET", "/api/v1/config", h_config, ACT_PUBLIC, .tag = "ops",
+	  .summary = "网页所需的部署配置：地图底图、城市、步行圈", .resp_schema = "Config" },
 
 	{ "POST", "/api/v1/session", h_session_create, ACT_PUBLIC, 4 * KIB, 30, .tag = "session",
 	  .summary = "登录：手机号 + 密码，设置会话 Cookie，返回 CSRF 令牌",
@@ -54,12 +56,70 @@ static const struct http_route routes[] = {
 	{ "DELETE", "/api/v1/tokens/{id}", h_token_delete, ACT_TOKEN_MANAGE, .tag = "tokens",
 	  .summary = "撤销接口令牌", .ok_status = 204 },
 
+	{ "GET", "/api/v1/stations/nearby", h_stations_nearby, ACT_PUBLIC, .tag = "stations",
+	  .summary = "附近的驿站：按步行距离排序，可筛选设施、现在开放、主题", .resp_schema = "NearbyStations",
+	  .query = "lat:number:纬度（必填）;lng:number:经度（必填）;radius_m:number:半径（米，默认 1500）;"
+		   "limit:integer:条数 1–50（默认 10）;amenity:string:设施编码，逗号分隔，须全部具备;"
+		   "open_now:boolean:只要现在开放的;theme:string:主题;level:string:级别;"
+		   "crs:string:坐标系 wgs84（默认）、gcj02 或 bd09" },
+	{ "GET", "/api/v1/stations", h_stations_list, ACT_PUBLIC, .tag = "stations",
+	  .summary = "驿站列表：地图视野（bbox）或名称、地址搜索（支持中文子串）",
+	  .resp_schema = "StationList",
+	  .query = "bbox:string:南,西,北,东;q:string:名称或地址片段;region:string:区域代码前缀;"
+		   "limit:integer:条数 1–2000（默认 500）;crs:string:坐标系" },
+	{ "GET", "/api/v1/stations.geojson", h_stations_geojson, ACT_PUBLIC, .tag = "stations",
+	  .summary = "全部驿站的 GeoJSON（RFC 7946，WGS-84）",
+	  .query = "bbox:string:南,西,北,东;q:string:名称或地址片段;region:string:区域代码前缀;limit:integer:条数" },
+	{ "POST", "/api/v1/stations", h_stations_create, ACT_STATION_CREATE, 64 * KIB,
+	  .tag = "stations", .summary = "新建驿站（在自己负责的区域内）", .req_schema = "StationInput",
+	  .resp_schema = "Station", .ok_status = 201, .query = "crs:string:location 的坐标系" },
+	{ "GET", "/api/v1/stations/{id}", h_station_get, ACT_PUBLIC, .tag = "stations",
+	  .summary = "驿站详情：设施、营业时间、现在是否开放、房间", .resp_schema = "Station",
+	  .query = "crs:string:坐标系" },
+	{ "PATCH", "/api/v1/stations/{id}", h_station_update, ACT_STATION_EDIT, 64 * KIB,
+	  .tag = "stations", .summary = "修改驿站（站长改本站，街道改辖区，管理员改全部）",
+	  .req_schema = "StationInput", .resp_schema = "Station", .query = "crs:string:location 的坐标系" },
+	{ "POST", "/api/v1/stations/{id}/close", h_station_close, ACT_STATION_EDIT, 4 * KIB,
+	  .tag = "stations", .summary = "暂停开放（原因、预计恢复时间）", .req_schema = "StationClose",
+	  .resp_schema = "Station" },
+	{ "POST", "/api/v1/stations/{id}/reopen", h_station_reopen, ACT_STATION_EDIT, .tag = "stations",
+	  .summary = "恢复开放", .resp_schema = "Station" },
+	{ "GET", "/api/v1/stations/{id}/qr.svg", h_station_qr_svg, ACT_STATION_EDIT, .tag = "stations",
+	  .summary = "驿站签到二维码（SVG，打印张贴用）" },
+	{ "GET", "/api/v1/stations/{id}/qr.png", h_station_qr_png, ACT_STATION_EDIT, .tag = "stations",
+	  .summary = "驿站签到二维码（PNG）" },
+	{ "POST", "/api/v1/stations/{id}/qr/rotate", h_station_qr_rotate, ACT_QR_ROTATE,
+	  .tag = "stations", .summary = "更换二维码密钥（旧码作废）", .ok_status = 204 },
+	{ "GET", "/api/v1/coverage", h_coverage, ACT_PUBLIC, .tag = "planning",
+	  .summary = "覆盖率：区域内哪些社区在 15 分钟步行圈内有驿站、哪些没有", .resp_schema = "Coverage",
+	  .query = "region:string:区域代码（必填），如 6103 或 610303;walk_m:integer:步行圈半径（米，默认 1200）;"
+		   "crs:string:坐标系" },
+	{ "GET", "/api/v1/amenities", h_amenities_list, ACT_PUBLIC, .tag = "stations",
+	  .summary = "设施目录、驿站级别与主题", .resp_schema = "Catalog" },
+	{ "PUT", "/api/v1/amenities/{code}", h_amenity_put, ACT_CATALOG_EDIT, 4 * KIB,
+	  .tag = "stations", .summary = "新增或修改设施目录项", .req_schema = "AmenityInput",
+	  .resp_schema = "Amenity" },
+
 	{ "GET", "/api/v1/audit", h_audit_list, ACT_AUDIT_READ, .tag = "audit",
 	  .summary = "审计日志（最新在前，按编号翻页）", .resp_schema = "AuditPage",
 	  .query = "actor_id:integer:操作人账号编号;action:string:操作（如 role.grant，或前缀 role.）;"
 		   "object_type:string:对象类型;object_id:string:对象编号;request_id:string:请求编号;"
 		   "since:string:起始时间 RFC 3339;until:string:截止时间 RFC 3339;"
 		   "before:integer:翻页游标（上一页的 next_before）;limit:integer:每页条数 1–200" },
+
+	{ "GET", "/api/v1/regions", h_regions_list, ACT_PUBLIC, .tag = "regions",
+	  .summary = "行政区划：按名称搜索（中文子串，按级别、代码排序）；不带 q 时列出省级或 within 的下一级",
+	  .resp_schema = "RegionList",
+	  .query = "q:string:名称片段（最长 64 字节）;within:string:只在此区划之下（代码前缀）;"
+		   "limit:integer:搜索条数 1–200（默认 20）" },
+	{ "GET", "/api/v1/regions/{code}", h_region_get, ACT_PUBLIC, .tag = "regions",
+	  .summary = "行政区划详情，path 为从省到本级的面包屑（含本级）；代码可为 12 位补零形式",
+	  .resp_schema = "RegionDetail" },
+	{ "GET", "/api/v1/regions/{code}/children", h_region_children, ACT_PUBLIC, .tag = "regions",
+	  .summary = "行政区划的下一级（按代码排序）", .resp_schema = "RegionList" },
+	{ "PUT", "/api/v1/regions/{code}/location", h_region_location_put, ACT_REGION_EDIT, 4 * KIB,
+	  .tag = "regions", .summary = "设置行政区划的代表点（WGS-84，管理员，在其范围内）",
+	  .req_schema = "RegionLocation", .resp_schema = "Region" },
 };
 
 const struct http_route *api_routes(size_t *n)

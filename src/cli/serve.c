@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/tiles.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "domain/secret.h"
+#include "domain/station_snapshot.h"
 #include "http/server.h"
 
 struct serve_config {
@@ -27,7 +29,11 @@ struct serve_config {
 	bool cookie_secure;
 	int64_t drain_ms;
 	int64_t sqlite_max_pages;
-	const char *tile_origins;
+	const char *tiles;
+	const char *tiles_url;
+	const char *tiles_crs;
+	const char *public_url;
+	int64_t walk_m;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -58,8 +64,16 @@ static const struct config_option options[] = {
 	  "停止时等待进行中请求完成的最长时间（毫秒）" },
 	{ "sqlite-max-pages", "YIZHAN_SQLITE_MAX_PAGES", "0", CONFIG_INT, OPT(sqlite_max_pages), 0,
 	  INT64_MAX, "SQLite 文件页数上限（0 = 不限；用于演练磁盘写满）" },
-	{ "tile-origins", "YIZHAN_TILE_ORIGINS", "https://*.tile.openstreetmap.org", CONFIG_STR,
-	  OPT(tile_origins), 0, 0, "地图瓦片来源（写入 CSP img-src）" },
+	{ "tiles", "YIZHAN_TILES", "osm", CONFIG_STR, OPT(tiles), 0, 0,
+	  "地图底图：osm（OpenStreetMap，WGS-84）、amap（高德，GCJ-02）或 none（只显示列表）" },
+	{ "tiles-url", "YIZHAN_TILES_URL", "", CONFIG_STR, OPT(tiles_url), 0, 0,
+	  "自定义瓦片地址模板，如 https://tiles.example/{z}/{x}/{y}.png（覆盖 --tiles）" },
+	{ "tiles-crs", "YIZHAN_TILES_CRS", "wgs84", CONFIG_STR, OPT(tiles_crs), 0, 0,
+	  "自定义瓦片的坐标系：wgs84 或 gcj02" },
+	{ "public-url", "YIZHAN_PUBLIC_URL", "http://localhost:8080", CONFIG_STR, OPT(public_url), 0,
+	  0, "对外网址（驿站二维码里的签到链接以它开头）" },
+	{ "walk-m", "YIZHAN_WALK_M", "1200", CONFIG_INT, OPT(walk_m), 100, 10000,
+	  "15 分钟步行服务圈的半径（米）" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -90,6 +104,9 @@ int cli_serve(int argc, char **argv)
 		sb_release(&sb);
 		return 0;
 	}
+	struct tiles tiles;
+	if (!tiles_resolve(cfg.tiles, cfg.tiles_url, cfg.tiles_crs, &tiles, &prob))
+		return cli_fail("serve", &prob);
 	int level = log_level_parse(cfg.log_level);
 	if (level < 0) {
 		problem_set(&prob, RC_INVALID, "config", "--log-level wants debug, info, warn or error");
@@ -120,7 +137,18 @@ int cli_serve(int argc, char **argv)
 		.db = db,
 		.session = { .idle_s = cfg.session_idle_s, .absolute_s = cfg.session_lifetime_s },
 		.cookie_secure = cfg.cookie_secure,
+		.stations = snapshot_store_new(),
+		.public_url = cfg.public_url,
+		.walk_m = (int)cfg.walk_m,
+		.tiles = tiles,
 	};
+	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK) {
+		log_msg(LOG_FATAL, NULL, "snapshot", "cannot load stations: %s", prob.detail);
+		snapshot_store_free(app.stations);
+		db_close(db);
+		log_close();
+		return cli_fail("serve", &prob);
+	}
 	size_t nroutes;
 	const struct http_route *routes = api_routes(&nroutes);
 	struct http_server_config hc = {
@@ -134,13 +162,14 @@ int cli_serve(int argc, char **argv)
 		.conn_max = (unsigned)cfg.max_connections,
 		.idle_timeout_s = (unsigned)cfg.idle_timeout_s,
 		.access_log = cfg.access_log,
-		.img_src = cfg.tile_origins,
+		.img_src = tiles.origin,
 	};
 	char bound[128];
 	app.server = http_server_start(&hc, bound, sizeof(bound), &prob);
 	if (!app.server) {
 		log_msg(LOG_FATAL, NULL, "listen", "%s", prob.detail);
 		log_close();
+		snapshot_store_free(app.stations);
 		db_close(db);
 		return cli_fail("serve", &prob);
 	}
@@ -154,6 +183,7 @@ int cli_serve(int argc, char **argv)
 	log_info(NULL, "stop", "signal %d: draining requests in flight (up to %lld ms)", sig,
 		 (long long)cfg.drain_ms);
 	http_server_stop(app.server, (int)cfg.drain_ms);
+	snapshot_store_free(app.stations);
 	db_close(db);
 	log_info(NULL, "stop", "stopped cleanly");
 	log_close();

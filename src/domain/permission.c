@@ -22,6 +22,11 @@ static const struct {
 	[ACT_ROLE_GRANT] = { "role.grant", R(ROLE_ADMIN) | R(ROLE_STAFF) },
 	[ACT_TOKEN_MANAGE] = { "token.manage", R(ROLE_ADMIN) },
 	[ACT_AUDIT_READ] = { "audit.read", R(ROLE_ADMIN) },
+	[ACT_STATION_CREATE] = { "station.create", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_STATION_EDIT] = { "station.edit", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
+	[ACT_CATALOG_EDIT] = { "catalog.edit", R(ROLE_ADMIN) },
+	[ACT_QR_ROTATE] = { "qr.rotate", R(ROLE_ADMIN) },
+	[ACT_REGION_EDIT] = { "region.edit", R(ROLE_ADMIN) },
 };
 
 const char *action_name(enum action a)

@@ -20,6 +20,11 @@ enum action {
 	ACT_ROLE_GRANT,      /* grant or revoke roles within the scope */
 	ACT_TOKEN_MANAGE,    /* API tokens */
 	ACT_AUDIT_READ,
+	ACT_STATION_CREATE,  /* register a station within the scope */
+	ACT_STATION_EDIT,    /* a station's profile, hours, amenities, closure */
+	ACT_CATALOG_EDIT,    /* the amenity catalog */
+	ACT_QR_ROTATE,       /* replace a station's check-in QR secret */
+	ACT_REGION_EDIT,     /* a region's representative point (admins) */
 	ACT_COUNT
 };
 

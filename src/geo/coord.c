@@ -126,7 +126,8 @@ struct geo_point geo_gcj02_to_wgs84(struct geo_point p)
 		double d_lat = t.lat - p.lat;
 		double d_lng = t.lng - p.lng;
 
-		if (fabs(d_lat) <= gcj_inverse_epsilon_deg && fabs(d_lng) <= gcj_inverse_epsilon_deg)
+		if (fabs(d_lat) <= gcj_inverse_epsilon_deg &&
+		    fabs(d_lng) <= gcj_inverse_epsilon_deg)
 			break;
 		w.lat -= d_lat;
 		w.lng -= d_lng;

@@ -347,6 +347,7 @@ static void search_visit(struct search *s, size_t i, size_t end)
 	for (; i < end; i++) {
 		const struct geo_slot *sl = &slots[i];
 		const struct geo_index_entry *e;
+		struct geo_index_hit hit;
 		double s_phi, s_lambda, h, d;
 
 		if ((sl->amenities & s->need) != s->need)
@@ -365,11 +366,12 @@ static void search_visit(struct search *s, size_t i, size_t end)
 		/* The filter runs last: it is the caller's and may be slow. */
 		if (s->filter && !s->filter(e, s->ctx))
 			continue;
+		hit = (struct geo_index_hit){ .entry = e, .distance_m = d };
 		if (s->len == s->limit) {
-			s->out[0] = (struct geo_index_hit){ .entry = e, .distance_m = d };
+			s->out[0] = hit;
 			hit_sift_down(s->out, s->len, 0);
 		} else {
-			hit_push(s->out, s->len, (struct geo_index_hit){ .entry = e, .distance_m = d });
+			hit_push(s->out, s->len, hit);
 			s->len++;
 		}
 	}

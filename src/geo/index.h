@@ -29,9 +29,10 @@ struct geo_index_hit {
 };
 
 /* Caller-supplied predicate; return true to keep e. It is called only for
- * entries that have every required amenity and would make the current top
- * `limit`, from the querying thread, so it must be safe for that thread and
- * must give the same answer for the same entry within one query. */
+ * entries within the radius that have every required amenity and would make
+ * the current top `limit` (so far fewer than the query looks at), from the
+ * querying thread; it must give the same answer for the same entry within
+ * one query. */
 typedef bool (*geo_index_filter)(const struct geo_index_entry *e, void *ctx);
 
 struct geo_index;

@@ -63,10 +63,11 @@ export function uniquePhone(prefix = '139') {
 }
 
 /**
- * Sends raw bytes on a new connection and resolves with everything the
- * server sent back before closing (or until timeoutMs of silence after
- * the first byte). Rejects only on connection errors other than a reset
- * after some of the reply.
+ * Sends raw bytes on a new connection: chunks are strings or Buffers to
+ * write, numbers (milliseconds to wait) or async functions to run between
+ * writes. Resolves with the parsed response once it is complete, the
+ * connection closes, or timeoutMs pass; rejects only when the connection
+ * failed before any byte of a reply.
  */
 export function rawRequest(url, chunks, { timeoutMs = 5000 } = {}) {
 	const { hostname, port } = new URL(url);
@@ -84,21 +85,42 @@ export function rawRequest(url, chunks, { timeoutMs = 5000 } = {}) {
 			else res(parseRawResponse(text));
 		};
 		const timer = setTimeout(() => finish(), timeoutMs);
-		sock.on('data', (d) => got.push(d));
+		sock.on('data', (d) => {
+			got.push(d);
+			if (responseComplete(Buffer.concat(got).toString('latin1'))) finish();
+		});
 		sock.on('end', () => finish());
 		sock.on('close', () => finish());
 		sock.on('error', (e) => finish(e));
 		sock.on('connect', async () => {
 			for (const c of [].concat(chunks)) {
 				if (typeof c === 'number') {
-					await new Promise((r) => setTimeout(r, c));
+					// Unref'd: a pause left over after the answer keeps nothing alive.
+					await new Promise((r) => setTimeout(r, c).unref());
 					continue;
 				}
-				if (sock.destroyed) break;
+				if (typeof c === 'function') {
+					await c();
+					continue;
+				}
+				if (done || sock.destroyed) break;
 				sock.write(c);
 			}
 		});
 	});
+}
+
+/** True once raw holds a whole response (by Content-Length or the last chunk). */
+function responseComplete(raw) {
+	const end = raw.indexOf('\r\n\r\n');
+	if (end < 0) return false;
+	const head = raw.slice(0, end).toLowerCase();
+	const body = raw.slice(end + 4);
+	if (/^http\/1\.[01] (1\d\d|204|304)/.test(head)) return true;
+	const cl = /\r\ncontent-length:\s*(\d+)/.exec(head);
+	if (cl) return Buffer.byteLength(body, 'latin1') >= Number(cl[1]);
+	if (/\r\ntransfer-encoding:\s*chunked/.test(head)) return /(^|\r\n)0\r\n\r\n$/.test(body);
+	return false;
 }
 
 /** Splits a raw HTTP/1.1 response into { status, headers (lower-case), body, raw }. */

@@ -48,7 +48,7 @@ static void test_distance__is_zero_between_a_point_and_itself(void **state)
 	}
 }
 
-static void test_distance__one_degree_along_a_meridian_or_the_equator_is_r_times_pi_over_180(
+static void test_distance__a_degree_of_meridian_or_equator_is_pi_r_over_180(
 	void **state)
 {
 	struct geo_point a = { .lat = 30.0, .lng = 114.0 };
@@ -97,17 +97,17 @@ static void test_distance__crosses_the_antimeridian_the_short_way(void **state)
 	assert_near(geo_distance_fast_m(east, west), DEGREE_M, 1e-6);
 }
 
-static void test_distance__fast_agrees_with_haversine_within_1e_4_below_100_km(void **state)
+static void test_distance__fast_is_within_1e_4_of_haversine_below_100_km(void **state)
 {
 	(void)state;
 	for (double lat = -60.0; lat <= 60.0; lat += 2.5) {
 		for (double bearing = 0.0; bearing < 6.28; bearing += 0.3) {
 			for (double dist_m = 10.0; dist_m <= 100e3; dist_m *= 2.0) {
+				double lng_m = DEGREE_M * cos(lat * GEO_RAD_PER_DEG);
 				struct geo_point a = { .lat = lat, .lng = 110.0 };
 				struct geo_point b = {
 					.lat = lat + dist_m * cos(bearing) / DEGREE_M,
-					.lng = 110.0 + dist_m * sin(bearing) /
-							       (DEGREE_M * cos(lat * GEO_RAD_PER_DEG)),
+					.lng = 110.0 + dist_m * sin(bearing) / lng_m,
 				};
 				double exact = geo_distance_m(a, b);
 
@@ -165,12 +165,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_distance__beijing_to_shanghai_is_about_1067_km),
 		cmocka_unit_test(test_distance__is_zero_between_a_point_and_itself),
-		cmocka_unit_test(
-			test_distance__one_degree_along_a_meridian_or_the_equator_is_r_times_pi_over_180),
+		cmocka_unit_test(test_distance__a_degree_of_meridian_or_equator_is_pi_r_over_180),
 		cmocka_unit_test(test_distance__antipodes_are_half_a_circumference_apart),
 		cmocka_unit_test(test_distance__is_symmetric_to_the_bit),
 		cmocka_unit_test(test_distance__crosses_the_antimeridian_the_short_way),
-		cmocka_unit_test(test_distance__fast_agrees_with_haversine_within_1e_4_below_100_km),
+		cmocka_unit_test(test_distance__fast_is_within_1e_4_of_haversine_below_100_km),
 		cmocka_unit_test(test_distance__nan_in_gives_nan_out),
 		cmocka_unit_test(test_distance__walk_minutes_round_up_with_the_detour_factor),
 		cmocka_unit_test(test_distance__walk_minutes_are_at_least_one),

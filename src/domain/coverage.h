@@ -1,0 +1,45 @@
+/* Coverage: for a region, which of its communities have a station within a
+ * 15-minute walk (the "15分钟服务圈", about 1,200 m) and which do not — the
+ * figure a district official answers for, and the list of where the next
+ * station should go. Reads community points from the regions table and
+ * stations from the snapshot. */
+#ifndef YZ_DOMAIN_COVERAGE_H
+#define YZ_DOMAIN_COVERAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/problem.h"
+#include "db/db.h"
+#include "domain/station_snapshot.h"
+
+struct coverage_item {
+	char code[13];
+	char name[128];
+	bool has_location;
+	struct geo_point pt;
+	bool covered;
+	int64_t nearest_id;      /* 0: no station within the walk */
+	double nearest_m;
+	int64_t stations_within; /* how many stations within the walk */
+};
+
+struct coverage {
+	char region[13];
+	int walk_m;
+	size_t communities;      /* all communities (居委会) in the region */
+	size_t located;          /* with a known point */
+	size_t covered;
+	double share;            /* covered / located, 0 when none located */
+	size_t n;
+	struct coverage_item *items; /* uncovered first, then by code */
+};
+
+/* Computes coverage of region (any level) at walk_m metres. RC_NOT_FOUND for
+ * an unknown region. Release with coverage_release. */
+enum rc coverage_compute(struct db *db, const struct snapshot *snap, const char *region,
+			 int walk_m, struct coverage *out, struct problem *prob);
+void coverage_release(struct coverage *c);
+
+#endif

@@ -1,0 +1,727 @@
+/* Stations. Validation reports every bad field at once, in words a station
+ * manager understands; permission is judged against the station's region and
+ * hub, so staff of one street cannot touch another street's stations. */
+#include "domain/station.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/xalloc.h"
+#include "domain/permission.h"
+#include "domain/scope.h"
+#include "domain/secret.h"
+#include "geo/coord.h"
+
+#define PAGE_ROWS 2000
+
+const struct station_kind station_levels[] = {
+	{ "street", "街道驿站", "Street station" },
+	{ "community", "社区驿站", "Community station" },
+	{ "compound", "小区驿站", "Compound station" },
+	{ "corner", "爱心角", "Care corner" },
+	{ "merchant", "联盟商家", "Partner shop" },
+	{ NULL, NULL, NULL },
+};
+
+const struct station_kind station_themes[] = {
+	{ "general", "红色驿站", "Red station" },
+	{ "love", "爱心驿站", "Care" },
+	{ "talent", "人才驿站", "Talent" },
+	{ "reading", "悦读驿站", "Reading" },
+	{ "finance", "金融驿站", "Finance" },
+	{ "entrepreneurship", "创业驿站", "Entrepreneurship" },
+	{ "integrity", "清风驿站", "Integrity" },
+	{ "ecommerce", "电商驿站", "E-commerce" },
+	{ "mediation", "调解驿站", "Mediation" },
+	{ "worker", "小哥驿站", "Riders' station" },
+	{ NULL, NULL, NULL },
+};
+
+int station_kind_find(const struct station_kind *table, const char *code)
+{
+	for (int i = 0; code && table[i].code; i++)
+		if (!strcmp(table[i].code, code))
+			return i;
+	return -1;
+}
+
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; s && *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static bool has_control(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 && *s != '\n')
+			return true;
+	return false;
+}
+
+/* Amenity catalog */
+
+enum rc amenity_catalog(struct db *db, struct amenity **items, size_t *n, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	*items = NULL;
+	*n = 0;
+	enum rc rc = db_exec(db, "SELECT code, bit, name_zh, name_en, icon, sort FROM amenities"
+				 " ORDER BY sort, code",
+			     NULL, 0, &rows, prob);
+	if (rc != RC_OK)
+		return rc;
+	*n = db_rows_count(rows);
+	*items = xcalloc(*n ? *n : 1, sizeof(**items));
+	for (size_t i = 0; i < *n; i++) {
+		struct amenity *a = &(*items)[i];
+		copy_text(a->code, sizeof(a->code), db_rows_text(rows, i, 0));
+		a->bit = (int)db_rows_int(rows, i, 1);
+		copy_text(a->name_zh, sizeof(a->name_zh), db_rows_text(rows, i, 2));
+		copy_text(a->name_en, sizeof(a->name_en), db_rows_text(rows, i, 3));
+		copy_text(a->icon, sizeof(a->icon), db_rows_text(rows, i, 4));
+		a->sort = (int)db_rows_int(rows, i, 5);
+	}
+	db_rows_free(rows);
+	return RC_OK;
+}
+
+static bool code_acceptable(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n >= 24)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct amenity *in,
+		       struct problem *prob)
+{
+	if (!permission_allows(actor->p, ACT_CATALOG_EDIT, NULL))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以修改设施目录");
+	if (!code_acceptable(in->code))
+		problem_field(prob, "code", "编码应为 1–23 个小写字母、数字或下划线");
+	if (!in->name_zh[0] || utf8_chars(in->name_zh) > 10)
+		problem_field(prob, "name_zh", "中文名称应为 1–10 个字");
+	if (!in->name_en[0])
+		problem_field(prob, "name_en", "请填写英文名称");
+	if (!in->icon[0])
+		problem_field(prob, "icon", "请填写图标");
+	if (problem_has_fields(prob))
+		return prob->rc;
+	struct db_rows *rows = NULL;
+	enum rc rc = db_exec(db, "SELECT code, bit FROM amenities", NULL, 0, &rows, prob);
+	if (rc != RC_OK)
+		return rc;
+	uint64_t used = 0;
+	bool exists = false;
+	for (size_t i = 0; i < db_rows_count(rows); i++) {
+		used |= 1ull << db_rows_int(rows, i, 1);
+		if (!strcmp(db_rows_text(rows, i, 0), in->code))
+			exists = true;
+	}
+	db_rows_free(rows);
+	if (exists) {
+		rc = db_q(db, "UPDATE amenities SET name_zh = $1, name_en = $2, icon = $3, sort = $4"
+			      " WHERE code = $5",
+			  NULL, prob, DB_T(in->name_zh), DB_T(in->name_en), DB_T(in->icon),
+			  DB_I(in->sort), DB_T(in->code));
+	} else {
+		int bit = 0;
+		while (bit < 64 && (used & (1ull << bit)))
+			bit++;
+		if (bit == 64)
+			return problem_set(prob, RC_CONFLICT, "catalog-full", "设施目录已满（最多 64 项）");
+		rc = db_q(db, "INSERT INTO amenities (code, bit, name_zh, name_en, icon, sort, created_s)"
+			      " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			  NULL, prob, DB_T(in->code), DB_I(bit), DB_T(in->name_zh), DB_T(in->name_en),
+			  DB_T(in->icon), DB_I(in->sort), DB_I(clock_now_s()));
+	}
+	if (rc != RC_OK)
+		return rc;
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_str(&d, "name_zh", in->name_zh);
+	rc = audit_record(db, actor, exists ? "amenity.update" : "amenity.create", "amenity",
+			  in->code, &d, prob);
+	audit_detail_release(&d);
+	return rc;
+}
+
+/* Reading */
+
+#define STATION_COLS                                                                       \
+	"id, name, level, theme, parent_id, region_code, address, lat, lng, phone, stars,"   \
+	" description, closed, closed_reason, closed_until_s, qr_token, version, created_s," \
+	" updated_s"
+
+static void row_to_station(const struct db_rows *r, size_t i, struct station *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = db_rows_int(r, i, 0);
+	copy_text(s->name, sizeof(s->name), db_rows_text(r, i, 1));
+	copy_text(s->level, sizeof(s->level), db_rows_text(r, i, 2));
+	copy_text(s->theme, sizeof(s->theme), db_rows_text(r, i, 3));
+	s->parent_id = db_rows_int(r, i, 4);
+	copy_text(s->region_code, sizeof(s->region_code), db_rows_text(r, i, 5));
+	copy_text(s->address, sizeof(s->address), db_rows_text(r, i, 6));
+	s->lat = db_rows_real(r, i, 7);
+	s->lng = db_rows_real(r, i, 8);
+	copy_text(s->phone, sizeof(s->phone), db_rows_text(r, i, 9));
+	s->stars = (int)db_rows_int(r, i, 10);
+	copy_text(s->description, sizeof(s->description), db_rows_text(r, i, 11));
+	s->hours.closed = db_rows_int(r, i, 12) != 0;
+	copy_text(s->closed_reason, sizeof(s->closed_reason), db_rows_text(r, i, 13));
+	s->hours.closed_until_s = db_rows_int(r, i, 14);
+	copy_text(s->qr_token, sizeof(s->qr_token), db_rows_text(r, i, 15));
+	s->version = db_rows_int(r, i, 16);
+	s->created_s = db_rows_int(r, i, 17);
+	s->updated_s = db_rows_int(r, i, 18);
+}
+
+/* Finds station id in stations[0..n) (sorted by id). */
+static struct station *find(struct station *stations, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (stations[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && stations[lo].id == id ? &stations[lo] : NULL;
+}
+
+/* Loads amenities, hours, exceptions and rooms of the stations with ids in
+ * [lo, hi] into stations[0..n). */
+static enum rc load_details(struct db *db, struct station *st, size_t n, int64_t lo, int64_t hi,
+			    struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT sa.station_id, a.bit FROM station_amenities sa"
+			  " JOIN amenities a ON a.code = sa.amenity"
+			  " WHERE sa.station_id >= $1 AND sa.station_id <= $2",
+			  &rows, prob, DB_I(lo), DB_I(hi));
+	if (rc != RC_OK)
+		return rc;
+	for (size_t i = 0; i < db_rows_count(rows); i++) {
+		struct station *s = find(st, n, db_rows_int(rows, i, 0));
+		if (s)
+			s->amenities |= 1ull << db_rows_int(rows, i, 1);
+	}
+	db_rows_free(rows);
+	rc = db_q(db,
+		  "SELECT station_id, day, open_min, close_min FROM station_hours"
+		  " WHERE station_id >= $1 AND station_id <= $2 ORDER BY station_id, day, open_min",
+		  &rows, prob, DB_I(lo), DB_I(hi));
+	if (rc != RC_OK)
+		return rc;
+	for (size_t i = 0; i < db_rows_count(rows); i++) {
+		struct station *s = find(st, n, db_rows_int(rows, i, 0));
+		if (!s || s->hours.nranges >= HOURS_RANGES_MAX)
+			continue;
+		struct hours_range *r = &s->hours.ranges[s->hours.nranges++];
+		r->day = (uint8_t)db_rows_int(rows, i, 1);
+		r->open_min = (uint16_t)db_rows_int(rows, i, 2);
+		r->close_min = (uint16_t)db_rows_int(rows, i, 3);
+	}
+	db_rows_free(rows);
+	rc = db_q(db,
+		  "SELECT station_id, day, closed, open_min, close_min, note FROM station_exceptions"
+		  " WHERE station_id >= $1 AND station_id <= $2 ORDER BY station_id, day",
+		  &rows, prob, DB_I(lo), DB_I(hi));
+	if (rc != RC_OK)
+		return rc;
+	for (size_t i = 0; i < db_rows_count(rows); i++) {
+		struct station *s = find(st, n, db_rows_int(rows, i, 0));
+		int32_t day;
+		if (!s || s->hours.nexceptions >= HOURS_EXCEPTIONS_MAX ||
+		    !hours_parse_date(db_rows_text(rows, i, 1), &day))
+			continue;
+		size_t k = s->hours.nexceptions++;
+		struct hours_exception *e = &s->hours.exceptions[k];
+		e->day_num = day;
+		e->closed = db_rows_int(rows, i, 2) != 0;
+		e->open_min = (uint16_t)db_rows_int(rows, i, 3);
+		e->close_min = (uint16_t)db_rows_int(rows, i, 4);
+		copy_text(s->exception_notes[k], sizeof(s->exception_notes[k]), db_rows_text(rows, i, 5));
+	}
+	db_rows_free(rows);
+	rc = db_q(db,
+		  "SELECT station_id, id, name, capacity FROM station_rooms"
+		  " WHERE station_id >= $1 AND station_id <= $2 ORDER BY station_id, id",
+		  &rows, prob, DB_I(lo), DB_I(hi));
+	if (rc != RC_OK)
+		return rc;
+	for (size_t i = 0; i < db_rows_count(rows); i++) {
+		struct station *s = find(st, n, db_rows_int(rows, i, 0));
+		if (!s || s->nrooms >= STATION_ROOMS_MAX)
+			continue;
+		struct station_room *room = &s->rooms[s->nrooms++];
+		room->id = db_rows_int(rows, i, 1);
+		copy_text(room->name, sizeof(room->name), db_rows_text(rows, i, 2));
+		room->capacity = (int)db_rows_int(rows, i, 3);
+	}
+	db_rows_free(rows);
+	return RC_OK;
+}
+
+enum rc station_get(struct db *db, int64_t id, struct station *out, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT " STATION_COLS " FROM stations WHERE id = $1", &rows, prob,
+			  DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows) == 0) {
+		db_rows_free(rows);
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "驿站不存在 (no such station)");
+	}
+	row_to_station(rows, 0, out);
+	db_rows_free(rows);
+	return load_details(db, out, 1, id, id, prob);
+}
+
+enum rc station_each(struct db *db, void (*fn)(const struct station *s, void *ctx), void *ctx,
+		     struct problem *prob)
+{
+	/* Page by id so memory stays bounded however many stations there are. */
+	struct station *page = xcalloc(PAGE_ROWS, sizeof(*page));
+	int64_t after = 0;
+	enum rc rc = RC_OK;
+	for (;;) {
+		struct db_rows *rows = NULL;
+		rc = db_q(db, "SELECT " STATION_COLS " FROM stations WHERE id > $1 ORDER BY id LIMIT $2",
+			  &rows, prob, DB_I(after), DB_I(PAGE_ROWS));
+		if (rc != RC_OK)
+			break;
+		size_t n = db_rows_count(rows);
+		for (size_t i = 0; i < n; i++)
+			row_to_station(rows, i, &page[i]);
+		db_rows_free(rows);
+		if (n == 0)
+			break;
+		rc = load_details(db, page, n, page[0].id, page[n - 1].id, prob);
+		if (rc != RC_OK)
+			break;
+		for (size_t i = 0; i < n; i++)
+			fn(&page[i], ctx);
+		after = page[n - 1].id;
+		if (n < PAGE_ROWS)
+			break;
+	}
+	free(page);
+	return rc;
+}
+
+/* Writing */
+
+static struct scope_target target_of(const struct station *s)
+{
+	struct scope_target t = { .region = s->region_code, .station_id = s->id,
+				  .hub_id = s->parent_id };
+	return t;
+}
+
+bool station_may_edit(const struct actor *actor, const struct station *s)
+{
+	struct scope_target t = target_of(s);
+	return permission_allows(actor->p, ACT_STATION_EDIT, &t);
+}
+
+static void validate(struct db *db, const struct station_input *in, bool create,
+		     struct problem *prob)
+{
+	if (in->has_name || create) {
+		size_t n = utf8_chars(in->name);
+		if (!in->name || n == 0 || n > STATION_NAME_MAX || has_control(in->name))
+			problem_field(prob, "name", "名称应为 1–%d 个字", STATION_NAME_MAX);
+	}
+	if ((in->has_level || create) && station_kind_find(station_levels, in->level) < 0)
+		problem_field(prob, "level", "级别应为 street, community, compound, corner, merchant 之一");
+	if (in->has_theme && station_kind_find(station_themes, in->theme) < 0)
+		problem_field(prob, "theme", "主题不在目录中（如 general, love, talent, reading …）");
+	if (in->has_address || create) {
+		size_t n = utf8_chars(in->address);
+		if (!in->address || n == 0 || n > STATION_ADDRESS_MAX || has_control(in->address))
+			problem_field(prob, "address", "地址应为 1–%d 个字", STATION_ADDRESS_MAX);
+	}
+	if (in->has_location || create) {
+		struct geo_point p = { in->lat, in->lng };
+		if (!in->has_location)
+			problem_field(prob, "location", "请填写位置（纬度、经度）");
+		else if (!geo_point_valid(p) || !geo_in_china(p))
+			problem_field(prob, "location", "位置应在中国境内（WGS-84 纬度、经度）");
+	}
+	if (in->has_phone && in->phone && *in->phone) {
+		size_t n = strlen(in->phone);
+		bool ok = n >= 5 && n <= 20;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = (in->phone[i] >= '0' && in->phone[i] <= '9') || in->phone[i] == '-' ||
+			     in->phone[i] == '+' || in->phone[i] == ' ';
+		if (!ok)
+			problem_field(prob, "phone", "电话只能包含数字、空格、+ 和 -（5–20 位）");
+	}
+	if (in->has_stars && (in->stars < 0 || in->stars > 5))
+		problem_field(prob, "stars", "星级应为 0–5");
+	if (in->has_description && in->description && utf8_chars(in->description) > 500)
+		problem_field(prob, "description", "简介最多 500 字");
+	if (in->has_hours) {
+		for (size_t i = 0; i < in->hours.nranges; i++) {
+			const struct hours_range *r = &in->hours.ranges[i];
+			if (r->day < 1 || r->day > 7 || r->open_min >= 1440 || r->close_min == 0 ||
+			    r->close_min > 1440) {
+				problem_field(prob, "hours.weekly", "营业时间有误：星期应为 1–7，时间 00:00–24:00");
+				break;
+			}
+		}
+	}
+	if (in->has_rooms) {
+		for (size_t i = 0; i < in->nrooms; i++) {
+			if (!in->rooms[i].name[0] || in->rooms[i].capacity < 0 ||
+			    in->rooms[i].capacity > 10000) {
+				problem_field(prob, "rooms", "房间需要名称，容纳人数 0–10000");
+				break;
+			}
+		}
+	}
+	if (in->has_region || create) {
+		char norm[SCOPE_MAX];
+		if (!scope_normalize(in->region_code, norm) || strlen(norm) < 9 ||
+		    !strcmp(norm, "*") || !strncmp(norm, "station:", 8)) {
+			problem_field(prob, "region_code", "所属区域应为街道（9 位）或社区（12 位）代码");
+		} else {
+			struct db_rows *rows = NULL;
+			struct problem ignored = { 0 };
+			/* The region must be one we know, once regions are imported. */
+			if (db_q(db, "SELECT (SELECT COUNT(*) FROM regions WHERE code = $1),"
+				     " (SELECT COUNT(*) FROM regions)",
+				 &rows, &ignored, DB_T(norm)) == RC_OK &&
+			    db_rows_int(rows, 0, 0) == 0 && db_rows_int(rows, 0, 1) > 0)
+				problem_field(prob, "region_code", "没有这个街道或社区代码：%s", norm);
+			db_rows_free(rows);
+		}
+	}
+	if (in->has_amenities) {
+		for (size_t i = 0; i < in->namenities; i++) {
+			struct db_rows *rows = NULL;
+			struct problem ignored = { 0 };
+			if (db_q(db, "SELECT 1 FROM amenities WHERE code = $1", &rows, &ignored,
+				 DB_T(in->amenities[i])) == RC_OK &&
+			    db_rows_count(rows) == 0)
+				problem_field(prob, "amenities", "设施目录中没有 \"%s\"", in->amenities[i]);
+			db_rows_free(rows);
+		}
+	}
+}
+
+static enum rc check_parent(struct db *db, int64_t self_id, int64_t parent_id,
+			    struct problem *prob)
+{
+	if (!parent_id)
+		return RC_OK;
+	if (parent_id == self_id) {
+		problem_field(prob, "parent_id", "驿站不能以自己为总站");
+		return prob->rc;
+	}
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT parent_id FROM stations WHERE id = $1", &rows, prob,
+			  DB_I(parent_id));
+	if (rc != RC_OK)
+		return rc;
+	bool found = db_rows_count(rows) == 1, is_branch = found && !db_rows_null(rows, 0, 0);
+	db_rows_free(rows);
+	/* "1+N": one level of hub and branches, so a branch cannot be a hub. */
+	if (!found)
+		problem_field(prob, "parent_id", "总站 %lld 不存在", (long long)parent_id);
+	else if (is_branch)
+		problem_field(prob, "parent_id", "总站本身不能是分站（只支持“1+N”一层）");
+	return problem_has_fields(prob) ? prob->rc : RC_OK;
+}
+
+static enum rc write_children(struct db *db, int64_t id, const struct station_input *in,
+			      struct problem *prob)
+{
+	enum rc rc = RC_OK;
+	if (in->has_amenities) {
+		rc = db_q(db, "DELETE FROM station_amenities WHERE station_id = $1", NULL, prob, DB_I(id));
+		for (size_t i = 0; rc == RC_OK && i < in->namenities; i++)
+			rc = db_q(db, "INSERT INTO station_amenities (station_id, amenity) VALUES ($1, $2)"
+				      " ON CONFLICT DO NOTHING",
+				  NULL, prob, DB_I(id), DB_T(in->amenities[i]));
+	}
+	if (rc == RC_OK && in->has_hours) {
+		rc = db_q(db, "DELETE FROM station_hours WHERE station_id = $1", NULL, prob, DB_I(id));
+		for (size_t i = 0; rc == RC_OK && i < in->hours.nranges; i++) {
+			const struct hours_range *r = &in->hours.ranges[i];
+			rc = db_q(db, "INSERT INTO station_hours (station_id, day, open_min, close_min)"
+				      " VALUES ($1, $2, $3, $4)",
+				  NULL, prob, DB_I(id), DB_I(r->day), DB_I(r->open_min), DB_I(r->close_min));
+		}
+		if (rc == RC_OK)
+			rc = db_q(db, "DELETE FROM station_exceptions WHERE station_id = $1", NULL, prob,
+				  DB_I(id));
+		for (size_t i = 0; rc == RC_OK && i < in->hours.nexceptions; i++) {
+			const struct hours_exception *e = &in->hours.exceptions[i];
+			char day[11];
+			hours_format_date(e->day_num, day);
+			rc = db_q(db, "INSERT INTO station_exceptions (station_id, day, closed, open_min,"
+				      " close_min, note) VALUES ($1, $2, $3, $4, $5, $6)"
+				      " ON CONFLICT (station_id, day) DO NOTHING",
+				  NULL, prob, DB_I(id), DB_T(day), DB_I(e->closed),
+				  DB_IOPT(!e->closed, e->open_min), DB_IOPT(!e->closed, e->close_min),
+				  DB_T(in->exception_notes[i][0] ? in->exception_notes[i] : NULL));
+		}
+	}
+	if (rc == RC_OK && in->has_rooms) {
+		/* Rooms keep their ids when their names stay (bookings will refer
+		 * to them): delete the ones gone, add the new ones. */
+		struct db_rows *rows = NULL;
+		rc = db_q(db, "SELECT id, name FROM station_rooms WHERE station_id = $1", &rows, prob,
+			  DB_I(id));
+		for (size_t i = 0; rc == RC_OK && i < db_rows_count(rows); i++) {
+			bool keep = false;
+			for (size_t k = 0; k < in->nrooms; k++)
+				keep |= !strcmp(in->rooms[k].name, db_rows_text(rows, i, 1));
+			if (!keep)
+				rc = db_q(db, "DELETE FROM station_rooms WHERE id = $1", NULL, prob,
+					  DB_I(db_rows_int(rows, i, 0)));
+		}
+		for (size_t k = 0; rc == RC_OK && k < in->nrooms; k++) {
+			bool exists = false;
+			for (size_t i = 0; i < db_rows_count(rows); i++)
+				exists |= !strcmp(in->rooms[k].name, db_rows_text(rows, i, 1));
+			if (exists)
+				rc = db_q(db, "UPDATE station_rooms SET capacity = $1 WHERE station_id = $2"
+					      " AND name = $3",
+					  NULL, prob, DB_I(in->rooms[k].capacity), DB_I(id),
+					  DB_T(in->rooms[k].name));
+			else
+				rc = db_q(db, "INSERT INTO station_rooms (station_id, name, capacity)"
+					      " VALUES ($1, $2, $3)",
+					  NULL, prob, DB_I(id), DB_T(in->rooms[k].name),
+					  DB_I(in->rooms[k].capacity));
+		}
+		db_rows_free(rows);
+	}
+	return rc;
+}
+
+static enum rc audit_station(struct db *db, const struct actor *actor, const char *action,
+			     int64_t id, struct audit_detail *d, struct problem *prob)
+{
+	char idbuf[24];
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	return audit_record(db, actor, action, "station", idbuf, d, prob);
+}
+
+enum rc station_create(struct db *db, const struct actor *actor, const struct station_input *in,
+		       int64_t *id, struct problem *prob)
+{
+	char norm[SCOPE_MAX] = "";
+	scope_normalize(in->region_code, norm);
+	struct scope_target t = { .region = norm, .hub_id = in->has_parent ? in->parent_id : 0 };
+	if (!permission_allows(actor->p, ACT_STATION_CREATE, &t))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权在区域 %s 新建驿站",
+				   norm[0] ? norm : "?");
+	validate(db, in, true, prob);
+	if (problem_has_fields(prob))
+		return prob->rc;
+	enum rc rc = check_parent(db, 0, in->has_parent ? in->parent_id : 0, prob);
+	if (rc != RC_OK)
+		return rc;
+	char qr[STATION_QR_TOKEN_CAP];
+	secret_token("", qr, sizeof(qr));
+	int64_t now = clock_now_s();
+	struct db_rows *rows = NULL;
+	rc = db_q(db,
+		  "INSERT INTO stations (name, level, theme, parent_id, region_code, address, lat, lng,"
+		  " phone, stars, description, qr_token, created_s, updated_s)"
+		  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+		  &rows, prob, DB_T(in->name), DB_T(in->level),
+		  DB_T(in->has_theme ? in->theme : "general"),
+		  DB_IOPT(in->has_parent && in->parent_id, in->parent_id), DB_T(norm), DB_T(in->address),
+		  DB_R(in->lat), DB_R(in->lng), DB_T(in->has_phone && in->phone && *in->phone ? in->phone : NULL),
+		  DB_I(in->has_stars ? in->stars : 0),
+		  DB_T(in->has_description ? in->description : NULL), DB_T(qr), DB_I(now));
+	if (rc != RC_OK)
+		return rc;
+	*id = db_rows_int(rows, 0, 0);
+	db_rows_free(rows);
+	rc = write_children(db, *id, in, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_str(&d, "name", in->name);
+	audit_detail_str(&d, "region_code", norm);
+	rc = audit_station(db, actor, "station.create", *id, &d, prob);
+	audit_detail_release(&d);
+	return rc;
+}
+
+static enum rc load_for_edit(struct db *db, const struct actor *actor, int64_t id,
+			     struct station *cur, struct problem *prob)
+{
+	enum rc rc = station_get(db, id, cur, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (!station_may_edit(actor, cur))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden",
+				   "无权修改这个驿站（只能修改自己负责范围内的驿站）");
+	return RC_OK;
+}
+
+enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
+		       const struct station_input *in, struct problem *prob)
+{
+	struct station *cur = xmalloc(sizeof(*cur));
+	enum rc rc = load_for_edit(db, actor, id, cur, prob);
+	if (rc != RC_OK)
+		goto out;
+	validate(db, in, false, prob);
+	if (problem_has_fields(prob)) {
+		rc = prob->rc;
+		goto out;
+	}
+	char norm[SCOPE_MAX];
+	copy_text(norm, sizeof(norm), cur->region_code);
+	if (in->has_region) {
+		scope_normalize(in->region_code, norm);
+		/* Moving a station needs the right over its new region too. */
+		struct scope_target t = { .region = norm, .station_id = id, .hub_id = cur->parent_id };
+		if (!permission_allows(actor->p, ACT_STATION_EDIT, &t)) {
+			rc = problem_set(prob, RC_FORBIDDEN, "forbidden", "无权把驿站移到区域 %s", norm);
+			goto out;
+		}
+	}
+	if (in->has_parent) {
+		rc = check_parent(db, id, in->parent_id, prob);
+		if (rc != RC_OK)
+			goto out;
+	}
+	rc = db_q(db,
+		  "UPDATE stations SET name = $1, level = $2, theme = $3, parent_id = $4,"
+		  " region_code = $5, address = $6, lat = $7, lng = $8, phone = $9, stars = $10,"
+		  " description = $11, version = version + 1, updated_s = $12 WHERE id = $13",
+		  NULL, prob, DB_T(in->has_name ? in->name : cur->name),
+		  DB_T(in->has_level ? in->level : cur->level),
+		  DB_T(in->has_theme ? in->theme : cur->theme),
+		  in->has_parent ? DB_IOPT(in->parent_id, in->parent_id) :
+				   DB_IOPT(cur->parent_id, cur->parent_id),
+		  DB_T(norm), DB_T(in->has_address ? in->address : cur->address),
+		  DB_R(in->has_location ? in->lat : cur->lat),
+		  DB_R(in->has_location ? in->lng : cur->lng),
+		  DB_T(in->has_phone ? (in->phone && *in->phone ? in->phone : NULL) :
+				       (cur->phone[0] ? cur->phone : NULL)),
+		  DB_I(in->has_stars ? in->stars : cur->stars),
+		  DB_T(in->has_description ? in->description :
+					     (cur->description[0] ? cur->description : NULL)),
+		  DB_I(clock_now_s()), DB_I(id));
+	if (rc != RC_OK)
+		goto out;
+	rc = write_children(db, id, in, prob);
+	if (rc != RC_OK)
+		goto out;
+	struct audit_detail d;
+	audit_detail_init(&d);
+	static const char *names[] = { "name", "level", "theme", "parent_id", "region_code",
+				       "address", "location", "phone", "stars", "description",
+				       "amenities", "hours", "rooms" };
+	const bool has[] = { in->has_name, in->has_level, in->has_theme, in->has_parent,
+			     in->has_region, in->has_address, in->has_location, in->has_phone,
+			     in->has_stars, in->has_description, in->has_amenities, in->has_hours,
+			     in->has_rooms };
+	struct sb changed = SB_INIT;
+	for (size_t i = 0; i < sizeof(has) / sizeof(has[0]); i++) {
+		if (!has[i])
+			continue;
+		if (changed.len)
+			sb_addc(&changed, ',');
+		sb_adds(&changed, names[i]);
+	}
+	audit_detail_str(&d, "fields", sb_str(&changed));
+	sb_release(&changed);
+	rc = audit_station(db, actor, "station.update", id, &d, prob);
+	audit_detail_release(&d);
+out:
+	free(cur);
+	return rc;
+}
+
+enum rc station_set_closed(struct db *db, const struct actor *actor, int64_t id, bool closed,
+			   const char *reason, int64_t until_s, struct problem *prob)
+{
+	struct station *cur = xmalloc(sizeof(*cur));
+	enum rc rc = load_for_edit(db, actor, id, cur, prob);
+	if (rc != RC_OK)
+		goto out;
+	if (closed && (!reason || !*reason || utf8_chars(reason) > 80))
+		problem_field(prob, "reason", "请填写暂停开放的原因（1–80 字）");
+	if (closed && until_s && until_s <= clock_now_s())
+		problem_field(prob, "until", "恢复开放时间应在将来");
+	if (problem_has_fields(prob)) {
+		rc = prob->rc;
+		goto out;
+	}
+	rc = db_q(db,
+		  "UPDATE stations SET closed = $1, closed_reason = $2, closed_until_s = $3,"
+		  " version = version + 1, updated_s = $4 WHERE id = $5",
+		  NULL, prob, DB_I(closed), DB_T(closed ? reason : NULL),
+		  DB_IOPT(closed && until_s, until_s), DB_I(clock_now_s()), DB_I(id));
+	if (rc != RC_OK)
+		goto out;
+	struct audit_detail d;
+	audit_detail_init(&d);
+	if (closed) {
+		audit_detail_str(&d, "reason", reason);
+		audit_detail_int(&d, "until_s", until_s);
+	}
+	rc = audit_station(db, actor, closed ? "station.close" : "station.reopen", id, &d, prob);
+	audit_detail_release(&d);
+out:
+	free(cur);
+	return rc;
+}
+
+enum rc station_rotate_qr(struct db *db, const struct actor *actor, int64_t id,
+			  struct problem *prob)
+{
+	if (!permission_allows(actor->p, ACT_QR_ROTATE, NULL))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以更换驿站二维码");
+	char qr[STATION_QR_TOKEN_CAP];
+	secret_token("", qr, sizeof(qr));
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "UPDATE stations SET qr_token = $1, version = version + 1, updated_s = $2"
+			  " WHERE id = $3 RETURNING id",
+			  &rows, prob, DB_T(qr), DB_I(clock_now_s()), DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	size_t n = db_rows_count(rows);
+	db_rows_free(rows);
+	if (!n)
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "驿站不存在 (no such station)");
+	return audit_station(db, actor, "station.qr_rotate", id, NULL, prob);
+}

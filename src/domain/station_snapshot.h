@@ -1,0 +1,104 @@
+/* The station snapshot: an immutable, in-memory copy of every station in a
+ * compact form, with a spatial index, built from the database and swapped in
+ * atomically after each write. Readers never take a lock: they announce the
+ * snapshot they use in a per-thread hazard slot, and the writer that swaps a
+ * new one in frees the old one only once no slot names it. A write is visible
+ * to the next read because the writer swaps before it answers. */
+#ifndef YZ_DOMAIN_STATION_SNAPSHOT_H
+#define YZ_DOMAIN_STATION_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/problem.h"
+#include "db/db.h"
+#include "domain/hours.h"
+#include "domain/station.h"
+#include "geo/coord.h"
+#include "geo/index.h"
+
+/* One station, compactly. Strings are offsets into the snapshot's text. */
+struct snap_station {
+	int64_t id;
+	int64_t parent_id;
+	struct geo_point pt;          /* WGS-84 */
+	uint64_t amenities;
+	int64_t closed_until_s;
+	int64_t updated_s;
+	uint32_t name, address, phone; /* offsets into text */
+	uint32_t ranges;              /* offset into the range pool */
+	uint32_t exceptions;          /* offset into the exception pool */
+	uint16_t nranges, nexceptions;
+	uint8_t level, theme, stars;
+	bool closed;
+	char region_code[13];
+};
+
+struct snapshot {
+	size_t n;
+	struct snap_station *stations; /* sorted by id */
+	char *text;
+	struct hours_range *range_pool;
+	struct hours_exception *exception_pool;
+	struct geo_index *index;       /* entry flags = position in stations */
+	size_t namenities;
+	struct amenity *amenities;     /* the catalog, by sort order */
+	int64_t built_s;
+	uint64_t generation;
+};
+
+struct snapshot_store;
+
+/* A *new*, empty store (a snapshot with no stations). */
+struct snapshot_store *snapshot_store_new(void);
+void snapshot_store_free(struct snapshot_store *st);
+
+/* Rebuilds from the database and swaps the new snapshot in; waits until no
+ * reader uses the old one, then frees it. Writers are serialized. */
+enum rc snapshot_store_reload(struct snapshot_store *st, struct db *db, struct problem *prob);
+/* Builds from stations given directly (benchmarks and tests) and swaps in. */
+void snapshot_store_load(struct snapshot_store *st, const struct station *stations, size_t n,
+			 const struct amenity *catalog, size_t ncatalog);
+
+/* Returns the current snapshot, *borrowed* until snapshot_release on the
+ * same thread. Lock-free. A thread holds at most one snapshot at a time. */
+const struct snapshot *snapshot_acquire(struct snapshot_store *st);
+void snapshot_release(struct snapshot_store *st, const struct snapshot *snap);
+
+/* Lookups on a snapshot (all borrowed from it). */
+const struct snap_station *snapshot_station(const struct snapshot *snap, int64_t id);
+const char *snapshot_text(const struct snapshot *snap, uint32_t off);
+struct hours_view snapshot_hours(const struct snapshot *snap, const struct snap_station *s);
+bool snapshot_open_at(const struct snapshot *snap, const struct snap_station *s, int64_t now_s);
+/* The bit of amenity code, or -1 if the catalog has no such code. */
+int snapshot_amenity_bit(const struct snapshot *snap, const char *code);
+
+struct nearby_query {
+	struct geo_point center;  /* WGS-84 */
+	double radius_m;
+	size_t limit;
+	uint64_t amenities;       /* all required */
+	bool open_now;
+	int64_t now_s;
+	int theme;                /* index into station_themes, or -1 */
+	int level;                /* index into station_levels, or -1 */
+};
+
+struct nearby_hit {
+	const struct snap_station *station;
+	double distance_m;
+	bool open_now;
+};
+
+/* The nearest stations matching q, nearest first; out holds q->limit. */
+size_t snapshot_nearby(const struct snapshot *snap, const struct nearby_query *q,
+		       struct geo_index_hit *work, struct nearby_hit *out);
+/* Stations inside a box, by id, at most limit. */
+size_t snapshot_bbox(const struct snapshot *snap, double south, double west, double north,
+		     double east, size_t limit, const struct snap_station **out);
+/* Stations whose name or address contains q (a UTF-8 substring), by id. */
+size_t snapshot_search(const struct snapshot *snap, const char *q, const char *region_prefix,
+		       size_t limit, const struct snap_station **out);
+
+#endif

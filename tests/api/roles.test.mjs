@@ -1,0 +1,342 @@
+// Who may grant which role where: granters act only within their own scope
+// (region codes nest by prefix) and below their own rank. Also who sees
+// which phone numbers, who may read and rename accounts, and API tokens.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { api, login, uniquePhone } from './lib/client.mjs';
+import { assertJson, assertProblem, assertNoContent, loadOpenapi } from './lib/schema.mjs';
+
+let srv;
+const as = {}; // role name → session
+
+before(async () => {
+	srv = await startServer();
+	await loadOpenapi(srv.url);
+	for (const role of ['admin', 'staff', 'volunteer', 'resident', 'manager'])
+		as[role] = await login(srv.url, DEMO[role], DEMO_PASSWORD);
+});
+after(() => srv?.stop());
+
+async function newAccount(name = '受让人') {
+	const phone = uniquePhone();
+	const res = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone, name }, session: as.admin });
+	await assertJson(srv.url, res, 201, 'Account');
+	return { ...res.json, phone };
+}
+
+function grant(session, id, role, scope, extra = {}) {
+	return api(srv.url, { method: 'POST', path: `/api/v1/accounts/${id}/roles`, body: { role, scope }, session, ...extra });
+}
+
+const held = (account) => account.roles.map((g) => `${g.role}@${g.scope}`).sort();
+
+describe('granting roles', () => {
+	test('staff of a street grants a volunteer role in a community of that street', async () => {
+		const acc = await newAccount();
+		const res = await grant(as.staff, acc.id, 'volunteer', '610303008003');
+		const body = await assertJson(srv.url, res, 201, 'Account');
+		assert.equal(body.id, acc.id);
+		assert.deepEqual(held(body), ['volunteer@610303008003']);
+		const g = body.roles[0];
+		assert.ok(Number.isInteger(g.id) && g.id > 0);
+		// The grant is there when read back.
+		const read = await api(srv.url, { path: `/api/v1/accounts/${acc.id}`, session: as.admin });
+		assert.deepEqual(held(read.json), ['volunteer@610303008003']);
+	});
+
+	test('staff of a street grants a role on the street itself', async () => {
+		const acc = await newAccount();
+		const res = await grant(as.staff, acc.id, 'volunteer', '610303008');
+		assert.deepEqual(held(await assertJson(srv.url, res, 201, 'Account')), ['volunteer@610303008']);
+	});
+
+	test('staff of one street cannot grant roles in another street', async () => {
+		const acc = await newAccount();
+		for (const scope of ['610302004', '610302004001', '610303009']) {
+			const res = await grant(as.staff, acc.id, 'volunteer', scope);
+			await assertProblem(srv.url, res, 403, 'forbidden');
+		}
+		const read = await api(srv.url, { path: `/api/v1/accounts/${acc.id}`, session: as.admin });
+		assert.deepEqual(read.json.roles, [], 'nothing was granted');
+	});
+
+	test('staff cannot grant in a wider region that contains their street', async () => {
+		const acc = await newAccount();
+		for (const scope of ['610303', '6103', '61', '*']) {
+			const res = await grant(as.staff, acc.id, 'volunteer', scope);
+			await assertProblem(srv.url, res, 403, 'forbidden');
+		}
+	});
+
+	test('staff cannot grant their own rank or above, even within their street', async () => {
+		const acc = await newAccount();
+		for (const [role, scope] of [['staff', '610303008'], ['staff', '610303008003'], ['admin', '610303008003']]) {
+			const res = await grant(as.staff, acc.id, role, scope);
+			await assertProblem(srv.url, res, 403, 'forbidden');
+		}
+	});
+
+	test('a padded 12-digit region code is stored shortened', async () => {
+		const acc = await newAccount();
+		const res = await grant(as.staff, acc.id, 'volunteer', '610303008000');
+		assert.deepEqual(held(await assertJson(srv.url, res, 201, 'Account')), ['volunteer@610303008']);
+		const wide = await grant(as.admin, acc.id, 'staff', '610300000000');
+		assert.deepEqual(held(await assertJson(srv.url, wide, 201, 'Account')), ['staff@6103', 'volunteer@610303008']);
+	});
+
+	test('an admin of a district grants any role within it, admin included, but not outside it', async () => {
+		const acc = await newAccount();
+		const a = await grant(as.admin, acc.id, 'staff', '610302004'); // another street of 6103
+		await assertJson(srv.url, a, 201, 'Account');
+		const b = await grant(as.admin, acc.id, 'admin', '6103');
+		assert.deepEqual(held(await assertJson(srv.url, b, 201, 'Account')), ['admin@6103', 'staff@610302004']);
+		for (const scope of ['6104', '61', '*']) {
+			const res = await grant(as.admin, acc.id, 'staff', scope);
+			await assertProblem(srv.url, res, 403, 'forbidden');
+		}
+	});
+
+	test('roles without role.grant cannot grant at all', async () => {
+		const acc = await newAccount();
+		for (const who of ['volunteer', 'resident', 'manager']) {
+			const res = await grant(as[who], acc.id, 'resident', '610303008003');
+			await assertProblem(srv.url, res, 403, 'forbidden');
+		}
+	});
+
+	test('an unknown role or a malformed scope answers 422 naming the field', async () => {
+		const acc = await newAccount();
+		const role = await grant(as.admin, acc.id, 'king', '6103');
+		await assertProblem(srv.url, role, 422, 'validation', { fields: ['role'] });
+		for (const scope of ['123', '6103x', '61030', 'station:', 'station:abc', '']) {
+			const res = await grant(as.admin, acc.id, 'volunteer', scope);
+			await assertProblem(srv.url, res, 422, 'validation', { fields: ['scope'] });
+		}
+		const missing = await api(srv.url, { method: 'POST', path: `/api/v1/accounts/${acc.id}/roles`, body: { role: 'volunteer' }, session: as.admin });
+		await assertProblem(srv.url, missing, 422, 'validation', { fields: ['scope'] });
+	});
+
+	test('granting to an account that does not exist answers 404', async () => {
+		const res = await grant(as.admin, 987654, 'volunteer', '6103');
+		await assertProblem(srv.url, res, 404, 'not-found');
+	});
+});
+
+describe('revoking roles', () => {
+	test('staff revokes a grant within their street: 204, and the role is gone', async () => {
+		const acc = await newAccount();
+		const g = (await grant(as.staff, acc.id, 'volunteer', '610303008003')).json.roles[0];
+		const res = await api(srv.url, { method: 'DELETE', path: `/api/v1/accounts/${acc.id}/roles/${g.id}`, session: as.staff });
+		assertNoContent(res);
+		const read = await api(srv.url, { path: `/api/v1/accounts/${acc.id}`, session: as.admin });
+		assert.deepEqual(read.json.roles, []);
+		const again = await api(srv.url, { method: 'DELETE', path: `/api/v1/accounts/${acc.id}/roles/${g.id}`, session: as.staff });
+		await assertProblem(srv.url, again, 404, 'not-found');
+	});
+
+	test('staff cannot revoke a grant outside their street', async () => {
+		const acc = await newAccount();
+		const g = (await grant(as.admin, acc.id, 'volunteer', '610302004')).json.roles[0];
+		const res = await api(srv.url, { method: 'DELETE', path: `/api/v1/accounts/${acc.id}/roles/${g.id}`, session: as.staff });
+		await assertProblem(srv.url, res, 403, 'forbidden');
+		const read = await api(srv.url, { path: `/api/v1/accounts/${acc.id}`, session: as.admin });
+		assert.deepEqual(held(read.json), ['volunteer@610302004']);
+	});
+
+	test('a grant id that belongs to another account answers 404', async () => {
+		const a = await newAccount();
+		const b = await newAccount();
+		const g = (await grant(as.admin, a.id, 'volunteer', '6103')).json.roles[0];
+		const res = await api(srv.url, { method: 'DELETE', path: `/api/v1/accounts/${b.id}/roles/${g.id}`, session: as.admin });
+		await assertProblem(srv.url, res, 404, 'not-found');
+		const read = await api(srv.url, { path: `/api/v1/accounts/${a.id}`, session: as.admin });
+		assert.deepEqual(held(read.json), ['volunteer@6103'], 'the grant is still there');
+	});
+});
+
+describe('seeing accounts', () => {
+	test('phones are masked for staff, and shown in full to admins and to the account itself', async () => {
+		const id = as.admin.account.id;
+		const byStaff = await api(srv.url, { path: `/api/v1/accounts/${id}`, session: as.staff });
+		assert.equal((await assertJson(srv.url, byStaff, 200, 'Account')).phone, '138****0001');
+		const byAdmin = await api(srv.url, { path: `/api/v1/accounts/${as.staff.account.id}`, session: as.admin });
+		assert.equal((await assertJson(srv.url, byAdmin, 200, 'Account')).phone, DEMO.staff);
+		const self = await api(srv.url, { path: `/api/v1/accounts/${as.resident.account.id}`, session: as.resident });
+		assert.equal((await assertJson(srv.url, self, 200, 'Account')).phone, DEMO.resident);
+	});
+
+	test('the account list masks every phone but the viewer\'s own for staff', async () => {
+		const res = await api(srv.url, { path: '/api/v1/accounts?limit=200', session: as.staff });
+		const page = await assertJson(srv.url, res, 200, 'AccountPage');
+		assert.ok(page.items.length >= 6);
+		for (const a of page.items) {
+			if (a.id === as.staff.account.id) assert.equal(a.phone, DEMO.staff);
+			else assert.match(a.phone, /^1\d{2}\*{4}\d{4}$/, `masked phone for account ${a.id}`);
+		}
+		const full = await api(srv.url, { path: '/api/v1/accounts?limit=200', session: as.admin });
+		for (const a of (await assertJson(srv.url, full, 200, 'AccountPage')).items) assert.match(a.phone, /^1[3-9]\d{9}$/);
+	});
+
+	test('the account list pages by next_after and filters by q', async () => {
+		const seen = [];
+		let after = '';
+		for (let i = 0; i < 100; i++) {
+			const res = await api(srv.url, { path: `/api/v1/accounts?limit=2${after}`, session: as.admin });
+			const page = await assertJson(srv.url, res, 200, 'AccountPage');
+			assert.ok(page.items.length <= 2);
+			seen.push(...page.items.map((a) => a.id));
+			if (page.next_after === null) break;
+			after = `&after=${page.next_after}`;
+		}
+		assert.deepEqual(seen, [...new Set(seen)].sort((x, y) => x - y), 'ids ascend without repeats');
+		const all = await api(srv.url, { path: '/api/v1/accounts?limit=200', session: as.admin });
+		assert.deepEqual(seen, all.json.items.map((a) => a.id));
+		const q = await api(srv.url, { path: `/api/v1/accounts?q=${DEMO.volunteer}`, session: as.admin });
+		const found = await assertJson(srv.url, q, 200, 'AccountPage');
+		assert.deepEqual(found.items.map((a) => a.phone), [DEMO.volunteer]);
+	});
+
+	test('residents and volunteers see only their own account and cannot list', async () => {
+		for (const who of ['resident', 'volunteer']) {
+			const other = await api(srv.url, { path: `/api/v1/accounts/${as.admin.account.id}`, session: as[who] });
+			await assertProblem(srv.url, other, 403, 'forbidden');
+			const list = await api(srv.url, { path: '/api/v1/accounts', session: as[who] });
+			await assertProblem(srv.url, list, 403, 'forbidden');
+			const create = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone: uniquePhone(), name: 'x' }, session: as[who] });
+			await assertProblem(srv.url, create, 403, 'forbidden');
+		}
+		const anon = await api(srv.url, { path: '/api/v1/accounts' });
+		await assertProblem(srv.url, anon, 401, 'unauthenticated');
+	});
+
+	test('a name is changed by the account itself or an admin, not by staff', async () => {
+		const acc = await newAccount('旧名');
+		const byStaff = await api(srv.url, { method: 'PATCH', path: `/api/v1/accounts/${acc.id}`, body: { name: '员工改' }, session: as.staff });
+		await assertProblem(srv.url, byStaff, 403, 'forbidden');
+		const byAdmin = await api(srv.url, { method: 'PATCH', path: `/api/v1/accounts/${acc.id}`, body: { name: '新名' }, session: as.admin });
+		const body = await assertJson(srv.url, byAdmin, 200, 'Account');
+		assert.equal(body.name, '新名');
+		assert.ok(Date.parse(body.updated_at) >= Date.parse(body.created_at));
+		const tooLong = await api(srv.url, { method: 'PATCH', path: `/api/v1/accounts/${acc.id}`, body: { name: '长'.repeat(41) }, session: as.admin });
+		await assertProblem(srv.url, tooLong, 422, 'validation', { fields: ['name'] });
+	});
+});
+
+describe('creating accounts', () => {
+	test('a new account answers 201 with Location, and "+86 138-…" is normalized', async () => {
+		const digits = uniquePhone('138');
+		const pretty = `+86 ${digits.slice(0, 3)}-${digits.slice(3, 7)}-${digits.slice(7)}`;
+		const res = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone: pretty, name: '格式化' }, session: as.admin });
+		const body = await assertJson(srv.url, res, 201, 'Account');
+		assert.equal(body.phone, digits);
+		assert.equal(body.has_password, false);
+		assert.equal(body.disabled, false);
+		assert.equal(body.locked_until, null);
+		assert.deepEqual(body.roles, []);
+		assert.equal(res.headers.get('location'), `/api/v1/accounts/${body.id}`);
+		const read = await api(srv.url, { path: res.headers.get('location'), session: as.admin });
+		assert.deepEqual(await assertJson(srv.url, read, 200, 'Account'), body);
+	});
+
+	test('a phone that is not a mainland mobile answers 422 on phone', async () => {
+		for (const phone of ['12800001234', '1380000123', '138000012345', '23800001234', 'abcdefghijk', '+86 128 0000 1234', '138.0000.1234']) {
+			const res = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone, name: '坏号' }, session: as.admin });
+			await assertProblem(srv.url, res, 422, 'validation', { fields: ['phone'] });
+		}
+	});
+
+	test('a number with a foreign country code is not taken for a mainland mobile', { todo: 'server bug: phone_normalize drops a leading "+" without requiring 86, so "+1 415 555 0100" becomes 14155550100' }, async () => {
+		for (const phone of ['+1 415 555 0100', '+13800001234']) {
+			const res = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone, name: '外国号' }, session: as.admin });
+			await assertProblem(srv.url, res, 422, 'validation', { fields: ['phone'] });
+		}
+	});
+
+	test('a phone already registered answers 409, also when written differently', async () => {
+		const acc = await newAccount();
+		const same = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone: acc.phone, name: '重复' }, session: as.admin });
+		await assertProblem(srv.url, same, 409, null, { fields: ['phone'] });
+		const spaced = `+86 ${acc.phone.slice(0, 3)} ${acc.phone.slice(3, 7)} ${acc.phone.slice(7)}`;
+		const other = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone: spaced, name: '重复' }, session: as.admin });
+		await assertProblem(srv.url, other, 409, null, { fields: ['phone'] });
+	});
+
+	test('a weak password answers 422 on password', async () => {
+		for (const password of ['Ab1!', 'abcdefgh', 'abcdEFGH', '12345678', 'abcd1234']) {
+			const res = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone: uniquePhone(), name: '弱密码', password }, session: as.admin });
+			await assertProblem(srv.url, res, 422, 'validation', { fields: ['password'] });
+		}
+		const ok = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone: uniquePhone(), name: '强密码', password: 'abcd1234!' }, session: as.admin });
+		assert.equal((await assertJson(srv.url, ok, 201, 'Account')).has_password, true);
+	});
+
+	test('staff create accounts too', async () => {
+		const res = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone: uniquePhone(), name: '街道新人' }, session: as.staff });
+		await assertJson(srv.url, res, 201, 'Account');
+	});
+});
+
+describe('API tokens', () => {
+	test('an admin creates a token, which then acts as its account without CSRF, until revoked', async () => {
+		const created = await api(srv.url, { method: 'POST', path: '/api/v1/tokens', body: { account_id: as.staff.account.id, name: '集成测试' }, session: as.admin });
+		const tok = await assertJson(srv.url, created, 201, 'TokenCreated');
+		assert.equal(tok.account_id, as.staff.account.id);
+		assert.equal(tok.name, '集成测试');
+		assert.ok(tok.token.length >= 32);
+		assert.equal(created.headers.get('location'), `/api/v1/tokens/${tok.id}`);
+
+		const me = await api(srv.url, { path: '/api/v1/session', token: tok.token });
+		const s = await assertJson(srv.url, me, 200, 'Session');
+		assert.equal(s.auth, 'token');
+		assert.equal(s.account.id, as.staff.account.id);
+
+		// A write with the token needs no CSRF token, and keeps the account's limits.
+		const acc = await newAccount();
+		const ok = await grant(null, acc.id, 'volunteer', '610303008003', { token: tok.token });
+		await assertJson(srv.url, ok, 201, 'Account');
+		const outside = await grant(null, acc.id, 'volunteer', '610302004', { token: tok.token });
+		await assertProblem(srv.url, outside, 403, 'forbidden');
+
+		const list = await api(srv.url, { path: '/api/v1/tokens', session: as.admin });
+		const items = (await assertJson(srv.url, list, 200, 'TokenList')).items;
+		const listed = items.find((t) => t.id === tok.id);
+		assert.ok(listed, 'the token is listed');
+		assert.equal(listed.token, undefined, 'the list never shows the token');
+		assert.ok(!list.text.includes(tok.token));
+		assert.ok(listed.last_used_at, 'last_used_at is set after use');
+		assert.equal(listed.revoked_at, null);
+
+		const del = await api(srv.url, { method: 'DELETE', path: `/api/v1/tokens/${tok.id}`, session: as.admin });
+		assertNoContent(del);
+		const after = await api(srv.url, { path: '/api/v1/session', token: tok.token });
+		await assertProblem(srv.url, after, 401, null);
+		const relisted = await api(srv.url, { path: '/api/v1/tokens', session: as.admin });
+		assert.ok(relisted.json.items.find((t) => t.id === tok.id).revoked_at, 'revoked_at is set');
+	});
+
+	test('a made-up or malformed bearer token answers 401', async () => {
+		for (const token of ['yzt_not-a-real-token', 'x', '']) {
+			const res = await api(srv.url, { path: '/api/v1/session', headers: { Authorization: `Bearer ${token}` } });
+			assert.equal(res.status, 401, `token "${token}"`);
+			await assertProblem(srv.url, res, 401, null);
+		}
+		const basic = await api(srv.url, { path: '/api/v1/session', headers: { Authorization: 'Basic YWRtaW46YWRtaW4=' } });
+		await assertProblem(srv.url, basic, 401, null);
+	});
+
+	test('only admins manage tokens', async () => {
+		for (const who of ['staff', 'volunteer']) {
+			const create = await api(srv.url, { method: 'POST', path: '/api/v1/tokens', body: { account_id: as[who].account.id, name: 'mine' }, session: as[who] });
+			await assertProblem(srv.url, create, 403, 'forbidden');
+			const list = await api(srv.url, { path: '/api/v1/tokens', session: as[who] });
+			await assertProblem(srv.url, list, 403, 'forbidden');
+		}
+	});
+
+	test('a token for an account that does not exist is refused', async () => {
+		const res = await api(srv.url, { method: 'POST', path: '/api/v1/tokens', body: { account_id: 987654, name: 'ghost' }, session: as.admin });
+		assert.ok([404, 422].includes(res.status), `got ${res.status}`);
+		await assertProblem(srv.url, res, res.status, null);
+	});
+});
