@@ -39,6 +39,10 @@ void problem_field(struct problem *prob, const char *name, const char *fmt, ...)
 	}
 	if (prob->nfields >= PROBLEM_FIELDS_MAX)
 		return;
+	/* One message per field: the first is the most specific. */
+	for (size_t i = 0; i < prob->nfields; i++)
+		if (!strcmp(prob->fields[i].name, name))
+			return;
 	struct problem_field *f = &prob->fields[prob->nfields++];
 	copy_str(f->name, sizeof(f->name), name);
 	va_list ap;

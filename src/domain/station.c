@@ -350,8 +350,8 @@ bool station_may_edit(const struct actor *actor, const struct station *s)
 	return permission_allows(actor->p, ACT_STATION_EDIT, &t);
 }
 
-static void validate(struct db *db, const struct station_input *in, bool create,
-		     struct problem *prob)
+void station_validate(struct db *db, const struct station_input *in, bool create,
+		      struct problem *prob)
 {
 	if (in->has_name || create) {
 		size_t n = utf8_chars(in->name);
@@ -545,7 +545,7 @@ enum rc station_create(struct db *db, const struct actor *actor, const struct st
 	if (!permission_allows(actor->p, ACT_STATION_CREATE, &t))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权在区域 %s 新建驿站",
 				   norm[0] ? norm : "?");
-	validate(db, in, true, prob);
+	station_validate(db, in, true, prob);
 	if (problem_has_fields(prob))
 		return prob->rc;
 	enum rc rc = check_parent(db, 0, in->has_parent ? in->parent_id : 0, prob);
@@ -600,7 +600,7 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 	enum rc rc = load_for_edit(db, actor, id, cur, prob);
 	if (rc != RC_OK)
 		goto out;
-	validate(db, in, false, prob);
+	station_validate(db, in, false, prob);
 	if (problem_has_fields(prob)) {
 		rc = prob->rc;
 		goto out;

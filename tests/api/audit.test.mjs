@@ -4,7 +4,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
-import { api, login, uniquePhone } from './lib/client.mjs';
+import { api, login, sessionCookie, uniquePhone } from './lib/client.mjs';
 import { assertJson, assertProblem, loadOpenapi } from './lib/schema.mjs';
 
 let srv;
@@ -107,7 +107,7 @@ describe('every write leaves one audit row with its request id', () => {
 		const li = await api(srv.url, { method: 'POST', path: '/api/v1/session', body: { phone, password: 'Audit#2026' } });
 		assert.equal(li.status, 201);
 		await oneRow(li, 'session.login', { actorId: acc.id });
-		const s = { cookie: /yz_session=[^;]*/.exec(li.headers.get('set-cookie'))[0], csrf: li.json.csrf_token };
+		const s = { cookie: sessionCookie(li.headers), csrf: li.json.csrf_token };
 		const lo = await api(srv.url, { method: 'DELETE', path: '/api/v1/session', session: s });
 		assert.equal(lo.status, 204);
 		await oneRow(lo, 'session.logout', { actorId: acc.id });

@@ -3,7 +3,7 @@
 // which phone numbers, who may read and rename accounts, and API tokens.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { startServer, addUser, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login, uniquePhone } from './lib/client.mjs';
 import { assertJson, assertProblem, assertNoContent, loadOpenapi } from './lib/schema.mjs';
 
@@ -95,6 +95,24 @@ describe('granting roles', () => {
 			const res = await grant(as.admin, acc.id, 'staff', scope);
 			await assertProblem(srv.url, res, 403, 'forbidden');
 		}
+	});
+
+	test('a global admin (admin@*) grants in any region, and admin@*', async () => {
+		const phone = uniquePhone('135');
+		await addUser(srv.dbUrl, { phone, name: '全局管理员', role: 'admin@*', password: 'Global#2026' });
+		const root = await login(srv.url, phone, 'Global#2026');
+		assert.deepEqual(held(root.account), ['admin@*']);
+		const acc = await newAccount();
+		for (const [role, scope] of [['staff', '6104'], ['volunteer', '11'], ['admin', '*']]) {
+			const res = await grant(root, acc.id, role, scope);
+			await assertJson(srv.url, res, 201, 'Account');
+		}
+		const read = await api(srv.url, { path: `/api/v1/accounts/${acc.id}`, session: root });
+		assert.deepEqual(held(read.json), ['admin@*', 'staff@6104', 'volunteer@11']);
+		// The district admin cannot touch what lies outside 6103.
+		const g = read.json.roles.find((x) => x.scope === '6104');
+		const res = await api(srv.url, { method: 'DELETE', path: `/api/v1/accounts/${acc.id}/roles/${g.id}`, session: as.admin });
+		await assertProblem(srv.url, res, 403, 'forbidden');
 	});
 
 	test('roles without role.grant cannot grant at all', async () => {

@@ -53,13 +53,15 @@ export function sessionCookie(headers) {
 	return null;
 }
 
-/** A unique mainland mobile number, different on every call in this process. */
+/**
+ * A mainland mobile number not used before in this process (and not a demo
+ * account's): PREFIX and eight digits from a per-process start.
+ */
 let phoneSeq = 0;
-const phoneBase = 10000000 + ((process.pid * 7919 + Date.now()) % 8999999);
+const phoneBase = 10000000 + ((process.pid * 7919 + Date.now()) % 80000000);
 export function uniquePhone(prefix = '139') {
 	phoneSeq += 1;
-	const n = (phoneBase + phoneSeq * 1) % 100000000;
-	return `${prefix}${String(n).padStart(8, '0')}`;
+	return `${prefix}${String((phoneBase + phoneSeq) % 100000000).padStart(8, '0')}`;
 }
 
 /**

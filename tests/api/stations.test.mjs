@@ -1,0 +1,310 @@
+// Stations on the real server and database: the demo city, "nearest open
+// station with what I need", viewport and search, GeoJSON, coordinate
+// systems, scopes for editing, validation, closure, QR codes, the amenity
+// catalog, coverage, and that a write is visible to the very next read.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { api, login } from './lib/client.mjs';
+import { assertJson, assertProblem, assertNoContent } from './lib/schema.mjs';
+import { wgs84ToGcj02, gcj02ToBd09 } from './lib/crs.mjs';
+
+let srv;
+let admin, staff, manager, resident;
+let jinxinyi; // the station the demo manager runs
+
+const near = (params) => api(srv.url, { path: `/api/v1/stations/nearby?${new URLSearchParams(params)}` });
+const haversine = (a, b) => {
+	const r = (d) => (d * Math.PI) / 180;
+	const dlat = r(b.lat - a.lat);
+	const dlng = r(b.lng - a.lng);
+	const h = Math.sin(dlat / 2) ** 2 + Math.cos(r(a.lat)) * Math.cos(r(b.lat)) * Math.sin(dlng / 2) ** 2;
+	return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
+};
+
+before(async () => {
+	srv = await startServer();
+	[admin, staff, manager, resident] = await Promise.all([
+		login(srv.url, DEMO.admin, DEMO_PASSWORD),
+		login(srv.url, DEMO.staff, DEMO_PASSWORD),
+		login(srv.url, DEMO.manager, DEMO_PASSWORD),
+		login(srv.url, DEMO.resident, DEMO_PASSWORD),
+	]);
+	const scope = manager.account.roles.find((r) => r.role === 'manager').scope;
+	jinxinyi = Number(scope.replace('station:', ''));
+});
+
+after(async () => {
+	await srv?.stop();
+});
+
+test('the demo city has about 350 stations in 宝鸡市 with 金心驿 among them', async () => {
+	const res = await api(srv.url, { path: '/api/v1/stations?q=%E9%87%91%E5%BF%83%E9%A9%BF' });
+	const body = await assertJson(srv.url, res, 200, 'StationList');
+	assert.ok(body.total >= 300 && body.total <= 400, `total ${body.total}`);
+	assert.equal(body.items.length, 1);
+	assert.equal(body.items[0].id, jinxinyi);
+	assert.equal(body.items[0].region_code, '610303008003');
+	for (const s of (await api(srv.url, { path: '/api/v1/stations?limit=2000' })).json.items)
+		assert.ok(s.region_code.startsWith('6103'), `${s.name} lies in 宝鸡市`);
+});
+
+test('nearby answers nearest first with distance and walking minutes, within the radius', async () => {
+	const here = { lat: 34.3765, lng: 107.148 };
+	const res = await near({ ...here, radius_m: 1500, limit: 10 });
+	const body = await assertJson(srv.url, res, 200, 'NearbyStations');
+	assert.ok(body.items.length > 0 && body.items.length <= 10);
+	let last = -1;
+	for (const s of body.items) {
+		assert.ok(s.distance_m >= last, 'sorted by distance');
+		last = s.distance_m;
+		assert.ok(s.distance_m <= 1500);
+		assert.ok(Math.abs(haversine(here, s.location) - s.distance_m) < 2, 'distance matches the location');
+		assert.ok(s.walk_minutes >= 1 && s.walk_minutes >= Math.floor(s.distance_m / 80));
+	}
+});
+
+test('nearby filters by amenity, open now and theme, and agrees with the full list', async () => {
+	const here = { lat: 34.3765, lng: 107.148 };
+	const res = await near({ ...here, radius_m: 3000, limit: 50, amenity: 'microwave,charger', open_now: 'true' });
+	const body = await assertJson(srv.url, res, 200, 'NearbyStations');
+	for (const s of body.items) {
+		assert.ok(s.amenities.includes('microwave') && s.amenities.includes('charger'));
+		assert.equal(s.open_now, true);
+		assert.equal(s.closed, false);
+	}
+	// The same answer from the unfiltered list, filtered here.
+	const all = (await api(srv.url, { path: '/api/v1/stations?limit=2000' })).json.items;
+	const expect = all
+		.map((s) => ({ ...s, d: haversine(here, s.location) }))
+		.filter((s) => s.d <= 3000 && s.amenities.includes('microwave') && s.amenities.includes('charger') && s.open_now)
+		.sort((a, b) => a.d - b.d || a.id - b.id)
+		.slice(0, 50)
+		.map((s) => s.id);
+	assert.deepEqual(body.items.map((s) => s.id), expect);
+	const themed = (await near({ ...here, radius_m: 20000, limit: 50, theme: 'love' })).json.items;
+	assert.ok(themed.length > 0);
+	for (const s of themed) assert.equal(s.theme, 'love');
+});
+
+test('nearby speaks GCJ-02 and BD-09 on the way in and out', async () => {
+	const wgs = { lat: 34.3765, lng: 107.148 };
+	const a = (await near({ ...wgs, limit: 3 })).json.items;
+	// The same place as a phone's Chinese map SDK reports it.
+	const g = wgs84ToGcj02(wgs);
+	const gcj = await near({ ...g, crs: 'gcj02', limit: 3 });
+	const body = await assertJson(srv.url, gcj, 200, 'NearbyStations');
+	assert.equal(body.crs, 'gcj02');
+	assert.deepEqual(body.items.map((s) => s.id), a.map((s) => s.id));
+	for (let i = 0; i < a.length; i++) {
+		assert.ok(Math.abs(body.items[i].distance_m - a[i].distance_m) <= 1, 'same distances');
+		const want = wgs84ToGcj02(a[i].location);
+		assert.ok(haversine(body.items[i].location, want) < 0.5, 'coordinates given in GCJ-02');
+		assert.ok(haversine(body.items[i].location, a[i].location) > 300, 'which differ from WGS-84');
+	}
+	const bd = (await near({ ...gcj02ToBd09(g), crs: 'bd09', limit: 3 })).json;
+	assert.equal(bd.crs, 'bd09');
+	assert.deepEqual(bd.items.map((s) => s.id), a.map((s) => s.id));
+});
+
+test('nearby refuses bad input with per-field errors', async () => {
+	await assertProblem(srv.url, await near({ lng: 107.1 }), 422, 'validation', { fields: ['lat'] });
+	await assertProblem(srv.url, await near({ lat: 'x', lng: 107.1 }), 422, 'validation', { fields: ['lat'] });
+	await assertProblem(srv.url, await near({ lat: 34.3, lng: 107.1, amenity: 'jacuzzi' }), 422, 'validation', { fields: ['amenity'] });
+	await assertProblem(srv.url, await near({ lat: 34.3, lng: 107.1, crs: 'mercator' }), 422, 'validation', { fields: ['crs'] });
+	await assertProblem(srv.url, await near({ lat: 34.3, lng: 107.1, limit: 500 }), 422, 'validation', { fields: ['limit'] });
+	await assertProblem(srv.url, await near({ lat: 34.3, lng: 107.1, open_now: 'maybe' }), 422, 'validation', { fields: ['open_now'] });
+});
+
+test('a viewport (bbox) lists the stations inside it, and search finds Chinese substrings', async () => {
+	const box = '34.370,107.140,34.385,107.160';
+	const body = await assertJson(srv.url, await api(srv.url, { path: `/api/v1/stations?bbox=${box}` }), 200, 'StationList');
+	assert.ok(body.items.length > 0);
+	for (const s of body.items) {
+		assert.ok(s.location.lat >= 34.37 && s.location.lat <= 34.385);
+		assert.ok(s.location.lng >= 107.14 && s.location.lng <= 107.16);
+	}
+	const q = await api(srv.url, { path: `/api/v1/stations?q=${encodeURIComponent('卧龙寺')}` });
+	assert.ok(q.json.items.length > 3);
+	for (const s of q.json.items) assert.ok(s.name.includes('卧龙寺') || s.address.includes('卧龙寺'));
+	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/stations?bbox=1,2,3' }), 422, 'validation', { fields: ['bbox'] });
+});
+
+test('stations.geojson is an RFC 7946 FeatureCollection of points in longitude, latitude order', async () => {
+	const res = await api(srv.url, { path: '/api/v1/stations.geojson' });
+	assert.equal(res.status, 200);
+	assert.match(res.headers.get('content-type'), /^application\/geo\+json/);
+	assert.equal(res.json.type, 'FeatureCollection');
+	assert.ok(res.json.features.length >= 300);
+	for (const f of res.json.features) {
+		assert.equal(f.type, 'Feature');
+		assert.equal(f.geometry.type, 'Point');
+		const [lng, lat] = f.geometry.coordinates;
+		assert.ok(lng > 106 && lng < 108.5 && lat > 33.5 && lat < 35.5, 'WGS-84 lng,lat in 宝鸡市');
+		assert.equal(f.properties.id, f.id);
+		assert.equal(f.properties.location.lat, lat);
+	}
+});
+
+test('a station page has hours, amenities, rooms and whether it is open', async () => {
+	const res = await api(srv.url, { path: `/api/v1/stations/${jinxinyi}` });
+	const s = await assertJson(srv.url, res, 200, 'Station');
+	assert.equal(s.name, '金心驿');
+	assert.equal(s.can_edit, false, 'anonymous cannot edit');
+	assert.ok(s.hours.weekly.length > 0);
+	assert.equal(typeof s.open_now, 'boolean');
+	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/stations/999999' }), 404, 'not-found');
+	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/stations/abc' }), 404, 'not-found');
+	const mine = await api(srv.url, { path: `/api/v1/stations/${jinxinyi}`, session: manager });
+	assert.equal(mine.json.can_edit, true, 'its manager can');
+});
+
+test('a manager edits their station and the next read shows it; other stations are refused', async () => {
+	const res = await api(srv.url, {
+		method: 'PATCH',
+		path: `/api/v1/stations/${jinxinyi}`,
+		session: manager,
+		body: {
+			hours: { weekly: [{ days: [1, 2, 3, 4, 5, 6, 7], open: '00:00', close: '24:00' }] },
+			amenities: ['water', 'microwave', 'fridge', 'charger'],
+			phone: '0917-3210000',
+		},
+	});
+	const s = await assertJson(srv.url, res, 200, 'Station');
+	assert.equal(s.hours.always_open, true);
+	assert.deepEqual(s.amenities.sort(), ['charger', 'fridge', 'microwave', 'water']);
+	// Visible at once on the read path (the snapshot), not only in the answer.
+	const loc = s.location;
+	const found = (await near({ lat: loc.lat, lng: loc.lng, radius_m: 10, amenity: 'fridge' })).json.items;
+	assert.equal(found[0]?.id, jinxinyi);
+	assert.equal(found[0].phone, '0917-3210000');
+	// Another street's station.
+	const other = (await api(srv.url, { path: `/api/v1/stations?region=610302&limit=1` })).json.items[0];
+	await assertProblem(srv.url, await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${other.id}`, session: manager, body: { phone: '1234567' } }), 403, 'forbidden');
+	// The manager may not move the station out of their reach either.
+	const audit = (await api(srv.url, { path: `/api/v1/audit?object_type=station&object_id=${jinxinyi}&action=station.update`, session: admin })).json;
+	assert.ok(audit.items.length >= 1);
+	assert.equal(audit.items[0].actor, '138****0003');
+});
+
+test('street staff edit stations of their street only, and create stations there', async () => {
+	const mine = (await api(srv.url, { path: '/api/v1/stations?region=610303008&limit=1' })).json.items[0];
+	const ok = await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${mine.id}`, session: staff, body: { stars: 5 } });
+	assert.equal((await assertJson(srv.url, ok, 200, 'Station')).stars, 5);
+	const other = (await api(srv.url, { path: '/api/v1/stations?region=610302004&limit=1' })).json.items[0];
+	await assertProblem(srv.url, await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${other.id}`, session: staff, body: { stars: 1 } }), 403, 'forbidden');
+	const station = {
+		name: '龙腾路快递小哥驿站',
+		level: 'corner',
+		theme: 'worker',
+		region_code: '610303008003',
+		address: '宝鸡市金台区卧龙寺街道龙腾路88号',
+		location: { lat: 34.3801, lng: 107.1502 },
+		amenities: ['water', 'charger', 'tyre_pump'],
+		hours: { always_open: true },
+	};
+	const created = await api(srv.url, { method: 'POST', path: '/api/v1/stations', session: staff, body: station });
+	const s = await assertJson(srv.url, created, 201, 'Station');
+	assert.equal(created.headers.get('location'), `/api/v1/stations/${s.id}`);
+	assert.equal(s.open_now, true);
+	const nearest = (await near({ lat: 34.3801, lng: 107.1502, limit: 1 })).json.items[0];
+	assert.equal(nearest.id, s.id, 'the new station is the nearest at once');
+	await assertProblem(srv.url, await api(srv.url, { method: 'POST', path: '/api/v1/stations', session: staff, body: { ...station, region_code: '610302004008' } }), 403, 'forbidden');
+	await assertProblem(srv.url, await api(srv.url, { method: 'POST', path: '/api/v1/stations', session: resident, body: station }), 403, 'forbidden');
+	await assertProblem(srv.url, await api(srv.url, { method: 'POST', path: '/api/v1/stations', body: station }), 401, 'unauthenticated');
+});
+
+test('station validation reports every bad field at once', async () => {
+	const res = await api(srv.url, {
+		method: 'POST',
+		path: '/api/v1/stations',
+		session: admin,
+		body: {
+			name: '',
+			level: 'palace',
+			theme: 'disco',
+			region_code: '610303999999',
+			address: 'x',
+			location: { lat: 48.85, lng: 2.35 },
+			stars: 9,
+			amenities: ['jacuzzi'],
+			hours: { weekly: [{ days: [8], open: '25:00', close: '08:00' }] },
+		},
+	});
+	await assertProblem(srv.url, res, 422, 'validation', { fields: ['name', 'level', 'theme', 'region_code', 'location', 'stars', 'amenities', 'hours.weekly'] });
+	const wrongType = await api(srv.url, { method: 'POST', path: '/api/v1/stations', session: admin, body: { name: 5, location: 'here' } });
+	await assertProblem(srv.url, wrongType, 422, 'validation', { fields: ['name', 'location'] });
+	const unknown = await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${jinxinyi}`, session: admin, body: { colour: 'red' } });
+	await assertProblem(srv.url, unknown, 422, 'validation', { fields: ['colour'] });
+});
+
+test('closing a station takes it out of "open now" until it reopens', async () => {
+	const id = jinxinyi;
+	const closed = await api(srv.url, { method: 'POST', path: `/api/v1/stations/${id}/close`, session: manager, body: { reason: '设备检修', until: '2099-01-01T08:00:00+08:00' } });
+	const s = await assertJson(srv.url, closed, 200, 'Station');
+	assert.equal(s.closed, true);
+	assert.equal(s.open_now, false);
+	assert.equal(s.closure.reason, '设备检修');
+	const { lat, lng } = s.location;
+	const open = (await near({ lat, lng, radius_m: 5, open_now: 'true' })).json.items;
+	assert.ok(!open.some((x) => x.id === id), 'not among the open ones');
+	await assertProblem(srv.url, await api(srv.url, { method: 'POST', path: `/api/v1/stations/${id}/close`, session: manager, body: {} }), 422, 'validation', { fields: ['reason'] });
+	const reopened = await assertJson(srv.url, await api(srv.url, { method: 'POST', path: `/api/v1/stations/${id}/reopen`, session: manager }), 200, 'Station');
+	assert.equal(reopened.closed, false);
+	assert.equal(reopened.closure, null);
+	const again = (await near({ lat, lng, radius_m: 5 })).json.items;
+	assert.equal(again[0].id, id);
+	assert.equal(again[0].closed, false);
+});
+
+test('the QR code is for the keepers of the station, and an admin can rotate its secret', async () => {
+	const path = `/api/v1/stations/${jinxinyi}/qr.svg`;
+	const svg = await api(srv.url, { path, session: manager });
+	assert.equal(svg.status, 200);
+	assert.match(svg.headers.get('content-type'), /^image\/svg\+xml/);
+	assert.match(svg.text, /^<svg /);
+	const png = await fetch(`${srv.url}/api/v1/stations/${jinxinyi}/qr.png`, { headers: { Cookie: manager.cookie } });
+	assert.equal(png.status, 200);
+	const bytes = new Uint8Array(await png.arrayBuffer());
+	assert.deepEqual([...bytes.slice(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+	await assertProblem(srv.url, await api(srv.url, { path }), 401, 'unauthenticated');
+	await assertProblem(srv.url, await api(srv.url, { path, session: resident }), 403, 'forbidden');
+	await assertProblem(srv.url, await api(srv.url, { method: 'POST', path: `/api/v1/stations/${jinxinyi}/qr/rotate`, session: manager }), 403, 'forbidden');
+	assertNoContent(await api(srv.url, { method: 'POST', path: `/api/v1/stations/${jinxinyi}/qr/rotate`, session: admin }));
+	const svg2 = await api(srv.url, { path, session: manager });
+	assert.notEqual(svg2.text, svg.text, 'a new secret draws a new code');
+});
+
+test('admins extend the amenity catalog and stations can use the new amenity', async () => {
+	const put = await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_water', session: admin, body: { name_zh: '热水', name_en: 'Hot water', icon: '♨️', sort: 5 } });
+	await assertJson(srv.url, put, 200, 'Amenity');
+	await assertProblem(srv.url, await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_water', session: staff, body: { name_zh: '热水', name_en: 'Hot water', icon: '♨️' } }), 403, 'forbidden');
+	const cat = await assertJson(srv.url, await api(srv.url, { path: '/api/v1/amenities' }), 200, 'Catalog');
+	assert.ok(cat.amenities.some((a) => a.code === 'hot_water'));
+	const s = (await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${jinxinyi}`, session: manager, body: { amenities: ['water', 'hot_water'] } })).json;
+	assert.ok(s.amenities.includes('hot_water'));
+	const hit = (await near({ lat: s.location.lat, lng: s.location.lng, amenity: 'hot_water', limit: 1 })).json.items;
+	assert.equal(hit[0]?.id, jinxinyi);
+});
+
+test('coverage says which communities have a station within a 15-minute walk', async () => {
+	const res = await api(srv.url, { path: '/api/v1/coverage?region=6103' });
+	const c = await assertJson(srv.url, res, 200, 'Coverage');
+	assert.equal(c.communities, 203, '宝鸡市 has 203 居委会 in the NBS 2023 codes');
+	assert.equal(c.walk_m, 1200);
+	assert.ok(c.covered > 150 && c.covered < c.located, 'most, not all, are covered');
+	assert.equal(c.items.filter((i) => i.covered).length, c.covered);
+	assert.ok(Math.abs(c.share - c.covered / c.located) < 1e-3);
+	for (const i of c.items) {
+		if (i.covered) assert.ok(i.nearest.distance_m <= 1200);
+		else assert.equal(i.nearest, null);
+	}
+	assert.equal(c.items[0].covered, false, 'the gaps come first');
+	const wider = (await api(srv.url, { path: '/api/v1/coverage?region=6103&walk_m=5000' })).json;
+	assert.ok(wider.covered >= c.covered);
+	const jintai = (await api(srv.url, { path: '/api/v1/coverage?region=610303' })).json;
+	assert.equal(jintai.communities, 59);
+	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/coverage' }), 422, 'validation', { fields: ['region'] });
+	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/coverage?region=999999' }), 404, 'not-found');
+});
