@@ -40,9 +40,9 @@ run: build
 	@exec build/yizhan serve --db $(DB) --listen 127.0.0.1:8080
 
 test: setup-test build build-asan
-	@cd build && ctest --output-on-failure -j2 -E '^api/'
+	@cd build && ctest --output-on-failure -j2 -L unit
 	@cd build-asan && ctest --output-on-failure -j2 -L unit
-	@cd build && ctest --output-on-failure -R '^api/'
+	@cd build && ctest --output-on-failure -L 'api|e2e'
 
 bench: build
 	@scripts/bench.sh

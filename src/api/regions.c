@@ -29,7 +29,7 @@ static json_t *render_region(const struct region *g)
 	return o;
 }
 
-/* {items: [...]}; steals nothing, frees items. */
+/* {items: [...]}, *new*; takes items and frees them. */
 static json_t *render_list(struct region *items, size_t n)
 {
 	json_t *arr = json_array();

@@ -17,6 +17,8 @@ struct stmt_slot {
 	const char *sql; /* the caller's pointer: the hash key */
 	char *text;      /* a copy: dynamic SQL may reuse a freed address */
 	sqlite3_stmt *stmt;
+	int nbind;
+	int *param_of;   /* bind index - 1 → $N - 1; worked out once at prepare */
 };
 
 struct db_conn {
@@ -100,6 +102,7 @@ static void sq_disconnect(struct db_conn *c)
 	for (size_t i = 0; i < STMT_CACHE_SLOTS; i++) {
 		sqlite3_finalize(c->cache[i].stmt);
 		free(c->cache[i].text);
+		free(c->cache[i].param_of);
 	}
 	sqlite3_close(c->h);
 	free(c);
@@ -136,13 +139,14 @@ static enum rc sq_check_settings(struct db *db, struct db_conn *c, struct proble
 	return RC_OK;
 }
 
-/* Finds or prepares the statement for sql, reset and with bindings cleared. */
-static int stmt_get(struct db_conn *c, const char *sql, sqlite3_stmt **out)
+/* Finds or prepares the statement for sql. Asking SQLite for a parameter's
+ * name is a linear scan, so the $N → bind index map is built here, once. */
+static int stmt_get(struct db_conn *c, const char *sql, struct stmt_slot **out)
 {
 	size_t h = ((uintptr_t)sql >> 4) % STMT_CACHE_SLOTS;
 	struct stmt_slot *s = &c->cache[h];
 	if (s->stmt && s->sql == sql && strcmp(s->text, sql) == 0) {
-		*out = s->stmt;
+		*out = s;
 		return SQLITE_OK;
 	}
 	sqlite3_stmt *st = NULL;
@@ -151,10 +155,17 @@ static int stmt_get(struct db_conn *c, const char *sql, sqlite3_stmt **out)
 		return rc;
 	sqlite3_finalize(s->stmt);
 	free(s->text);
+	free(s->param_of);
 	s->text = xstrdup(sql);
 	s->sql = sql;
 	s->stmt = st;
-	*out = st;
+	s->nbind = sqlite3_bind_parameter_count(st);
+	s->param_of = xcalloc(s->nbind ? (size_t)s->nbind : 1, sizeof(int));
+	for (int i = 1; i <= s->nbind; i++) {
+		const char *name = sqlite3_bind_parameter_name(st, i);
+		s->param_of[i - 1] = name && name[0] == '$' ? (int)strtol(name + 1, NULL, 10) - 1 : -1;
+	}
+	*out = s;
 	return SQLITE_OK;
 }
 
@@ -162,20 +173,19 @@ static enum rc sq_exec(struct db *db, struct db_conn *c, const char *sql,
 		       const struct db_val *params, size_t nparams, struct db_rows **rows,
 		       struct problem *prob)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = stmt_get(c, sql, &st);
+	struct stmt_slot *slot = NULL;
+	int rc = stmt_get(c, sql, &slot);
 	if (rc != SQLITE_OK)
 		return map_error(db, c->h, sqlite3_extended_errcode(c->h), sql, prob);
+	sqlite3_stmt *st = slot->stmt;
 	enum rc out = RC_OK;
-	int n = sqlite3_bind_parameter_count(st);
-	for (int i = 1; i <= n; i++) {
-		const char *name = sqlite3_bind_parameter_name(st, i);
-		long idx = name && name[0] == '$' ? strtol(name + 1, NULL, 10) : 0;
-		if (idx < 1 || (size_t)idx > nparams) {
-			out = problem_set(prob, RC_INTERNAL, "internal", "bad placeholder %s", name ? name : "?");
+	for (int i = 1; i <= slot->nbind; i++) {
+		int idx = slot->param_of[i - 1];
+		if (idx < 0 || (size_t)idx >= nparams) {
+			out = problem_set(prob, RC_INTERNAL, "internal", "bad placeholder %d", i);
 			goto done;
 		}
-		const struct db_val *v = &params[idx - 1];
+		const struct db_val *v = &params[idx];
 		switch (v->type) {
 		case DB_NULL: rc = sqlite3_bind_null(st, i); break;
 		case DB_INT: rc = sqlite3_bind_int64(st, i, v->i); break;
