@@ -5,14 +5,7 @@
 
 #include <string.h>
 
-static void put(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
+#include "core/text.h"
 
 /* "https://{s}.tile.example/{z}/..." becomes "https://(wildcard).tile.example" */
 static void origin_of(const char *url, char *out, size_t cap)
@@ -40,7 +33,7 @@ static void origin_of(const char *url, char *out, size_t cap)
 		memmove(label + 1, star + 1, strlen(star + 1) + 1);
 		*label = '*';
 	}
-	put(out, cap, buf);
+	text_copy(out, cap, buf);
 }
 
 bool tiles_resolve(const char *name, const char *url, const char *crs, struct tiles *out,
@@ -56,26 +49,26 @@ bool tiles_resolve(const char *name, const char *url, const char *crs, struct ti
 			problem_set(prob, RC_INVALID, "config", "--tiles-crs must be wgs84 or gcj02");
 			return false;
 		}
-		put(out->name, sizeof(out->name), "custom");
-		put(out->url, sizeof(out->url), url);
-		put(out->crs, sizeof(out->crs), crs);
-		put(out->subdomains, sizeof(out->subdomains), "abc");
+		text_copy(out->name, sizeof(out->name), "custom");
+		text_copy(out->url, sizeof(out->url), url);
+		text_copy(out->crs, sizeof(out->crs), crs);
+		text_copy(out->subdomains, sizeof(out->subdomains), "abc");
 	} else if (!strcmp(name, "osm")) {
-		put(out->name, sizeof(out->name), "osm");
-		put(out->url, sizeof(out->url), "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png");
-		put(out->subdomains, sizeof(out->subdomains), "abc");
-		put(out->crs, sizeof(out->crs), "wgs84");
-		put(out->attribution, sizeof(out->attribution), "© OpenStreetMap contributors");
+		text_copy(out->name, sizeof(out->name), "osm");
+		text_copy(out->url, sizeof(out->url), "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png");
+		text_copy(out->subdomains, sizeof(out->subdomains), "abc");
+		text_copy(out->crs, sizeof(out->crs), "wgs84");
+		text_copy(out->attribution, sizeof(out->attribution), "© OpenStreetMap contributors");
 	} else if (!strcmp(name, "amap")) {
-		put(out->name, sizeof(out->name), "amap");
-		put(out->url, sizeof(out->url),
+		text_copy(out->name, sizeof(out->name), "amap");
+		text_copy(out->url, sizeof(out->url),
 		    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}");
-		put(out->subdomains, sizeof(out->subdomains), "1234");
-		put(out->crs, sizeof(out->crs), "gcj02");
-		put(out->attribution, sizeof(out->attribution), "© 高德地图 AutoNavi");
+		text_copy(out->subdomains, sizeof(out->subdomains), "1234");
+		text_copy(out->crs, sizeof(out->crs), "gcj02");
+		text_copy(out->attribution, sizeof(out->attribution), "© 高德地图 AutoNavi");
 	} else if (!strcmp(name, "none")) {
-		put(out->name, sizeof(out->name), "none");
-		put(out->crs, sizeof(out->crs), "wgs84");
+		text_copy(out->name, sizeof(out->name), "none");
+		text_copy(out->crs, sizeof(out->crs), "wgs84");
 		return true;
 	} else {
 		problem_set(prob, RC_INVALID, "config", "--tiles must be osm, amap or none (got \"%s\")", name);

@@ -1,18 +1,10 @@
 /* Problem details: fixed-size, so filling one never fails or allocates. */
+#include "core/text.h"
 #include "core/problem.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 void problem_init(struct problem *prob)
 {
@@ -23,7 +15,7 @@ enum rc problem_set(struct problem *prob, enum rc rc, const char *type, const ch
 {
 	va_list ap;
 	prob->rc = rc;
-	copy_str(prob->type, sizeof(prob->type), type ? type : "");
+	text_copy(prob->type, sizeof(prob->type), type ? type : "");
 	va_start(ap, fmt);
 	vsnprintf(prob->detail, sizeof(prob->detail), fmt, ap);
 	va_end(ap);
@@ -34,8 +26,8 @@ void problem_field(struct problem *prob, const char *name, const char *fmt, ...)
 {
 	if (prob->rc == RC_OK) {
 		prob->rc = RC_INVALID;
-		copy_str(prob->type, sizeof(prob->type), "validation");
-		copy_str(prob->detail, sizeof(prob->detail), "请求内容有误，请检查标出的字段。");
+		text_copy(prob->type, sizeof(prob->type), "validation");
+		text_copy(prob->detail, sizeof(prob->detail), "请求内容有误，请检查标出的字段。");
 	}
 	if (prob->nfields >= PROBLEM_FIELDS_MAX)
 		return;
@@ -44,7 +36,7 @@ void problem_field(struct problem *prob, const char *name, const char *fmt, ...)
 		if (!strcmp(prob->fields[i].name, name))
 			return;
 	struct problem_field *f = &prob->fields[prob->nfields++];
-	copy_str(f->name, sizeof(f->name), name);
+	text_copy(f->name, sizeof(f->name), name);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(f->message, sizeof(f->message), fmt, ap);

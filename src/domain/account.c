@@ -6,22 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/clock.h"
 #include "core/phone.h"
 #include "core/xalloc.h"
 #include "domain/permission.h"
 #include "domain/scope.h"
 #include "domain/secret.h"
-
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (n >= cap)
-		n = cap - 1;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 bool account_name_acceptable(const char *name, const char *field, struct problem *prob)
 {
@@ -48,8 +39,8 @@ static void row_to_account(const struct db_rows *r, size_t i, struct account *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->id = db_rows_int(r, i, 0);
-	copy_text(a->phone, sizeof(a->phone), db_rows_text(r, i, 1));
-	copy_text(a->name, sizeof(a->name), db_rows_text(r, i, 2));
+	text_copy(a->phone, sizeof(a->phone), db_rows_text(r, i, 1));
+	text_copy(a->name, sizeof(a->name), db_rows_text(r, i, 2));
 	const char *hp = db_rows_text(r, i, 3);
 	a->has_password = hp && (hp[0] == '1' || hp[0] == 't');
 	a->disabled = db_rows_int(r, i, 4) != 0;
@@ -72,7 +63,7 @@ enum rc account_grants(struct db *db, int64_t id, struct role_grant *out, size_t
 		if (!role_parse(db_rows_text(rows, i, 1), &g->role))
 			continue;
 		g->id = db_rows_int(rows, i, 0);
-		copy_text(g->scope, sizeof(g->scope), db_rows_text(rows, i, 2));
+		text_copy(g->scope, sizeof(g->scope), db_rows_text(rows, i, 2));
 		(*n)++;
 	}
 	db_rows_free(rows);
@@ -362,9 +353,9 @@ enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t acco
 	enum role r = ROLE_RESIDENT;
 	role_parse(db_rows_text(rows, 0, 0), &r);
 	char scope[SCOPE_MAX];
-	copy_text(scope, sizeof(scope), db_rows_text(rows, 0, 1));
+	text_copy(scope, sizeof(scope), db_rows_text(rows, 0, 1));
 	char role[16];
-	copy_text(role, sizeof(role), db_rows_text(rows, 0, 0));
+	text_copy(role, sizeof(role), db_rows_text(rows, 0, 0));
 	db_rows_free(rows);
 	if (!permission_may_grant(actor->p, r, scope))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权撤销范围 %s 内的角色 %s", scope,

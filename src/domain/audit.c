@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/phone.h"
@@ -81,16 +82,6 @@ enum rc audit_record(struct db *db, const struct actor *actor, const char *actio
 	return rc;
 }
 
-static void copy_cell(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (n >= cap)
-		n = cap - 1;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 enum rc audit_list(struct db *db, const struct audit_filter *f, struct audit_page *page,
 		   struct problem *prob)
 {
@@ -138,12 +129,12 @@ enum rc audit_list(struct db *db, const struct audit_filter *f, struct audit_pag
 		e->id = db_rows_int(rows, i, 0);
 		e->at_s = db_rows_int(rows, i, 1);
 		e->actor_id = db_rows_int(rows, i, 2);
-		copy_cell(e->actor_label, sizeof(e->actor_label), db_rows_text(rows, i, 3));
-		copy_cell(e->action, sizeof(e->action), db_rows_text(rows, i, 4));
-		copy_cell(e->object_type, sizeof(e->object_type), db_rows_text(rows, i, 5));
-		copy_cell(e->object_id, sizeof(e->object_id), db_rows_text(rows, i, 6));
-		copy_cell(e->ip, sizeof(e->ip), db_rows_text(rows, i, 7));
-		copy_cell(e->request_id, sizeof(e->request_id), db_rows_text(rows, i, 8));
+		text_copy(e->actor_label, sizeof(e->actor_label), db_rows_text(rows, i, 3));
+		text_copy(e->action, sizeof(e->action), db_rows_text(rows, i, 4));
+		text_copy(e->object_type, sizeof(e->object_type), db_rows_text(rows, i, 5));
+		text_copy(e->object_id, sizeof(e->object_id), db_rows_text(rows, i, 6));
+		text_copy(e->ip, sizeof(e->ip), db_rows_text(rows, i, 7));
+		text_copy(e->request_id, sizeof(e->request_id), db_rows_text(rows, i, 8));
 		const char *d = db_rows_text(rows, i, 9);
 		e->detail = d ? xstrdup(d) : NULL;
 	}

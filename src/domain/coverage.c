@@ -5,20 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/xalloc.h"
 #include "domain/region.h"
 
 #define WITHIN_MAX 50
-
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (n >= cap)
-		n = cap - 1;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 static int cmp_item(const void *a, const void *b)
 {
@@ -36,7 +27,7 @@ enum rc coverage_compute(struct db *db, const struct snapshot *snap, const char 
 	enum rc rc = region_get(db, region, &r, prob);
 	if (rc != RC_OK)
 		return rc;
-	copy_text(out->region, sizeof(out->region), r.code);
+	text_copy(out->region, sizeof(out->region), r.code);
 	out->walk_m = walk_m;
 	struct sb like = SB_INIT;
 	sb_adds(&like, r.code);
@@ -55,8 +46,8 @@ enum rc coverage_compute(struct db *db, const struct snapshot *snap, const char 
 	struct nearby_hit hits[WITHIN_MAX];
 	for (size_t i = 0; i < n; i++) {
 		struct coverage_item *it = &out->items[i];
-		copy_text(it->code, sizeof(it->code), db_rows_text(rows, i, 0));
-		copy_text(it->name, sizeof(it->name), db_rows_text(rows, i, 1));
+		text_copy(it->code, sizeof(it->code), db_rows_text(rows, i, 0));
+		text_copy(it->name, sizeof(it->name), db_rows_text(rows, i, 1));
 		it->has_location = !db_rows_null(rows, i, 2) && !db_rows_null(rows, i, 3);
 		if (!it->has_location)
 			continue;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/clock.h"
 #include "core/sb.h"
 #include "core/xalloc.h"
@@ -27,23 +28,13 @@
 #define CHINA_LNG_MIN 73.0
 #define CHINA_LNG_MAX 136.0
 
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (n >= cap)
-		n = cap - 1;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 bool region_code_normalize(const char *in, char out[REGION_CODE_MAX])
 {
 	char norm[SCOPE_MAX];
 	/* Scopes also take "*" and "station:ID"; a region code is digits. */
 	if (!scope_normalize(in, norm) || norm[0] < '0' || norm[0] > '9')
 		return false;
-	copy_text(out, REGION_CODE_MAX, norm);
+	text_copy(out, REGION_CODE_MAX, norm);
 	return true;
 }
 
@@ -56,17 +47,17 @@ static enum rc not_found(struct problem *prob, const char *code)
 static void row_to_region(const struct db_rows *r, size_t i, struct region *g)
 {
 	memset(g, 0, sizeof(*g));
-	copy_text(g->code, sizeof(g->code), db_rows_text(r, i, 0));
-	copy_text(g->name, sizeof(g->name), db_rows_text(r, i, 1));
-	copy_text(g->short_name, sizeof(g->short_name), db_rows_text(r, i, 2));
+	text_copy(g->code, sizeof(g->code), db_rows_text(r, i, 0));
+	text_copy(g->name, sizeof(g->name), db_rows_text(r, i, 1));
+	text_copy(g->short_name, sizeof(g->short_name), db_rows_text(r, i, 2));
 	g->level = (int)db_rows_int(r, i, 3);
-	copy_text(g->kind, sizeof(g->kind), db_rows_text(r, i, 4));
-	copy_text(g->parent_code, sizeof(g->parent_code), db_rows_text(r, i, 5));
+	text_copy(g->kind, sizeof(g->kind), db_rows_text(r, i, 4));
+	text_copy(g->parent_code, sizeof(g->parent_code), db_rows_text(r, i, 5));
 	g->has_location = !db_rows_null(r, i, 6) && !db_rows_null(r, i, 7);
 	if (g->has_location) {
 		g->lat = db_rows_real(r, i, 6);
 		g->lng = db_rows_real(r, i, 7);
-		copy_text(g->location_source, sizeof(g->location_source), db_rows_text(r, i, 8));
+		text_copy(g->location_source, sizeof(g->location_source), db_rows_text(r, i, 8));
 	}
 }
 
@@ -531,7 +522,7 @@ static enum rc parse_line(const struct import_file *f, char *line, const size_t 
 	else
 		memcpy(row->short_name, row->name, name_len + 1);
 	row->kind = kind_of(f->level, code);
-	copy_text(row->parent, sizeof(row->parent), parent);
+	text_copy(row->parent, sizeof(row->parent), parent);
 	return RC_OK;
 }
 

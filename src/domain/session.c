@@ -8,21 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/phone.h"
 #include "core/xalloc.h"
 #include "domain/permission.h"
-
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (n >= cap)
-		n = cap - 1;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 static enum rc wrong_credentials(struct problem *prob)
 {
@@ -192,9 +183,9 @@ enum rc session_resolve(struct db *db, const struct session_policy *pol, const c
 	out->kind = AUTH_SESSION;
 	out->credential_id = db_rows_int(rows, 0, 0);
 	out->account_id = db_rows_int(rows, 0, 1);
-	copy_text(out->csrf_hash, sizeof(out->csrf_hash), db_rows_text(rows, 0, 2));
-	copy_text(out->phone, sizeof(out->phone), db_rows_text(rows, 0, 6));
-	copy_text(out->name, sizeof(out->name), db_rows_text(rows, 0, 7));
+	text_copy(out->csrf_hash, sizeof(out->csrf_hash), db_rows_text(rows, 0, 2));
+	text_copy(out->phone, sizeof(out->phone), db_rows_text(rows, 0, 6));
+	text_copy(out->name, sizeof(out->name), db_rows_text(rows, 0, 7));
 	int64_t last_seen = db_rows_int(rows, 0, 3);
 	db_rows_free(rows);
 	/* Keep the idle clock fresh without a write per request. */
@@ -305,7 +296,7 @@ enum rc api_token_list(struct db *db, struct api_token_info **items, size_t *n,
 		struct api_token_info *t = &(*items)[i];
 		t->id = db_rows_int(rows, i, 0);
 		t->account_id = db_rows_int(rows, i, 1);
-		copy_text(t->name, sizeof(t->name), db_rows_text(rows, i, 2));
+		text_copy(t->name, sizeof(t->name), db_rows_text(rows, i, 2));
 		t->created_s = db_rows_int(rows, i, 3);
 		t->last_used_s = db_rows_int(rows, i, 4);
 		t->revoked_s = db_rows_int(rows, i, 5);
@@ -335,8 +326,8 @@ enum rc api_token_resolve(struct db *db, const char *token, struct principal *ou
 	out->kind = AUTH_TOKEN;
 	out->credential_id = db_rows_int(rows, 0, 0);
 	out->account_id = db_rows_int(rows, 0, 1);
-	copy_text(out->phone, sizeof(out->phone), db_rows_text(rows, 0, 2));
-	copy_text(out->name, sizeof(out->name), db_rows_text(rows, 0, 3));
+	text_copy(out->phone, sizeof(out->phone), db_rows_text(rows, 0, 2));
+	text_copy(out->name, sizeof(out->name), db_rows_text(rows, 0, 3));
 	int64_t last = db_rows_int(rows, 0, 4), now = clock_now_s();
 	db_rows_free(rows);
 	if (now - last >= 60) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
 #include "domain/permission.h"
@@ -48,25 +49,6 @@ int station_kind_find(const struct station_kind *table, const char *code)
 	return -1;
 }
 
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (n >= cap)
-		n = cap - 1;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; s && *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 static bool has_control(const char *s)
 {
 	for (; s && *s; s++)
@@ -91,11 +73,11 @@ enum rc amenity_catalog(struct db *db, struct amenity **items, size_t *n, struct
 	*items = xcalloc(*n ? *n : 1, sizeof(**items));
 	for (size_t i = 0; i < *n; i++) {
 		struct amenity *a = &(*items)[i];
-		copy_text(a->code, sizeof(a->code), db_rows_text(rows, i, 0));
+		text_copy(a->code, sizeof(a->code), db_rows_text(rows, i, 0));
 		a->bit = (int)db_rows_int(rows, i, 1);
-		copy_text(a->name_zh, sizeof(a->name_zh), db_rows_text(rows, i, 2));
-		copy_text(a->name_en, sizeof(a->name_en), db_rows_text(rows, i, 3));
-		copy_text(a->icon, sizeof(a->icon), db_rows_text(rows, i, 4));
+		text_copy(a->name_zh, sizeof(a->name_zh), db_rows_text(rows, i, 2));
+		text_copy(a->name_en, sizeof(a->name_en), db_rows_text(rows, i, 3));
+		text_copy(a->icon, sizeof(a->icon), db_rows_text(rows, i, 4));
 		a->sort = (int)db_rows_int(rows, i, 5);
 	}
 	db_rows_free(rows);
@@ -120,7 +102,7 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以修改设施目录");
 	if (!code_acceptable(in->code))
 		problem_field(prob, "code", "编码应为 1–23 个小写字母、数字或下划线");
-	if (!in->name_zh[0] || utf8_chars(in->name_zh) > 10)
+	if (!in->name_zh[0] || text_chars(in->name_zh) > 10)
 		problem_field(prob, "name_zh", "中文名称应为 1–10 个字");
 	if (!in->name_en[0])
 		problem_field(prob, "name_en", "请填写英文名称");
@@ -178,21 +160,21 @@ static void row_to_station(const struct db_rows *r, size_t i, struct station *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->id = db_rows_int(r, i, 0);
-	copy_text(s->name, sizeof(s->name), db_rows_text(r, i, 1));
-	copy_text(s->level, sizeof(s->level), db_rows_text(r, i, 2));
-	copy_text(s->theme, sizeof(s->theme), db_rows_text(r, i, 3));
+	text_copy(s->name, sizeof(s->name), db_rows_text(r, i, 1));
+	text_copy(s->level, sizeof(s->level), db_rows_text(r, i, 2));
+	text_copy(s->theme, sizeof(s->theme), db_rows_text(r, i, 3));
 	s->parent_id = db_rows_int(r, i, 4);
-	copy_text(s->region_code, sizeof(s->region_code), db_rows_text(r, i, 5));
-	copy_text(s->address, sizeof(s->address), db_rows_text(r, i, 6));
+	text_copy(s->region_code, sizeof(s->region_code), db_rows_text(r, i, 5));
+	text_copy(s->address, sizeof(s->address), db_rows_text(r, i, 6));
 	s->lat = db_rows_real(r, i, 7);
 	s->lng = db_rows_real(r, i, 8);
-	copy_text(s->phone, sizeof(s->phone), db_rows_text(r, i, 9));
+	text_copy(s->phone, sizeof(s->phone), db_rows_text(r, i, 9));
 	s->stars = (int)db_rows_int(r, i, 10);
-	copy_text(s->description, sizeof(s->description), db_rows_text(r, i, 11));
+	text_copy(s->description, sizeof(s->description), db_rows_text(r, i, 11));
 	s->hours.closed = db_rows_int(r, i, 12) != 0;
-	copy_text(s->closed_reason, sizeof(s->closed_reason), db_rows_text(r, i, 13));
+	text_copy(s->closed_reason, sizeof(s->closed_reason), db_rows_text(r, i, 13));
 	s->hours.closed_until_s = db_rows_int(r, i, 14);
-	copy_text(s->qr_token, sizeof(s->qr_token), db_rows_text(r, i, 15));
+	text_copy(s->qr_token, sizeof(s->qr_token), db_rows_text(r, i, 15));
 	s->version = db_rows_int(r, i, 16);
 	s->created_s = db_rows_int(r, i, 17);
 	s->updated_s = db_rows_int(r, i, 18);
@@ -265,7 +247,7 @@ static enum rc load_details(struct db *db, struct station *st, size_t n, int64_t
 		e->closed = db_rows_int(rows, i, 2) != 0;
 		e->open_min = (uint16_t)db_rows_int(rows, i, 3);
 		e->close_min = (uint16_t)db_rows_int(rows, i, 4);
-		copy_text(s->exception_notes[k], sizeof(s->exception_notes[k]), db_rows_text(rows, i, 5));
+		text_copy(s->exception_notes[k], sizeof(s->exception_notes[k]), db_rows_text(rows, i, 5));
 	}
 	db_rows_free(rows);
 	rc = db_q(db,
@@ -280,7 +262,7 @@ static enum rc load_details(struct db *db, struct station *st, size_t n, int64_t
 			continue;
 		struct station_room *room = &s->rooms[s->nrooms++];
 		room->id = db_rows_int(rows, i, 1);
-		copy_text(room->name, sizeof(room->name), db_rows_text(rows, i, 2));
+		text_copy(room->name, sizeof(room->name), db_rows_text(rows, i, 2));
 		room->capacity = (int)db_rows_int(rows, i, 3);
 	}
 	db_rows_free(rows);
@@ -354,7 +336,7 @@ void station_validate(struct db *db, const struct station_input *in, bool create
 		      struct problem *prob)
 {
 	if (in->has_name || create) {
-		size_t n = utf8_chars(in->name);
+		size_t n = text_chars(in->name);
 		if (!in->name || n == 0 || n > STATION_NAME_MAX || has_control(in->name))
 			problem_field(prob, "name", "名称应为 1–%d 个字", STATION_NAME_MAX);
 	}
@@ -363,7 +345,7 @@ void station_validate(struct db *db, const struct station_input *in, bool create
 	if (in->has_theme && station_kind_find(station_themes, in->theme) < 0)
 		problem_field(prob, "theme", "主题不在目录中（如 general, love, talent, reading …）");
 	if (in->has_address || create) {
-		size_t n = utf8_chars(in->address);
+		size_t n = text_chars(in->address);
 		if (!in->address || n == 0 || n > STATION_ADDRESS_MAX || has_control(in->address))
 			problem_field(prob, "address", "地址应为 1–%d 个字", STATION_ADDRESS_MAX);
 	}
@@ -385,7 +367,7 @@ void station_validate(struct db *db, const struct station_input *in, bool create
 	}
 	if (in->has_stars && (in->stars < 0 || in->stars > 5))
 		problem_field(prob, "stars", "星级应为 0–5");
-	if (in->has_description && in->description && utf8_chars(in->description) > 500)
+	if (in->has_description && in->description && text_chars(in->description) > 500)
 		problem_field(prob, "description", "简介最多 500 字");
 	if (in->has_hours) {
 		for (size_t i = 0; i < in->hours.nranges; i++) {
@@ -606,7 +588,7 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 		goto out;
 	}
 	char norm[SCOPE_MAX];
-	copy_text(norm, sizeof(norm), cur->region_code);
+	text_copy(norm, sizeof(norm), cur->region_code);
 	if (in->has_region) {
 		scope_normalize(in->region_code, norm);
 		/* Moving a station needs the right over its new region too. */
@@ -677,7 +659,7 @@ enum rc station_set_closed(struct db *db, const struct actor *actor, int64_t id,
 	enum rc rc = load_for_edit(db, actor, id, cur, prob);
 	if (rc != RC_OK)
 		goto out;
-	if (closed && (!reason || !*reason || utf8_chars(reason) > 80))
+	if (closed && (!reason || !*reason || text_chars(reason) > 80))
 		problem_field(prob, "reason", "请填写暂停开放的原因（1–80 字）");
 	if (closed && until_s && until_s <= clock_now_s())
 		problem_field(prob, "until", "恢复开放时间应在将来");
