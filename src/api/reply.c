@@ -1,6 +1,7 @@
 /* Replies and request parsing shared by the handlers. */
 #include "api/reply.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 
 int rc_status(enum rc rc, const struct problem *prob)
 {
+	if (prob && prob->status)
+		return prob->status;
 	switch (rc) {
 	case RC_OK: return 200;
 	case RC_INVALID:
@@ -100,12 +103,12 @@ bool body_object(struct http_req *req, struct http_resp *resp, json_t **out)
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
 		problem_set(&prob, RC_INVALID, "unsupported-media-type",
 			    "请求体应为 JSON，请设置 Content-Type: application/json");
+		prob.status = 415;
 		reply_problem(req, resp, &prob);
-		resp->status = 415;
 		return false;
 	}
 	json_error_t err;
-	json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+	json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (!j) {
 		problem_set(&prob, RC_INVALID, "bad-request", "JSON 格式错误（第 %d 行第 %d 列）: %s",
 			    err.line, err.column, err.text);
@@ -189,8 +192,9 @@ bool param_id(struct http_req *req, const char *name, int64_t *out, struct probl
 {
 	const char *s = http_req_param(req, name);
 	char *end = NULL;
+	errno = 0;
 	long long v = s ? strtoll(s, &end, 10) : 0;
-	if (!s || *end || v <= 0) {
+	if (!s || *end || v <= 0 || errno == ERANGE) {
 		problem_set(prob, RC_NOT_FOUND, "not-found", "编号无效 (no such id)");
 		return false;
 	}

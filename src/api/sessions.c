@@ -67,6 +67,13 @@ void h_session_get(struct http_req *req, struct http_resp *resp)
 	}
 	json_t *o = json_object();
 	json_object_set_new(o, "auth", json_string(p->kind == AUTH_TOKEN ? "token" : "session"));
+	const char *cookie = p->kind == AUTH_SESSION ? http_req_cookie(req, "yz_session") : NULL;
+	if (cookie) {
+		/* A new tab has the cookie but not the token: give it again. */
+		char csrf[SECRET_HASH_LEN];
+		session_csrf_token(cookie, csrf);
+		json_object_set_new(o, "csrf_token", json_string(csrf));
+	}
 	json_object_set_new(o, "idle_timeout_s", json_integer(app->session.idle_s));
 	json_object_set_new(o, "account", render_account(p, &a));
 	reply_json(resp, 200, o);

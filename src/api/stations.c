@@ -553,11 +553,12 @@ static void parse_hours(json_t *h, struct station_input *in, struct problem *pro
 			e->close_min = (uint16_t)close;
 		}
 		const char *note = json_string_value(json_object_get(r, "note"));
-		if (note) {
-			size_t n = strlen(note) < 95 ? strlen(note) : 95;
-			memcpy(in->exception_notes[k], note, n);
-			in->exception_notes[k][n] = '\0';
+		if (note && strlen(note) >= sizeof(in->exception_notes[k])) {
+			problem_field(prob, "hours.exceptions", "备注最多 30 个字");
+			return;
 		}
+		if (note)
+			memcpy(in->exception_notes[k], note, strlen(note) + 1);
 		in->hours.nexceptions++;
 	}
 }

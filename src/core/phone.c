@@ -11,7 +11,8 @@ bool phone_normalize(const char *phone, char out[12])
 	if (!phone)
 		return false;
 	const char *p = phone;
-	if (*p == '+')
+	bool plus = *p == '+';
+	if (plus)
 		p++;
 	for (; *p; p++) {
 		if (*p == ' ' || *p == '-')
@@ -25,6 +26,8 @@ bool phone_normalize(const char *phone, char out[12])
 	if (n == 13 && d[0] == '8' && d[1] == '6') {
 		d += 2;
 		n -= 2;
+	} else if (plus) {
+		return false; /* a "+" must be followed by China's 86 */
 	}
 	if (n != 11 || d[0] != '1' || d[1] < '3' || d[1] > '9')
 		return false;

@@ -21,6 +21,7 @@ struct problem {
 	char type[48];     /* short slug, e.g. "validation", "account-locked" */
 	char detail[256];
 	int retry_after_s; /* > 0: the client may retry after this many seconds */
+	int status;        /* > 0: the HTTP status, when rc alone does not say it */
 	size_t nfields;
 	struct problem_field fields[PROBLEM_FIELDS_MAX];
 };

@@ -173,6 +173,10 @@ static enum rc sq_exec(struct db *db, struct db_conn *c, const char *sql,
 		       const struct db_val *params, size_t nparams, struct db_rows **rows,
 		       struct problem *prob)
 {
+	/* After SQLITE_FULL or an I/O error SQLite may have rolled the
+	 * transaction back itself: there is nothing left to roll back. */
+	if (!strcmp(sql, "ROLLBACK") && sqlite3_get_autocommit(c->h))
+		return RC_OK;
 	struct stmt_slot *slot = NULL;
 	int rc = stmt_get(c, sql, &slot);
 	if (rc != SQLITE_OK)

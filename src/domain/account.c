@@ -128,8 +128,7 @@ enum rc account_create(struct db *db, const struct actor *actor, const struct ac
 	rows = NULL;
 	if (taken) {
 		problem_field(prob, "phone", "该手机号已注册");
-		prob->rc = RC_CONFLICT;
-		return RC_CONFLICT;
+		return problem_set(prob, RC_CONFLICT, "phone-taken", "该手机号已注册 (phone already registered)");
 	}
 	int64_t now = clock_now_s();
 	rc = db_q(db,

@@ -80,7 +80,7 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 		return rc;
 	char token_hash[SECRET_HASH_LEN], csrf_hash[SECRET_HASH_LEN];
 	secret_token("", c->out->token, sizeof(c->out->token));
-	secret_token("", c->out->csrf, sizeof(c->out->csrf));
+	session_csrf_token(c->out->token, c->out->csrf);
 	secret_hash(c->out->token, token_hash);
 	secret_hash(c->out->csrf, csrf_hash);
 	c->out->expires_s = now + c->pol->absolute_s;
@@ -102,6 +102,15 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 	rc = audit_record(db, &actor, "session.login", "session", sid, &d, prob);
 	audit_detail_release(&d);
 	return rc;
+}
+
+void session_csrf_token(const char *token, char out[SECRET_HASH_LEN])
+{
+	struct sb sb = SB_INIT;
+	sb_adds(&sb, "yizhan-csrf:");
+	sb_adds(&sb, token);
+	secret_hash(sb_str(&sb), out);
+	sb_release(&sb);
 }
 
 enum rc session_login(struct db *db, const struct session_policy *pol, const char *phone,

@@ -27,7 +27,7 @@ struct session_policy {
 struct session_new {
 	int64_t id;
 	char token[SESSION_TOKEN_CAP]; /* goes into the cookie; never stored */
-	char csrf[SESSION_TOKEN_CAP];  /* the client sends it back on writes */
+	char csrf[SECRET_HASH_LEN];    /* the client sends it back on writes */
 	int64_t expires_s;
 	struct account account;
 };
@@ -39,6 +39,10 @@ struct session_new {
 enum rc session_login(struct db *db, const struct session_policy *pol, const char *phone,
 		      const char *password, const char *ip, const char *request_id,
 		      struct session_new *out, struct problem *prob);
+/* The CSRF token of the session whose cookie value is token: derived from
+ * the cookie, so a page that has the cookie (a new tab) can ask for it again,
+ * while a page that cannot read the cookie cannot compute it. */
+void session_csrf_token(const char *token, char out[SECRET_HASH_LEN]);
 /* Resolves a cookie value to a principal. RC_UNAUTHORIZED if unknown,
  * revoked, idle too long or past its lifetime. Touches last_seen at most
  * once a minute, so most requests only read. */

@@ -68,6 +68,7 @@ struct http_resp {
 	struct http_header headers[HTTP_HEADERS_MAX];
 	size_t nheaders;
 	struct arena *arena;
+	const char *request_id;  /* the request's id, for problem documents */
 };
 
 /* Request accessors: every string is borrowed and lives as long as req. */

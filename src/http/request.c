@@ -93,5 +93,10 @@ void http_resp_problem(struct http_resp *resp, int status, const char *type, con
 		sb_add_json_escaped(&resp->body, detail, strlen(detail));
 		sb_adds(&resp->body, "\"");
 	}
+	if (resp->request_id) {
+		sb_adds(&resp->body, ",\"request_id\":\"");
+		sb_add_json_escaped(&resp->body, resp->request_id, strlen(resp->request_id));
+		sb_adds(&resp->body, "\"");
+	}
 	sb_adds(&resp->body, "}");
 }

@@ -181,6 +181,7 @@ static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *con
 	ctx->req.client_ip = client_ip(conn, a);
 	request_id(s, conn, a, &ctx->req.request_id);
 	ctx->resp.arena = a;
+	ctx->resp.request_id = ctx->req.request_id;
 	sb_init(&ctx->resp.body, 0);
 	ctx->metrics_route = s->cfg.nroutes + 1;
 	metrics_inflight_add(s->metrics, 1);
@@ -435,13 +436,13 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, access_handler, s,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->conn_max ? cfg->conn_max : 1024u,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(header_max * 2),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)header_max,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_END);
 	if (!s->daemon) {

@@ -88,7 +88,7 @@ test('an idle server exits 0 promptly on SIGTERM, even with an idle keep-alive c
 		srv.proc.kill('SIGTERM');
 		const { code } = await srv.proc.exited;
 		assert.equal(code, 0);
-		assert.ok(Date.now() - t < 3000, `exited in ${Date.now() - t} ms`);
+		assert.ok(Date.now() - t < 8000, `exited in ${Date.now() - t} ms`);
 		await closed;
 	} finally {
 		await srv.stop();
@@ -109,7 +109,8 @@ test('a request that never completes is cut off after --drain-timeout and the se
 		const { code } = await srv.proc.exited;
 		const took = Date.now() - t;
 		assert.equal(code, 0);
-		assert.ok(took >= 400 && took < 3000, `exited after ${took} ms (drain timeout 500 ms)`);
+		// Not before the drain timeout, and well before the default 10 s one.
+		assert.ok(took >= 400 && took < 8000, `exited after ${took} ms (drain timeout 500 ms)`);
 		await stuck.catch(() => {});
 		assert.ok(srv.logs().some((l) => /in flight/.test(l.msg ?? '')), 'the cut-off was logged');
 	} finally {

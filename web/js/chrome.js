@@ -2,7 +2,7 @@
 // the account link, and the page's i18n start-up.
 
 import { knownAccount } from './api.js';
-import { $, h } from './dom.js';
+import { $, h, fill } from './dom.js';
 import { getLang, initI18n, setLang, t } from './i18n.js';
 
 /** Translates the page and wires the bar. Resolves when strings are ready. */
@@ -25,7 +25,7 @@ export function renderAccount() {
 	if (!slot) return;
 	const a = knownAccount.get();
 	const here = location.pathname + location.search;
-	slot.replaceChildren(
+	fill(slot, 
 		a
 			? h('a', { class: 'bar-btn', href: '/manage.html', title: a.name }, h('span', { class: 'bar-name', text: a.name }))
 			: h('a', { class: 'bar-btn', href: `/login.html?next=${encodeURIComponent(here)}`, text: t('nav.signin') }),

@@ -52,3 +52,9 @@ export function safeNext(fallback = '/') {
 	if (!n || !n.startsWith('/') || n.startsWith('//') || n.includes('\\')) return fallback;
 	return n;
 }
+
+/** el.replaceChildren without the "null" text nodes: skips null, undefined, false. */
+export function fill(el, ...children) {
+	el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+	return el;
+}

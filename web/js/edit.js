@@ -8,7 +8,7 @@
 import { api, csrf, currentAccount } from './api.js';
 import { loadCatalog } from './catalog.js';
 import { initChrome, renderAccount } from './chrome.js';
-import { $, h, param } from './dom.js';
+import { $, h, param, fill } from './dom.js';
 import { isZh, nameOf, t } from './i18n.js';
 import { cityClock, countRanges, dateOf, dayNumOf, EXCEPTIONS_MAX, formatHHMM, parseHHMM, RANGES_MAX } from './hours.js';
 import { mountSignIn } from './signin.js';
@@ -163,7 +163,8 @@ function validate(f) {
 			if (o < 0 || o >= 1440 || c <= 0) add(`ex.${i}`, t('v.time'));
 			else if (o === c % 1440) add(`ex.${i}`, t('v.same_time'));
 		}
-		if (chars(e.note) > 95) add(`ex.${i}`, t('v.note'));
+		// The server keeps at most 95 bytes of a note (UTF-8: 31 Chinese characters).
+		if (new TextEncoder().encode(e.note.trim()).length > 95) add(`ex.${i}`, t('v.note'));
 	});
 	return err;
 }
@@ -339,10 +340,24 @@ function hoursBox() {
 						},
 						['open', 'closed', 'allday'].map((m) => h('option', { value: m, selected: day.mode === m, text: t(`edit.mode.${m}`) })),
 					);
+					const add =
+						day.mode === 'open'
+							? h('button', {
+									type: 'button',
+									class: 'btn btn-quiet btn-small btn-add-range',
+									text: t('edit.add_range'),
+									'aria-label': t('edit.add_range_to', { day: label }),
+									onclick: () => {
+										const last = day.ranges[day.ranges.length - 1];
+										day.ranges.push({ open: last ? last.close : '14:00', close: '18:00' });
+										draw();
+									},
+								})
+							: null;
 					return h(
 						'div',
 						{ class: ['day-row', `mode-${day.mode}`], dataset: { day: String(d) } },
-						h('div', { class: 'day-head' }, h('span', { class: 'day-name', text: label }), mode),
+						h('div', { class: 'day-head' }, h('span', { class: 'day-name', text: label }), add, mode),
 						day.mode === 'open'
 							? h(
 									'div',
@@ -360,22 +375,12 @@ function hoursBox() {
 											label,
 										),
 									),
-									h('button', {
-										type: 'button',
-										class: 'btn btn-quiet btn-small',
-										text: t('edit.add_range'),
-										onclick: () => {
-											const last = day.ranges[day.ranges.length - 1];
-											day.ranges.push({ open: last ? last.close : '14:00', close: '18:00' });
-											draw();
-										},
-									}),
 								)
 							: null,
 						h('p', { class: 'field-error', dataset: { errorFor: `day.${d}` }, hidden: true }),
 					);
 				});
-		box.replaceChildren(
+		fill(box, 
 			h('legend', { text: t('edit.hours') }),
 			h('label', { class: 'check check-wide' }, always, h('span', { text: t('edit.always') })),
 			...rows,
@@ -460,7 +465,7 @@ function exceptionsBox() {
 				h('p', { class: 'field-error', dataset: { errorFor: `ex.${i}` }, hidden: true }),
 			);
 		});
-		box.replaceChildren(
+		fill(box, 
 			h('legend', { text: t('edit.exceptions') }),
 			h('p', { class: 'hint', text: t('edit.exceptions_hint') }),
 			...rows,
@@ -590,7 +595,24 @@ function closureBox() {
 			btn.disabled = false;
 		}
 	});
-	box.append(title, h('p', { class: 'st-status-main', text: t('edit.now_normal') }), f);
+	// The form stays folded until asked for: most visits are about hours.
+	f.hidden = true;
+	const open = h('button', {
+		type: 'button',
+		class: 'btn btn-secondary',
+		id: 'start-close',
+		'aria-expanded': 'false',
+		'aria-controls': 'closure-form',
+		text: t('edit.close_start'),
+		onclick: () => {
+			f.hidden = false;
+			open.hidden = true;
+			open.setAttribute('aria-expanded', 'true');
+			reason.focus();
+		},
+	});
+	f.id = 'closure-form';
+	box.append(title, h('p', { class: 'st-status-main', text: t('edit.now_normal') }), open, f);
 	return box;
 }
 
@@ -676,7 +698,7 @@ function build() {
 	});
 	document.title = `${t('edit.title', { name: station.name })} · ${t('app.name')}`;
 	$('#back').href = `/station.html?id=${id}`;
-	root.replaceChildren(
+	fill(root, 
 		h('div', { class: 'edit-head' }, h('h1', { text: t('edit.title', { name: station.name }) }), h('a', { href: `/station.html?id=${id}`, text: t('edit.view') })),
 		h('div', { id: 'signin-again', class: 'card-section', hidden: true }),
 		h('p', { id: 'flash', class: 'flash', role: 'status', hidden: true }),
@@ -694,12 +716,12 @@ async function load() {
 		station = s;
 		catalog = c;
 	} catch (e) {
-		root.replaceChildren(h('p', { class: 'flash flash-error', role: 'alert', text: errorText(e) }));
+		fill(root, h('p', { class: 'flash flash-error', role: 'alert', text: errorText(e) }));
 		root.dataset.state = 'error';
 		return;
 	}
 	if (!station.can_edit) {
-		root.replaceChildren(
+		fill(root, 
 			h('p', { class: 'flash flash-error', role: 'alert', text: t('edit.not_allowed', { name: station.name }) }),
 			h('a', { class: 'btn btn-secondary', href: `/station.html?id=${id}`, text: t('edit.view') }),
 		);
@@ -712,14 +734,14 @@ async function load() {
 async function start() {
 	await initChrome();
 	if (!Number.isInteger(id) || id <= 0) {
-		root.replaceChildren(h('p', { class: 'flash flash-error', text: t('error.notfound') }));
+		fill(root, h('p', { class: 'flash flash-error', text: t('error.notfound') }));
 		return;
 	}
 	let account = null;
 	try {
 		account = await currentAccount();
 	} catch (e) {
-		root.replaceChildren(h('p', { class: 'flash flash-error', text: errorText(e) }));
+		fill(root, h('p', { class: 'flash flash-error', text: errorText(e) }));
 		return;
 	}
 	renderAccount();
@@ -727,7 +749,7 @@ async function start() {
 	// refused, so sign in again here first.
 	if (!account || !csrf.get()) {
 		const box = h('section', { class: 'card-section narrow' });
-		root.replaceChildren(box);
+		fill(root, box);
 		root.dataset.state = 'signin';
 		root.removeAttribute('aria-busy');
 		mountSignIn(box, {

@@ -10,7 +10,7 @@
 import { api } from './api.js';
 import { COMMON, loadCatalog } from './catalog.js';
 import { initChrome } from './chrome.js';
-import { $, h, say } from './dom.js';
+import { $, h, say, fill } from './dom.js';
 import { formatDistance, nameOf, t } from './i18n.js';
 import { amenityIcons, errorText, navLinks, statusBadge } from './ui.js';
 import { lastLocation, locate, permissionState, rememberLocation } from './where.js';
@@ -35,6 +35,7 @@ let chromeReady = null; // strings loaded
 let lastItems = [];
 let inflight = null;
 let lastQuery = '';
+let showAllChips = false;
 
 const el = {
 	where: $('#where'),
@@ -45,6 +46,7 @@ const el = {
 	count: $('#results-count'),
 	note: $('#results-note'),
 	empty: $('#results-empty'),
+	loading: $('#results-loading'),
 	more: $('#more'),
 	search: $('#search'),
 	searchResults: $('#search-results'),
@@ -55,10 +57,11 @@ const el = {
 
 function readLink() {
 	const q = new URLSearchParams(location.search);
-	const lat = Number(q.get('lat'));
-	const lng = Number(q.get('lng'));
+	const num = (k) => (/^\s*-?\d+(\.\d+)?\s*$/.test(q.get(k) || '') ? Number(q.get(k)) : NaN);
+	const lat = num('lat');
+	const lng = num('lng');
 	const linked = ['lat', 'lng', 'amenity', 'open_now'].some((k) => q.has(k));
-	if (q.has('lat') && q.has('lng') && Number.isFinite(lat) && Number.isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180) {
+	if (Number.isFinite(lat) && Number.isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180) {
 		state.loc = { lat, lng, source: 'link' };
 		state.locFromLink = true;
 	}
@@ -99,18 +102,37 @@ function saveFilters() {
 
 /* ---------- filters ---------- */
 
+/** Drops the chosen amenities the catalog does not know (an old link); true if any. */
+function pruneAmenities() {
+	if (!catalog) return false;
+	const before = state.amenities.size;
+	for (const c of [...state.amenities]) if (!catalog.amenityByCode[c]) state.amenities.delete(c);
+	return state.amenities.size !== before;
+}
+
 function renderChips() {
 	if (!catalog) return;
 	const list = catalog.amenitiesSorted;
-	// Amenities from the link that the catalog does not know are dropped.
-	for (const c of [...state.amenities]) if (!catalog.amenityByCode[c]) state.amenities.delete(c);
-	el.chips.replaceChildren(
+	const extra = list.filter((a) => !COMMON.includes(a.code)).length;
+	const more = h('button', {
+		type: 'button',
+		class: 'chip chip-more',
+		id: 'more-amenities',
+		'aria-expanded': String(showAllChips),
+		text: showAllChips ? t('finder.fewer_amenities') : t('finder.more_amenities', { n: extra }),
+		onclick: () => {
+			showAllChips = !showAllChips;
+			renderChips();
+		},
+	});
+	el.chips.classList.toggle('show-all', showAllChips);
+	fill(el.chips, 
 		...list.map((a) =>
 			h(
 				'button',
 				{
 					type: 'button',
-					class: ['chip', COMMON.includes(a.code) && 'chip-common'],
+					class: ['chip', COMMON.includes(a.code) ? 'chip-common' : 'chip-extra'],
 					'aria-pressed': String(state.amenities.has(a.code)),
 					dataset: { code: a.code },
 					onclick: () => toggleAmenity(a.code),
@@ -119,6 +141,7 @@ function renderChips() {
 				h('span', { class: 'chip-label', text: nameOf(a) }),
 			),
 		),
+		extra ? more : null,
 	);
 }
 
@@ -165,7 +188,7 @@ function whereText() {
 }
 
 function renderWhere(extra) {
-	el.where.replaceChildren(
+	fill(el.where, 
 		h('span', { class: 'where-pin', 'aria-hidden': 'true', text: '📍' }),
 		h('span', { class: 'where-text', text: whereText() }),
 		extra ? h('span', { class: 'where-extra', text: extra }) : null,
@@ -248,6 +271,10 @@ async function search() {
 	inflight = ctl;
 	el.list.dataset.state = 'loading';
 	el.list.setAttribute('aria-busy', 'true');
+	if (!el.list.children.length) {
+		el.empty.hidden = true;
+		el.loading.hidden = false;
+	}
 	let q = queryFor(RADIUS_M);
 	try {
 		let res = await api.get('stations/nearby', { query: q, signal: ctl.signal });
@@ -278,6 +305,7 @@ async function search() {
 	} catch (e) {
 		if (ctl.signal.aborted || e?.name === 'AbortError') return;
 		el.list.dataset.state = 'error';
+		el.loading.hidden = true;
 		el.list.replaceChildren();
 		el.count.textContent = '';
 		showEmpty(errorText(e), [{ label: t('action.retry'), run: () => search() }]);
@@ -290,7 +318,7 @@ async function search() {
 }
 
 function showEmpty(text, actions = []) {
-	el.empty.replaceChildren(
+	fill(el.empty, 
 		h('p', { text }),
 		actions.length ? h('div', { class: 'empty-actions' }, actions.map((a) => h('button', { type: 'button', class: 'btn btn-quiet', text: a.label, onclick: a.run }))) : null,
 	);
@@ -300,9 +328,10 @@ function showEmpty(text, actions = []) {
 function render(items, { widened }) {
 	lastItems = items;
 	el.empty.hidden = true;
+	el.loading.hidden = true;
 	say(el.note, widened ? t('finder.widened', { km: WIDE_RADIUS_M / 1000 }) : '');
 	el.count.textContent = items.length ? t('finder.count', { n: items.length }) : '';
-	el.list.replaceChildren(...items.map((s, i) => card(s, i)));
+	fill(el.list, ...items.map((s, i) => card(s, i)));
 	el.more.hidden = !(items.length >= state.limit && state.limit < LIMIT_MAX);
 	if (!items.length) {
 		const actions = [];
@@ -335,8 +364,8 @@ function card(s, i) {
 			h(
 				'span',
 				{ class: 'card-main' },
-				h('span', { class: 'card-head' }, h('span', { class: 'card-name', text: s.name }), statusBadge(s)),
-				h('span', { class: 'card-dist', text: formatDistance(s.distance_m, s.walk_minutes) }),
+				h('span', { class: 'card-name', text: s.name }),
+				h('span', { class: 'card-meta' }, statusBadge(s), h('span', { class: 'card-dist', text: formatDistance(s.distance_m, s.walk_minutes) })),
 				s.amenities?.length ? amenityIcons(s.amenities, catalog, state.amenities) : null,
 				h('span', { class: 'card-addr', text: s.address }),
 			),
@@ -376,12 +405,18 @@ async function runSearch(text) {
 	showSearchResults(options, text);
 }
 
+function regionKind(r) {
+	const k = `region.kind.${r.kind}`;
+	const s = t(k);
+	return s === k ? t('finder.search.region') : s;
+}
+
 function showSearchResults(options, text) {
 	const box = el.searchResults;
 	if (!options.length) {
-		box.replaceChildren(h('li', { class: 'search-none', text: t('finder.search.none', { q: text }) }));
+		fill(box, h('li', { class: 'search-none', text: t('finder.search.none', { q: text }) }));
 	} else {
-		box.replaceChildren(
+		fill(box, 
 			...options.map((o, i) =>
 				h(
 					'li',
@@ -389,9 +424,9 @@ function showSearchResults(options, text) {
 					h(
 						'button',
 						{ type: 'button', class: 'search-option', dataset: { kind: o.kind }, onclick: () => pick(o) },
-						h('span', { class: 'opt-kind', text: o.kind === 'region' ? t('finder.search.region') : t('finder.search.station') }),
+						h('span', { class: 'opt-kind', text: o.kind === 'region' ? regionKind(o.item) : t('finder.search.station') }),
 						h('span', { class: 'opt-name', text: o.kind === 'region' ? o.item.short_name || o.item.name : o.item.name }),
-						h('span', { class: 'opt-sub', text: o.kind === 'region' ? (o.item.short_name && o.item.name !== o.item.short_name ? o.item.name : '') : o.item.address || '' }),
+						o.kind === 'station' ? h('span', { class: 'opt-sub', text: o.item.address || '' }) : null,
 					),
 				),
 			),
@@ -479,6 +514,13 @@ async function startMap() {
 		mapView = await createMap($('#map'), catalog.config, {
 			onPick: (p) => setLocation({ ...p, source: 'map' }),
 			onSelect: (s) => highlight(s.id),
+			popup: (s) =>
+				h(
+					'div',
+					{ class: 'popup' },
+					h('a', { class: 'popup-name', href: `/station.html?id=${s.id}`, text: s.name }),
+					h('div', { class: 'card-meta' }, statusBadge(s), h('span', { text: formatDistance(s.distance_m, s.walk_minutes) })),
+				),
 		});
 		if (state.loc) mapView.setUser(state.loc);
 		if (lastItems.length) mapView.setStations(lastItems, state.loc);
@@ -491,8 +533,9 @@ async function startMap() {
 
 function highlight(id) {
 	for (const li of el.list.children) li.classList.toggle('is-selected', li.dataset.id === String(id));
-	const li = el.list.querySelector(`[data-id="${id}"]`);
-	li?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+	// Side by side (desktop), bring the card into view; on a phone the popup
+	// says it and the map stays where the thumb is.
+	if (matchMedia('(min-width: 900px)').matches) el.list.querySelector(`[data-id="${id}"]`)?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 	mapView?.select(id);
 }
 
@@ -519,8 +562,12 @@ async function start() {
 	await chrome;
 	renderWhere();
 	await cat;
+	if (pruneAmenities()) {
+		saveFilters();
+		if (state.loc) search();
+	}
 	renderChips();
-	if (lastItems.length) el.list.replaceChildren(...lastItems.map((s, i) => card(s, i)));
+	if (lastItems.length) fill(el.list, ...lastItems.map((s, i) => card(s, i)));
 	startMap();
 
 	if (!state.locFromLink) {

@@ -2,7 +2,7 @@
 
 import { currentAccount, csrf, signOut } from './api.js';
 import { initChrome } from './chrome.js';
-import { $, h, safeNext } from './dom.js';
+import { $, h, safeNext, fill } from './dom.js';
 import { t } from './i18n.js';
 import { mountSignIn } from './signin.js';
 
@@ -18,7 +18,7 @@ async function start() {
 		account = null;
 	}
 	if (account) {
-		root.replaceChildren(
+		fill(root, 
 			h(
 				'section',
 				{ class: 'card-section' },
@@ -42,7 +42,7 @@ async function start() {
 		return;
 	}
 	const box = h('section', { class: 'card-section' });
-	root.replaceChildren(box);
+	fill(root, box);
 	mountSignIn(box, { onDone: () => location.assign(next) });
 }
 

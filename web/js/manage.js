@@ -4,7 +4,7 @@
 
 import { api, currentAccount, signOut } from './api.js';
 import { initChrome } from './chrome.js';
-import { $, h } from './dom.js';
+import { $, h, fill } from './dom.js';
 import { t } from './i18n.js';
 import { mountSignIn } from './signin.js';
 import { errorText, statusBadge } from './ui.js';
@@ -12,8 +12,12 @@ import { errorText, statusBadge } from './ui.js';
 const root = $('#manage');
 const EDIT_ROLES = new Set(['admin', 'staff', 'manager']);
 
+const LIST_MAX = 200;
+
+/** {items, more}: the stations the roles may edit (more: the list was cut at LIST_MAX). */
 async function stationsFor(roles, q) {
 	const out = new Map();
+	let more = false;
 	const jobs = [];
 	for (const r of roles) {
 		if (!EDIT_ROLES.has(r.role)) continue;
@@ -29,12 +33,17 @@ async function stationsFor(roles, q) {
 				),
 			);
 		} else {
-			const query = { limit: 200, q: q || undefined, region: scope === '*' ? undefined : scope };
-			jobs.push(api.get('stations', { query }).then((res) => res.items.forEach((s) => out.set(s.id, s))));
+			const query = { limit: LIST_MAX, q: q || undefined, region: scope === '*' ? undefined : scope };
+			jobs.push(
+				api.get('stations', { query }).then((res) => {
+					res.items.forEach((s) => out.set(s.id, s));
+					if (res.total > res.items.length) more = true;
+				}),
+			);
 		}
 	}
 	await Promise.all(jobs);
-	return [...out.values()].sort((a, b) => a.id - b.id);
+	return { items: [...out.values()].sort((a, b) => a.id - b.id), more };
 }
 
 function row(s) {
@@ -56,9 +65,9 @@ async function showList(account) {
 	const load = async () => {
 		status.textContent = t('common.loading');
 		try {
-			const items = await stationsFor(roles, filter.value.trim());
-			list.replaceChildren(...items.map(row));
-			status.textContent = items.length ? t('manage.count', { n: items.length }) : t('manage.none');
+			const { items, more } = await stationsFor(roles, filter.value.trim());
+			fill(list, ...items.map(row));
+			status.textContent = !items.length ? t('manage.none') : more ? t('manage.count_more', { n: items.length }) : t('manage.count', { n: items.length });
 		} catch (e) {
 			status.textContent = errorText(e);
 		}
@@ -67,7 +76,7 @@ async function showList(account) {
 		clearTimeout(timer);
 		timer = setTimeout(load, 300);
 	});
-	root.replaceChildren(
+	fill(root, 
 		h(
 			'section',
 			{ class: 'st-head' },
@@ -103,12 +112,12 @@ async function start() {
 	try {
 		account = await currentAccount();
 	} catch (e) {
-		root.replaceChildren(h('p', { class: 'flash flash-error', text: errorText(e) }));
+		fill(root, h('p', { class: 'flash flash-error', text: errorText(e) }));
 		return;
 	}
 	if (!account) {
 		const box = h('section', { class: 'card-section narrow' });
-		root.replaceChildren(box);
+		fill(root, box);
 		root.dataset.state = 'signin';
 		mountSignIn(box, { onDone: (a) => showList(a) });
 		return;

@@ -83,7 +83,7 @@ export function gcjToWgs(g) {
  * A Leaflet map in el for config.tiles. onPick({lat, lng}) gets a tapped
  * point (WGS-84). Returns {setUser, setStations, select, invalidate}.
  */
-export async function createMap(el, config, { onPick, onSelect } = {}) {
+export async function createMap(el, config, { onPick, onSelect, popup } = {}) {
 	const L = await loadLeaflet();
 	const tiles = config.tiles;
 	const gcj = tiles.crs === 'gcj02';
@@ -143,6 +143,7 @@ export async function createMap(el, config, { onPick, onSelect } = {}) {
 				alt: s.name,
 				riseOnHover: true,
 			});
+			if (popup) m.bindPopup(() => popup(s, i), { closeButton: true, autoPanPadding: [16, 16] });
 			m.on('click', () => onSelect?.(s));
 			m.addTo(stationLayer);
 			markers.set(s.id, m);

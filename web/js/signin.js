@@ -4,7 +4,7 @@
 // N minutes, too many tries; field errors sit next to their fields.
 
 import { signIn } from './api.js';
-import { h } from './dom.js';
+import { h, fill } from './dom.js';
 import { isZh, t } from './i18n.js';
 
 let seq = 0;
@@ -88,7 +88,7 @@ export function mountSignIn(container, { onDone, intro } = {}) {
 		}
 	});
 
-	container.replaceChildren(form);
+	fill(container, form);
 	phone.focus({ preventScroll: true });
 	return form;
 }

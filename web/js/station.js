@@ -6,7 +6,7 @@
 import { api } from './api.js';
 import { loadCatalog } from './catalog.js';
 import { initChrome } from './chrome.js';
-import { $, h, param } from './dom.js';
+import { $, h, param, fill } from './dom.js';
 import { formatDistance, nameOf, t } from './i18n.js';
 import { cityClock, formatHHMM, nextChange, upcomingExceptions, weekView } from './hours.js';
 import { amenityIcon, errorText, navLinks, stateOf, statusBadge, telHref } from './ui.js';
@@ -119,7 +119,7 @@ function render(s, catalog) {
 	const links = navLinks(s);
 
 	const saved = param('saved');
-	root.replaceChildren(
+	fill(root, 
 		saved ? h('p', { class: 'flash flash-ok', role: 'status', text: t('edit.saved_visible') }) : null,
 		h(
 			'section',
@@ -157,7 +157,14 @@ function render(s, catalog) {
 					)
 				: h('p', { class: 'muted', text: t('station.no_amenities') }),
 		),
-		h('section', { class: 'card-section' }, h('h2', { text: t('station.week') }), s.hours.always_open ? h('p', { class: 'always', text: t('hours.always') }) : null, hoursTable(s)),
+		h(
+			'section',
+			{ class: 'card-section', id: 'week' },
+			h('h2', { text: t('station.week') }),
+			s.hours.always_open ? h('p', { class: 'always', text: t('hours.always') }) : null,
+			// Open round the clock with nothing special this week: the line says it all.
+			s.hours.always_open && !weekView(s.hours).some((d) => d.exception) ? null : hoursTable(s),
+		),
 		exceptionsList(s),
 		s.description ? h('section', { class: 'card-section' }, h('h2', { text: t('station.about') }), h('p', { class: 'st-desc', text: s.description })) : null,
 		s.rooms?.length
@@ -210,7 +217,7 @@ async function start() {
 	const chrome = initChrome();
 	if (!Number.isInteger(id) || id <= 0) {
 		await chrome;
-		root.replaceChildren(h('p', { class: 'flash flash-error', text: t('error.notfound') }), h('a', { class: 'btn btn-secondary', href: '/', text: t('nav.back') }));
+		fill(root, h('p', { class: 'flash flash-error', text: t('error.notfound') }), h('a', { class: 'btn btn-secondary', href: '/', text: t('nav.back') }));
 		root.dataset.state = 'error';
 		return;
 	}
@@ -219,7 +226,7 @@ async function start() {
 		render(s, catalog);
 	} catch (e) {
 		await chrome;
-		root.replaceChildren(
+		fill(root, 
 			h('p', { class: 'flash flash-error', role: 'alert', text: errorText(e) }),
 			h('div', { class: 'manage-buttons' }, h('button', { class: 'btn btn-secondary', type: 'button', onclick: () => location.reload(), text: t('action.retry') }), h('a', { class: 'btn btn-quiet', href: '/', text: t('nav.back') })),
 		);

@@ -19,8 +19,11 @@ export function amenityIcon(code, catalog) {
 	return catalog?.amenityByCode?.[code]?.icon || '•';
 }
 
-/** Icons only (with names for screen readers and on hover), catalog order. */
-export function amenityIcons(codes, catalog, highlight = new Set()) {
+/**
+ * Icons only (with names for screen readers and on hover): the ones asked
+ * for first, then catalog order; past max, a "+N".
+ */
+export function amenityIcons(codes, catalog, highlight = new Set(), max = 6) {
 	const order = catalog?.amenitiesSorted?.map((a) => a.code) || [];
 	const sorted = [...codes].sort((a, b) => {
 		const ha = highlight.has(a) ? 0 : 1;
@@ -30,10 +33,18 @@ export function amenityIcons(codes, catalog, highlight = new Set()) {
 	return h(
 		'span',
 		{ class: 'amen-icons', role: 'list', 'aria-label': t('station.amenities') },
-		sorted.map((c) => {
+		sorted.slice(0, sorted.length > max ? max - 1 : max).map((c) => {
 			const name = nameOf(catalog?.amenityByCode?.[c]) || c;
 			return h('span', { class: ['amen-icon', highlight.has(c) && 'is-match'], role: 'listitem', title: name, 'aria-label': name, text: amenityIcon(c, catalog) });
 		}),
+		sorted.length > max
+			? h('span', {
+					class: 'amen-more',
+					role: 'listitem',
+					title: sorted.slice(max - 1).map((c) => nameOf(catalog?.amenityByCode?.[c]) || c).join('、'),
+					text: `+${sorted.length - max + 1}`,
+				})
+			: null,
 	);
 }
 

@@ -150,7 +150,12 @@ export async function startServer({ args = [], env = {}, seed = true, dbUrl } = 
 		db = await freshDatabase();
 		dbUrl = db.dbUrl;
 	}
-	if (seed) await yizhan(['seed-demo', '--db', dbUrl]);
+	try {
+		if (seed) await yizhan(['seed-demo', '--db', dbUrl]);
+	} catch (e) {
+		await db?.cleanup();
+		throw e;
+	}
 	const srv = {
 		dbUrl,
 		engine: ENGINE,
@@ -191,6 +196,11 @@ export async function startServer({ args = [], env = {}, seed = true, dbUrl } = 
 			return srv;
 		},
 	};
-	Object.assign(srv, await spawnServe(dbUrl, args, env));
+	try {
+		Object.assign(srv, await spawnServe(dbUrl, args, env));
+	} catch (e) {
+		await db?.cleanup();
+		throw e;
+	}
 	return srv;
 }

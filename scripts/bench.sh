@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# make bench: the speed figures of the "Speed" issue, from one run.
+#   1. the nearest-station query: in-memory index vs brute-force scan vs
+#      SQLite R*Tree at 350, 10,000 and 150,000 stations (yizhan bench index);
+#   2. HTTP on loopback with wrk: /api/v1/stations/nearby over many query
+#      points next to nginx (one worker) serving a static file of the same
+#      size, then with the access log on, then /healthz and GET
+#      /api/v1/session (authenticated);
+#   3. the server holding 150,000 stations: start-up, resident memory, and
+#      nearby vs nginx again where a city is dense (full answers).
+# Everything listens on 127.0.0.1 only, lives in one temporary folder and is
+# stopped on exit. Never a test: timings depend on the machine and its load.
+#
+# Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ROUNDS (nginx /
+# nearby pairs, default 2; the best of each is compared), BENCH_INDEX_ARGS
+# (extra arguments for `yizhan bench index`), YIZHAN_BIN, NGINX.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${YIZHAN_BIN:-build/yizhan}
+NGINX=${NGINX:-/usr/sbin/nginx}
+SECS=${BENCH_SECONDS:-10}
+ROUNDS=${BENCH_ROUNDS:-2}
+CENTER_LAT=34.36   # 宝鸡, the demo city
+CENTER_LNG=107.24
+NPATHS=2000
+LIMIT_MIB=64
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ -x "$BIN" ] || die "$BIN not built (make build)"
+for tool in wrk curl sqlite3 awk; do
+	command -v "$tool" >/dev/null || die "$tool not found (scripts/setup.sh installs it)"
+done
+[ -x "$NGINX" ] || die "nginx not found at $NGINX (apt-get install nginx-light)"
+
+TMP=$(mktemp -d /tmp/yizhan-bench.XXXXXX)
+chmod 755 "$TMP"   # nginx's worker runs as nobody when started by root
+PIDS=()
+
+stop_pid() {
+	local pid=$1
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- helpers ----
+
+SERVER_PID=
+URL=
+START_MS=
+# start_server DB_FILE ACCESS_LOG(true|false) STDERR_FILE
+NSTARTS=0
+start_server() {
+	local t0 out
+	NSTARTS=$((NSTARTS + 1))
+	out="$TMP/serve.$NSTARTS.out"
+	URL=''
+	t0=$(date +%s%N)
+	"$BIN" serve --listen 127.0.0.1:0 --db "sqlite:$1" --access-log="$2" --web web \
+		>"$out" 2>"$3" &
+	SERVER_PID=$!
+	PIDS+=("$SERVER_PID")
+	for _ in $(seq 1200); do
+		URL=$(sed -n 's/^listening \(http:[^ ]*\).*/\1/p' "$out" 2>/dev/null | head -n1)
+		[ -n "$URL" ] && break
+		kill -0 "$SERVER_PID" 2>/dev/null || { cat "$3" >&2; die "yizhan serve exited"; }
+		sleep 0.05
+	done
+	[ -n "$URL" ] || die "yizhan serve did not start within 60 s"
+	URL=${URL%/}
+	START_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+stop_server() {
+	stop_pid "$SERVER_PID"
+	SERVER_PID=
+}
+
+# rss_mib PID FIELD (VmRSS or VmHWM)
+rss_mib() {
+	awk -v f="$2:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
+}
+
+# cpu_ticks PID…: user + system CPU time of the processes, in clock ticks.
+cpu_ticks() {
+	local pid t=0
+	for pid in "$@"; do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+	done
+	echo "$t"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# run_wrk NAME URL [wrk options…] [-- script args…]: runs wrk for DUR seconds
+# (default SECS) and keeps its output in $TMP/wrk.NAME. Sets RPS, P99, ERRS
+# (non-2xx answers plus socket errors) and CPU_US: the CPU time the processes
+# in CPU_PIDS spent per request — unlike requests/s, barely moved by other
+# work on the machine, and a fair way to compare servers that get different
+# numbers of cores.
+RPS='' P99='' ERRS='' CPU_US='' CPU_PIDS=''
+run_wrk() {
+	local name=$1 url=$2 out="$TMP/wrk.$1" dur=${DUR:-$SECS} c0 c1 n
+	local opts=() script_args=()
+	# shellcheck disable=SC2086 # CPU_PIDS is a list of numbers
+	c0=$(cpu_ticks $CPU_PIDS)
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+	[ $# -gt 0 ] && shift && script_args=("$@")
+	timeout $((dur + 60)) wrk -t2 -c64 "-d${dur}s" --latency "${opts[@]}" "$url" \
+		${script_args[@]+-- "${script_args[@]}"} >"$out" 2>&1 || {
+		cat "$out" >&2
+		die "wrk against $name failed"
+	}
+	# shellcheck disable=SC2086
+	c1=$(cpu_ticks $CPU_PIDS)
+	n=$(awk '/requests in/ { print $1 }' "$out")
+	CPU_US=$(awk -v t=$((c1 - c0)) -v u="$TICK_US" -v n="${n:-0}" \
+		'BEGIN { printf "%.1f", (n > 0 ? t * u / n : 0) }')
+	RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+	P99=$(awk '$1 == "99%" { print $2 }' "$out")
+	ERRS=$(awk '/Non-2xx or 3xx responses:/ { n += $NF }
+		/Socket errors:/ { for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i }
+		END { print n + 0 }' "$out")
+	[ -n "$RPS" ] || { cat "$out" >&2; die "no result from wrk against $name"; }
+}
+
+# ratio A B → A/B with two decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+# verdict OK → PASS or MISS
+verdict() { if [ "$1" = 1 ]; then echo PASS; else echo MISS; fi; }
+
+echo "yizhan bench — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
+	"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (figures are noisy when others run)"
+echo
+
+# ---- 1. the index ----
+
+echo "== 1. nearest stations: index vs scan vs R*Tree =="
+# shellcheck disable=SC2086 # BENCH_INDEX_ARGS is a list of words on purpose
+timeout 900 "$BIN" bench index ${BENCH_INDEX_ARGS:-} | tee "$TMP/index.out"
+INDEX_LINE=$(grep '^at 150,000 stations' "$TMP/index.out" | sed 's/^at 150,000 stations: //' || true)
+echo
+
+# ---- 2. HTTP ----
+
+echo "== 2. HTTP on loopback: wrk -t2 -c64 -d${SECS}s, keep-alive =="
+DEMO="$TMP/demo.db"
+"$BIN" seed-demo --db "sqlite:$DEMO" >/dev/null
+NDEMO=$(sqlite3 "$DEMO" 'SELECT COUNT(*) FROM stations')
+if [ "$NDEMO" -lt 50 ]; then
+	# seed-demo has no stations of its own yet: add the synthetic ones
+	# around 宝鸡 that bench index uses at 350.
+	"$BIN" bench seed-synthetic --db "sqlite:$DEMO" --count 350 --cities 1 >/dev/null
+	echo "demo database: seed-demo accounts + 350 synthetic stations around 宝鸡 (seed-demo made $NDEMO)"
+else
+	echo "demo database: seed-demo, $NDEMO stations"
+fi
+
+# Many query points within 10 km of the demo city centre; half of them ask
+# for a microwave, open now.
+awk -v n="$NPATHS" -v lat0="$CENTER_LAT" -v lng0="$CENTER_LNG" 'BEGIN {
+	srand(42); pi = 3.14159265358979; m = 111195
+	for (i = 0; i < n; i++) {
+		r = 10000 * sqrt(rand()); a = 2 * pi * rand()
+		lat = lat0 + r * cos(a) / m
+		lng = lng0 + r * sin(a) / (m * cos(lat0 * pi / 180))
+		p = sprintf("/api/v1/stations/nearby?lat=%.5f&lng=%.5f&radius_m=1500&limit=10", lat, lng)
+		if (i % 2) p = p "&amenity=microwave&open_now=true"
+		print p
+	}
+}' >"$TMP/paths.txt"
+
+# mean_size URL: the mean nearby answer over every tenth query point; sets
+# BODY and HDR (bytes of body and of headers).
+BODY='' HDR=''
+mean_size() {
+	local sizes bad
+	sizes=$(awk 'NR % 10 == 1' "$TMP/paths.txt" | while read -r p; do
+		curl -s -o /dev/null -w '%{http_code} %{size_download} %{size_header}\n' "$1$p" ||
+			echo "000 0 0"
+	done)
+	bad=$(echo "$sizes" | awk '$1 != 200' | wc -l)
+	[ "$bad" -eq 0 ] || die "$bad sample requests to /api/v1/stations/nearby did not answer 200"
+	BODY=$(echo "$sizes" | awk '{ s += $2 } END { printf "%.0f", s / NR }')
+	HDR=$(echo "$sizes" | awk '{ s += $3 } END { printf "%.0f", s / NR }')
+	echo "nearby answers: mean body $BODY bytes, headers $HDR bytes ($(echo "$sizes" | wc -l) sampled)"
+}
+
+# nginx, one worker, on a free loopback port, serving files of any size.
+NG="$TMP/nginx"
+NGINX_BASE='' NGINX_PID='' NGINX_PIDS=''
+start_nginx() {
+	local port
+	mkdir -p "$NG/www" "$NG/tmp"
+	echo '{}' >"$NG/www/probe.json"
+	chmod -R a+rX "$NG"
+	for _ in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 40000))
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+		sed -e "s|@DIR@|$NG|g" -e "s|@PORT@|$port|g" bench/nginx.conf.in >"$NG/nginx.conf"
+		"$NGINX" -e "$NG/error.log" -p "$NG" -c "$NG/nginx.conf" 2>>"$NG/stderr.log" &
+		NGINX_PID=$!
+		PIDS+=("$NGINX_PID")
+		for _ in $(seq 50); do
+			if curl -sf -o /dev/null "http://127.0.0.1:$port/probe.json"; then
+				NGINX_BASE="http://127.0.0.1:$port"
+				NGINX_PIDS="$NGINX_PID $(cat "/proc/$NGINX_PID/task/$NGINX_PID/children")"
+				echo "nginx $("$NGINX" -v 2>&1 | sed 's|.*/||'), 1 worker: $NGINX_BASE"
+				return 0
+			fi
+			kill -0 "$NGINX_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		stop_pid "$NGINX_PID"
+	done
+	cat "$NG/error.log" "$NG/stderr.log" >&2
+	die "nginx did not start"
+}
+
+printf_row() { printf '%-36s %11s %10s %13s %s\n' "$@"; }
+row() { printf_row "$1" "$RPS" "$P99" "$CPU_US" "$ERRS"; }
+
+# compare LABEL: ROUNDS pairs of (nginx with a static file of BODY bytes,
+# nearby over the query points from the server started last); the best of
+# each is compared. Sets BEST_NGINX, BEST_NEARBY, P99_NGINX, P99_NEARBY,
+# RATIO, and CPU_NGINX, CPU_NEARBY (the least CPU µs a request of the runs).
+BEST_NGINX=0 BEST_NEARBY=0 P99_NGINX='' P99_NEARBY='' RATIO='' CPU_NGINX='' CPU_NEARBY=''
+min_of() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
+compare() {
+	local label=$1 file="nearby-$BODY.json" r
+	head -c "$BODY" /dev/zero | tr '\0' 'x' >"$NG/www/$file"
+	chmod a+r "$NG/www/$file"
+	echo "static file $file: headers $(curl -s -o /dev/null -w '%{size_header}' "$NGINX_BASE/$file") bytes"
+	BEST_NGINX=0 BEST_NEARBY=0 CPU_NGINX='' CPU_NEARBY=''
+	for r in $(seq "$ROUNDS"); do
+		CPU_PIDS=$NGINX_PIDS run_wrk "nginx-$label-$r" "$NGINX_BASE/$file"
+		row "nginx static $BODY B, round $r"
+		if [ "$RPS" -gt "$BEST_NGINX" ]; then BEST_NGINX=$RPS P99_NGINX=$P99; fi
+		CPU_NGINX=$(min_of "$CPU_NGINX" "$CPU_US")
+		CPU_PIDS=$SERVER_PID run_wrk "nearby-$label-$r" "$URL" \
+			-s bench/wrk-paths.lua -- "$TMP/paths.txt"
+		row "nearby ($label), round $r"
+		if [ "$RPS" -gt "$BEST_NEARBY" ]; then BEST_NEARBY=$RPS P99_NEARBY=$P99; fi
+		CPU_NEARBY=$(min_of "$CPU_NEARBY" "$CPU_US")
+	done
+	RATIO=$(ratio "$BEST_NEARBY" "$BEST_NGINX")
+	echo "nearby / nginx, best of $ROUNDS each: $BEST_NEARBY / $BEST_NGINX = $RATIO (target >= 0.8);" \
+		"CPU a request: $CPU_NEARBY µs vs $CPU_NGINX µs"
+}
+
+start_nginx
+start_server "$DEMO" false "$TMP/serve.err"
+echo "yizhan serve --access-log=false: $URL"
+mean_size "$URL"
+echo
+printf_row "wrk target" "requests/s" "p99" "CPU µs/req" "errors"
+compare demo
+DEMO_BODY=$BODY DEMO_RATIO=$RATIO DEMO_NEARBY=$BEST_NEARBY DEMO_NGINX=$BEST_NGINX
+DEMO_P99="$P99_NEARBY vs $P99_NGINX" DEMO_CPU="$CPU_NEARBY vs $CPU_NGINX"
+
+CPU_PIDS=$SERVER_PID run_wrk healthz "$URL/healthz"
+row "GET /healthz"
+HEALTHZ="$RPS req/s, p99 $P99, $CPU_US µs CPU a request"
+
+# Sign in as the demo admin for the small authenticated endpoint.
+curl -s -o /dev/null -D "$TMP/login.h" -H 'Content-Type: application/json' \
+	-d '{"phone":"13800000001","password":"Yizhan@2026"}' "$URL/api/v1/session"
+COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(yz_session=[^;]*\).*/\1/p' "$TMP/login.h" | head -n1)
+if [ -n "$COOKIE" ]; then
+	CPU_PIDS=$SERVER_PID run_wrk session "$URL/api/v1/session" -H "Cookie: $COOKIE"
+	row "GET /api/v1/session (signed in)"
+	SESSION="$RPS req/s, p99 $P99, $CPU_US µs CPU a request"
+else
+	echo "GET /api/v1/session: skipped, the demo admin could not sign in" >&2
+	SESSION="skipped (no sign-in)"
+fi
+stop_server
+
+# Once more with the access log, written to a file as in production.
+start_server "$DEMO" true "$TMP/access.log"
+CPU_PIDS=$SERVER_PID run_wrk nearby-log "$URL" -s bench/wrk-paths.lua -- "$TMP/paths.txt"
+row "nearby (demo), access log on"
+LOG_RPS=$RPS LOG_P99=$P99 LOG_CPU=$CPU_US
+LOG_BYTES=$(stat -c %s "$TMP/access.log")
+LOG_REQS=$(awk '/requests in/ { print $1 }' "$TMP/wrk.nearby-log")
+stop_server
+LOG_SHARE=$(ratio "$LOG_RPS" "$DEMO_NEARBY")
+echo "access log: $(awk -v b="$LOG_BYTES" -v n="$LOG_REQS" 'BEGIN { printf "%.0f", n ? b / n : 0 }')" \
+	"bytes a request; throughput $LOG_SHARE of the best run without it"
+echo
+
+# ---- 3. 150,000 stations: memory, and a dense city ----
+
+echo "== 3. the server holding 150,000 stations =="
+BIG="$TMP/big.db"
+timeout 900 "$BIN" bench seed-synthetic --db "sqlite:$BIG" --count 150000
+start_server "$BIG" false "$TMP/serve-big.err"
+RSS_LOADED=$(rss_mib "$SERVER_PID" VmRSS)
+BIG_START_MS=$START_MS
+echo "yizhan serve: listening after $START_MS ms (snapshot of 150,000 stations loaded)," \
+	"VmRSS $RSS_LOADED MiB"
+# The same query points now fall among ~5,000 stations around 宝鸡: full
+# answers of ten stations.
+mean_size "$URL"
+printf_row "wrk target" "requests/s" "p99" "CPU µs/req" "errors"
+compare dense
+DENSE_BODY=$BODY DENSE_RATIO=$RATIO DENSE_NEARBY=$BEST_NEARBY DENSE_NGINX=$BEST_NGINX
+DENSE_P99="$P99_NEARBY vs $P99_NGINX" DENSE_CPU="$CPU_NEARBY vs $CPU_NGINX"
+RSS_AFTER=$(rss_mib "$SERVER_PID" VmRSS)
+HWM=$(rss_mib "$SERVER_PID" VmHWM)
+echo "after the wrk runs: VmRSS $RSS_AFTER MiB, peak (VmHWM) $HWM MiB (target < $LIMIT_MIB MiB)"
+stop_server
+stop_pid "$NGINX_PID"
+echo
+
+# ---- summary ----
+
+RSS_OK=$(awk -v a="$RSS_AFTER" -v h="$HWM" -v l="$LIMIT_MIB" 'BEGIN { print ((a < l && h < l) ? 1 : 0) }')
+ok_ratio() { awk -v r="$1" 'BEGIN { print (r >= 0.8 ? 1 : 0) }'; }
+INDEX_OK=0
+case "$INDEX_LINE" in *PASS) INDEX_OK=1 ;; esac
+
+echo "== summary =="
+summary() { printf '%-30s %-76s %s\n' "$@"; }
+summary "index, 150,000 stations" "${INDEX_LINE%: *}" \
+	"$([ -n "$INDEX_LINE" ] && verdict $INDEX_OK || echo '-')"
+summary "nearby / nginx, demo city" \
+	"$DEMO_RATIO: $DEMO_NEARBY vs $DEMO_NGINX req/s (${DEMO_BODY} B), target >= 0.8" \
+	"$(verdict "$(ok_ratio "$DEMO_RATIO")")"
+summary "" "p99 $DEMO_P99; CPU µs a request $DEMO_CPU"
+summary "nearby / nginx, 150k stations" \
+	"$DENSE_RATIO: $DENSE_NEARBY vs $DENSE_NGINX req/s (${DENSE_BODY} B), target >= 0.8" \
+	"$(verdict "$(ok_ratio "$DENSE_RATIO")")"
+summary "" "p99 $DENSE_P99; CPU µs a request $DENSE_CPU"
+summary "server RSS, 150,000 stations" \
+	"$RSS_LOADED MiB loaded, $RSS_AFTER MiB after wrk, peak $HWM MiB, target < $LIMIT_MIB MiB" \
+	"$(verdict "$RSS_OK")"
+summary "start-up, 150,000 stations" "$BIG_START_MS ms to listening (snapshot from SQLite)"
+summary "nearby, access log on" \
+	"$LOG_RPS req/s, p99 $LOG_P99, $LOG_CPU µs CPU a request ($LOG_SHARE of req/s without)"
+summary "GET /healthz" "$HEALTHZ"
+summary "GET /api/v1/session" "$SESSION"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

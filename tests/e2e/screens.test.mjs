@@ -1,0 +1,127 @@
+// The pages fit a phone (360×740) and a desktop (1280×800): nothing wider
+// than the screen, tap targets at least 44 px, no CSP violations — and
+// screenshots of each, for people to look at, in $YZ_SHOTS_DIR (default
+// /tmp/shots). One server runs list-only (--tiles none), one with a map whose
+// tiles cannot load (as in this sandbox): the page must look right either way.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer } from '../api/lib/server.mjs';
+import { launch, openPage, PHONE, DESKTOP } from './lib/browser.mjs';
+import { RIDER, buildCity } from './lib/city.mjs';
+import { login } from '../api/lib/client.mjs';
+import { DEMO, DEMO_PASSWORD } from '../api/lib/server.mjs';
+
+const SHOTS = process.env.YZ_SHOTS_DIR || '/tmp/shots';
+mkdirSync(SHOTS, { recursive: true });
+
+let browser;
+before(async () => {
+	browser = await launch();
+});
+after(async () => {
+	await browser?.close();
+});
+
+/** Elements wider than the viewport, and tap targets smaller than 44 px. */
+async function layoutProblems(page) {
+	return page.evaluate(() => {
+		const out = [];
+		const vw = document.documentElement.clientWidth;
+		if (document.documentElement.scrollWidth > vw + 1) {
+			for (const el of document.querySelectorAll('body *')) {
+				const r = el.getBoundingClientRect();
+				if (r.width && r.right > vw + 1 && !el.closest('.leaflet-container, .filters, .sr-only')) out.push(`too wide: ${el.tagName}.${el.className} right=${Math.round(r.right)}`);
+			}
+			if (!out.length) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${vw}`);
+		}
+		for (const el of document.querySelectorAll('.btn, .chip, .bar-btn, .card-link, .card-go, .search-option, .check, select.input, input.input')) {
+			const r = el.getBoundingClientRect();
+			if (r.width && r.height < 43.5) out.push(`small target: ${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 20)}" ${Math.round(r.height)}px`);
+		}
+		return out.slice(0, 12);
+	});
+}
+
+async function shoot(page, name, { full = false } = {}) {
+	await page.evaluate(() => document.fonts.ready);
+	await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: full });
+}
+
+test('finder and station page fit a phone and a desktop, list-only and with a map', async (t) => {
+	const plain = await startServer({ args: ['--tiles', 'none'] });
+	t.after(() => plain.stop());
+	const mapped = await startServer({ args: ['--tiles-url', 'http://127.0.0.1:9/{z}/{x}/{y}.png'] });
+	t.after(() => mapped.stop());
+	const city = await buildCity(plain.url);
+	await buildCity(mapped.url);
+	const where = `/?lat=${RIDER.lat}&lng=${RIDER.lng}&amenity=microwave`;
+
+	for (const [srv, kind] of [
+		[plain, 'list'],
+		[mapped, 'map'],
+	]) {
+		for (const [viewport, size] of [
+			[PHONE, 'phone'],
+			[DESKTOP, 'desktop'],
+		]) {
+			const { page, ctx, problems } = await openPage(browser, srv.url, { viewport });
+			await page.goto(where);
+			await page.waitForSelector('#results[data-state="ready"]');
+			if (kind === 'map') await page.waitForSelector('.leaflet-marker-icon.pin');
+			assert.equal(await page.isVisible('#map'), kind === 'map', `${kind}: map shown only with tiles`);
+			assert.deepEqual(await layoutProblems(page), [], `finder ${kind} ${size}`);
+			await shoot(page, `finder-${kind}-${size}`);
+
+			await page.goto(`/station.html?id=${city.ids.expected}`);
+			await page.waitForSelector('#station[data-state="ready"]');
+			assert.deepEqual(await layoutProblems(page), [], `station ${size}`);
+			if (kind === 'list') await shoot(page, `station-${size}`, { full: size === 'phone' });
+			assert.deepEqual(problems, [], `${kind} ${size}: no page errors`);
+			await ctx.close();
+		}
+	}
+
+	// A closed station, the search box, English, the sign-in and edit pages on a phone.
+	const { page, ctx, problems } = await openPage(browser, plain.url);
+	t.after(() => ctx.close());
+	await page.goto(`/station.html?id=${city.ids.closedNear}`);
+	await page.waitForSelector('#station[data-state="ready"]');
+	assert.match(await page.textContent('.st-status'), /暂停开放[\s\S]*E2E 设备检修/);
+	await shoot(page, 'station-closed-phone');
+
+	await page.goto(where);
+	await page.waitForSelector('#results[data-state="ready"]');
+	await page.fill('#search', '龙腾');
+	await page.waitForSelector('#search-results:not([hidden]) li');
+	assert.deepEqual(await layoutProblems(page), [], 'search');
+	await shoot(page, 'finder-search-phone');
+
+	await page.goto('/login.html');
+	await page.waitForSelector('form.signin');
+	assert.deepEqual(await layoutProblems(page), [], 'sign-in');
+	await shoot(page, 'signin-phone');
+
+	const manager = await login(plain.url, DEMO.manager, DEMO_PASSWORD);
+	const id = Number(manager.account.roles.find((r) => r.role === 'manager').scope.split(':')[1]);
+	await page.fill('input[name="phone"]', DEMO.manager);
+	await page.fill('input[name="password"]', DEMO_PASSWORD);
+	await page.click('form.signin button[type="submit"]');
+	await page.waitForURL(/manage\.html/);
+	await page.waitForSelector('#manage-list li');
+	await shoot(page, 'manage-phone');
+	await page.goto(`/edit.html?id=${id}`);
+	await page.waitForSelector('#edit[data-state="ready"]');
+	assert.deepEqual(await layoutProblems(page), [], 'edit');
+	await shoot(page, 'edit-phone');
+	await page.locator('.day-row[data-day="1"]').scrollIntoViewIfNeeded();
+	await shoot(page, 'edit-hours-phone');
+
+	await page.evaluate(() => localStorage.setItem('yz.lang', 'en'));
+	await page.goto(where);
+	await page.waitForSelector('#results[data-state="ready"]');
+	assert.deepEqual(await layoutProblems(page), [], 'finder in English');
+	await shoot(page, 'finder-en-phone');
+	assert.deepEqual(problems, []);
+});
