@@ -29,9 +29,9 @@ LIMIT_MIB=64
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$BIN" ] || die "$BIN not built (make build)"
 for tool in wrk curl sqlite3 awk; do
-	command -v "$tool" >/dev/null || die "$tool not found (scripts/setup.sh installs it)"
+	command -v "$tool" >/dev/null || die "$tool not found (make setup-test installs it)"
 done
-[ -x "$NGINX" ] || die "nginx not found at $NGINX (apt-get install nginx-light)"
+[ -x "$NGINX" ] || die "nginx not found at $NGINX (make setup-test installs nginx-light)"
 
 TMP=$(mktemp -d /tmp/yizhan-bench.XXXXXX)
 chmod 755 "$TMP"   # nginx's worker runs as nobody when started by root
@@ -162,7 +162,7 @@ DEMO="$TMP/demo.db"
 "$BIN" seed-demo --db "sqlite:$DEMO" >/dev/null
 NDEMO=$(sqlite3 "$DEMO" 'SELECT COUNT(*) FROM stations')
 if [ "$NDEMO" -lt 50 ]; then
-	# seed-demo has no stations of its own yet: add the synthetic ones
+	# A seed-demo without stations of its own: add the synthetic ones
 	# around 宝鸡 that bench index uses at 350.
 	"$BIN" bench seed-synthetic --db "sqlite:$DEMO" --count 350 --cities 1 >/dev/null
 	echo "demo database: seed-demo accounts + 350 synthetic stations around 宝鸡 (seed-demo made $NDEMO)"
@@ -190,7 +190,7 @@ BODY='' HDR=''
 mean_size() {
 	local sizes bad
 	sizes=$(awk 'NR % 10 == 1' "$TMP/paths.txt" | while read -r p; do
-		curl -s -o /dev/null -w '%{http_code} %{size_download} %{size_header}\n' "$1$p" ||
+		curl -s -m 10 -o /dev/null -w '%{http_code} %{size_download} %{size_header}\n' "$1$p" ||
 			echo "000 0 0"
 	done)
 	bad=$(echo "$sizes" | awk '$1 != 200' | wc -l)
@@ -216,7 +216,7 @@ start_nginx() {
 		NGINX_PID=$!
 		PIDS+=("$NGINX_PID")
 		for _ in $(seq 50); do
-			if curl -sf -o /dev/null "http://127.0.0.1:$port/probe.json"; then
+			if curl -sf -m 5 -o /dev/null "http://127.0.0.1:$port/probe.json"; then
 				NGINX_BASE="http://127.0.0.1:$port"
 				NGINX_PIDS="$NGINX_PID $(cat "/proc/$NGINX_PID/task/$NGINX_PID/children")"
 				echo "nginx $("$NGINX" -v 2>&1 | sed 's|.*/||'), 1 worker: $NGINX_BASE"
@@ -244,7 +244,7 @@ compare() {
 	local label=$1 file="nearby-$BODY.json" r
 	head -c "$BODY" /dev/zero | tr '\0' 'x' >"$NG/www/$file"
 	chmod a+r "$NG/www/$file"
-	echo "static file $file: headers $(curl -s -o /dev/null -w '%{size_header}' "$NGINX_BASE/$file") bytes"
+	echo "static file $file: headers $(curl -s -m 10 -o /dev/null -w '%{size_header}' "$NGINX_BASE/$file") bytes"
 	BEST_NGINX=0 BEST_NEARBY=0 CPU_NGINX='' CPU_NEARBY=''
 	for r in $(seq "$ROUNDS"); do
 		CPU_PIDS=$NGINX_PIDS run_wrk "nginx-$label-$r" "$NGINX_BASE/$file"
@@ -277,7 +277,7 @@ row "GET /healthz"
 HEALTHZ="$RPS req/s, p99 $P99, $CPU_US µs CPU a request"
 
 # Sign in as the demo admin for the small authenticated endpoint.
-curl -s -o /dev/null -D "$TMP/login.h" -H 'Content-Type: application/json' \
+curl -s -m 10 -o /dev/null -D "$TMP/login.h" -H 'Content-Type: application/json' \
 	-d '{"phone":"13800000001","password":"Yizhan@2026"}' "$URL/api/v1/session"
 COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(yz_session=[^;]*\).*/\1/p' "$TMP/login.h" | head -n1)
 if [ -n "$COOKIE" ]; then

@@ -77,7 +77,10 @@ describe('when storage is full', { skip }, () => {
 	});
 
 	test('the full disk is logged at level error', async () => {
-		assert.ok(srv.logs().some((l) => l.level === 'error' && l.event === 'storage_full'), 'an error line with event storage_full');
+		// The log is written by a background flusher every 200 ms.
+		const seen = () => srv.logs().some((l) => l.level === 'error' && l.event === 'storage_full');
+		for (let i = 0; i < 30 && !seen(); i++) await new Promise((r) => setTimeout(r, 100));
+		assert.ok(seen(), 'an error line with event storage_full');
 	});
 
 	test('the full disk causes no spurious database errors in the log', async () => {
