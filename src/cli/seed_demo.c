@@ -59,14 +59,11 @@ static enum rc seed_city(struct db *db, void *arg, struct problem *prob)
 	enum rc rc = demo_city_build(db, &actor, run->seed, &run->city, prob);
 	if (rc != RC_OK)
 		return rc;
-	struct db_rows *rows = NULL;
-	rc = db_q(db, "SELECT id FROM stations WHERE region_code = $1 AND name = $2 ORDER BY id LIMIT 1",
-		  &rows, prob, DB_T("610303008003"), DB_T("金心驿"));
+	int64_t id = 0;
+	rc = demo_city_featured_station(db, &id, prob);
 	if (rc != RC_OK)
 		return rc;
-	snprintf(run->jinxinyi, sizeof(run->jinxinyi), "station:%lld",
-		 db_rows_count(rows) ? (long long)db_rows_int(rows, 0, 0) : 1LL);
-	db_rows_free(rows);
+	snprintf(run->jinxinyi, sizeof(run->jinxinyi), "station:%lld", (long long)(id ? id : 1));
 	return RC_OK;
 }
 

@@ -289,6 +289,17 @@ out:
 	return rc;
 }
 
+enum rc demo_city_featured_station(struct db *db, int64_t *id, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT id FROM stations WHERE region_code = $1 AND name = $2 ORDER BY id LIMIT 1",
+			  &rows, prob, DB_T("610303008003"), DB_T("金心驿"));
+	if (rc == RC_OK)
+		*id = db_rows_count(rows) ? db_rows_int(rows, 0, 0) : 0;
+	db_rows_free(rows);
+	return rc;
+}
+
 enum rc demo_city_build(struct db *db, const struct actor *actor, uint64_t seed,
 			struct demo_city_stats *st, struct problem *prob)
 {

@@ -22,6 +22,9 @@ struct demo_city_stats {
 	size_t closed;
 };
 
+/* The id of 金心驿 (龙腾路社区), the station the demo manager runs, or 0 if
+ * the demo city is not there. */
+enum rc demo_city_featured_station(struct db *db, int64_t *id, struct problem *prob);
 /* Places the demo stations (in the caller's transaction). Needs the regions
  * of 宝鸡市 imported. Does nothing if any station exists already (stats all
  * zero). */

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Checks the rules of STYLE.md that a machine can check: includes point one
+# way (http → api → domain → db; core and geo include nothing of ours above
+# them), and the easily misused C functions are not used.
+set -euo pipefail
+cd "$(dirname "$0")/../src"
+fail=0
+
+# dir: the project directories its files may include from
+declare -A allowed=(
+  [core]="core"
+  [geo]="core geo"
+  [db]="core db"
+  [http]="core http"
+  [domain]="core db geo domain"
+  [api]="core db geo domain http api"
+  [cli]="core db geo domain http api cli"
+)
+for dir in "${!allowed[@]}"; do
+  while IFS= read -r line; do
+    file=${line%%:*}
+    inc=$(sed -n 's/.*#include "\([a-z_]*\)\/.*/\1/p' <<<"$line")
+    [ -n "$inc" ] || continue
+    if ! grep -qw "$inc" <<<"${allowed[$dir]}"; then
+      echo "layering: $file includes $inc/ (a $dir/ file may include: ${allowed[$dir]})"
+      fail=1
+    fi
+  done < <(grep -Hn '#include "' "$dir"/*.[ch] || true)
+done
+
+banned='\b(sprintf|vsprintf|strcpy|strcat|strncpy|atoi|atol|strtok|gmtime|localtime)\s*\('
+if grep -nE "$banned" -r . ; then
+  echo "banned function used (STYLE.md rule 14): use the string builder, strtol, gmtime_r"
+  fail=1
+fi
+[ $fail -eq 0 ] && echo "source checks: layering and banned functions ok"
+exit $fail
