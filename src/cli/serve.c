@@ -57,7 +57,7 @@ static const struct config_option options[] = {
 	{ "session-idle", "YIZHAN_SESSION_IDLE_S", "1800", CONFIG_INT, OPT(session_idle_s), 1,
 	  86400 * 30, "会话空闲超时（秒）" },
 	{ "session-lifetime", "YIZHAN_SESSION_LIFETIME_S", "43200", CONFIG_INT,
-	  OPT(session_lifetime_s), 60, 86400 * 90, "会话最长有效期（秒）" },
+	  OPT(session_lifetime_s), 1, 86400 * 90, "会话最长有效期（秒）" },
 	{ "cookie-secure", "YIZHAN_COOKIE_SECURE", "false", CONFIG_BOOL, OPT(cookie_secure), 0, 0,
 	  "Cookie 加 Secure 标记（经 HTTPS 提供服务时打开）" },
 	{ "drain-timeout", "YIZHAN_DRAIN_MS", "10000", CONFIG_INT, OPT(drain_ms), 0, 600000,
