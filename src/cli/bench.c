@@ -479,6 +479,7 @@ static bool rtree_build(struct bench *b, const struct snapshot *snap)
 		goto out;
 	for (size_t i = 0; i < snap->n; i++) {
 		const struct snap_station *s = &snap->stations[i];
+		struct hours_view h = snapshot_hours(snap, s);
 
 		sqlite3_bind_int64(ins_r, 1, s->id);
 		sqlite3_bind_double(ins_r, 2, s->pt.lat);
@@ -490,13 +491,12 @@ static bool rtree_build(struct bench *b, const struct snapshot *snap)
 		sqlite3_bind_double(ins_a, 2, s->pt.lat);
 		sqlite3_bind_double(ins_a, 3, s->pt.lng);
 		sqlite3_bind_int64(ins_a, 4, (sqlite3_int64)s->amenities);
-		sqlite3_bind_int(ins_a, 5, s->closed);
-		sqlite3_bind_int64(ins_a, 6, s->closed_until_s);
-		sqlite3_bind_blob(ins_a, 7, snap->range_pool + s->ranges,
-				  (int)(s->nranges * sizeof(*snap->range_pool)), SQLITE_STATIC);
-		sqlite3_bind_blob(ins_a, 8, snap->exception_pool + s->exceptions,
-				  (int)(s->nexceptions * sizeof(*snap->exception_pool)),
+		sqlite3_bind_int(ins_a, 5, h.closed);
+		sqlite3_bind_int64(ins_a, 6, h.closed_until_s);
+		sqlite3_bind_blob(ins_a, 7, h.ranges, (int)(h.nranges * sizeof(*h.ranges)),
 				  SQLITE_STATIC);
+		sqlite3_bind_blob(ins_a, 8, h.exceptions,
+				  (int)(h.nexceptions * sizeof(*h.exceptions)), SQLITE_STATIC);
 		if (!sql_ok(b->sql, sqlite3_step(ins_a), "insert"))
 			goto out;
 		sqlite3_reset(ins_a);

@@ -5,11 +5,15 @@
  * writes are rare, so the writer's short wait costs nothing anyone sees. */
 #include "domain/station_snapshot.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -34,6 +38,10 @@ struct builder {
 	size_t n, cap;
 	struct snap_station *stations;
 	struct sb text;
+	size_t nschedules, cap_schedules;
+	struct snap_schedule *schedules;
+	size_t nbuckets;    /* a power of two, or 0 before the first schedule */
+	uint32_t *buckets;  /* schedule + 1 by hash, open addressing; 0: empty */
 	size_t nranges, cap_ranges;
 	struct hours_range *ranges;
 	size_t nexc, cap_exc;
@@ -48,14 +56,139 @@ static uint32_t add_text(struct builder *b, const char *s)
 	return off;
 }
 
-static void builder_add(const struct station *s, void *ctx)
+static uint64_t mix(uint64_t h, uint64_t v)
 {
-	struct builder *b = ctx;
+	return (h ^ v) * 0x100000001b3ull; /* FNV-1a, a word at a time */
+}
+
+/* Hashes hours field by field: the structs have padding. */
+static uint64_t hours_hash(const struct hours_view *h)
+{
+	uint64_t x = mix(0xcbf29ce484222325ull, h->nranges);
+
+	for (size_t i = 0; i < h->nranges; i++) {
+		const struct hours_range *r = &h->ranges[i];
+		x = mix(x, (uint64_t)r->day << 32 | (uint64_t)r->open_min << 16 | r->close_min);
+	}
+	x = mix(x, h->nexceptions);
+	for (size_t i = 0; i < h->nexceptions; i++) {
+		const struct hours_exception *e = &h->exceptions[i];
+		x = mix(x, (uint64_t)(uint32_t)e->day_num << 32 | (uint64_t)e->open_min << 16 |
+				   e->close_min);
+		x = mix(x, e->closed);
+	}
+	x = mix(x, h->closed);
+	x = mix(x, (uint64_t)h->closed_until_s);
+	/* Multiplying carries low bits up, never down: fold the high ones
+	 * back (MurmurHash3's finalizer) before the table takes the low ones. */
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	return x ^ (x >> 33);
+}
+
+static struct hours_view builder_schedule(const struct builder *b, uint32_t i)
+{
+	const struct snap_schedule *sc = &b->schedules[i];
+	struct hours_view v = { b->ranges + sc->ranges, sc->nranges, b->exc + sc->exceptions,
+				sc->nexceptions, sc->closed, sc->closed_until_s };
+	return v;
+}
+
+static bool hours_equal(const struct hours_view *x, const struct hours_view *y)
+{
+	if (x->nranges != y->nranges || x->nexceptions != y->nexceptions ||
+	    x->closed != y->closed || x->closed_until_s != y->closed_until_s)
+		return false;
+	for (size_t i = 0; i < x->nranges; i++) {
+		const struct hours_range *a = &x->ranges[i], *b = &y->ranges[i];
+		if (a->day != b->day || a->open_min != b->open_min || a->close_min != b->close_min)
+			return false;
+	}
+	for (size_t i = 0; i < x->nexceptions; i++) {
+		const struct hours_exception *a = &x->exceptions[i], *b = &y->exceptions[i];
+		if (a->day_num != b->day_num || a->closed != b->closed ||
+		    a->open_min != b->open_min || a->close_min != b->close_min)
+			return false;
+	}
+	return true;
+}
+
+static void rehash(struct builder *b)
+{
+	size_t nbuckets = b->nbuckets ? b->nbuckets * 2 : 64;
+	uint32_t *buckets = xcalloc(nbuckets, sizeof(*buckets));
+
+	for (uint32_t i = 0; i < b->nschedules; i++) {
+		struct hours_view v = builder_schedule(b, i);
+		size_t k = hours_hash(&v) & (nbuckets - 1);
+		while (buckets[k])
+			k = (k + 1) & (nbuckets - 1);
+		buckets[k] = i + 1;
+	}
+	free(b->buckets);
+	b->buckets = buckets;
+	b->nbuckets = nbuckets;
+}
+
+/* The schedule with hours h, added if it is new. */
+static uint32_t schedule_of(struct builder *b, const struct hours_view *h)
+{
+	size_t k;
+
+	assert(h->nranges <= HOURS_RANGES_MAX && h->nexceptions <= HOURS_EXCEPTIONS_MAX);
+	if (2 * (b->nschedules + 1) > b->nbuckets)
+		rehash(b);
+	for (k = hours_hash(h) & (b->nbuckets - 1); b->buckets[k]; k = (k + 1) & (b->nbuckets - 1)) {
+		struct hours_view v = builder_schedule(b, b->buckets[k] - 1);
+		if (hours_equal(&v, h))
+			return b->buckets[k] - 1;
+	}
+
+	if (b->nschedules == b->cap_schedules) {
+		b->cap_schedules = b->cap_schedules ? b->cap_schedules * 2 : 16;
+		b->schedules = xrealloc(b->schedules, b->cap_schedules * sizeof(*b->schedules));
+	}
+	if (b->nranges + h->nranges > b->cap_ranges) {
+		b->cap_ranges = (b->cap_ranges + h->nranges) * 2;
+		b->ranges = xrealloc(b->ranges, b->cap_ranges * sizeof(*b->ranges));
+	}
+	if (b->nexc + h->nexceptions > b->cap_exc) {
+		b->cap_exc = (b->cap_exc + h->nexceptions) * 2 + 16;
+		b->exc = xrealloc(b->exc, b->cap_exc * sizeof(*b->exc));
+	}
+	b->schedules[b->nschedules] = (struct snap_schedule){
+		.ranges = (uint32_t)b->nranges,
+		.exceptions = (uint32_t)b->nexc,
+		.nranges = (uint16_t)h->nranges,
+		.nexceptions = (uint16_t)h->nexceptions,
+		.closed = h->closed,
+		.closed_until_s = h->closed_until_s,
+	};
+	if (h->nranges)
+		memcpy(b->ranges + b->nranges, h->ranges, h->nranges * sizeof(*b->ranges));
+	if (h->nexceptions)
+		memcpy(b->exc + b->nexc, h->exceptions, h->nexceptions * sizeof(*b->exc));
+	b->nranges += h->nranges;
+	b->nexc += h->nexceptions;
+	b->buckets[k] = (uint32_t)b->nschedules + 1;
+	return (uint32_t)b->nschedules++;
+}
+
+static struct snap_station *builder_next(struct builder *b)
+{
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 256;
 		b->stations = xrealloc(b->stations, b->cap * sizeof(*b->stations));
 	}
-	struct snap_station *o = &b->stations[b->n++];
+	return &b->stations[b->n++];
+}
+
+static void builder_add(const struct station *s, void *ctx)
+{
+	struct builder *b = ctx;
+	struct snap_station *o = builder_next(b);
+	struct hours_view h = hours_view_of(&s->hours);
+
 	memset(o, 0, sizeof(*o));
 	o->id = s->id;
 	o->parent_id = s->parent_id;
@@ -63,8 +196,6 @@ static void builder_add(const struct station *s, void *ctx)
 	o->pt.lng = s->lng;
 	o->amenities = s->amenities;
 	o->closed = s->hours.closed;
-	o->closed_until_s = s->hours.closed_until_s;
-	o->updated_s = s->updated_s;
 	o->name = add_text(b, s->name);
 	o->address = add_text(b, s->address);
 	o->phone = add_text(b, s->phone);
@@ -74,24 +205,21 @@ static void builder_add(const struct station *s, void *ctx)
 	o->theme = (uint8_t)(th < 0 ? 0 : th);
 	o->stars = (uint8_t)s->stars;
 	memcpy(o->region_code, s->region_code, sizeof(o->region_code));
-	if (b->nranges + s->hours.nranges > b->cap_ranges) {
-		b->cap_ranges = (b->cap_ranges + s->hours.nranges) * 2;
-		b->ranges = xrealloc(b->ranges, b->cap_ranges * sizeof(*b->ranges));
-	}
-	o->ranges = (uint32_t)b->nranges;
-	o->nranges = (uint16_t)s->hours.nranges;
-	if (s->hours.nranges)
-		memcpy(b->ranges + b->nranges, s->hours.ranges, s->hours.nranges * sizeof(*b->ranges));
-	b->nranges += s->hours.nranges;
-	if (b->nexc + s->hours.nexceptions > b->cap_exc) {
-		b->cap_exc = (b->cap_exc + s->hours.nexceptions) * 2 + 16;
-		b->exc = xrealloc(b->exc, b->cap_exc * sizeof(*b->exc));
-	}
-	o->exceptions = (uint32_t)b->nexc;
-	o->nexceptions = (uint16_t)s->hours.nexceptions;
-	if (s->hours.nexceptions)
-		memcpy(b->exc + b->nexc, s->hours.exceptions, s->hours.nexceptions * sizeof(*b->exc));
-	b->nexc += s->hours.nexceptions;
+	o->schedule = schedule_of(b, &h);
+}
+
+/* Adds a station of another snapshot, with its text and hours. */
+static void builder_add_snap(struct builder *b, const struct snapshot *snap,
+			     const struct snap_station *s)
+{
+	struct snap_station *o = builder_next(b);
+	struct hours_view h = snapshot_hours(snap, s);
+
+	*o = *s;
+	o->name = add_text(b, snap->text + s->name);
+	o->address = add_text(b, snap->text + s->address);
+	o->phone = add_text(b, snap->text + s->phone);
+	o->schedule = schedule_of(b, &h);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -100,27 +228,47 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* realloc to exactly n elements of size bytes (at least one, so never NULL):
+ * a snapshot lives long, and the slack of a doubling array is dead weight. */
+static void *fit(void *p, size_t n, size_t size)
+{
+	return xrealloc(p, (n ? n : 1) * size);
+}
+
+/* A *new* snapshot of what b holds, which it takes, leaving b empty. */
 static struct snapshot *builder_finish(struct builder *b, const struct amenity *catalog,
 				       size_t ncatalog)
 {
 	struct snapshot *snap = xcalloc(1, sizeof(*snap));
+	size_t text_len = 0;
+	bool sorted = true;
+
 	/* Station text offsets were taken before sorting, so sorting moves
-	 * only the records. */
-	if (b->n)
+	 * only the records; the database hands them over in id order. */
+	for (size_t i = 1; i < b->n && sorted; i++)
+		sorted = b->stations[i - 1].id <= b->stations[i].id;
+	if (!sorted)
 		qsort(b->stations, b->n, sizeof(*b->stations), cmp_id);
 	snap->n = b->n;
-	snap->stations = b->stations ? b->stations : xcalloc(1, sizeof(*snap->stations));
-	snap->text = sb_detach(&b->text, NULL);
-	snap->range_pool = b->ranges;
-	snap->exception_pool = b->exc;
-	struct geo_index_entry *entries = xcalloc(b->n ? b->n : 1, sizeof(*entries));
-	for (size_t i = 0; i < b->n; i++) {
+	snap->stations = fit(b->stations, b->n, sizeof(*snap->stations));
+	snap->text = sb_detach(&b->text, &text_len);
+	snap->text = xrealloc(snap->text, text_len + 1);
+	snap->text_len = text_len;
+	snap->nschedules = b->nschedules;
+	snap->schedules = fit(b->schedules, b->nschedules, sizeof(*snap->schedules));
+	snap->range_pool = fit(b->ranges, b->nranges, sizeof(*snap->range_pool));
+	snap->exception_pool = fit(b->exc, b->nexc, sizeof(*snap->exception_pool));
+	free(b->buckets);
+	memset(b, 0, sizeof(*b));
+	struct geo_index_entry *entries = xcalloc(snap->n ? snap->n : 1, sizeof(*entries));
+	for (size_t i = 0; i < snap->n; i++) {
 		entries[i].id = snap->stations[i].id;
 		entries[i].pt = snap->stations[i].pt;
 		entries[i].amenities = snap->stations[i].amenities;
 		entries[i].flags = (uint32_t)i;
+		entries[i].tag = snap->stations[i].schedule;
 	}
-	snap->index = geo_index_build(entries, b->n);
+	snap->index = geo_index_build(entries, snap->n);
 	free(entries);
 	snap->namenities = ncatalog;
 	snap->amenities = xcalloc(ncatalog ? ncatalog : 1, sizeof(*snap->amenities));
@@ -130,12 +278,23 @@ static struct snapshot *builder_finish(struct builder *b, const struct amenity *
 	return snap;
 }
 
+static void builder_release(struct builder *b)
+{
+	free(b->stations);
+	free(b->schedules);
+	free(b->buckets);
+	free(b->ranges);
+	free(b->exc);
+	sb_release(&b->text);
+}
+
 static void snapshot_free(struct snapshot *snap)
 {
 	if (!snap)
 		return;
 	free(snap->stations);
 	free(snap->text);
+	free(snap->schedules);
 	free(snap->range_pool);
 	free(snap->exception_pool);
 	geo_index_free(snap->index);
@@ -242,6 +401,17 @@ static bool in_use(struct snapshot_store *st, const struct snapshot *old)
 	return false;
 }
 
+/* Building a snapshot from the database frees far more than it keeps (pages
+ * of full station records, query results, the builder's doubling arrays),
+ * and glibc keeps freed memory mapped in case it is wanted again; hand it
+ * back so that the server's resident size is what the snapshot holds. */
+static void trim_heap(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* Called with write_mu held. */
 static void swap_in(struct snapshot_store *st, struct snapshot *snap)
 {
@@ -264,16 +434,14 @@ enum rc snapshot_store_reload(struct snapshot_store *st, struct db *db, struct p
 		rc = station_each(db, builder_add, &b, prob);
 	if (rc != RC_OK) {
 		pthread_mutex_unlock(&st->write_mu);
-		free(b.stations);
-		free(b.ranges);
-		free(b.exc);
-		sb_release(&b.text);
+		builder_release(&b);
 		free(catalog);
 		return rc;
 	}
 	swap_in(st, builder_finish(&b, catalog, ncatalog));
 	pthread_mutex_unlock(&st->write_mu);
 	free(catalog);
+	trim_heap();
 	return RC_OK;
 }
 
@@ -287,6 +455,49 @@ void snapshot_store_load(struct snapshot_store *st, const struct station *statio
 	pthread_mutex_lock(&st->write_mu);
 	swap_in(st, builder_finish(&b, catalog, ncatalog));
 	pthread_mutex_unlock(&st->write_mu);
+}
+
+enum rc snapshot_store_update_station(struct snapshot_store *st, struct db *db, int64_t id,
+				     struct problem *prob)
+{
+	struct station *fresh = xmalloc(sizeof(*fresh));
+	struct builder b = { 0 };
+	sb_init(&b.text, 0);
+	pthread_mutex_lock(&st->write_mu);
+	/* Read under the lock, so that of two writes to one station the later
+	 * swap always carries the later row. Only writers swap snapshots and
+	 * this one holds the lock, so the current one stays put unannounced. */
+	const struct snapshot *cur = atomic_load(&st->current);
+	enum rc rc = station_get(db, id, fresh, prob);
+	bool present = rc == RC_OK;
+	if (rc == RC_NOT_FOUND) {
+		problem_init(prob);
+		rc = RC_OK;
+	}
+	if (rc != RC_OK)
+		goto out;
+	/* The stations in id order, the one that changed in its place. */
+	b.cap = cur->n + 1;
+	b.stations = xmalloc(b.cap * sizeof(*b.stations));
+	sb_reserve(&b.text, cur->text_len + sizeof(fresh->name) + sizeof(fresh->address) +
+				    sizeof(fresh->phone));
+	size_t i = 0;
+	for (; i < cur->n && cur->stations[i].id < id; i++)
+		builder_add_snap(&b, cur, &cur->stations[i]);
+	if (present)
+		builder_add(fresh, &b);
+	if (i < cur->n && cur->stations[i].id == id)
+		i++;
+	for (; i < cur->n; i++)
+		builder_add_snap(&b, cur, &cur->stations[i]);
+	swap_in(st, builder_finish(&b, cur->amenities, cur->namenities));
+out:
+	pthread_mutex_unlock(&st->write_mu);
+	builder_release(&b);
+	free(fresh);
+	if (rc == RC_OK)
+		trim_heap();
+	return rc;
 }
 
 /* Reading */
@@ -304,16 +515,25 @@ const char *snapshot_text(const struct snapshot *snap, uint32_t off)
 
 struct hours_view snapshot_hours(const struct snapshot *snap, const struct snap_station *s)
 {
-	struct hours_view v = { snap->range_pool + s->ranges, s->nranges,
-				snap->exception_pool + s->exceptions, s->nexceptions, s->closed,
-				s->closed_until_s };
+	const struct snap_schedule *sc = &snap->schedules[s->schedule];
+	struct hours_view v = { snap->range_pool + sc->ranges, sc->nranges,
+				snap->exception_pool + sc->exceptions, sc->nexceptions, sc->closed,
+				sc->closed_until_s };
 	return v;
+}
+
+static bool schedule_open_at(const struct snapshot *snap, uint32_t schedule, int64_t now_s)
+{
+	const struct snap_schedule *sc = &snap->schedules[schedule];
+	struct hours_view v = { snap->range_pool + sc->ranges, sc->nranges,
+				snap->exception_pool + sc->exceptions, sc->nexceptions, sc->closed,
+				sc->closed_until_s };
+	return hours_view_open_at(&v, now_s);
 }
 
 bool snapshot_open_at(const struct snapshot *snap, const struct snap_station *s, int64_t now_s)
 {
-	struct hours_view v = snapshot_hours(snap, s);
-	return hours_view_open_at(&v, now_s);
+	return schedule_open_at(snap, s->schedule, now_s);
 }
 
 int snapshot_amenity_bit(const struct snapshot *snap, const char *code)
@@ -324,33 +544,60 @@ int snapshot_amenity_bit(const struct snapshot *snap, const char *code)
 	return -1;
 }
 
+/* A query asks "open now?" once per schedule, not once per station: the
+ * answers for the first OPEN_CACHE_MAX schedules are kept on the stack
+ * (0: not asked yet, else OPEN_NO or OPEN_YES); stations with a schedule
+ * beyond that are asked each time, which is correct, only slower. */
+#define OPEN_CACHE_MAX 4096
+enum { OPEN_NO = 1, OPEN_YES = 2 };
+
 struct filter_ctx {
 	const struct snapshot *snap;
 	const struct nearby_query *q;
+	uint8_t *open;  /* by schedule, for schedules below nopen */
+	size_t nopen;
 };
 
+static bool filter_open(struct filter_ctx *c, uint32_t schedule)
+{
+	if (schedule >= c->nopen)
+		return schedule_open_at(c->snap, schedule, c->q->now_s);
+	if (!c->open[schedule])
+		c->open[schedule] = schedule_open_at(c->snap, schedule, c->q->now_s) ? OPEN_YES : OPEN_NO;
+	return c->open[schedule] == OPEN_YES;
+}
+
+/* The index hands over entries whose tag is their schedule, so open now
+ * costs no look at the station record; theme and level do. */
 static bool nearby_filter(const struct geo_index_entry *e, void *arg)
 {
 	struct filter_ctx *c = arg;
-	const struct snap_station *s = &c->snap->stations[e->flags];
-	if (c->q->theme >= 0 && s->theme != c->q->theme)
-		return false;
-	if (c->q->level >= 0 && s->level != c->q->level)
-		return false;
-	return !c->q->open_now || snapshot_open_at(c->snap, s, c->q->now_s);
+	if (c->q->theme >= 0 || c->q->level >= 0) {
+		const struct snap_station *s = &c->snap->stations[e->flags];
+		if (c->q->theme >= 0 && s->theme != c->q->theme)
+			return false;
+		if (c->q->level >= 0 && s->level != c->q->level)
+			return false;
+	}
+	return !c->q->open_now || filter_open(c, e->tag);
 }
 
 size_t snapshot_nearby(const struct snapshot *snap, const struct nearby_query *q,
 		       struct geo_index_hit *work, struct nearby_hit *out)
 {
-	struct filter_ctx c = { snap, q };
+	uint8_t open[OPEN_CACHE_MAX];
+	struct filter_ctx c = { snap, q, open,
+				snap->nschedules < OPEN_CACHE_MAX ? snap->nschedules : OPEN_CACHE_MAX };
+	bool filtered = q->open_now || q->theme >= 0 || q->level >= 0;
+
+	memset(open, 0, c.nopen);
 	size_t n = geo_index_nearest(snap->index, q->center, q->radius_m, q->amenities,
-				     nearby_filter, &c, q->limit, work);
+				     filtered ? nearby_filter : NULL, &c, q->limit, work);
 	for (size_t i = 0; i < n; i++) {
 		const struct snap_station *s = &snap->stations[work[i].entry->flags];
 		out[i].station = s;
 		out[i].distance_m = work[i].distance_m;
-		out[i].open_now = q->open_now || snapshot_open_at(snap, s, q->now_s);
+		out[i].open_now = filter_open(&c, s->schedule);
 	}
 	return n;
 }

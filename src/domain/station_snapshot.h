@@ -24,24 +24,35 @@ struct snap_station {
 	int64_t parent_id;
 	struct geo_point pt;          /* WGS-84 */
 	uint64_t amenities;
-	int64_t closed_until_s;
-	int64_t updated_s;
 	uint32_t name, address, phone; /* offsets into text */
+	uint32_t schedule;            /* index into the snapshot's schedules */
+	uint8_t level, theme, stars;
+	bool closed;                  /* temporarily closed (also in the schedule) */
+	char region_code[13];
+};
+
+/* Opening hours shared by every station that has the same ones: weekly
+ * ranges, dated exceptions and the temporary closure. Most stations keep
+ * one of a few schedules, so the snapshot stores each once, and a query
+ * asks "open now?" once per schedule rather than once per station. */
+struct snap_schedule {
 	uint32_t ranges;              /* offset into the range pool */
 	uint32_t exceptions;          /* offset into the exception pool */
 	uint16_t nranges, nexceptions;
-	uint8_t level, theme, stars;
 	bool closed;
-	char region_code[13];
+	int64_t closed_until_s;
 };
 
 struct snapshot {
 	size_t n;
 	struct snap_station *stations; /* sorted by id */
 	char *text;
+	size_t text_len;               /* bytes of text, NULs included */
+	size_t nschedules;
+	struct snap_schedule *schedules;
 	struct hours_range *range_pool;
 	struct hours_exception *exception_pool;
-	struct geo_index *index;       /* entry flags = position in stations */
+	struct geo_index *index;       /* entry flags = position in stations, tag = schedule */
 	size_t namenities;
 	struct amenity *amenities;     /* the catalog, by sort order */
 	int64_t built_s;
@@ -57,6 +68,17 @@ void snapshot_store_free(struct snapshot_store *st);
 /* Rebuilds from the database and swaps the new snapshot in; waits until no
  * reader uses the old one, then frees it. Writers are serialized. */
 enum rc snapshot_store_reload(struct snapshot_store *st, struct db *db, struct problem *prob);
+/* Makes one station's write visible without reading every station again:
+ * re-reads station id from the database (station_get) and swaps in a
+ * snapshot that differs from the current one only there — the station
+ * added, replaced, or left out if the database no longer has it. The rest
+ * is copied from the current snapshot (its amenity catalog included, so a
+ * catalog change needs snapshot_store_reload) and the index is rebuilt:
+ * tens of milliseconds at 150,000 stations where a reload takes seconds.
+ * Writers are serialized with reloads. Errors from the database leave the
+ * current snapshot in place. */
+enum rc snapshot_store_update_station(struct snapshot_store *st, struct db *db, int64_t id,
+				     struct problem *prob);
 /* Builds from stations given directly (benchmarks and tests) and swaps in. */
 void snapshot_store_load(struct snapshot_store *st, const struct station *stations, size_t n,
 			 const struct amenity *catalog, size_t ncatalog);

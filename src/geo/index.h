@@ -13,12 +13,16 @@
 #include "geo/coord.h"
 
 /* One station as the index sees it. pt is WGS-84. amenities is a bitset
- * whose meaning belongs to the caller; flags are carried along untouched. */
+ * whose meaning belongs to the caller; flags and tag are carried along
+ * untouched. Entries are stored whole, in the index's spatial order, so a
+ * filter that reads only the entry it is given (its tag, say) touches no
+ * memory the query has not already touched. */
 struct geo_index_entry {
 	int64_t id;
 	struct geo_point pt;
 	uint64_t amenities;
 	uint32_t flags;
+	uint32_t tag;
 };
 
 /* One answer of geo_index_nearest(): a *borrowed* entry (valid while the
@@ -29,10 +33,11 @@ struct geo_index_hit {
 };
 
 /* Caller-supplied predicate; return true to keep e. It is called only for
- * entries within the radius that have every required amenity and would make
- * the current top `limit` (so far fewer than the query looks at), from the
- * querying thread; it must give the same answer for the same entry within
- * one query. */
+ * entries that have every required amenity and that a cheap lower bound on
+ * their distance does not rule out of the radius or of the current top
+ * `limit` (so far fewer than the query looks at), before their exact
+ * distance is computed, from the querying thread; it must give the same
+ * answer for the same entry within one query. */
 typedef bool (*geo_index_filter)(const struct geo_index_entry *e, void *ctx);
 
 struct geo_index;

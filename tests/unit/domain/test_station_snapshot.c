@@ -1,7 +1,8 @@
 /* Tests of src/domain/station_snapshot.c: answers equal a brute-force reading
- * of the same stations (amenities, open now, theme, distance order), lookups
- * and search, and readers that never see a freed snapshot while writers swap
- * new ones in (run under ASan in CI). */
+ * of the same stations (amenities, open now, theme, distance order), shared
+ * schedules keep every station's hours, lookups and search, a one-station
+ * update equals a full reload, and readers that never see a freed snapshot
+ * while writers swap new ones in (run under ASan in CI). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "domain/station_snapshot.h"
 #include "geo/distance.h"
 
@@ -55,8 +58,84 @@ static struct station *make_stations(size_t n)
 			s->hours.ranges[s->hours.nranges++] = r;
 		}
 		s->hours.closed = kind == 3 && frand() < 0.5;
+		/* Some close until a moment in the coming week, some have a
+		 * dated exception in it: shared schedules must keep both. */
+		if (s->hours.closed && frand() < 0.5)
+			s->hours.closed_until_s = clock_now_s() + (int64_t)(frand() * 7 * 86400);
+		if (frand() < 0.2) {
+			int32_t today;
+			int wd, min;
+			hours_local(clock_now_s(), &today, &wd, &min);
+			struct hours_exception *e = &s->hours.exceptions[s->hours.nexceptions++];
+			e->day_num = today + (int32_t)(frand() * 7);
+			e->closed = frand() < 0.5;
+			e->open_min = e->closed ? 0 : 600;
+			e->close_min = e->closed ? 0 : 840;
+		}
 	}
 	return st;
+}
+
+/* Checks snapshot_nearby against a brute-force reading of stations, which
+ * has station ids n..1 (make_stations). */
+static void assert_nearby_matches(const struct snapshot *snap, const struct station *st,
+				  size_t n_st, const struct nearby_query *nq)
+{
+	struct geo_index_hit work[20];
+	struct nearby_hit hits[20];
+	struct ref {
+		double d;
+		int64_t id;
+	} *ref = calloc(n_st, sizeof(*ref));
+	size_t n = snapshot_nearby(snap, nq, work, hits), m = 0;
+
+	for (size_t i = 0; i < n_st; i++) {
+		const struct station *s = &st[i];
+		double d = geo_distance_m(nq->center, (struct geo_point){ s->lat, s->lng });
+		if (d > nq->radius_m || (s->amenities & nq->amenities) != nq->amenities)
+			continue;
+		if (nq->theme >= 0 && strcmp(s->theme, station_themes[nq->theme].code) != 0)
+			continue;
+		if (nq->open_now && !hours_open_at(&s->hours, nq->now_s))
+			continue;
+		ref[m].d = d;
+		ref[m].id = s->id;
+		m++;
+	}
+	/* selection of the nearest, ties by id */
+	for (size_t i = 0; i < m && i < nq->limit; i++) {
+		size_t best = i;
+		for (size_t k = i + 1; k < m; k++)
+			if (ref[k].d < ref[best].d || (ref[k].d == ref[best].d && ref[k].id < ref[best].id))
+				best = k;
+		struct ref t = ref[i];
+		ref[i] = ref[best];
+		ref[best] = t;
+	}
+	size_t want = m < nq->limit ? m : nq->limit;
+	assert_int_equal(n, want);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(hits[i].station->id, ref[i].id);
+		assert_true(hits[i].distance_m == ref[i].d);
+		const struct station *s = &st[n_st - (size_t)ref[i].id];
+		assert_int_equal(hits[i].open_now, hours_open_at(&s->hours, nq->now_s));
+	}
+	free(ref);
+}
+
+static struct nearby_query random_query(int q)
+{
+	struct nearby_query nq = {
+		.center = { 34.36 + (frand() - 0.5) * 0.1, 107.20 + (frand() - 0.5) * 0.1 },
+		.radius_m = 300 + frand() * 3000,
+		.limit = 1 + (size_t)(frand() * 19),
+		.amenities = q % 2 ? 1ull << 4 : 0,
+		.open_now = q % 3 == 0,
+		.now_s = clock_now_s() + (int64_t)(frand() * 7 * 86400),
+		.theme = q % 5 == 0 ? station_kind_find(station_themes, "love") : -1,
+		.level = -1,
+	};
+	return nq;
 }
 
 static void test_snapshot__nearby_matches_brute_force(void **state)
@@ -67,55 +146,79 @@ static void test_snapshot__nearby_matches_brute_force(void **state)
 	snapshot_store_load(store, st, N, catalog, 3);
 	const struct snapshot *snap = snapshot_acquire(store);
 	assert_int_equal(snap->n, N);
-	struct geo_index_hit work[20];
-	struct nearby_hit hits[20];
 	for (int q = 0; q < 200; q++) {
-		struct nearby_query nq = {
-			.center = { 34.36 + (frand() - 0.5) * 0.1, 107.20 + (frand() - 0.5) * 0.1 },
-			.radius_m = 300 + frand() * 3000,
-			.limit = 1 + (size_t)(frand() * 19),
-			.amenities = q % 2 ? 1ull << 4 : 0,
-			.open_now = q % 3 == 0,
-			.now_s = clock_now_s() + (int64_t)(frand() * 7 * 86400),
-			.theme = q % 5 == 0 ? station_kind_find(station_themes, "love") : -1,
-			.level = -1,
-		};
-		size_t n = snapshot_nearby(snap, &nq, work, hits);
-		/* Brute force over the original array. */
-		struct { double d; int64_t id; } ref[N];
-		size_t m = 0;
-		for (size_t i = 0; i < N; i++) {
-			const struct station *s = &st[i];
-			double d = geo_distance_m(nq.center, (struct geo_point){ s->lat, s->lng });
-			if (d > nq.radius_m || (s->amenities & nq.amenities) != nq.amenities)
-				continue;
-			if (nq.theme >= 0 && strcmp(s->theme, "love") != 0)
-				continue;
-			if (nq.open_now && !hours_open_at(&s->hours, nq.now_s))
-				continue;
-			ref[m].d = d;
-			ref[m].id = s->id;
-			m++;
+		struct nearby_query nq = random_query(q);
+		assert_nearby_matches(snap, st, N, &nq);
+	}
+	snapshot_release(store, snap);
+	snapshot_store_free(store);
+	free(st);
+}
+
+static bool hours_same(const struct hours_view *x, const struct hours *y)
+{
+	if (x->nranges != y->nranges || x->nexceptions != y->nexceptions ||
+	    x->closed != y->closed || x->closed_until_s != y->closed_until_s)
+		return false;
+	for (size_t i = 0; i < y->nranges; i++)
+		if (x->ranges[i].day != y->ranges[i].day ||
+		    x->ranges[i].open_min != y->ranges[i].open_min ||
+		    x->ranges[i].close_min != y->ranges[i].close_min)
+			return false;
+	for (size_t i = 0; i < y->nexceptions; i++)
+		if (x->exceptions[i].day_num != y->exceptions[i].day_num ||
+		    x->exceptions[i].closed != y->exceptions[i].closed ||
+		    x->exceptions[i].open_min != y->exceptions[i].open_min ||
+		    x->exceptions[i].close_min != y->exceptions[i].close_min)
+			return false;
+	return true;
+}
+
+static void test_snapshot__stations_with_the_same_hours_share_a_schedule(void **state)
+{
+	(void)state;
+	struct station *st = make_stations(400);
+	struct snapshot_store *store = snapshot_store_new();
+	snapshot_store_load(store, st, 400, catalog, 3);
+	const struct snapshot *snap = snapshot_acquire(store);
+	assert_true(snap->nschedules < 100);
+	for (size_t i = 0; i < 400; i++) {
+		const struct snap_station *a = snapshot_station(snap, st[i].id);
+		struct hours_view v = snapshot_hours(snap, a);
+		assert_true(hours_same(&v, &st[i].hours));
+		assert_int_equal(a->closed, st[i].hours.closed);
+		for (size_t k = 0; k < i; k++) {
+			const struct snap_station *b = snapshot_station(snap, st[k].id);
+			assert_int_equal(a->schedule == b->schedule, hours_same(&v, &st[k].hours));
 		}
-		/* selection of the nearest, ties by id */
-		for (size_t i = 0; i < m && i < nq.limit; i++) {
-			size_t best = i;
-			for (size_t k = i + 1; k < m; k++)
-				if (ref[k].d < ref[best].d || (ref[k].d == ref[best].d && ref[k].id < ref[best].id))
-					best = k;
-			double td = ref[i].d;
-			int64_t tid = ref[i].id;
-			ref[i] = ref[best];
-			ref[best].d = td;
-			ref[best].id = tid;
-		}
-		size_t want = m < nq.limit ? m : nq.limit;
-		assert_int_equal(n, want);
-		for (size_t i = 0; i < n; i++) {
-			assert_int_equal(hits[i].station->id, ref[i].id);
-			const struct station *s = &st[N - (size_t)ref[i].id];
-			assert_int_equal(hits[i].open_now, hours_open_at(&s->hours, nq.now_s));
-		}
+	}
+	snapshot_release(store, snap);
+	snapshot_store_free(store);
+	free(st);
+}
+
+/* A query remembers "open now" for a few thousand schedules; stations with
+ * schedules beyond those are asked each time and must get the same answer. */
+static void test_snapshot__open_now_is_right_past_the_remembered_schedules(void **state)
+{
+	(void)state;
+	enum { MANY = 6000 };
+	struct station *st = make_stations(MANY);
+	for (size_t i = 0; i < MANY; i++) {
+		/* A past, distinct exception each: as many schedules as stations. */
+		struct hours *h = &st[i].hours;
+		if (h->nexceptions == HOURS_EXCEPTIONS_MAX)
+			continue;
+		h->exceptions[h->nexceptions++] =
+			(struct hours_exception){ .day_num = (int32_t)i, .closed = true };
+	}
+	struct snapshot_store *store = snapshot_store_new();
+	snapshot_store_load(store, st, MANY, catalog, 3);
+	const struct snapshot *snap = snapshot_acquire(store);
+	assert_true(snap->nschedules > 5000);
+	for (int q = 0; q < 100; q++) {
+		struct nearby_query nq = random_query(q * 3);
+		assert_nearby_matches(snap, st, MANY, &nq);
 	}
 	snapshot_release(store, snap);
 	snapshot_store_free(store);
@@ -149,6 +252,160 @@ static void test_snapshot__lookup_and_search(void **state)
 	snapshot_release(store, snap);
 	snapshot_store_free(store);
 	free(st);
+}
+
+/* A migrated SQLite file under $YZ_TEST_TMP (or /tmp). */
+static struct db *open_db(char *path, size_t cap)
+{
+	const char *tmp = getenv("YZ_TEST_TMP");
+	char url[700];
+	struct problem prob;
+	struct db *db = NULL;
+	int applied = 0;
+
+	problem_init(&prob);
+	snprintf(path, cap, "%s/test_snapshot_%ld.db", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+	unlink(path);
+	snprintf(url, sizeof(url), "sqlite:%s", path);
+	if (db_open(url, NULL, &db, &prob) != RC_OK || db_migrate(db, &applied, &prob) != RC_OK)
+		fail_msg("test database: %s", prob.detail);
+	return db;
+}
+
+static void sql(struct db *db, const char *q)
+{
+	struct problem prob;
+	problem_init(&prob);
+	if (db_q(db, q, NULL, &prob) != RC_OK)
+		fail_msg("%s: %s", q, prob.detail);
+}
+
+/* Everything a reader can see of two snapshots is the same. */
+static void assert_same_snapshot(const struct snapshot *a, const struct snapshot *b)
+{
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->namenities, b->namenities);
+	assert_int_equal(geo_index_count(a->index), geo_index_count(b->index));
+	for (size_t i = 0; i < a->n; i++) {
+		const struct snap_station *x = &a->stations[i], *y = &b->stations[i];
+		assert_int_equal(x->id, y->id);
+		assert_int_equal(x->parent_id, y->parent_id);
+		assert_true(x->pt.lat == y->pt.lat && x->pt.lng == y->pt.lng);
+		assert_int_equal(x->amenities, y->amenities);
+		assert_int_equal(x->level, y->level);
+		assert_int_equal(x->theme, y->theme);
+		assert_int_equal(x->stars, y->stars);
+		assert_int_equal(x->closed, y->closed);
+		assert_string_equal(x->region_code, y->region_code);
+		assert_string_equal(snapshot_text(a, x->name), snapshot_text(b, y->name));
+		assert_string_equal(snapshot_text(a, x->address), snapshot_text(b, y->address));
+		assert_string_equal(snapshot_text(a, x->phone), snapshot_text(b, y->phone));
+		struct hours_view hx = snapshot_hours(a, x), hy = snapshot_hours(b, y);
+		struct hours h = { .nranges = hy.nranges, .nexceptions = hy.nexceptions,
+				   .closed = hy.closed, .closed_until_s = hy.closed_until_s };
+		memcpy(h.ranges, hy.ranges, hy.nranges * sizeof(*hy.ranges));
+		memcpy(h.exceptions, hy.exceptions, hy.nexceptions * sizeof(*hy.exceptions));
+		assert_true(hours_same(&hx, &h));
+	}
+	struct geo_index_hit work[10];
+	struct nearby_hit ha[10], hb[10];
+	struct nearby_query q = { .center = { 34.36, 107.20 }, .radius_m = 5000, .limit = 10,
+				  .open_now = true, .now_s = clock_now_s(), .theme = -1,
+				  .level = -1 };
+	size_t na = snapshot_nearby(a, &q, work, ha), nb = snapshot_nearby(b, &q, work, hb);
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(ha[i].station->id, hb[i].station->id);
+		assert_true(ha[i].distance_m == hb[i].distance_m);
+	}
+}
+
+/* Reloads a second store from the database and compares. */
+static void assert_like_a_reload(struct snapshot_store *store, struct db *db)
+{
+	struct problem prob;
+	problem_init(&prob);
+	struct snapshot_store *fresh = snapshot_store_new();
+	assert_int_equal(snapshot_store_reload(fresh, db, &prob), RC_OK);
+	const struct snapshot *a = snapshot_acquire(store);
+	const struct snapshot *b = snapshot_acquire(fresh);
+	assert_same_snapshot(a, b);
+	snapshot_release(fresh, b);
+	snapshot_release(store, a);
+	snapshot_store_free(fresh);
+}
+
+#define STATION_SQL(name, lat, lng, closed) \
+	"INSERT INTO stations (name, level, theme, region_code, address, lat, lng, phone, stars," \
+	" closed, qr_token, created_s, updated_s) VALUES ('" name "', 'community', 'general'," \
+	" '610302004008', '宝鸡市" name "', " #lat ", " #lng ", '0917-1234567', 3, " #closed "," \
+	" '" name "-qr', 1, 1)"
+
+static void test_snapshot__updating_one_station_equals_a_full_reload(void **state)
+{
+	(void)state;
+	char path[600];
+	struct problem prob;
+	problem_init(&prob);
+	log_open(2, LOG_ERROR, false);
+	struct db *db = open_db(path, sizeof(path));
+	sql(db, STATION_SQL("一号", 34.36, 107.20, 0));
+	sql(db, STATION_SQL("二号", 34.361, 107.201, 0));
+	sql(db, STATION_SQL("三号", 34.362, 107.199, 1));
+	sql(db, "INSERT INTO station_amenities (station_id, amenity) VALUES (1, 'microwave'),"
+		" (2, 'water'), (3, 'microwave')");
+	sql(db, "INSERT INTO station_hours (station_id, day, open_min, close_min) VALUES"
+		" (1, 1, 0, 1440), (1, 2, 0, 1440), (2, 1, 480, 1200), (3, 1, 0, 1440)");
+	struct snapshot_store *store = snapshot_store_new();
+	assert_int_equal(snapshot_store_reload(store, db, &prob), RC_OK);
+
+	/* Changed: moved, renamed, new hours and an exception. */
+	sql(db, "UPDATE stations SET name = '二号改', lat = 34.37, lng = 107.21 WHERE id = 2");
+	sql(db, "INSERT INTO station_hours (station_id, day, open_min, close_min) VALUES"
+		" (2, 3, 1320, 120)");
+	sql(db, "INSERT INTO station_exceptions (station_id, day, closed) VALUES (2, '2026-12-01', 1)");
+	assert_int_equal(snapshot_store_update_station(store, db, 2, &prob), RC_OK);
+	assert_like_a_reload(store, db);
+
+	/* Added, with the same hours as another. */
+	sql(db, STATION_SQL("四号", 34.35, 107.19, 0));
+	sql(db, "INSERT INTO station_hours (station_id, day, open_min, close_min) VALUES"
+		" (4, 1, 0, 1440), (4, 2, 0, 1440)");
+	assert_int_equal(snapshot_store_update_station(store, db, 4, &prob), RC_OK);
+	assert_like_a_reload(store, db);
+	const struct snapshot *snap = snapshot_acquire(store);
+	assert_int_equal(snapshot_station(snap, 4)->schedule, snapshot_station(snap, 1)->schedule);
+	snapshot_release(store, snap);
+
+	/* Removed. */
+	sql(db, "DELETE FROM station_amenities WHERE station_id = 1");
+	sql(db, "DELETE FROM station_hours WHERE station_id = 1");
+	sql(db, "DELETE FROM stations WHERE id = 1");
+	assert_int_equal(snapshot_store_update_station(store, db, 1, &prob), RC_OK);
+	assert_like_a_reload(store, db);
+
+	/* Never there: nothing changes but the generation. */
+	assert_int_equal(snapshot_store_update_station(store, db, 99, &prob), RC_OK);
+	assert_like_a_reload(store, db);
+	snap = snapshot_acquire(store);
+	assert_int_equal(snap->n, 3);
+	assert_null(snapshot_station(snap, 1));
+	assert_string_equal(snapshot_text(snap, snapshot_station(snap, 2)->name), "二号改");
+	assert_int_equal(snap->generation, 5);
+	snapshot_release(store, snap);
+
+	/* A failed read changes nothing. */
+	sql(db, "ALTER TABLE stations RENAME TO stations_gone");
+	assert_int_not_equal(snapshot_store_update_station(store, db, 2, &prob), RC_OK);
+	snap = snapshot_acquire(store);
+	assert_int_equal(snap->generation, 5);
+	assert_int_equal(snap->n, 3);
+	snapshot_release(store, snap);
+
+	snapshot_store_free(store);
+	db_close(db);
+	unlink(path);
+	log_close();
 }
 
 struct race {
@@ -202,6 +459,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot__nearby_matches_brute_force),
+		cmocka_unit_test(test_snapshot__stations_with_the_same_hours_share_a_schedule),
+		cmocka_unit_test(test_snapshot__open_now_is_right_past_the_remembered_schedules),
+		cmocka_unit_test(test_snapshot__updating_one_station_equals_a_full_reload),
 		cmocka_unit_test(test_snapshot__lookup_and_search),
 		cmocka_unit_test(test_snapshot__readers_survive_concurrent_swaps),
 	};

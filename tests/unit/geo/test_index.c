@@ -440,8 +440,8 @@ static void test_index__required_amenities_must_all_be_present(void **state)
 static void test_index__build_copies_its_input(void **state)
 {
 	struct geo_index_entry e[] = {
-		{ .id = 1, .pt = { .lat = 30.0, .lng = 114.0 }, .flags = 5 },
-		{ .id = 2, .pt = { .lat = 30.01, .lng = 114.0 }, .flags = 6 },
+		{ .id = 1, .pt = { .lat = 30.0, .lng = 114.0 }, .flags = 5, .tag = 50 },
+		{ .id = 2, .pt = { .lat = 30.01, .lng = 114.0 }, .flags = 6, .tag = 60 },
 	};
 	struct geo_index *ix = geo_index_build(e, 2);
 	struct geo_index_hit hits[2];
@@ -453,9 +453,55 @@ static void test_index__build_copies_its_input(void **state)
 			 2);
 	assert_int_equal(hits[0].entry->id, 1);
 	assert_int_equal(hits[0].entry->flags, 5);
+	assert_int_equal(hits[0].entry->tag, 50);
 	assert_int_equal(hits[1].entry->id, 2);
 	assert_int_equal(hits[1].entry->flags, 6);
+	assert_int_equal(hits[1].entry->tag, 60);
 	geo_index_free(ix);
+}
+
+/* The filter may be slow, so the index asks it only about stations that a
+ * cheap bound cannot rule out: around cities, none much further than the
+ * radius. */
+struct far_ctx {
+	struct geo_point center;
+	double radius_m;
+	double worst_m; /* the farthest station the filter was asked about */
+};
+
+static bool filter_note_distance(const struct geo_index_entry *e, void *ctx)
+{
+	struct far_ctx *f = ctx;
+	double d = geo_distance_m(f->center, e->pt);
+
+	if (d > f->worst_m)
+		f->worst_m = d;
+	return (e->id & 1) == 0;
+}
+
+static void test_index__the_filter_is_not_asked_about_far_stations(void **state)
+{
+	enum { N = 5000 };
+	struct geo_index_entry *e = xcalloc(N, sizeof(*e));
+	struct geo_index_hit hits[MAX_LIMIT];
+	struct geo_index *ix;
+
+	(void)state;
+	rng_state = 99;
+	for (size_t i = 0; i < N; i++) {
+		e[i].id = (int64_t)i;
+		e[i].pt = near_city(3000.0);
+	}
+	ix = geo_index_build(e, N);
+	for (int q = 0; q < 500; q++) {
+		struct far_ctx f = { .center = near_city(3000.0), .radius_m = rng_range(0.0, 5000.0) };
+		size_t limit = 1 + rng_next() % MAX_LIMIT;
+
+		geo_index_nearest(ix, f.center, f.radius_m, 0, filter_note_distance, &f, limit, hits);
+		assert_true(f.worst_m <= f.radius_m * 1.001 + 1.0);
+	}
+	geo_index_free(ix);
+	free(e);
 }
 
 static void test_index__finds_neighbours_across_the_antimeridian_and_the_pole(void **state)
@@ -586,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_index__identical_entries_come_back_in_index_order),
 		cmocka_unit_test(test_index__required_amenities_must_all_be_present),
 		cmocka_unit_test(test_index__build_copies_its_input),
+		cmocka_unit_test(test_index__the_filter_is_not_asked_about_far_stations),
 		cmocka_unit_test(test_index__finds_neighbours_across_the_antimeridian_and_the_pole),
 		cmocka_unit_test(test_index__bbox_matches_brute_force_and_keeps_the_smallest_ids),
 		cmocka_unit_test(test_index__bbox_rejects_inverted_latitudes_and_nan),
