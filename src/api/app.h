@@ -1,9 +1,11 @@
 /* The application a handler works in: the database, the session policy and
  * the server (for /metrics). Built by cli/serve.c and handed to every
- * request as req->app. Read-only while serving. */
+ * request as req->app. Read-only while serving, but for render: the cache of
+ * rendered station fragments (api/stations.c), made on first use. */
 #ifndef YZ_API_APP_H
 #define YZ_API_APP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,6 +16,7 @@
 
 struct http_server;
 struct snapshot_store;
+struct station_render;
 
 struct app {
 	struct db *db;
@@ -24,7 +27,11 @@ struct app {
 	const char *public_url;          /* base of links printed in QR codes */
 	int walk_m;                      /* the walking circle for coverage (metres) */
 	struct tiles tiles;              /* the map's base layer */
+	_Atomic(struct station_render *) render; /* NULL until the first nearby answer */
 };
+
+/* Frees app->render (api/stations.c); call once the server has stopped. */
+void stations_render_free(struct app *app);
 
 /* The route table (api/routes.c): borrowed, static. */
 const struct http_route *api_routes(size_t *n);

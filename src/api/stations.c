@@ -4,9 +4,12 @@
  * reads the snapshot and renders with the string builder: an answer is a few
  * copies, not a tree of allocations. */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "api/app.h"
 #include "api/handlers.h"
@@ -39,6 +42,39 @@ static bool query_crs(struct http_req *req, enum geo_crs *crs, struct problem *p
 	return true;
 }
 
+/* strtod for the plain decimals clients send ("34.36512", "-7", "1500"):
+ * with at most 15 significant digits and 22 decimals, digits / 10^decimals
+ * is one correctly rounded division of two exact doubles, the value strtod
+ * gives. Anything else goes to strtod itself. */
+static double parse_double(const char *s, char **end)
+{
+	static const double pow10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+					 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+					 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+	const char *p = s;
+	bool neg = *p == '-';
+	if (neg)
+		p++;
+	uint64_t m = 0;
+	int ndigits = 0, ndecimals = 0;
+	const char *start = p;
+	for (; *p >= '0' && *p <= '9'; p++, ndigits++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	bool any = p != start;
+	if (*p == '.') {
+		p++;
+		const char *frac = p;
+		for (; *p >= '0' && *p <= '9'; p++, ndigits++, ndecimals++)
+			m = m * 10 + (uint64_t)(*p - '0');
+		any = any || p != frac;
+	}
+	if (!any || *p || ndigits > 15 || ndecimals > 22)
+		return strtod(s, end);
+	*end = (char *)p;
+	double v = (double)m / pow10[ndecimals];
+	return neg ? -v : v;
+}
+
 static bool query_double(struct http_req *req, const char *name, bool required, double min,
 			 double max, double def, double *out, struct problem *prob)
 {
@@ -50,7 +86,7 @@ static bool query_double(struct http_req *req, const char *name, bool required, 
 		return !required;
 	}
 	char *end = NULL;
-	double v = strtod(s, &end);
+	double v = parse_double(s, &end);
 	if (*end || !isfinite(v) || v < min || v > max) {
 		problem_field(prob, name, "应为 %g 到 %g 之间的数", min, max);
 		return false;
@@ -109,44 +145,67 @@ static int query_kind(struct http_req *req, const char *name, const struct stati
 	return k;
 }
 
-/* Rendering from the snapshot */
+/* Rendering from the snapshot. Numbers go through the string builder's own
+ * formatting (no printf: it was most of a request's time), with the very
+ * bytes printf gives. */
 
-static void add_str(struct sb *sb, const char *key, const char *value)
+/* ,"key":"value", the value JSON-escaped; key is a string literal. */
+#define add_str(sb, key, value) \
+	add_str_n((sb), ",\"" key "\":\"", sizeof(",\"" key "\":\"") - 1, (value))
+
+static void add_str_n(struct sb *sb, const char *head, size_t head_len, const char *value)
 {
-	sb_addf(sb, ",\"%s\":\"", key);
+	sb_add(sb, head, head_len);
 	sb_add_json_escaped(sb, value, strlen(value));
 	sb_addc(sb, '"');
 }
 
 static void add_point(struct sb *sb, struct geo_point p, enum geo_crs crs)
 {
-	struct geo_point q = geo_from_wgs84(p, crs);
-	sb_addf(sb, ",\"location\":{\"lat\":%.6f,\"lng\":%.6f}", q.lat, q.lng);
+	struct geo_point q = crs == GEO_CRS_WGS84 ? p : geo_from_wgs84(p, crs);
+	sb_addlit(sb, ",\"location\":{\"lat\":");
+	sb_add_fixed(sb, q.lat, 6);
+	sb_addlit(sb, ",\"lng\":");
+	sb_add_fixed(sb, q.lng, 6);
+	sb_addc(sb, '}');
 }
 
 static void add_amenity_codes(struct sb *sb, const struct snapshot *snap, uint64_t bits)
 {
-	sb_adds(sb, ",\"amenities\":[");
+	sb_addlit(sb, ",\"amenities\":[");
 	bool first = true;
-	for (size_t i = 0; i < snap->namenities; i++) {
-		if (!(bits & (1ull << snap->amenities[i].bit)))
+	for (size_t i = 0; i < snap->namenities && bits; i++) {
+		uint64_t bit = 1ull << snap->amenities[i].bit;
+		if (!(bits & bit))
 			continue;
-		sb_addf(sb, "%s\"%s\"", first ? "" : ",", snap->amenities[i].code);
+		bits &= ~bit;
+		if (!first)
+			sb_addc(sb, ',');
+		sb_addc(sb, '"');
+		sb_adds(sb, snap->amenities[i].code);
+		sb_addc(sb, '"');
 		first = false;
 	}
 	sb_addc(sb, ']');
 }
 
-/* One station's summary object, without the closing brace. */
-static void render_summary(struct sb *sb, const struct snapshot *snap,
-			   const struct snap_station *s, enum geo_crs crs, bool open_now)
+/* What of a station's summary changes only with the snapshot: from the
+ * opening brace to "stars", for crs. */
+static void render_fixed_part(struct sb *sb, const struct snapshot *snap,
+			      const struct snap_station *s, enum geo_crs crs)
 {
-	sb_addf(sb, "{\"id\":%lld", (long long)s->id);
+	sb_addlit(sb, "{\"id\":");
+	sb_add_int(sb, s->id);
 	add_str(sb, "name", snapshot_text(snap, s->name));
-	sb_addf(sb, ",\"level\":\"%s\",\"theme\":\"%s\"", station_levels[s->level].code,
-		station_themes[s->theme].code);
-	if (s->parent_id)
-		sb_addf(sb, ",\"parent_id\":%lld", (long long)s->parent_id);
+	sb_addlit(sb, ",\"level\":\"");
+	sb_adds(sb, station_levels[s->level].code);
+	sb_addlit(sb, "\",\"theme\":\"");
+	sb_adds(sb, station_themes[s->theme].code);
+	sb_addc(sb, '"');
+	if (s->parent_id) {
+		sb_addlit(sb, ",\"parent_id\":");
+		sb_add_int(sb, s->parent_id);
+	}
 	add_str(sb, "region_code", s->region_code);
 	add_str(sb, "address", snapshot_text(snap, s->address));
 	add_point(sb, s->pt, crs);
@@ -154,8 +213,188 @@ static void render_summary(struct sb *sb, const struct snapshot *snap,
 	const char *phone = snapshot_text(snap, s->phone);
 	if (*phone)
 		add_str(sb, "phone", phone);
-	sb_addf(sb, ",\"stars\":%d,\"open_now\":%s,\"closed\":%s", s->stars,
-		open_now ? "true" : "false", s->closed ? "true" : "false");
+	sb_addlit(sb, ",\"stars\":");
+	sb_add_int(sb, s->stars);
+}
+
+/* What changes with the time of the request. */
+static void render_open_part(struct sb *sb, const struct snap_station *s, bool open_now)
+{
+	if (open_now)
+		sb_addlit(sb, ",\"open_now\":true");
+	else
+		sb_addlit(sb, ",\"open_now\":false");
+	if (s->closed)
+		sb_addlit(sb, ",\"closed\":true");
+	else
+		sb_addlit(sb, ",\"closed\":false");
+}
+
+/* One station's summary object, without the closing brace. */
+static void render_summary(struct sb *sb, const struct snapshot *snap,
+			   const struct snap_station *s, enum geo_crs crs, bool open_now)
+{
+	render_fixed_part(sb, snap, s, crs);
+	render_open_part(sb, s, open_now);
+}
+
+/* The fragment cache: each station's fixed part in WGS-84, rendered once per
+ * snapshot, so that a nearby answer is a few copies. A station's fragment is
+ * rendered by the first request that needs it, appended to the cache's
+ * region under a mutex and published with an atomic store of its offset, so
+ * readers never lock; the mutex is taken only by the first answers after a
+ * write. The region is reserved address space that becomes memory only as
+ * it fills, and all caches together hold at most FRAG_BUDGET_BYTES of
+ * fragments (~20,000 stations): past that, stations are rendered on each
+ * request. So memory stays bounded however many stations the snapshot
+ * holds: 4 bytes of slot a station (600 KiB at 150,000) plus the budget.
+ *
+ * A cache belongs to one snapshot generation; it sits in slot generation & 1.
+ * The snapshot store promises that a write returns only once no reader holds
+ * the snapshot it replaced (station_snapshot.h), so readers only ever hold
+ * the current generation or the one before, which are in different slots:
+ * the cache a request replaces (generation − 2 or older) has no reader left,
+ * and is freed at once. */
+#define FRAG_BUDGET_BYTES (8u << 20)
+
+struct frag_cache {
+	_Atomic uint32_t *slots;  /* by position in snap->stations: 0 or an offset in base */
+	char *base;               /* FRAG_BUDGET_BYTES reserved; NULL: cache nothing */
+	size_t used;              /* under the store's mutex */
+	atomic_bool full;         /* the budget is spent: stop trying */
+};
+
+struct station_render {
+	pthread_mutex_t mu;
+	_Atomic uint64_t generation[2]; /* of cache[i], plus one: 0 is none */
+	_Atomic(struct frag_cache *) cache[2];
+	size_t bytes;             /* used in both caches, under mu */
+};
+
+static void frag_cache_free(struct frag_cache *c)
+{
+	if (!c)
+		return;
+	if (c->base)
+		munmap(c->base, FRAG_BUDGET_BYTES);
+	free((void *)c->slots);
+	free(c);
+}
+
+void stations_render_free(struct app *app)
+{
+	struct station_render *r = atomic_load(&app->render);
+	if (!r)
+		return;
+	frag_cache_free(atomic_load(&r->cache[0]));
+	frag_cache_free(atomic_load(&r->cache[1]));
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+	atomic_store(&app->render, NULL);
+}
+
+static struct station_render *render_store(struct app *app)
+{
+	struct station_render *r = atomic_load_explicit(&app->render, memory_order_acquire);
+	if (r)
+		return r;
+	struct station_render *fresh = xcalloc(1, sizeof(*fresh));
+	pthread_mutex_init(&fresh->mu, NULL);
+	if (atomic_compare_exchange_strong(&app->render, &r, fresh))
+		return fresh;
+	pthread_mutex_destroy(&fresh->mu);
+	free(fresh);
+	return r;
+}
+
+/* The cache of snap's generation, made if it is not there yet. Borrowed
+ * while the caller holds snap. */
+static struct frag_cache *frag_cache_get(struct station_render *r, const struct snapshot *snap)
+{
+	uint64_t g = snap->generation + 1;
+	size_t i = g & 1;
+	if (atomic_load_explicit(&r->generation[i], memory_order_acquire) == g)
+		return atomic_load_explicit(&r->cache[i], memory_order_relaxed);
+	pthread_mutex_lock(&r->mu);
+	struct frag_cache *c = atomic_load_explicit(&r->cache[i], memory_order_relaxed);
+	if (atomic_load_explicit(&r->generation[i], memory_order_relaxed) != g) {
+		struct frag_cache *old = c;
+		c = xcalloc(1, sizeof(*c));
+		c->slots = xcalloc(snap->n ? snap->n : 1, sizeof(*c->slots));
+		void *base = mmap(NULL, FRAG_BUDGET_BYTES, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		c->base = base == MAP_FAILED ? NULL : base;
+		c->used = sizeof(uint32_t); /* offset 0 means "not rendered" */
+		atomic_store_explicit(&r->cache[i], c, memory_order_relaxed);
+		atomic_store_explicit(&r->generation[i], g, memory_order_release);
+		if (old) {
+			r->bytes -= old->used;
+			frag_cache_free(old);
+		}
+		r->bytes += c->used;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return c;
+}
+
+/* Keeps a copy of the fragment just rendered (data, len) for station idx:
+ * its length (4 bytes, native order) and then its bytes. */
+static void frag_publish(struct station_render *r, struct frag_cache *c, size_t idx,
+			 const char *data, size_t len)
+{
+	size_t need = (sizeof(uint32_t) + len + 3) & ~(size_t)3;
+	if (!c->base || len > 4096 || atomic_load_explicit(&c->full, memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&r->mu);
+	if (r->bytes + need > FRAG_BUDGET_BYTES || c->used + need > FRAG_BUDGET_BYTES) {
+		atomic_store_explicit(&c->full, true, memory_order_relaxed);
+	} else if (!atomic_load_explicit(&c->slots[idx], memory_order_relaxed)) {
+		char *p = c->base + c->used;
+		uint32_t len32 = (uint32_t)len;
+		memcpy(p, &len32, sizeof(len32));
+		memcpy(p + sizeof(len32), data, len);
+		atomic_store_explicit(&c->slots[idx], (uint32_t)c->used, memory_order_release);
+		c->used += need;
+		r->bytes += need;
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Starts loading the fragments of the hits into the cache, all at once: with
+ * many stations they are far apart in memory, and waiting for each in turn
+ * (slot, then fragment) took longer than copying them. */
+static void frag_prefetch(struct frag_cache *c, const struct snapshot *snap,
+			  const struct nearby_hit *hits, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		__builtin_prefetch(&c->slots[hits[i].station - snap->stations]);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t off = atomic_load_explicit(&c->slots[hits[i].station - snap->stations],
+						    memory_order_relaxed);
+		/* A fragment is 300–500 bytes; prefetching never faults. */
+		for (size_t at = 0; off && at < 512; at += 64)
+			__builtin_prefetch(c->base + off + at);
+	}
+}
+
+/* render_summary in WGS-84, from the cache when it can. */
+static void render_summary_cached(struct sb *sb, struct station_render *r, struct frag_cache *c,
+				  const struct snapshot *snap, const struct snap_station *s,
+				  bool open_now)
+{
+	size_t idx = (size_t)(s - snap->stations);
+	uint32_t off = atomic_load_explicit(&c->slots[idx], memory_order_acquire);
+	if (off) {
+		uint32_t len;
+		memcpy(&len, c->base + off, sizeof(len));
+		sb_add(sb, c->base + off + sizeof(len), len);
+	} else {
+		size_t at = sb->len;
+		render_fixed_part(sb, snap, s, GEO_CRS_WGS84);
+		if (!sb->err)
+			frag_publish(r, c, idx, sb->buf + at, sb->len - at);
+	}
+	render_open_part(sb, s, open_now);
 }
 
 void h_stations_nearby(struct http_req *req, struct http_resp *resp)
@@ -193,16 +432,34 @@ void h_stations_nearby(struct http_req *req, struct http_resp *resp)
 	struct geo_index_hit work[NEARBY_LIMIT_MAX];
 	struct nearby_hit hits[NEARBY_LIMIT_MAX];
 	size_t n = snapshot_nearby(snap, &q, work, hits);
+	struct station_render *r = NULL;
+	struct frag_cache *c = NULL;
+	if (crs == GEO_CRS_WGS84 && n) {
+		r = render_store(app);
+		c = frag_cache_get(r, snap);
+		frag_prefetch(c, snap, hits, n);
+	}
 	struct sb *sb = &resp->body;
-	sb_adds(sb, "{\"items\":[");
+	sb_reserve(sb, 64 + n * 512);
+	sb_addlit(sb, "{\"items\":[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			sb_addc(sb, ',');
-		render_summary(sb, snap, hits[i].station, crs, hits[i].open_now);
-		sb_addf(sb, ",\"distance_m\":%.0f,\"walk_minutes\":%d}", hits[i].distance_m,
-			geo_walk_minutes(hits[i].distance_m));
+		if (c)
+			render_summary_cached(sb, r, c, snap, hits[i].station, hits[i].open_now);
+		else
+			render_summary(sb, snap, hits[i].station, crs, hits[i].open_now);
+		sb_addlit(sb, ",\"distance_m\":");
+		sb_add_fixed(sb, hits[i].distance_m, 0);
+		sb_addlit(sb, ",\"walk_minutes\":");
+		sb_add_int(sb, geo_walk_minutes(hits[i].distance_m));
+		sb_addc(sb, '}');
 	}
-	sb_addf(sb, "],\"count\":%zu,\"crs\":\"%s\"}", n, geo_crs_name(crs));
+	sb_addlit(sb, "],\"count\":");
+	sb_add_uint(sb, n);
+	sb_addlit(sb, ",\"crs\":\"");
+	sb_adds(sb, geo_crs_name(crs));
+	sb_addlit(sb, "\"}");
 	snapshot_release(app->stations, snap);
 	resp->status = 200;
 	resp->content_type = "application/json";
@@ -300,7 +557,13 @@ void h_stations_list(struct http_req *req, struct http_resp *resp)
 		render_summary(sb, snap, found[i], crs, snapshot_open_at(snap, found[i], now));
 		sb_addc(sb, '}');
 	}
-	sb_addf(sb, "],\"count\":%zu,\"total\":%zu,\"crs\":\"%s\"}", n, snap->n, geo_crs_name(crs));
+	sb_addlit(sb, "],\"count\":");
+	sb_add_uint(sb, n);
+	sb_addlit(sb, ",\"total\":");
+	sb_add_uint(sb, snap->n);
+	sb_addlit(sb, ",\"crs\":\"");
+	sb_adds(sb, geo_crs_name(crs));
+	sb_addlit(sb, "\"}");
 	snapshot_release(app->stations, snap);
 	free(found);
 	resp->status = 200;
@@ -334,9 +597,15 @@ void h_stations_geojson(struct http_req *req, struct http_resp *resp)
 	sb_adds(sb, "{\"type\":\"FeatureCollection\",\"features\":[");
 	for (size_t i = 0; i < n; i++) {
 		const struct snap_station *s = found[i];
-		sb_addf(sb, "%s{\"type\":\"Feature\",\"id\":%lld,\"geometry\":{\"type\":\"Point\","
-			    "\"coordinates\":[%.6f,%.6f]},\"properties\":",
-			i ? "," : "", (long long)s->id, s->pt.lng, s->pt.lat);
+		if (i)
+			sb_addc(sb, ',');
+		sb_addlit(sb, "{\"type\":\"Feature\",\"id\":");
+		sb_add_int(sb, s->id);
+		sb_addlit(sb, ",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
+		sb_add_fixed(sb, s->pt.lng, 6);
+		sb_addc(sb, ',');
+		sb_add_fixed(sb, s->pt.lat, 6);
+		sb_addlit(sb, "]},\"properties\":");
 		render_summary(sb, snap, s, GEO_CRS_WGS84, snapshot_open_at(snap, s, now));
 		sb_adds(sb, "}}");
 	}
@@ -647,17 +916,21 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 	}
 }
 
-static void reload_after_write(struct http_req *req, struct http_resp *resp)
+/* Makes a committed write visible before answering: one station's write
+ * replaces that station in the snapshot (id > 0); a catalog change rebuilds
+ * it (id 0). A failure leaves the old snapshot, so it is logged loudly. */
+static void refresh_after_write(struct http_req *req, struct http_resp *resp, int64_t id,
+				bool whole)
 {
 	struct app *app = req->app;
-	if (resp->status < 200 || resp->status >= 300)
+	if (resp->status < 200 || resp->status >= 300 || (!id && !whole))
 		return;
 	struct problem prob;
 	problem_init(&prob);
-	/* The write is committed; make it visible before answering. A failed
-	 * reload leaves the old snapshot, so log it loudly. */
-	if (snapshot_store_reload(app->stations, app->db, &prob) != RC_OK)
-		log_error(req->request_id, "snapshot", "reload after write failed: %s", prob.detail);
+	enum rc rc = whole ? snapshot_store_reload(app->stations, app->db, &prob) :
+			     snapshot_store_update_station(app->stations, app->db, id, &prob);
+	if (rc != RC_OK)
+		log_error(req->request_id, "snapshot", "refresh after write failed: %s", prob.detail);
 }
 
 static enum rc do_create(struct http_req *req, const struct actor *actor, void *arg,
@@ -701,7 +974,8 @@ static void station_write(struct http_req *req, struct http_resp *resp, bool cre
 		goto out;
 	}
 	api_write(req, resp, create ? do_create : do_update, a);
-	reload_after_write(req, resp);
+	/* A replayed create has no id here: its station is in the snapshot. */
+	refresh_after_write(req, resp, a->id, false);
 out:
 	json_decref(body);
 	free(a);
@@ -750,7 +1024,7 @@ void h_station_close(struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	api_write(req, resp, do_close, a);
-	reload_after_write(req, resp);
+	refresh_after_write(req, resp, a->id, false);
 out:
 	json_decref(body);
 	free(a);
@@ -765,7 +1039,7 @@ void h_station_reopen(struct http_req *req, struct http_resp *resp)
 		reply_problem(req, resp, &prob);
 	} else {
 		api_write(req, resp, do_close, a);
-		reload_after_write(req, resp);
+		refresh_after_write(req, resp, a->id, false);
 	}
 	free(a);
 }
@@ -905,7 +1179,7 @@ void h_amenity_put(struct http_req *req, struct http_resp *resp)
 	memcpy(a.in.icon, icon, strlen(icon) + 1);
 	a.in.sort = (int)sort;
 	api_write(req, resp, do_amenity, &a);
-	reload_after_write(req, resp);
+	refresh_after_write(req, resp, 0, true);
 	json_decref(body);
 }
 

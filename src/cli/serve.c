@@ -183,6 +183,7 @@ int cli_serve(int argc, char **argv)
 	log_info(NULL, "stop", "signal %d: draining requests in flight (up to %lld ms)", sig,
 		 (long long)cfg.drain_ms);
 	http_server_stop(app.server, (int)cfg.drain_ms);
+	stations_render_free(&app);
 	snapshot_store_free(app.stations);
 	db_close(db);
 	log_info(NULL, "stop", "stopped cleanly");

@@ -130,6 +130,20 @@ void log_line(const char *line, size_t len)
 	pthread_mutex_unlock(&lg.mu);
 }
 
+const char *log_now_rfc3339(void)
+{
+	/* Each thread its own copy, so no lock: formatting the date is the
+	 * dearest part of a short line, and it changes once a second. */
+	static _Thread_local int64_t cached_s = -1;
+	static _Thread_local char cached[32];
+	int64_t now = clock_now_s();
+	if (now != cached_s) {
+		clock_rfc3339(now, cached);
+		cached_s = now;
+	}
+	return cached;
+}
+
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -165,10 +179,12 @@ void log_msg(enum log_level level, const char *req_id, const char *event, const 
 	size_t mlen = n < 0 ? 0 : ((size_t)n >= sizeof(msg) ? sizeof(msg) - 1 : (size_t)n);
 	log_mask_phones(msg, mlen);
 
-	char ts[32];
-	clock_rfc3339(clock_now_s(), ts);
 	struct sb sb = SB_INIT;
-	sb_addf(&sb, "{\"ts\":\"%s\",\"level\":\"%s\"", ts, names[level]);
+	sb_addlit(&sb, "{\"ts\":\"");
+	sb_adds(&sb, log_now_rfc3339());
+	sb_addlit(&sb, "\",\"level\":\"");
+	sb_adds(&sb, names[level]);
+	sb_addc(&sb, '"');
 	if (req_id && *req_id) {
 		sb_adds(&sb, ",\"req\":\"");
 		sb_add_json_escaped(&sb, req_id, strlen(req_id));

@@ -29,6 +29,11 @@ void log_msg(enum log_level level, const char *req_id, const char *event, const 
  * the caller has masked it already. Used by the access log. */
 void log_line(const char *line, size_t len);
 
+/* The current second in RFC 3339 (as clock_rfc3339 writes it), formatted
+ * once a second per thread: *borrowed*, valid on the calling thread until
+ * its next call. */
+const char *log_now_rfc3339(void);
+
 /* Masks every mainland mobile number in s (11 digits, 1[3-9]…, not part of a
  * longer digit run) in place: 13812341234 → 138****1234. */
 void log_mask_phones(char *s, size_t len);

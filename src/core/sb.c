@@ -2,6 +2,8 @@
  * so a capped builder never holds a truncated half-record. */
 #include "core/sb.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +68,12 @@ static bool sb_grow(struct sb *sb, size_t extra)
 	return true;
 }
 
-void sb_add(struct sb *sb, const void *ptr, size_t len)
+void sb_reserve(struct sb *sb, size_t extra)
+{
+	sb_grow(sb, extra);
+}
+
+void sb_add_slow(struct sb *sb, const void *ptr, size_t len)
 {
 	if (!sb_grow(sb, len))
 		return;
@@ -78,11 +85,6 @@ void sb_add(struct sb *sb, const void *ptr, size_t len)
 void sb_adds(struct sb *sb, const char *s)
 {
 	sb_add(sb, s, strlen(s));
-}
-
-void sb_addc(struct sb *sb, char c)
-{
-	sb_add(sb, &c, 1);
 }
 
 void sb_vaddf(struct sb *sb, const char *fmt, va_list ap)
@@ -103,6 +105,104 @@ void sb_addf(struct sb *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vaddf(sb, fmt, ap);
 	va_end(ap);
+}
+
+/* Number formatting. printf parses its format, locks nothing but still walks
+ * a general machine for each value, and formats doubles through multiple
+ * precision arithmetic; on the hot path (the coordinates and ids of every
+ * station of an answer) that was most of the time a request took. */
+
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+				     "25262728293031323334353637383940414243444546474849"
+				     "50515253545556575859606162636465666768697071727374"
+				     "75767778798081828384858687888990919293949596979899";
+
+/* Writes v's digits so that they end at end; returns where they start. */
+static char *put_uint(char *end, uint64_t v)
+{
+	char *p = end;
+	while (v >= 100) {
+		unsigned i = (unsigned)(v % 100) * 2;
+		v /= 100;
+		*--p = digit_pairs[i + 1];
+		*--p = digit_pairs[i];
+	}
+	if (v >= 10) {
+		*--p = digit_pairs[v * 2 + 1];
+		*--p = digit_pairs[v * 2];
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
+void sb_add_uint(struct sb *sb, unsigned long long v)
+{
+	char buf[24];
+	char *p = put_uint(buf + sizeof(buf), v);
+	sb_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void sb_add_int(struct sb *sb, long long v)
+{
+	char buf[24];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	char *p = put_uint(buf + sizeof(buf), u);
+	if (v < 0)
+		*--p = '-';
+	sb_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* "%.*f" done exactly with integers, for 2^-12 <= |v| < 2^53 (and 0). There
+ * the fraction of |v| is a whole number of 2^-64ths, so fraction * 10^d is
+ * a 64.64 fixed-point product computed without error, and rounding it by
+ * its exact remainder — ties to the even digit, as glibc does in the default
+ * rounding mode — gives the digits printf gives. Writes so that the text ends
+ * at end and returns where it starts, or NULL outside that range (the caller
+ * uses snprintf). */
+static char *fmt_fixed(char *end, double v, int decimals)
+{
+	static const uint32_t pow10[] = { 1,      10,      100,      1000,      10000,
+					  100000, 1000000, 10000000, 100000000, 1000000000 };
+	double a = fabs(v);
+	if (decimals < 0 || decimals > 9 || !(a < 0x1p53) || (a != 0 && a < 0x1p-12))
+		return NULL;
+	uint64_t ip = (uint64_t)a;
+	uint64_t frac = (uint64_t)((a - (double)ip) * 0x1p64);
+	uint64_t p10 = pow10[decimals];
+	uint64_t lo = (frac & 0xffffffffu) * p10;
+	uint64_t mid = (frac >> 32) * p10 + (lo >> 32);
+	uint64_t q = mid >> 32;
+	uint64_t rem = (mid << 32) | (lo & 0xffffffffu);
+	uint64_t half = 1ull << 63;
+	if (rem > half || (rem == half && ((decimals ? q : ip) & 1))) {
+		if (++q == p10) {
+			q = 0;
+			ip++;
+		}
+	}
+	char *p = end;
+	if (decimals) {
+		for (int i = 0; i < decimals; i++) {
+			*--p = (char)('0' + q % 10);
+			q /= 10;
+		}
+		*--p = '.';
+	}
+	p = put_uint(p, ip);
+	if (signbit(v))
+		*--p = '-';
+	return p;
+}
+
+void sb_add_fixed(struct sb *sb, double v, int decimals)
+{
+	char buf[48];
+	char *p = fmt_fixed(buf + sizeof(buf), v, decimals);
+	if (p)
+		sb_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+	else
+		sb_addf(sb, "%.*f", decimals, v);
 }
 
 void sb_add_json_escaped(struct sb *sb, const char *s, size_t len)

@@ -31,10 +31,27 @@ struct http_server {
 	struct metrics *metrics;
 	struct ratelimit *ratelimit;
 	struct static_files *files;
-	char *csp;
+	char *csp;               /* for pages: what a browser may load */
 	char id_prefix[13];
 	atomic_ullong next_id;
 };
+
+/* What a connection keeps across its keep-alive requests: the client's
+ * address, formatted once, and the last request's context for the next,
+ * with its answer buffer if that is small. */
+#define SPARE_BODY_MAX_BYTES (8 * 1024)
+
+struct conn_ctx {
+	char ip[INET6_ADDRSTRLEN];
+	struct req_ctx *spare;
+	struct sb line;          /* the access log line being built */
+};
+
+/* For answers that are not pages (JSON, problems, images, metrics): nothing
+ * runs in them, so the policy need only keep them out of frames; the rest of
+ * the page policy, and X-Frame-Options and Cross-Origin-Opener-Policy, would
+ * be bytes on every answer for nothing. */
+static const char csp_data[] = "default-src 'self'; frame-ancestors 'none'";
 
 enum req_state { REQ_ROUTED, REQ_NOT_FOUND, REQ_NOT_ALLOWED, REQ_STATIC, REQ_TOO_LARGE };
 
@@ -42,7 +59,11 @@ struct req_ctx {
 	struct http_req req;
 	struct http_resp resp;
 	enum req_state state;
+	char request_id[72];
+	char method[16];
+	char path[240];          /* short paths are copied here, not to the arena */
 	char allow[64];
+	char no_body[1];         /* "": the body of a request without one */
 	size_t body_max;
 	struct sb body;
 	int64_t start_us;
@@ -52,8 +73,7 @@ struct req_ctx {
 	bool dispatched;
 };
 
-static void request_id(struct http_server *s, struct MHD_Connection *conn, struct arena *a,
-		       const char **out)
+static void request_id(struct http_server *s, struct MHD_Connection *conn, struct req_ctx *ctx)
 {
 	/* Keep a caller's id (a proxy's or a client's) if it is plain and short,
 	 * so one id follows the request across systems. */
@@ -67,43 +87,87 @@ static void request_id(struct http_server *s, struct MHD_Connection *conn, struc
 			     (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 		}
 		if (ok) {
-			*out = arena_strdup(a, given);
+			memcpy(ctx->request_id, given, n + 1);
+			ctx->req.request_id = ctx->request_id;
 			return;
 		}
 	}
+	/* prefix-%08llx, without printf. */
+	static const char hex[] = "0123456789abcdef";
 	unsigned long long id = atomic_fetch_add_explicit(&s->next_id, 1, memory_order_relaxed);
-	char *buf = arena_alloc(a, 32);
-	snprintf(buf, 32, "%s-%08llx", s->id_prefix, id);
-	*out = buf;
+	char digits[16];
+	size_t nd = 0;
+	do {
+		digits[nd++] = hex[id & 15];
+		id >>= 4;
+	} while (id || nd < 8);
+	char *p = ctx->request_id;
+	memcpy(p, s->id_prefix, 12);
+	p += 12;
+	*p++ = '-';
+	while (nd)
+		*p++ = digits[--nd];
+	*p = '\0';
+	ctx->req.request_id = ctx->request_id;
 }
 
-static const char *client_ip(struct MHD_Connection *conn, struct arena *a)
+static void format_ip(struct MHD_Connection *conn, char *buf, size_t cap)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char buf[INET6_ADDRSTRLEN] = "unknown";
+	snprintf(buf, cap, "unknown");
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, sizeof(buf));
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)cap);
 		else if (sa->sa_family == AF_INET6)
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
-				  sizeof(buf));
+				  (socklen_t)cap);
 	}
-	return arena_strdup(a, buf);
 }
 
+static struct conn_ctx *conn_ctx_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Connections come and go: their context is made and freed here. */
+static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			      enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct conn_ctx *cc = xcalloc(1, sizeof(*cc));
+		format_ip(conn, cc->ip, sizeof(cc->ip));
+		*socket_context = cc;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		struct conn_ctx *cc = *socket_context;
+		if (cc->spare) {
+			arena_free(cc->spare->req.arena);
+			sb_release(&cc->spare->resp.body);
+			free(cc->spare);
+		}
+		sb_release(&cc->line);
+		free(cc);
+		*socket_context = NULL;
+	}
+}
+
+/* The headers of every answer. Pages (static files, and HTML a handler
+ * might make) get the full browser policy; data answers get a short one. */
 static void add_common_headers(struct http_server *s, struct req_ctx *ctx,
-			       struct MHD_Response *r, bool is_static)
+			       struct MHD_Response *r, bool is_page)
 {
 	MHD_add_response_header(r, "X-Request-Id", ctx->req.request_id);
-	MHD_add_response_header(r, "Content-Security-Policy", s->csp);
+	MHD_add_response_header(r, "Content-Security-Policy", is_page ? s->csp : csp_data);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "strict-origin-when-cross-origin");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-	if (!is_static)
-		MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (is_page) {
+		MHD_add_response_header(r, "X-Frame-Options", "DENY");
+		MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	}
 }
 
 static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
@@ -112,21 +176,22 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
 	struct http_resp *resp = &ctx->resp;
 	if (!resp->status)
 		resp->status = resp->body.len ? 200 : 204;
-	size_t len = 0;
-	char *buf = sb_detach(&resp->body, &len);
+	/* The body stays in the context, which lives until the answer is sent
+	 * (completed() below), and is kept for the connection's next answer. */
+	size_t len = resp->body.len;
 	if (resp->status == 204 || resp->status == 304)
 		len = 0;
-	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, buf, free);
-	if (!r) {
-		free(buf);
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, len ? resp->body.buf : (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!r)
 		return MHD_NO;
-	}
+	const char *type = resp->content_type ? resp->content_type : "application/json";
 	if (len)
-		MHD_add_response_header(r, "Content-Type",
-					resp->content_type ? resp->content_type : "application/json");
+		MHD_add_response_header(r, "Content-Type", type);
 	for (size_t i = 0; i < resp->nheaders; i++)
 		MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
-	add_common_headers(s, ctx, r, false);
+	add_common_headers(s, ctx, r, len && strncmp(type, "text/html", 9) == 0);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
 	ctx->status = resp->status;
 	ctx->bytes = len;
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
@@ -167,22 +232,50 @@ static enum MHD_Result serve_static(struct http_server *s, struct MHD_Connection
 	return ret;
 }
 
+static const char *copy_short(struct arena *a, char *buf, size_t cap, const char *str)
+{
+	size_t n = strlen(str);
+	if (n >= cap)
+		return arena_strndup(a, str, n);
+	memcpy(buf, str, n + 1);
+	return buf;
+}
+
 static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *conn,
 			       const char *url, const char *method)
 {
-	struct req_ctx *ctx = xcalloc(1, sizeof(*ctx));
-	struct arena *a = arena_new();
+	/* Reuse the context the connection's last request left, if any. */
+	struct conn_ctx *cc = conn_ctx_of(conn);
+	struct req_ctx *ctx = cc ? cc->spare : NULL;
+	struct sb body = SB_INIT;
+	struct arena *a = NULL;
+	if (ctx) {
+		cc->spare = NULL;
+		body = ctx->resp.body;
+		a = ctx->req.arena;
+		memset(ctx, 0, sizeof(*ctx));
+	} else {
+		ctx = xcalloc(1, sizeof(*ctx));
+		a = arena_new();
+	}
 	ctx->start_us = clock_mono_us();
 	ctx->req.arena = a;
 	ctx->req.conn = conn;
 	ctx->req.app = s->cfg.app;
-	ctx->req.method = arena_strdup(a, method);
-	ctx->req.path = arena_strdup(a, url);
-	ctx->req.client_ip = client_ip(conn, a);
-	request_id(s, conn, a, &ctx->req.request_id);
+	ctx->req.method = copy_short(a, ctx->method, sizeof(ctx->method), method);
+	ctx->req.path = copy_short(a, ctx->path, sizeof(ctx->path), url);
+	if (cc) {
+		ctx->req.client_ip = cc->ip;
+	} else {
+		char ip[INET6_ADDRSTRLEN];
+		format_ip(conn, ip, sizeof(ip));
+		ctx->req.client_ip = arena_strdup(a, ip);
+	}
+	request_id(s, conn, ctx);
 	ctx->resp.arena = a;
 	ctx->resp.request_id = ctx->req.request_id;
-	sb_init(&ctx->resp.body, 0);
+	ctx->resp.body = body;
+	sb_reset(&ctx->resp.body);
 	ctx->metrics_route = s->cfg.nroutes + 1;
 	metrics_inflight_add(s->metrics, 1);
 	return ctx;
@@ -241,7 +334,7 @@ static void dispatch(struct http_server *s, struct req_ctx *ctx)
 	case REQ_ROUTED:
 		break;
 	}
-	req->body = ctx->body.buf ? ctx->body.buf : arena_strdup(req->arena, "");
+	req->body = ctx->body.buf ? ctx->body.buf : ctx->no_body;
 	req->body_len = ctx->body.len;
 	int retry = 0;
 	if (req->route->rate_per_min > 0 &&
@@ -303,27 +396,40 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	return queue(s, conn, ctx);
 }
 
-static void access_log(struct http_server *s, struct req_ctx *ctx, int64_t dur_us)
+/* One JSON line a request, built with the string builder's own number
+ * formatting in the connection's reusable buffer: no printf, no allocation. */
+static void access_log(struct req_ctx *ctx, struct conn_ctx *cc, int64_t dur_us)
 {
-	char ts[32];
-	clock_rfc3339(clock_now_s(), ts);
-	struct sb sb = SB_INIT;
-	sb_addf(&sb, "{\"ts\":\"%s\",\"level\":\"info\",\"event\":\"access\",\"req\":\"", ts);
-	sb_add_json_escaped(&sb, ctx->req.request_id, strlen(ctx->req.request_id));
-	sb_addf(&sb, "\",\"method\":\"%s\",\"path\":\"", ctx->req.method);
-	size_t at = sb.len;
-	sb_add_json_escaped(&sb, ctx->req.path, strlen(ctx->req.path));
-	log_mask_phones(sb.buf + at, sb.len - at);
-	sb_adds(&sb, "\",\"route\":\"");
+	struct sb local = SB_INIT;
+	struct sb *sb = cc ? &cc->line : &local;
+	sb_reset(sb);
+	sb_addlit(sb, "{\"ts\":\"");
+	sb_adds(sb, log_now_rfc3339());
+	sb_addlit(sb, "\",\"level\":\"info\",\"event\":\"access\",\"req\":\"");
+	sb_add_json_escaped(sb, ctx->req.request_id, strlen(ctx->req.request_id));
+	sb_addlit(sb, "\",\"method\":\"");
+	sb_add_json_escaped(sb, ctx->req.method, strlen(ctx->req.method));
+	sb_addlit(sb, "\",\"path\":\"");
+	size_t at = sb->len;
+	sb_add_json_escaped(sb, ctx->req.path, strlen(ctx->req.path));
+	if (!sb->err)
+		log_mask_phones(sb->buf + at, sb->len - at);
+	sb_addlit(sb, "\",\"route\":\"");
 	if (ctx->state == REQ_ROUTED)
-		sb_adds(&sb, ctx->req.route->pattern);
+		sb_adds(sb, ctx->req.route->pattern);
 	else
-		sb_adds(&sb, ctx->state == REQ_STATIC ? "static" : "unmatched");
-	sb_addf(&sb, "\",\"status\":%d,\"bytes\":%zu,\"dur_us\":%lld,\"ip\":\"%s\"}", ctx->status,
-		ctx->bytes, (long long)dur_us, ctx->req.client_ip);
-	(void)s;
-	log_line(sb_str(&sb), sb.len);
-	sb_release(&sb);
+		sb_adds(sb, ctx->state == REQ_STATIC ? "static" : "unmatched");
+	sb_addlit(sb, "\",\"status\":");
+	sb_add_int(sb, ctx->status);
+	sb_addlit(sb, ",\"bytes\":");
+	sb_add_uint(sb, ctx->bytes);
+	sb_addlit(sb, ",\"dur_us\":");
+	sb_add_int(sb, dur_us);
+	sb_addlit(sb, ",\"ip\":\"");
+	sb_adds(sb, ctx->req.client_ip);
+	sb_addlit(sb, "\"}");
+	log_line(sb_str(sb), sb->len);
+	sb_release(&local);
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -331,21 +437,28 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_server *s = cls;
 	struct req_ctx *ctx = *con_cls;
-	(void)conn;
 	if (!ctx)
 		return;
 	int64_t dur_us = clock_mono_us() - ctx->start_us;
 	if (!ctx->status)
 		ctx->status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200 : 499;
 	metrics_observe(s->metrics, ctx->metrics_route, ctx->status, dur_us);
+	struct conn_ctx *cc = conn ? conn_ctx_of(conn) : NULL;
 	if (s->cfg.access_log)
-		access_log(s, ctx, dur_us);
+		access_log(ctx, cc, dur_us);
 	metrics_inflight_add(s->metrics, -1);
-	sb_release(&ctx->body);
-	sb_release(&ctx->resp.body);
-	arena_free(ctx->req.arena);
-	free(ctx);
 	*con_cls = NULL;
+	/* Keep the context for the connection's next request. */
+	sb_release(&ctx->body);
+	if (cc && !cc->spare && ctx->resp.body.cap <= SPARE_BODY_MAX_BYTES &&
+	    !ctx->resp.body.max_len) {
+		arena_reset(ctx->req.arena);
+		cc->spare = ctx;
+	} else {
+		arena_free(ctx->req.arena);
+		sb_release(&ctx->resp.body);
+		free(ctx);
+	}
 }
 
 /* Parses "host:port", "[v6]:port", ":port" or "port". */
@@ -443,6 +556,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)header_max,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 		MHD_OPTION_END);
 	if (!s->daemon) {
