@@ -89,19 +89,15 @@ void h_accounts_create(struct http_req *req, struct http_resp *resp)
 	struct problem prob;
 	problem_init(&prob);
 	json_t *body = NULL;
-	if (!body_object(req, resp, &body))
-		return;
 	static const char *const allowed[] = { "phone", "name", "password", NULL };
-	fields_known(body, allowed, &prob);
+	if (!read_id_and_body(req, resp, NULL, NULL, allowed, &body, &prob))
+		return;
 	struct create_arg c = { .in = {
 		.phone = field_str(body, "phone", true, &prob),
 		.name = field_str(body, "name", true, &prob),
 		.password = field_str(body, "password", false, &prob),
 	} };
-	if (problem_has_fields(&prob))
-		reply_problem(req, resp, &prob);
-	else
-		api_write(req, resp, create, &c);
+	api_write_checked(req, resp, &prob, create, &c);
 	json_decref(body);
 }
 
@@ -165,19 +161,11 @@ void h_account_update(struct http_req *req, struct http_resp *resp)
 	problem_init(&prob);
 	struct update_arg u = { 0 };
 	json_t *body = NULL;
-	if (!param_id(req, "id", &u.id, &prob)) {
-		reply_problem(req, resp, &prob);
-		return;
-	}
-	if (!body_object(req, resp, &body))
-		return;
 	static const char *const allowed[] = { "name", NULL };
-	fields_known(body, allowed, &prob);
+	if (!read_id_and_body(req, resp, "id", &u.id, allowed, &body, &prob))
+		return;
 	u.name = field_str(body, "name", true, &prob);
-	if (problem_has_fields(&prob))
-		reply_problem(req, resp, &prob);
-	else
-		api_write(req, resp, update, &u);
+	api_write_checked(req, resp, &prob, update, &u);
 	json_decref(body);
 }
 
@@ -196,20 +184,12 @@ void h_account_password(struct http_req *req, struct http_resp *resp)
 	problem_init(&prob);
 	struct update_arg u = { 0 };
 	json_t *body = NULL;
-	if (!param_id(req, "id", &u.id, &prob)) {
-		reply_problem(req, resp, &prob);
-		return;
-	}
-	if (!body_object(req, resp, &body))
-		return;
 	static const char *const allowed[] = { "current_password", "password", NULL };
-	fields_known(body, allowed, &prob);
+	if (!read_id_and_body(req, resp, "id", &u.id, allowed, &body, &prob))
+		return;
 	u.current = field_str(body, "current_password", false, &prob);
 	u.password = field_str(body, "password", true, &prob);
-	if (problem_has_fields(&prob))
-		reply_problem(req, resp, &prob);
-	else
-		api_write(req, resp, set_password, &u);
+	api_write_checked(req, resp, &prob, set_password, &u);
 	json_decref(body);
 }
 
@@ -232,20 +212,12 @@ void h_account_role_add(struct http_req *req, struct http_resp *resp)
 	problem_init(&prob);
 	struct update_arg u = { 0 };
 	json_t *body = NULL;
-	if (!param_id(req, "id", &u.id, &prob)) {
-		reply_problem(req, resp, &prob);
-		return;
-	}
-	if (!body_object(req, resp, &body))
-		return;
 	static const char *const allowed[] = { "role", "scope", NULL };
-	fields_known(body, allowed, &prob);
+	if (!read_id_and_body(req, resp, "id", &u.id, allowed, &body, &prob))
+		return;
 	u.role = field_str(body, "role", true, &prob);
 	u.scope = field_str(body, "scope", true, &prob);
-	if (problem_has_fields(&prob))
-		reply_problem(req, resp, &prob);
-	else
-		api_write(req, resp, role_add, &u);
+	api_write_checked(req, resp, &prob, role_add, &u);
 	json_decref(body);
 }
 

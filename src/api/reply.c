@@ -170,6 +170,21 @@ void fields_known(json_t *obj, const char *const *allowed, struct problem *prob)
 	}
 }
 
+bool read_id_and_body(struct http_req *req, struct http_resp *resp, const char *param,
+		      int64_t *id, const char *const *allowed, json_t **body,
+		      struct problem *prob)
+{
+	*body = NULL;
+	if (param && !param_id(req, param, id, prob)) {
+		reply_problem(req, resp, prob);
+		return false;
+	}
+	if (!body_object(req, resp, body))
+		return false;
+	fields_known(*body, allowed, prob);
+	return true;
+}
+
 bool query_int(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t def,
 	       int64_t *out, struct problem *prob)
 {

@@ -33,6 +33,14 @@ bool field_int(json_t *obj, const char *key, bool required, int64_t *out, struct
 /* Adds a field error for every key of obj not in allowed (NULL-terminated). */
 void fields_known(json_t *obj, const char *const *allowed, struct problem *prob);
 
+/* Reads the {param} path id (when param is not NULL) and a JSON object body
+ * whose keys must all be in allowed (NULL-terminated); unknown keys become
+ * field errors in prob. Answers and returns false when the id or the body
+ * cannot be read at all. *body is a new reference on success. */
+bool read_id_and_body(struct http_req *req, struct http_resp *resp, const char *param,
+		      int64_t *id, const char *const *allowed, json_t **body,
+		      struct problem *prob);
+
 /* Reads an integer query parameter within [min, max]; def when absent. */
 bool query_int(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t def,
 	       int64_t *out, struct problem *prob);

@@ -65,17 +65,13 @@ void h_tokens_create(struct http_req *req, struct http_resp *resp)
 	struct problem prob;
 	problem_init(&prob);
 	json_t *body = NULL;
-	if (!body_object(req, resp, &body))
-		return;
 	static const char *const allowed[] = { "account_id", "name", NULL };
-	fields_known(body, allowed, &prob);
+	if (!read_id_and_body(req, resp, NULL, NULL, allowed, &body, &prob))
+		return;
 	struct token_arg t = { 0 };
 	field_int(body, "account_id", true, &t.account_id, &prob);
 	t.name = field_str(body, "name", true, &prob);
-	if (problem_has_fields(&prob))
-		reply_problem(req, resp, &prob);
-	else
-		api_write(req, resp, create, &t);
+	api_write_checked(req, resp, &prob, create, &t);
 	json_decref(body);
 }
 

@@ -33,6 +33,15 @@ static void replay(struct http_resp *resp, struct write_replay *r)
 	http_resp_header(resp, "Idempotent-Replayed", "true");
 }
 
+void api_write_checked(struct http_req *req, struct http_resp *resp, const struct problem *prob,
+		       write_fn fn, void *arg)
+{
+	if (problem_has_fields(prob))
+		reply_problem(req, resp, prob);
+	else
+		api_write(req, resp, fn, arg);
+}
+
 void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *arg)
 {
 	struct app *app = req->app;

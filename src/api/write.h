@@ -25,6 +25,10 @@ typedef enum rc (*write_fn)(struct http_req *req, const struct actor *actor, voi
  * refuses a reused key (422), otherwise runs fn in a transaction and
  * commits before answering. */
 void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *arg);
+/* api_write, unless prob already holds field errors from reading the
+ * request: then those are the answer. */
+void api_write_checked(struct http_req *req, struct http_resp *resp, const struct problem *prob,
+		       write_fn fn, void *arg);
 /* The actor for the audit log of req (borrowed pointers into req). */
 struct actor api_actor(const struct http_req *req);
 
