@@ -347,9 +347,9 @@ static bool scan_open(const struct geo_index_entry *e, void *arg)
 	return snapshot_open_at(b->snap, &b->snap->stations[e->flags], b->now_s);
 }
 
-/* Brute force over the same snapshot: every station's amenity bits, then
- * the haversine from precomputed terms, then open-now for those that would
- * make the top ten — a tight scan, so the index is compared with the best a
+/* Brute force over the same snapshot: every station's amenity bits, a cheap
+ * lower bound on its distance, then open-now and the exact haversine for
+ * those that could make the top ten — a tight scan, so the index is compared with the best a
  * loop can do, not with a slow one. */
 static void answer_scan(struct bench *b, const struct bench_query *q, struct bench_answer *out)
 {
@@ -832,7 +832,7 @@ static int bench_index(int argc, char **argv)
 	}
 	printf("\nindex: snapshot_acquire + snapshot_nearby + snapshot_release, as the server does.\n"
 	       "scan:  geo_index_nearest_scan over the same snapshot: every station's amenity bits,\n"
-	       "       haversine from precomputed terms, open-now only for would-be top ten.\n"
+	       "       a cheap distance bound, then open-now and haversine for would-be top ten.\n"
 	       "rtree: in-memory SQLite, R*Tree joined to an attribute table; SQL selects the circle's\n"
 	       "       bounding box and the amenity bit, C keeps the exact distance, open-now, top ten.\n"
 	       "build ms: index = geo_index_build alone (best of 3); snap = snapshot_store_load "

@@ -11,7 +11,7 @@
 #define GEO_EARTH_RADIUS_M 6371008.8
 
 /* Degrees to radians; the one spelling every geo/ file uses, so that the
- * index's precomputed terms round exactly as geo_distance_m()'s do. */
+ * index's distances round exactly as geo_distance_m()'s do. */
 #define GEO_RAD_PER_DEG (3.14159265358979323846 / 180.0)
 
 /* Walking model: speed along streets, and how much longer a street route
