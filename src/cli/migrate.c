@@ -20,17 +20,9 @@ int cli_migrate(int argc, char **argv)
 	struct migrate_config cfg = { 0 };
 	struct problem prob;
 	problem_init(&prob);
-	bool help = false;
-	if (config_parse(options, 1, &cfg, argc, argv, &help, &prob) != RC_OK)
-		return cli_fail("migrate", &prob);
-	if (help) {
-		struct sb sb = SB_INIT;
-		sb_adds(&sb, "usage: yizhan migrate [--db URL]\n\nApplies pending schema migrations.\n\n");
-		config_usage(options, 1, &sb);
-		fputs(sb_str(&sb), stdout);
-		sb_release(&sb);
-		return 0;
-	}
+	int code = cli_parse("migrate", "Applies pending schema migrations.", options, 1, &cfg, argc, argv);
+	if (code >= 0)
+		return code;
 	log_open(2, LOG_WARN, false);
 	int applied = 0;
 	struct db *db = cli_open_db(cfg.db, NULL, &applied);

@@ -97,18 +97,9 @@ int cli_seed_demo(int argc, char **argv)
 	struct seed_config cfg = { 0 };
 	struct problem prob;
 	problem_init(&prob);
-	bool help = false;
-	if (config_parse(options, NOPTIONS, &cfg, argc, argv, &help, &prob) != RC_OK)
-		return cli_fail("seed-demo", &prob);
-	if (help) {
-		struct sb sb = SB_INIT;
-		sb_adds(&sb, "usage: yizhan seed-demo [--db URL] [--seed N] [--regions DIR]\n\n"
-			     "Builds the demo city (宝鸡市): its regions, ~350 stations and demo accounts.\n\n");
-		config_usage(options, NOPTIONS, &sb);
-		fputs(sb_str(&sb), stdout);
-		sb_release(&sb);
-		return 0;
-	}
+	int code = cli_parse("seed-demo", "Builds the demo city (宝鸡市): its regions, ~350 stations and demo accounts.", options, NOPTIONS, &cfg, argc, argv);
+	if (code >= 0)
+		return code;
 	if (!secret_init())
 		return 1;
 	log_open(2, LOG_WARN, false);

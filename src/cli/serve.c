@@ -93,17 +93,9 @@ int cli_serve(int argc, char **argv)
 	struct serve_config cfg = { 0 };
 	struct problem prob;
 	problem_init(&prob);
-	bool help = false;
-	if (config_parse(options, NOPTIONS, &cfg, argc, argv, &help, &prob) != RC_OK)
-		return cli_fail("serve", &prob);
-	if (help) {
-		struct sb sb = SB_INIT;
-		sb_adds(&sb, "usage: yizhan serve [options]\n\nServes the API and web pages.\n\n");
-		config_usage(options, NOPTIONS, &sb);
-		fputs(sb_str(&sb), stdout);
-		sb_release(&sb);
-		return 0;
-	}
+	int code = cli_parse("serve", "Serves the API and web pages.", options, NOPTIONS, &cfg, argc, argv);
+	if (code >= 0)
+		return code;
 	struct tiles tiles;
 	if (!tiles_resolve(cfg.tiles, cfg.tiles_url, cfg.tiles_crs, &tiles, &prob))
 		return cli_fail("serve", &prob);
