@@ -128,40 +128,20 @@ static enum rc locate(struct http_req *req, const struct actor *actor, void *arg
 	return rc;
 }
 
-/* A JSON number (integer or real) into *out; a field error otherwise. */
-static bool field_number(json_t *obj, const char *key, double *out, struct problem *prob)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v)) {
-		problem_field(prob, key, "必填 (required)");
-		return false;
-	}
-	if (!json_is_number(v)) {
-		problem_field(prob, key, "应为数字 (expected a number)");
-		return false;
-	}
-	*out = json_number_value(v);
-	return true;
-}
-
 void h_region_location_put(struct http_req *req, struct http_resp *resp)
 {
 	struct problem prob;
 	problem_init(&prob);
 	struct locate_arg l = { .code = http_req_param(req, "code"), .lat = NAN, .lng = NAN };
 	json_t *body = NULL;
-	if (!body_object(req, resp, &body))
-		return;
 	static const char *const allowed[] = { "lat", "lng", "source", NULL };
-	fields_known(body, allowed, &prob);
-	field_number(body, "lat", &l.lat, &prob);
-	field_number(body, "lng", &l.lng, &prob);
+	if (!read_id_and_body(req, resp, NULL, NULL, allowed, &body, &prob))
+		return;
+	field_number(body, "lat", true, &l.lat, &prob);
+	field_number(body, "lng", true, &l.lng, &prob);
 	l.source = field_str(body, "source", false, &prob);
 	if (!l.source)
 		l.source = "surveyed"; /* a person entering a point has looked it up */
-	if (problem_has_fields(&prob))
-		reply_problem(req, resp, &prob);
-	else
-		api_write(req, resp, locate, &l);
+	api_write_checked(req, resp, &prob, locate, &l);
 	json_decref(body);
 }

@@ -156,6 +156,22 @@ bool field_int(json_t *obj, const char *key, bool required, int64_t *out, struct
 	return true;
 }
 
+bool field_number(json_t *obj, const char *key, bool required, double *out, struct problem *prob)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v)) {
+		if (required)
+			problem_field(prob, key, "必填 (required)");
+		return false;
+	}
+	if (!json_is_number(v)) {
+		problem_field(prob, key, "应为数字 (expected a number)");
+		return false;
+	}
+	*out = json_number_value(v);
+	return true;
+}
+
 void fields_known(json_t *obj, const char *const *allowed, struct problem *prob)
 {
 	const char *key;

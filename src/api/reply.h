@@ -30,6 +30,7 @@ bool body_object(struct http_req *req, struct http_resp *resp, json_t **out);
  * field is missing (if required) or has the wrong type. Borrowed strings. */
 const char *field_str(json_t *obj, const char *key, bool required, struct problem *prob);
 bool field_int(json_t *obj, const char *key, bool required, int64_t *out, struct problem *prob);
+bool field_number(json_t *obj, const char *key, bool required, double *out, struct problem *prob);
 /* Adds a field error for every key of obj not in allowed (NULL-terminated). */
 void fields_known(json_t *obj, const char *const *allowed, struct problem *prob);
 

@@ -526,6 +526,26 @@ static size_t list_stations(struct http_req *req, const struct snapshot *snap,
 	return n;
 }
 
+/* Finds the stations a list request names (bbox, q, region) in snap, at
+ * most limit; *found is *new* (free it). Answers the problem and returns
+ * false when the query is bad. */
+static bool find_or_answer(struct http_req *req, struct http_resp *resp,
+			   const struct snapshot *snap, size_t limit, enum geo_crs crs,
+			   const struct snap_station ***found, size_t *n)
+{
+	struct problem prob;
+	problem_init(&prob);
+	size_t cap = limit < snap->n ? limit : snap->n;
+	*found = xcalloc(cap ? cap : 1, sizeof(**found));
+	*n = list_stations(req, snap, *found, cap, crs, &prob);
+	if (!problem_has_fields(&prob))
+		return true;
+	free(*found);
+	*found = NULL;
+	reply_problem(req, resp, &prob);
+	return false;
+}
+
 void h_stations_list(struct http_req *req, struct http_resp *resp)
 {
 	struct app *app = req->app;
@@ -540,12 +560,10 @@ void h_stations_list(struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	const struct snapshot *snap = snapshot_acquire(app->stations);
-	const struct snap_station **found = xcalloc((size_t)limit, sizeof(*found));
-	size_t n = list_stations(req, snap, found, (size_t)limit, crs, &prob);
-	if (problem_has_fields(&prob)) {
+	const struct snap_station **found = NULL;
+	size_t n = 0;
+	if (!find_or_answer(req, resp, snap, (size_t)limit, crs, &found, &n)) {
 		snapshot_release(app->stations, snap);
-		free(found);
-		reply_problem(req, resp, &prob);
 		return;
 	}
 	int64_t now = clock_now_s();
@@ -582,13 +600,10 @@ void h_stations_geojson(struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	const struct snapshot *snap = snapshot_acquire(app->stations);
-	size_t cap = (size_t)limit < snap->n ? (size_t)limit : snap->n;
-	const struct snap_station **found = xcalloc(cap ? cap : 1, sizeof(*found));
-	size_t n = list_stations(req, snap, found, cap, GEO_CRS_WGS84, &prob);
-	if (problem_has_fields(&prob)) {
+	const struct snap_station **found = NULL;
+	size_t n = 0;
+	if (!find_or_answer(req, resp, snap, (size_t)limit, GEO_CRS_WGS84, &found, &n)) {
 		snapshot_release(app->stations, snap);
-		free(found);
-		reply_problem(req, resp, &prob);
 		return;
 	}
 	/* RFC 7946: WGS-84 only, positions as [longitude, latitude]. */
@@ -1007,23 +1022,14 @@ void h_station_close(struct http_req *req, struct http_resp *resp)
 	struct station_arg *a = xcalloc(1, sizeof(*a));
 	json_t *body = NULL;
 	a->closed = true;
-	if (!param_id(req, "id", &a->id, &prob)) {
-		reply_problem(req, resp, &prob);
-		goto out;
-	}
-	if (!body_object(req, resp, &body))
-		goto out;
 	static const char *const allowed[] = { "reason", "until", NULL };
-	fields_known(body, allowed, &prob);
+	if (!read_id_and_body(req, resp, "id", &a->id, allowed, &body, &prob))
+		goto out;
 	a->reason = field_str(body, "reason", true, &prob);
 	const char *until = field_str(body, "until", false, &prob);
 	if (until && clock_parse_rfc3339(until, &a->until_s) != 0)
 		problem_field(&prob, "until", "应为 RFC 3339 时间，如 2026-12-01T08:00:00+08:00");
-	if (problem_has_fields(&prob)) {
-		reply_problem(req, resp, &prob);
-		goto out;
-	}
-	api_write(req, resp, do_close, a);
+	api_write_checked(req, resp, &prob, do_close, a);
 	refresh_after_write(req, resp, a->id, false);
 out:
 	json_decref(body);
@@ -1156,10 +1162,9 @@ void h_amenity_put(struct http_req *req, struct http_resp *resp)
 	struct amenity_arg a = { 0 };
 	json_t *body = NULL;
 	const char *code = http_req_param(req, "code");
-	if (!body_object(req, resp, &body))
-		return;
 	static const char *const allowed[] = { "name_zh", "name_en", "icon", "sort", NULL };
-	fields_known(body, allowed, &prob);
+	if (!read_id_and_body(req, resp, NULL, NULL, allowed, &body, &prob))
+		return;
 	const char *zh = field_str(body, "name_zh", true, &prob);
 	const char *en = field_str(body, "name_en", true, &prob);
 	const char *icon = field_str(body, "icon", true, &prob);

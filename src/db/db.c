@@ -179,6 +179,20 @@ enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, siz
 	return db->ops->exec(db, slot->conn, sql, params, nparams, rows, prob);
 }
 
+char *db_like_pattern(const char *s, bool contains)
+{
+	struct sb sb = SB_INIT;
+	if (contains)
+		sb_addc(&sb, '%');
+	for (const char *p = s; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			sb_addc(&sb, '\\');
+		sb_addc(&sb, *p);
+	}
+	sb_addc(&sb, '%');
+	return sb_detach(&sb, NULL);
+}
+
 enum rc db_exec_script(struct db *db, const char *sql, struct problem *prob)
 {
 	struct db_conn_slot *slot = slot_get(db, prob);

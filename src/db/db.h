@@ -73,6 +73,11 @@ enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, siz
 /* db_q(db, sql, &rows, prob, DB_I(1), DB_T("x")) — at least one parameter. */
 #define db_q(db, sql, rows, prob, ...) db_exec(db, sql, DB_ARGS(__VA_ARGS__), rows, prob)
 
+/* A LIKE pattern matching text that contains s (contains) or starts with it,
+ * with LIKE's wildcards and the escape character in s escaped: the SQL must
+ * say `LIKE $n ESCAPE '\'`. Returns a *new* string. */
+char *db_like_pattern(const char *s, bool contains);
+
 /* Runs several ;-separated statements without parameters (migrations). */
 enum rc db_exec_script(struct db *db, const char *sql, struct problem *prob);
 

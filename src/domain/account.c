@@ -160,18 +160,7 @@ enum rc account_list(struct db *db, const char *q, int64_t after_id, size_t limi
 	memset(page, 0, sizeof(*page));
 	if (limit == 0 || limit > 200)
 		limit = 50;
-	char *like = NULL;
-	if (q && *q) {
-		struct sb sb = SB_INIT;
-		sb_addc(&sb, '%');
-		for (const char *p = q; *p; p++) {
-			if (*p == '%' || *p == '_' || *p == '\\')
-				sb_addc(&sb, '\\');
-			sb_addc(&sb, *p);
-		}
-		sb_addc(&sb, '%');
-		like = sb_detach(&sb, NULL);
-	}
+	char *like = q && *q ? db_like_pattern(q, true) : NULL;
 	struct db_rows *rows = NULL;
 	enum rc rc = db_q(db,
 			  "SELECT " ACCOUNT_COLS " FROM accounts WHERE id > $1"

@@ -93,20 +93,14 @@ enum rc audit_list(struct db *db, const struct audit_filter *f, struct audit_pag
 	 * NULL and its condition is true. */
 	const char *action = f->action && *f->action ? f->action : NULL;
 	bool prefix = action && action[strlen(action) - 1] == '.';
-	char *like = NULL;
-	if (prefix) {
-		struct sb sb = SB_INIT;
-		sb_adds(&sb, action);
-		sb_addc(&sb, '%');
-		like = sb_detach(&sb, NULL);
-	}
+	char *like = prefix ? db_like_pattern(action, false) : NULL;
 	struct db_rows *rows = NULL;
 	enum rc rc = db_q(db,
 		"SELECT id, at_s, actor_id, actor_label, action, object_type, object_id, ip,"
 		" request_id, detail FROM audit_log"
 		" WHERE ($1 = 0 OR actor_id = $1)"
 		" AND (CAST($2 AS TEXT) IS NULL OR action = $2)"
-		" AND (CAST($3 AS TEXT) IS NULL OR action LIKE $3)"
+		" AND (CAST($3 AS TEXT) IS NULL OR action LIKE $3 ESCAPE '\\')"
 		" AND (CAST($4 AS TEXT) IS NULL OR object_type = $4)"
 		" AND (CAST($5 AS TEXT) IS NULL OR object_id = $5)"
 		" AND (CAST($6 AS TEXT) IS NULL OR request_id = $6)"

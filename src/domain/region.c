@@ -125,20 +125,6 @@ enum rc region_children(struct db *db, const char *code, struct region **items, 
 	return rc;
 }
 
-/* "%q%" with LIKE's wildcards and the escape character escaped. *new*. */
-static char *like_contains(const char *q)
-{
-	struct sb sb = SB_INIT;
-	sb_addc(&sb, '%');
-	for (const char *p = q; *p; p++) {
-		if (*p == '%' || *p == '_' || *p == '\\')
-			sb_addc(&sb, '\\');
-		sb_addc(&sb, *p);
-	}
-	sb_addc(&sb, '%');
-	return sb_detach(&sb, NULL);
-}
-
 enum rc region_search(struct db *db, const char *q, const char *within, size_t limit,
 		      struct region **items, size_t *n, struct problem *prob)
 {
@@ -170,7 +156,7 @@ enum rc region_search(struct db *db, const char *q, const char *within, size_t l
 
 	/* Only name is matched: short_name is always a prefix of name (the
 	 * importer only cuts a suffix), so it can add no match of its own. */
-	char *like = like_contains(q);
+	char *like = db_like_pattern(q, true);
 	struct db_rows *rows = NULL;
 	enum rc rc = db_q(db,
 			  "SELECT " REGION_COLS " FROM regions WHERE name LIKE $1 ESCAPE '\\'"
