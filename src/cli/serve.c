@@ -165,10 +165,12 @@ int cli_serve(int argc, char **argv)
 		db_close(db);
 		return cli_fail("serve", &prob);
 	}
-	printf("listening %s\n", bound);
-	fflush(stdout);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
+	/* The start line is in the log before anyone is told where to connect. */
+	log_flush();
+	printf("listening %s\n", bound);
+	fflush(stdout);
 
 	int sig = 0;
 	sigwait(&sigs, &sig);

@@ -33,7 +33,7 @@ function serveUnderStrace(dbUrl, when) {
 			const m = /^listening (http:\/\/\S+)\n/.exec(out);
 			if (m) res({ proc, url: m[1], stderr });
 		});
-		proc.once('exit', (code) => rej(new Error(`exited ${code}: ${stderr.join('\n')}`)));
+		proc.once('close', (code) => rej(new Error(`exited ${code}: ${stderr.join('\n')}`)));
 	});
 }
 

@@ -79,7 +79,7 @@ export async function yizhan(args, { input } = {}) {
 		p.stdout.on('data', (d) => (out += d));
 		p.stderr.on('data', (d) => (err += d));
 		p.on('error', rej);
-		p.on('exit', (code) => (code === 0 ? res(out) : rej(new Error(`yizhan ${args[0]} exited ${code}: ${err}`))));
+		p.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`yizhan ${args[0]} exited ${code}: ${err}`))));
 		p.stdin.end(input ?? '');
 	});
 }
@@ -122,7 +122,7 @@ function spawnServe(dbUrl, args, env) {
 			if (m) res({ proc, url: m[1], stderr });
 			else rej(new Error(`unexpected first stdout line: ${outBuf.slice(0, nl)}`));
 		});
-		const exited = new Promise((r) => proc.once('exit', (code, signal) => {
+		const exited = new Promise((r) => proc.once('close', (code, signal) => {
 			live.delete(proc);
 			r({ code, signal });
 		}));
