@@ -1,7 +1,11 @@
-/* Idempotency keys. The key row is inserted in the write's transaction: if
- * two retries race, the second waits on the first's lock (SQLite serializes
- * writers; PostgreSQL blocks on the primary key) and then either sees the
- * stored answer or loses on the unique key and is told to retry. */
+/* Idempotency keys. The key is claimed first thing in the write's
+ * transaction, before any of the work, by inserting its row with status 0.
+ * A concurrent retry with the same key then waits on that row (SQLite
+ * serializes writers at BEGIN IMMEDIATE; PostgreSQL blocks on the primary
+ * key) and, once the first commits, finds the stored answer; if the first
+ * rolls back, the claim goes with it and the retry does the work itself.
+ * So two racing retries never both run the work, and neither trips over
+ * the other's unique keys. write_commit() fills the row with the answer. */
 #include "domain/idempotency.h"
 
 #include <sodium.h>
@@ -35,28 +39,24 @@ void write_key_hash(struct write_key *k, const char *method, const char *path, c
 	sodium_bin2hex(k->request_hash, sizeof(k->request_hash), h, sizeof(h));
 }
 
-enum rc write_begin(struct db *db, const struct write_key *k, enum write_start *start,
-		    struct write_replay *replay, struct problem *prob)
+static enum rc replay_or_refuse(struct db *db, const struct write_key *k, enum write_start *start,
+				struct write_replay *replay, struct problem *prob)
 {
-	memset(replay, 0, sizeof(*replay));
-	*start = WRITE_FRESH;
-	enum rc rc = db_begin(db, prob);
-	if (rc != RC_OK || !k->key)
-		return rc;
 	struct db_rows *rows = NULL;
-	rc = db_q(db,
-		  "SELECT request_hash, status, content_type, body, location FROM idempotency_keys"
-		  " WHERE principal = $1 AND idem_key = $2",
-		  &rows, prob, DB_T(k->principal), DB_T(k->key));
-	if (rc != RC_OK) {
-		db_rollback(db);
-		return rc;
-	}
-	if (db_rows_count(rows) == 0) {
-		db_rows_free(rows);
-		return RC_OK;
-	}
+	enum rc rc = db_q(db,
+			  "SELECT request_hash, status, content_type, body, location FROM idempotency_keys"
+			  " WHERE principal = $1 AND idem_key = $2",
+			  &rows, prob, DB_T(k->principal), DB_T(k->key));
 	db_rollback(db);
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows) == 0 || db_rows_int(rows, 0, 1) == 0) {
+		/* The holder of the claim rolled back between our insert and
+		 * this read (PostgreSQL), or it is still in flight: try again. */
+		db_rows_free(rows);
+		prob->retry_after_s = 1;
+		return problem_set(prob, RC_BUSY, "busy", "同一请求正在处理，请稍后重试");
+	}
 	if (strcmp(db_rows_text(rows, 0, 0), k->request_hash) != 0) {
 		db_rows_free(rows);
 		return problem_set(prob, RC_INVALID, "idempotency-key-reused",
@@ -71,26 +71,47 @@ enum rc write_begin(struct db *db, const struct write_key *k, enum write_start *
 	return RC_OK;
 }
 
+enum rc write_begin(struct db *db, const struct write_key *k, enum write_start *start,
+		    struct write_replay *replay, struct problem *prob)
+{
+	memset(replay, 0, sizeof(*replay));
+	*start = WRITE_FRESH;
+	enum rc rc = db_begin(db, prob);
+	if (rc != RC_OK || !k->key)
+		return rc;
+	/* Claim the key. On a conflict with a claim still in flight this
+	 * statement waits for that transaction to end. */
+	struct db_rows *rows = NULL;
+	rc = db_q(db,
+		  "INSERT INTO idempotency_keys (principal, idem_key, request_hash, status,"
+		  " content_type, body, location, created_s)"
+		  " VALUES ($1, $2, $3, 0, '', '', NULL, $4)"
+		  " ON CONFLICT (principal, idem_key) DO NOTHING RETURNING 1",
+		  &rows, prob, DB_T(k->principal), DB_T(k->key), DB_T(k->request_hash),
+		  DB_I(clock_now_s()));
+	if (rc != RC_OK) {
+		db_rollback(db);
+		return rc;
+	}
+	size_t claimed = db_rows_count(rows);
+	db_rows_free(rows);
+	if (claimed == 1)
+		return RC_OK;
+	return replay_or_refuse(db, k, start, replay, prob);
+}
+
 enum rc write_commit(struct db *db, const struct write_key *k, int status,
 		     const char *content_type, const char *body, const char *location,
 		     struct problem *prob)
 {
 	if (k->key) {
 		enum rc rc = db_q(db,
-				  "INSERT INTO idempotency_keys (principal, idem_key, request_hash, status,"
-				  " content_type, body, location, created_s)"
-				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-				  NULL, prob, DB_T(k->principal), DB_T(k->key), DB_T(k->request_hash),
-				  DB_I(status), DB_T(content_type), DB_T(body), DB_T(location),
-				  DB_I(clock_now_s()));
+				  "UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5,"
+				  " location = $6 WHERE principal = $1 AND idem_key = $2",
+				  NULL, prob, DB_T(k->principal), DB_T(k->key), DB_I(status),
+				  DB_T(content_type), DB_T(body), DB_T(location));
 		if (rc != RC_OK) {
 			db_rollback(db);
-			if (rc == RC_CONFLICT) {
-				/* A concurrent retry committed first: let the client retry
-				 * and get that answer. */
-				prob->retry_after_s = 1;
-				return problem_set(prob, RC_BUSY, "busy", "同一请求正在处理，请稍后重试");
-			}
 			return rc;
 		}
 	}

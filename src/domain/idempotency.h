@@ -37,9 +37,10 @@ bool idem_key_acceptable(const char *key);
 void write_key_hash(struct write_key *k, const char *method, const char *path, const char *body,
 		    size_t body_len);
 
-/* Opens the write transaction and looks up the key. WRITE_REPLAY fills
- * *replay (transaction closed). The same key with a different request hash:
- * RC_INVALID, type "idempotency-key-reused" (transaction closed). */
+/* Opens the write transaction and claims the key, waiting for a concurrent
+ * write that holds it. WRITE_REPLAY fills *replay (transaction closed). The
+ * same key with a different request hash: RC_INVALID, type
+ * "idempotency-key-reused" (transaction closed). */
 enum rc write_begin(struct db *db, const struct write_key *k, enum write_start *start,
 		    struct write_replay *replay, struct problem *prob);
 /* Stores the answer under the key (if any) and commits. Only RC_OK means
