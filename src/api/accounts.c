@@ -135,6 +135,7 @@ struct update_arg {
 	const char *current, *password;
 	const char *role, *scope;
 	int64_t grant_id;
+	bool disabled;
 };
 
 static enum rc render_after(struct http_req *req, const struct actor *actor, int64_t id,
@@ -239,4 +240,35 @@ void h_account_role_remove(struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	api_write(req, resp, role_remove, &u);
+}
+
+static enum rc set_disabled(struct http_req *req, const struct actor *actor, void *arg,
+			    struct write_out *out, struct problem *prob)
+{
+	struct update_arg *u = arg;
+	enum rc rc = account_set_disabled(((struct app *)req->app)->db, actor, u->id, u->disabled,
+					  prob);
+	return rc == RC_OK ? render_after(req, actor, u->id, out, prob) : rc;
+}
+
+static void disabled_to(struct http_req *req, struct http_resp *resp, bool disabled)
+{
+	struct problem prob;
+	problem_init(&prob);
+	struct update_arg u = { .disabled = disabled };
+	if (!param_id(req, "id", &u.id, &prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	api_write(req, resp, set_disabled, &u);
+}
+
+void h_account_disable(struct http_req *req, struct http_resp *resp)
+{
+	disabled_to(req, resp, true);
+}
+
+void h_account_enable(struct http_req *req, struct http_resp *resp)
+{
+	disabled_to(req, resp, false);
 }

@@ -23,6 +23,8 @@ void h_account_update(struct http_req *req, struct http_resp *resp);
 void h_account_password(struct http_req *req, struct http_resp *resp);
 void h_account_role_add(struct http_req *req, struct http_resp *resp);
 void h_account_role_remove(struct http_req *req, struct http_resp *resp);
+void h_account_disable(struct http_req *req, struct http_resp *resp);
+void h_account_enable(struct http_req *req, struct http_resp *resp);
 /* tokens.c */
 void h_tokens_list(struct http_req *req, struct http_resp *resp);
 void h_tokens_create(struct http_req *req, struct http_resp *resp);

@@ -277,6 +277,40 @@ enum rc account_set_password(struct db *db, const struct actor *actor, int64_t i
 	return audit_id(db, actor, "account.password", "account", id, NULL, prob);
 }
 
+enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t id, bool disabled,
+			     struct problem *prob)
+{
+	if (!permission_allows(actor->p, ACT_ACCOUNT_UPDATE, NULL))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权停用或启用账号");
+	if (is_self(actor, id))
+		return problem_set(prob, RC_INVALID, "own-account",
+				   "不能停用或启用自己的账号 (not your own account)");
+	int64_t now = clock_now_s();
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT disabled FROM accounts WHERE id = $1", &rows, prob, DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	size_t n = db_rows_count(rows);
+	bool was = n == 1 && db_rows_int(rows, 0, 0) != 0;
+	db_rows_free(rows);
+	if (n == 0)
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
+	if (was == disabled)
+		return RC_OK;
+	rc = db_q(db, "UPDATE accounts SET disabled = $1, updated_s = $2 WHERE id = $3", NULL, prob,
+		  DB_I(disabled ? 1 : 0), DB_I(now), DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	if (disabled) {
+		rc = db_q(db, "UPDATE sessions SET revoked_s = $1 WHERE account_id = $2 AND revoked_s IS NULL",
+			  NULL, prob, DB_I(now), DB_I(id));
+		if (rc != RC_OK)
+			return rc;
+	}
+	return audit_id(db, actor, disabled ? "account.disable" : "account.enable", "account", id,
+			NULL, prob);
+}
+
 enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account_id,
 		       const char *role, const char *scope, int64_t *grant_id,
 		       struct problem *prob)

@@ -70,6 +70,14 @@ enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, con
 enum rc account_set_password(struct db *db, const struct actor *actor, int64_t id,
 			     const char *current, const char *password, struct problem *prob);
 
+/* Disables or enables an account: ACT_ACCOUNT_UPDATE, never one's own.
+ * Disabling ends the account's sessions and stops its API tokens and its
+ * sign-in; enabling lets it sign in again (and its unrevoked tokens work
+ * again). Setting the state it already has changes nothing and writes no
+ * audit row. */
+enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t id, bool disabled,
+			     struct problem *prob);
+
 /* Grants role at scope to account id (permission_may_grant decides). The
  * new grant's id goes to *grant_id. RC_CONFLICT if held already. */
 enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account_id,

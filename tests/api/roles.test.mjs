@@ -358,3 +358,65 @@ describe('API tokens', () => {
 		await assertProblem(srv.url, res, res.status, null);
 	});
 });
+
+describe('disabling an account', () => {
+	const PASSWORD = 'Leave#2026x';
+
+	async function member() {
+		const phone = uniquePhone();
+		const acc = await addUserWithPassword(phone);
+		return { id: acc, phone, session: await login(srv.url, phone, PASSWORD) };
+	}
+
+	async function addUserWithPassword(phone) {
+		await addUser(srv.dbUrl, { phone, name: '离开的志愿者', role: 'volunteer@610303008003', password: PASSWORD });
+		const list = await api(srv.url, { path: `/api/v1/accounts?q=${phone}`, session: as.admin });
+		return list.json.items[0].id;
+	}
+
+	const disable = (session, id) => api(srv.url, { method: 'POST', path: `/api/v1/accounts/${id}/disable`, session });
+	const enable = (session, id) => api(srv.url, { method: 'POST', path: `/api/v1/accounts/${id}/enable`, session });
+
+	test('an admin disables an account: its session ends, it cannot sign in, its token stops; enabling lets it sign in again', async () => {
+		const m = await member();
+		const created = await api(srv.url, { method: 'POST', path: '/api/v1/tokens', body: { account_id: m.id, name: '离职前' }, session: as.admin });
+		const tok = (await assertJson(srv.url, created, 201, 'TokenCreated')).token;
+		assert.equal((await api(srv.url, { path: '/api/v1/session', token: tok })).status, 200);
+
+		const res = await disable(as.admin, m.id);
+		const body = await assertJson(srv.url, res, 200, 'Account');
+		assert.equal(body.disabled, true);
+		await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/session', session: m.session }), 401, 'session-expired');
+		await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/session', token: tok }), 401, null);
+		const refused = await api(srv.url, { method: 'POST', path: '/api/v1/session', body: { phone: m.phone, password: PASSWORD } });
+		assert.equal(refused.status, 401);
+
+		// Disabling again changes nothing and writes no second audit row.
+		assert.equal((await assertJson(srv.url, await disable(as.admin, m.id), 200, 'Account')).disabled, true);
+		const rows = await api(srv.url, { path: `/api/v1/audit?object_type=account&object_id=${m.id}`, session: as.admin });
+		assert.equal(rows.json.items.filter((r) => r.action === 'account.disable').length, 1);
+
+		const back = await assertJson(srv.url, await enable(as.admin, m.id), 200, 'Account');
+		assert.equal(back.disabled, false);
+		const again = await login(srv.url, m.phone, PASSWORD);
+		assert.equal(again.account.id, m.id);
+		// The old session stays ended; the unrevoked token works again.
+		assert.equal((await api(srv.url, { path: '/api/v1/session', session: m.session })).status, 401);
+		assert.equal((await api(srv.url, { path: '/api/v1/session', token: tok })).status, 200);
+		const enabled = await api(srv.url, { path: `/api/v1/audit?object_type=account&object_id=${m.id}`, session: as.admin });
+		assert.equal(enabled.json.items.filter((r) => r.action === 'account.enable').length, 1);
+	});
+
+	test('staff and residents may not disable accounts, nobody disables their own, and an unknown account is 404', async () => {
+		const m = await member();
+		await assertProblem(srv.url, await disable(as.staff, m.id), 403, 'forbidden');
+		await assertProblem(srv.url, await disable(as.resident, m.id), 403, 'forbidden');
+		await assertProblem(srv.url, await disable(m.session, m.id), 403, 'forbidden');
+		await assertProblem(srv.url, await disable(as.admin, as.admin.account.id), 422, 'own-account');
+		await assertProblem(srv.url, await disable(as.admin, 99999999), 404, 'not-found');
+		await assertProblem(srv.url, await disable(as.admin, 'abc'), 404, null);
+		const read = await api(srv.url, { path: `/api/v1/accounts/${m.id}`, session: as.admin });
+		assert.equal(read.json.disabled, false);
+		assert.equal((await api(srv.url, { path: '/api/v1/session', session: m.session })).status, 200);
+	});
+});
