@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the rules of STYLE.md that a machine can check: includes point one
 # way (http → api → domain → db; core and geo include nothing of ours above
-# them), and the easily misused C functions are not used.
+# them; media is pure computation like geo), and the easily misused C functions are not used.
 set -euo pipefail
 cd "$(dirname "$0")/../src"
 fail=0
@@ -10,11 +10,12 @@ fail=0
 declare -A allowed=(
   [core]="core"
   [geo]="core geo"
+  [media]="core media"
   [db]="core db"
   [http]="core http"
-  [domain]="core db geo domain"
-  [api]="core db geo domain http api"
-  [cli]="core db geo domain http api cli"
+  [domain]="core db geo media domain"
+  [api]="core db geo media domain http api"
+  [cli]="core db geo media domain http api cli"
 )
 for dir in "${!allowed[@]}"; do
   while IFS= read -r line; do

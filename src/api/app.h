@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "domain/session.h"
 #include "api/tiles.h"
+#include "core/blob.h"
 #include "http/http.h"
 
 struct http_server;
@@ -28,6 +29,8 @@ struct app {
 	int walk_m;                      /* the walking circle for coverage (metres) */
 	struct tiles tiles;              /* the map's base layer */
 	_Atomic(struct station_render *) render; /* NULL until the first nearby answer */
+	struct blob_store photos;        /* uploaded pictures (core/blob.h) */
+	_Atomic int photo_work;          /* uploads being decoded right now */
 };
 
 /* Frees app->render (api/stations.c); call once the server has stopped. */

@@ -25,6 +25,9 @@ void h_account_role_add(struct http_req *req, struct http_resp *resp);
 void h_account_role_remove(struct http_req *req, struct http_resp *resp);
 void h_account_disable(struct http_req *req, struct http_resp *resp);
 void h_account_enable(struct http_req *req, struct http_resp *resp);
+void h_station_photo_add(struct http_req *req, struct http_resp *resp);
+void h_station_photo_remove(struct http_req *req, struct http_resp *resp);
+void h_photo_get(struct http_req *req, struct http_resp *resp);
 /* tokens.c */
 void h_tokens_list(struct http_req *req, struct http_resp *resp);
 void h_tokens_create(struct http_req *req, struct http_resp *resp);

@@ -13,6 +13,25 @@
 extern const char openapi_schemas_json[];
 extern const size_t openapi_schemas_json_len;
 
+/* {"image/jpeg": {"schema": {"type": "string", "contentMediaType": …}}, …}
+ * for a comma-separated list of media types. New ref. */
+static json_t *media_content(const char *types)
+{
+	json_t *c = json_object();
+	const char *p = types;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char t[64];
+		snprintf(t, sizeof(t), "%.*s", (int)n, p);
+		json_object_set_new(c, t, json_pack("{s:{s:s,s:s}}", "schema", "type", "string",
+						    "contentMediaType", t));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return c;
+}
+
 static json_t *problem_response(const char *description)
 {
 	return json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", description, "content",
@@ -85,6 +104,9 @@ static json_t *operation(const struct http_route *r)
 				    json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",
 					      "application/json", "schema", "$ref", ref));
 	}
+	if (r->req_media)
+		json_object_set_new(op, "requestBody",
+				    json_pack("{s:b,s:o}", "required", 1, "content", media_content(r->req_media)));
 	json_t *responses = json_object();
 	int ok = r->ok_status ? r->ok_status : 200;
 	char code[8];
@@ -95,12 +117,14 @@ static json_t *operation(const struct http_route *r)
 		snprintf(ref, sizeof(ref), "#/components/schemas/%s", r->resp_schema);
 		json_object_set_new(okr, "content",
 				    json_pack("{s:{s:{s:s}}}", "application/json", "schema", "$ref", ref));
+	} else if (r->resp_media && ok != 204) {
+		json_object_set_new(okr, "content", media_content(r->resp_media));
 	} else if (!strcmp(r->pattern, "/metrics")) {
 		json_object_set_new(okr, "content",
 				    json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string"));
 	}
 	json_object_set_new(responses, code, okr);
-	if (r->req_schema || r->query || strchr(r->pattern, '{')) {
+	if (r->req_schema || r->req_media || r->query || strchr(r->pattern, '{')) {
 		json_object_set_new(responses, "400", problem_response("请求格式错误"));
 		json_object_set_new(responses, "422", problem_response("字段校验失败（见 errors）"));
 	}
@@ -113,8 +137,10 @@ static json_t *operation(const struct http_route *r)
 	if (write) {
 		json_object_set_new(responses, "409", problem_response("数据冲突"));
 		json_object_set_new(responses, "503", problem_response("存储暂不可写，稍后重试"));
-		if (r->req_schema)
+		if (r->req_schema || r->req_media)
 			json_object_set_new(responses, "413", problem_response("请求体过大"));
+		if (r->req_media)
+			json_object_set_new(responses, "415", problem_response("不支持的内容类型"));
 		json_t *params2 = json_object_get(op, "parameters");
 		if (!params2) {
 			params2 = json_array();

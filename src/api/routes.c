@@ -7,6 +7,7 @@
 #include "domain/permission.h"
 
 #define KIB 1024
+#define MIB (1024 * KIB)
 
 static const struct http_route routes[] = {
 	{ "GET", "/healthz", h_healthz, ACT_PUBLIC, .tag = "ops",
@@ -90,9 +91,18 @@ static const struct http_route routes[] = {
 	{ "POST", "/api/v1/stations/{id}/reopen", h_station_reopen, ACT_STATION_EDIT, .tag = "stations",
 	  .summary = "恢复开放", .resp_schema = "Station" },
 	{ "GET", "/api/v1/stations/{id}/qr.svg", h_station_qr_svg, ACT_STATION_EDIT, .tag = "stations",
-	  .summary = "驿站签到二维码（SVG，打印张贴用）" },
+	  .summary = "驿站签到二维码（SVG，打印张贴用）", .resp_media = "image/svg+xml" },
 	{ "GET", "/api/v1/stations/{id}/qr.png", h_station_qr_png, ACT_STATION_EDIT, .tag = "stations",
-	  .summary = "驿站签到二维码（PNG）" },
+	  .summary = "驿站签到二维码（PNG）", .resp_media = "image/png" },
+	{ "POST", "/api/v1/stations/{id}/photos", h_station_photo_add, ACT_STATION_EDIT, 12 * MIB, 60,
+	  .tag = "stations", .summary = "上传驿站照片（请求体即照片；最多 12 张，去除位置等元数据）",
+	  .query = "caption:string:照片说明（最多 60 字）", .req_media = "image/jpeg,image/png,image/webp",
+	  .resp_schema = "Photo", .ok_status = 201 },
+	{ "DELETE", "/api/v1/stations/{id}/photos/{photo_id}", h_station_photo_remove,
+	  ACT_STATION_EDIT, .tag = "stations", .summary = "删除驿站照片", .ok_status = 204 },
+	{ "GET", "/api/v1/photos/{id}", h_photo_get, ACT_PUBLIC, .tag = "stations",
+	  .summary = "照片（JPEG；size=thumb 为缩略图）", .query = "size:string:full 或 thumb",
+	  .resp_media = "image/jpeg" },
 	{ "POST", "/api/v1/stations/{id}/qr/rotate", h_station_qr_rotate, ACT_QR_ROTATE,
 	  .tag = "stations", .summary = "更换二维码密钥（旧码作废）", .ok_status = 204 },
 	{ "GET", "/api/v1/coverage", h_coverage, ACT_PUBLIC, .tag = "planning",

@@ -14,6 +14,7 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/qr.h"
+#include "api/render.h"
 #include "api/reply.h"
 #include "api/write.h"
 #include "core/clock.h"
@@ -678,7 +679,8 @@ static json_t *hours_json(const struct station *s)
 }
 
 static json_t *station_json(struct http_req *req, const struct station *s, enum geo_crs crs,
-			    const struct amenity *catalog, size_t ncatalog)
+			    const struct amenity *catalog, size_t ncatalog, const struct photo *photo,
+			    size_t nphotos)
 {
 	struct actor actor = api_actor(req);
 	struct geo_point p = geo_from_wgs84((struct geo_point){ s->lat, s->lng }, crs);
@@ -717,6 +719,10 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 						       "name", s->rooms[i].name, "capacity",
 						       s->rooms[i].capacity));
 	json_object_set_new(o, "rooms", rooms);
+	json_t *photos = json_array();
+	for (size_t i = 0; i < nphotos; i++)
+		json_array_append_new(photos, render_photo(&photo[i]));
+	json_object_set_new(o, "photos", photos);
 	json_object_set_new(o, "can_edit", json_boolean(station_may_edit(&actor, s)));
 	json_object_set_new(o, "updated_at", json_time(s->updated_s));
 	json_object_set_new(o, "version", json_integer(s->version));
@@ -731,11 +737,16 @@ static enum rc render_station(struct http_req *req, int64_t id, enum geo_crs crs
 	struct station *s = xmalloc(sizeof(*s));
 	struct amenity *catalog = NULL;
 	size_t ncatalog = 0;
+	struct photo *photos = xcalloc(STATION_PHOTOS_MAX, sizeof(*photos));
+	size_t nphotos = 0;
 	enum rc rc = station_get(app->db, id, s, prob);
 	if (rc == RC_OK)
 		rc = amenity_catalog(app->db, &catalog, &ncatalog, prob);
 	if (rc == RC_OK)
-		*out = station_json(req, s, crs, catalog, ncatalog);
+		rc = station_photos(app->db, id, photos, &nphotos, prob);
+	if (rc == RC_OK)
+		*out = station_json(req, s, crs, catalog, ncatalog, photos, nphotos);
+	free(photos);
 	free(catalog);
 	free(s);
 	return rc;

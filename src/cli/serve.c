@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "domain/photo.h"
 #include "domain/secret.h"
 #include "domain/station_snapshot.h"
 #include "http/server.h"
@@ -34,6 +35,7 @@ struct serve_config {
 	const char *tiles_crs;
 	const char *public_url;
 	int64_t walk_m;
+	const char *photo_dir;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -74,6 +76,8 @@ static const struct config_option options[] = {
 	  0, "对外网址（驿站二维码里的签到链接以它开头）" },
 	{ "walk-m", "YIZHAN_WALK_M", "1200", CONFIG_INT, OPT(walk_m), 100, 10000,
 	  "15 分钟步行服务圈的半径（米）" },
+	{ "photo-dir", "YIZHAN_PHOTO_DIR", "", CONFIG_STR, OPT(photo_dir), 0, 0,
+	  "上传照片的存放目录（默认：SQLite 文件旁的 photos/，PostgreSQL 时为 var/photos；多台服务器应共用一个目录）" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -86,6 +90,26 @@ int cli_config_doc(int argc, char **argv)
 	fputs(sb_str(&sb), stdout);
 	sb_release(&sb);
 	return 0;
+}
+
+/* The photo folder: as configured, else photos/ beside the SQLite file,
+ * else var/photos. */
+static void default_photo_dir(const char *db_url, const char *configured, char *out, size_t cap)
+{
+	if (configured && *configured) {
+		snprintf(out, cap, "%s", configured);
+		return;
+	}
+	if (strncmp(db_url, "sqlite:", 7) == 0) {
+		const char *path = db_url + 7;
+		const char *slash = strrchr(path, '/');
+		if (!slash)
+			snprintf(out, cap, "photos");
+		else
+			snprintf(out, cap, "%.*s/photos", (int)(slash - path), path);
+		return;
+	}
+	snprintf(out, cap, "var/photos");
 }
 
 int cli_serve(int argc, char **argv)
@@ -134,6 +158,34 @@ int cli_serve(int argc, char **argv)
 		.walk_m = (int)cfg.walk_m,
 		.tiles = tiles,
 	};
+	char photo_dir[512];
+	default_photo_dir(cfg.db, cfg.photo_dir, photo_dir, sizeof(photo_dir));
+	if (blob_store_open(&app.photos, photo_dir, &prob) != RC_OK) {
+		log_msg(LOG_FATAL, NULL, "photos", "%s", prob.detail);
+		snapshot_store_free(app.stations);
+		db_close(db);
+		log_close();
+		return cli_fail("serve", &prob);
+	}
+	/* Files of uploads whose transaction never committed (a failure, or a
+	 * crash between the file and the commit). An hour's grace leaves alone
+	 * an upload another server is finishing. */
+	bool ours = false;
+	if (photo_folder_claim(db, &app.photos, &ours, &prob) != RC_OK) {
+		log_msg(LOG_FATAL, NULL, "photos", "%s", prob.detail);
+		snapshot_store_free(app.stations);
+		db_close(db);
+		log_close();
+		return cli_fail("serve", &prob);
+	}
+	long orphans = ours ? photo_collect(db, &app.photos, 3600, &prob) : 0;
+	if (!ours)
+		log_warn(NULL, "photos", "%s was made by another database: stray files are left alone",
+			 app.photos.dir);
+	else if (orphans > 0)
+		log_info(NULL, "photos", "removed %ld photo files no row refers to", orphans);
+	else if (orphans < 0)
+		log_warn(NULL, "photos", "cannot check %s for stray files", app.photos.dir);
 	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK) {
 		log_msg(LOG_FATAL, NULL, "snapshot", "cannot load stations: %s", prob.detail);
 		snapshot_store_free(app.stations);

@@ -37,6 +37,8 @@ struct http_route {
 	const char *resp_schema; /* component name of the success body, or NULL */
 	int ok_status;           /* 200 if 0 */
 	const char *query;       /* "name:type:description;…" query parameters */
+	const char *req_media;   /* a non-JSON body: "image/jpeg,image/png", or NULL */
+	const char *resp_media;  /* a non-JSON answer: "image/jpeg", or NULL */
 };
 
 struct http_req {

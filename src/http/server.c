@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -170,6 +171,14 @@ static void add_common_headers(struct http_server *s, struct req_ctx *ctx,
 	}
 }
 
+static bool has_header(const struct http_resp *resp, const char *name)
+{
+	for (size_t i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
 			     struct req_ctx *ctx)
 {
@@ -191,7 +200,8 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
 	for (size_t i = 0; i < resp->nheaders; i++)
 		MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
 	add_common_headers(s, ctx, r, len && strncmp(type, "text/html", 9) == 0);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (!has_header(resp, "Cache-Control"))
+		MHD_add_response_header(r, "Cache-Control", "no-store");
 	ctx->status = resp->status;
 	ctx->bytes = len;
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);

@@ -16,6 +16,7 @@ import { startServer, DEMO, DEMO_PASSWORD } from '../api/lib/server.mjs';
 import { api } from '../api/lib/client.mjs';
 import { launch, openPage } from './lib/browser.mjs';
 import { RIDER, buildCity, nearby } from './lib/city.mjs';
+import { makePng } from '../api/lib/images.mjs';
 
 let browser;
 before(async () => {
@@ -268,4 +269,51 @@ test('the English switch persists, a rider cannot reach the edit form, and five 
 	}
 	assert.match(said, /账号已锁定|请求过于频繁|稍后/, said);
 	assert.match(await zh.page.getAttribute('.form-error', 'data-status'), /^(423|429)$/);
+});
+
+test('the manager adds a photo from the edit page; the station page shows it; a second tap removes it', async (t) => {
+	const { srv, city } = await cityServer(t);
+	const id = city.ids.managed;
+	const { page, ctx, problems } = await openPage(browser, srv.url);
+	t.after(() => ctx.close());
+
+	await page.goto(`/login.html?next=${encodeURIComponent(`/edit.html?id=${id}`)}`);
+	await page.fill('input[name="phone"]', DEMO.manager);
+	await page.fill('input[name="password"]', DEMO_PASSWORD);
+	await page.click('form.signin button[type="submit"]');
+	await page.waitForSelector('#edit[data-state="ready"]');
+	assert.equal(await page.locator('#photo-list > li').count(), 0);
+
+	// A landscape picture, as a phone's gallery would hand it over.
+	const png = makePng(1200, 900, (x, y) => (y < 450 ? [200, 16, 46, 255] : [240, 240, 235, 255]));
+	await page.fill('#photo-caption', '门口');
+	await page.setInputFiles('#photo-file', { name: 'door.png', mimeType: 'image/png', buffer: png });
+	await page.waitForSelector('#photo-list > li');
+	assert.match(await page.textContent('#photo-msg'), /照片已添加/);
+	assert.match(await page.textContent('#photo-list > li'), /门口/);
+	assert.equal(await page.inputValue('#photo-caption'), '', 'the caption box is emptied for the next one');
+	// A file that is not a picture is refused before it is sent.
+	await page.setInputFiles('#photo-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+	await page.waitForSelector('#photo-msg.flash-error');
+	assert.match(await page.textContent('#photo-msg'), /只支持 JPEG、PNG 或 WebP/);
+
+	await page.goto(`/station.html?id=${id}`);
+	await page.waitForSelector('#station[data-state="ready"]');
+	const img = page.locator('.photo-strip img').first();
+	await img.waitFor();
+	await page.waitForFunction(() => document.querySelector('.photo-strip img')?.complete && document.querySelector('.photo-strip img').naturalWidth > 0);
+	assert.equal(await img.evaluate((el) => el.naturalWidth), 360, 'the thumbnail is served');
+	assert.match(await page.textContent('.photos'), /门口/);
+
+	await page.goto(`/edit.html?id=${id}`);
+	await page.waitForSelector('#edit[data-state="ready"]');
+	await page.click('#photo-list .photo-remove');
+	assert.match(await page.textContent('#photo-list .photo-remove'), /确认删除/, 'the first tap only asks');
+	assert.equal(await page.locator('#photo-list > li').count(), 1);
+	await page.click('#photo-list .photo-remove');
+	await page.waitForFunction(() => document.querySelectorAll('#photo-list > li').length === 0);
+	assert.match(await page.textContent('#photo-msg'), /照片已删除/);
+	const detail = (await api(srv.url, { path: `/api/v1/stations/${id}` })).json;
+	assert.deepEqual(detail.photos, []);
+	assert.deepEqual(problems, []);
 });

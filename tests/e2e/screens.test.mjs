@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { startServer } from '../api/lib/server.mjs';
 import { launch, openPage, PHONE, DESKTOP } from './lib/browser.mjs';
 import { RIDER, buildCity } from './lib/city.mjs';
-import { login } from '../api/lib/client.mjs';
+import { api, login } from '../api/lib/client.mjs';
+import { makePng } from '../api/lib/images.mjs';
 import { DEMO, DEMO_PASSWORD } from '../api/lib/server.mjs';
 
 const SHOTS = process.env.YZ_SHOTS_DIR || '/tmp/shots';
@@ -56,6 +57,23 @@ test('finder and station page fit a phone and a desktop, list-only and with a ma
 	t.after(() => mapped.stop());
 	const city = await buildCity(plain.url);
 	await buildCity(mapped.url);
+	// Two pictures on the station the phone shows, one on the manager's.
+	const admin = await login(plain.url, DEMO.admin, DEMO_PASSWORD);
+	const photo = (w, h, top, bottom) => makePng(w, h, (x, y) => {
+		const k = y / h;
+		const c = k < 0.55 ? top : bottom;
+		const shade = 1 - 0.25 * Math.abs(x / w - 0.5);
+		return [c[0] * shade, c[1] * shade, c[2] * shade, 255].map(Math.round);
+	});
+	const managerId = Number((await login(plain.url, DEMO.manager, DEMO_PASSWORD)).account.roles.find((r) => r.role === 'manager').scope.split(':')[1]);
+	for (const [station, caption, png] of [
+		[city.ids.expected, '门口', photo(800, 600, [200, 16, 46], [235, 230, 220])],
+		[city.ids.expected, '休息区', photo(600, 800, [240, 200, 120], [120, 90, 60])],
+		[managerId, '服务台', photo(800, 600, [90, 140, 200], [220, 220, 215])],
+	]) {
+		const res = await api(plain.url, { method: 'POST', path: `/api/v1/stations/${station}/photos?caption=${encodeURIComponent(caption)}`, body: png, session: admin, headers: { 'Content-Type': 'image/png' } });
+		assert.equal(res.status, 201, res.text);
+	}
 	const where = `/?lat=${RIDER.lat}&lng=${RIDER.lng}&amenity=microwave`;
 
 	for (const [srv, kind] of [
@@ -117,6 +135,9 @@ test('finder and station page fit a phone and a desktop, list-only and with a ma
 	await shoot(page, 'edit-phone');
 	await page.locator('.day-row[data-day="1"]').scrollIntoViewIfNeeded();
 	await shoot(page, 'edit-hours-phone');
+	await page.locator('#photos-edit').scrollIntoViewIfNeeded();
+	await page.waitForFunction(() => [...document.querySelectorAll('#photo-list img')].every((i) => i.complete && i.naturalWidth > 0));
+	await shoot(page, 'edit-photos-phone');
 
 	await page.evaluate(() => localStorage.setItem('yz.lang', 'en'));
 	await page.goto(where);

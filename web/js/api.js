@@ -75,7 +75,7 @@ function url(path, query) {
 	return u;
 }
 
-async function once(method, u, { body, headers, signal, timeoutMs }) {
+async function once(method, u, { body, raw, headers, signal, timeoutMs }) {
 	const ctl = new AbortController();
 	const onAbort = () => ctl.abort(signal.reason);
 	if (signal) {
@@ -87,7 +87,7 @@ async function once(method, u, { body, headers, signal, timeoutMs }) {
 		const res = await fetch(u, {
 			method,
 			headers,
-			body: body === undefined ? undefined : JSON.stringify(body),
+			body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
 			credentials: 'same-origin',
 			signal: ctl.signal,
 		});
@@ -119,10 +119,11 @@ async function once(method, u, { body, headers, signal, timeoutMs }) {
  * Idempotency-Key (one per call, reused by its retries).
  * Resolves to the parsed JSON body (null for 204); rejects with ApiError.
  */
-export async function request(method, path, { query, body, signal, retries, timeoutMs, key } = {}) {
+export async function request(method, path, { query, body, raw, signal, retries, timeoutMs, key } = {}) {
 	const write = method !== 'GET' && method !== 'HEAD';
 	const headers = { Accept: 'application/json' };
 	if (body !== undefined) headers['Content-Type'] = 'application/json';
+	if (raw) headers['Content-Type'] = raw.type || 'application/octet-stream';
 	if (write) {
 		headers['Idempotency-Key'] = key || uuid();
 		const t = csrf.get();
@@ -134,7 +135,7 @@ export async function request(method, path, { query, body, signal, retries, time
 	let last = null;
 	for (let i = 0; i < attempts; i++) {
 		if (i) await sleep(Math.min(4000, 400 * 2 ** (i - 1)) + Math.random() * 200);
-		const { res, data } = await once(method, u, { body, headers, signal, timeoutMs });
+		const { res, data } = await once(method, u, { body, raw, headers, signal, timeoutMs });
 		if (res && res.ok) return data;
 		if (res) {
 			last = new ApiError(res.status, data || { title: res.statusText });
@@ -153,6 +154,8 @@ export const api = {
 	post: (path, body, opts) => request('POST', path, { ...opts, body }),
 	patch: (path, body, opts) => request('PATCH', path, { ...opts, body }),
 	del: (path, opts) => request('DELETE', path, opts),
+	/** POSTs a file (a Blob) as the body, with its own type. */
+	upload: (path, blob, opts) => request('POST', path, { timeoutMs: 60000, ...opts, raw: blob }),
 };
 
 /** Signs in; keeps the CSRF token for this tab. Resolves to the account. */

@@ -13,6 +13,7 @@ import { isZh, nameOf, t } from './i18n.js';
 import { cityClock, countRanges, dateOf, dayNumOf, EXCEPTIONS_MAX, formatHHMM, parseHHMM, RANGES_MAX } from './hours.js';
 import { mountSignIn } from './signin.js';
 import { errorText } from './ui.js';
+import { photosBox } from './photos.js';
 
 const root = $('#edit');
 const id = Number(param('id'));
@@ -703,6 +704,7 @@ function build() {
 		h('div', { id: 'signin-again', class: 'card-section', hidden: true }),
 		h('p', { id: 'flash', class: 'flash', role: 'status', hidden: true }),
 		closureBox(),
+		photosBox(station, { onAuthLost: () => askSignIn(t('edit.session_lost')) }),
 		main,
 	);
 	root.dataset.state = 'ready';

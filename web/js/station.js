@@ -10,6 +10,7 @@ import { $, h, param, fill } from './dom.js';
 import { formatDistance, nameOf, t } from './i18n.js';
 import { cityClock, formatHHMM, nextChange, upcomingExceptions, weekView } from './hours.js';
 import { amenityIcon, errorText, navLinks, stateOf, statusBadge, telHref } from './ui.js';
+import { photoStrip } from './photos.js';
 import { distanceM, lastLocation, walkMinutes } from './where.js';
 
 const root = $('#station');
@@ -145,6 +146,7 @@ function render(s, catalog) {
 				s.phone ? h('a', { class: 'btn btn-secondary btn-go btn-call', href: telHref(s.phone) }, h('span', { class: 'ico', 'aria-hidden': 'true', text: '☎' }), h('span', { text: t('station.call', { phone: s.phone }) })) : null,
 			),
 		),
+		photoStrip(s),
 		h(
 			'section',
 			{ class: 'card-section' },

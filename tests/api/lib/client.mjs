@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 
 /**
- * Calls the API. body: an object (sent as JSON) or a string (sent as is).
+ * Calls the API. body: an object (sent as JSON), or a string or bytes (sent
+ * as is; set Content-Type in headers for bytes that are not JSON).
  * session: { cookie, csrf } from login(). token: a Bearer token.
  * Returns { status, headers, json, text } (json is null unless the body parses).
  */
@@ -22,7 +23,7 @@ export async function api(url, { method = 'GET', path, body, session, headers = 
 	const res = await fetch(url + path, {
 		method,
 		headers: h,
-		body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+		body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
 	});
 	const text = await res.text();
 	let json = null;

@@ -150,6 +150,13 @@ export async function startServer({ args = [], env = {}, seed = true, dbUrl } = 
 		db = await freshDatabase();
 		dbUrl = db.dbUrl;
 	}
+	// On SQLite the photos go beside the database file (the default); a
+	// PostgreSQL server gets its own temporary folder.
+	let photoDir = null;
+	if (ENGINE === 'postgres' && !args.includes('--photo-dir')) {
+		photoDir = mkdtempSync(join(tmpdir(), 'yz-photos-'));
+		args = [...args, '--photo-dir', photoDir];
+	}
 	try {
 		if (seed) await yizhan(['seed-demo', '--db', dbUrl]);
 	} catch (e) {
@@ -158,6 +165,8 @@ export async function startServer({ args = [], env = {}, seed = true, dbUrl } = 
 	}
 	const srv = {
 		dbUrl,
+		/** Where the server keeps uploaded photos. */
+		photoDir: photoDir ?? (ENGINE === 'sqlite' ? join(dirname(dbUrl.slice('sqlite:'.length)), 'photos') : null),
 		engine: ENGINE,
 		url: null,
 		proc: null,
@@ -182,6 +191,7 @@ export async function startServer({ args = [], env = {}, seed = true, dbUrl } = 
 				result = await srv.proc.exited;
 			}
 			if (!keep && db) await db.cleanup();
+			if (!keep && photoDir) rmSync(photoDir, { recursive: true, force: true });
 			return result;
 		},
 		/** SIGKILL, then waits for the exit; the database stays. */

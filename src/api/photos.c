@@ -1,0 +1,188 @@
+/* Station photos: upload (the picture itself as the body), remove, and the
+ * pictures served back. An upload is checked for permission first, then
+ * decoded and re-encoded (media/image.c), then its files are written and
+ * synced (core/blob.c), and only then is the row committed: the answer 201
+ * means the picture is on disk and listed. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/app.h"
+#include "api/handlers.h"
+#include "api/render.h"
+#include "api/reply.h"
+#include "api/write.h"
+#include "core/clock.h"
+#include "domain/photo.h"
+#include "media/image.h"
+
+/* Decoding a big picture takes up to 4 bytes a pixel: a few at a time. */
+#define PHOTO_WORK_MAX 2
+
+static const struct image_limits limits = { .max_edge = 1600, .thumb_edge = 360, .quality = 82 };
+
+json_t *render_photo(const struct photo *p)
+{
+	char url[64], thumb[80];
+	snprintf(url, sizeof(url), "/api/v1/photos/%lld", (long long)p->id);
+	snprintf(thumb, sizeof(thumb), "/api/v1/photos/%lld?size=thumb", (long long)p->id);
+	return json_pack("{s:I,s:s,s:s,s:i,s:i,s:s,s:o}", "id", (json_int_t)p->id, "url", url,
+			 "thumb_url", thumb, "width", p->width, "height", p->height, "caption",
+			 p->caption, "added_at", json_time(p->added_s));
+}
+
+struct add_arg {
+	int64_t station_id;
+	const char *caption;
+	struct photo_files files;
+};
+
+static enum rc add(struct http_req *req, const struct actor *actor, void *arg,
+		   struct write_out *out, struct problem *prob)
+{
+	struct add_arg *a = arg;
+	struct photo p;
+	enum rc rc = station_photo_add(((struct app *)req->app)->db, actor, a->station_id, &a->files,
+				       a->caption, &p, prob);
+	if (rc != RC_OK)
+		return rc;
+	out->status = 201;
+	out->body = render_photo(&p);
+	snprintf(out->location, sizeof(out->location), "/api/v1/photos/%lld", (long long)p.id);
+	return RC_OK;
+}
+
+static bool is_image_type(const char *ct)
+{
+	static const char *const types[] = { "image/jpeg", "image/png", "image/webp" };
+	if (!ct)
+		return false;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		size_t n = strlen(types[i]);
+		if (strncasecmp(ct, types[i], n) == 0 && (ct[n] == '\0' || ct[n] == ';'))
+			return true;
+	}
+	return false;
+}
+
+/* Decodes, re-encodes and stores the upload's two files. */
+static enum rc store_upload(struct app *app, const struct http_req *req, struct photo_files *f,
+			    struct problem *prob)
+{
+	if (atomic_fetch_add(&app->photo_work, 1) >= PHOTO_WORK_MAX) {
+		atomic_fetch_sub(&app->photo_work, 1);
+		prob->retry_after_s = 2;
+		return problem_set(prob, RC_BUSY, "busy", "正在处理其他照片，请稍后重试 (busy, retry)");
+	}
+	struct image_out img;
+	enum rc rc = image_normalize(req->body, req->body_len, &limits, &img, prob);
+	atomic_fetch_sub(&app->photo_work, 1);
+	if (rc != RC_OK)
+		return rc;
+	rc = blob_put(&app->photos, img.full, img.full_len, PHOTO_EXT, f->sha256, prob);
+	if (rc == RC_OK)
+		rc = blob_put(&app->photos, img.thumb, img.thumb_len, PHOTO_EXT, f->thumb_sha256, prob);
+	f->width = img.width;
+	f->height = img.height;
+	f->bytes = (int64_t)img.full_len;
+	image_out_release(&img);
+	return rc;
+}
+
+void h_station_photo_add(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	struct add_arg a = { .caption = http_req_query(req, "caption") };
+	if (!param_id(req, "id", &a.station_id, &prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (!is_image_type(http_req_header(req, "Content-Type"))) {
+		problem_set(&prob, RC_INVALID, "unsupported-media-type",
+			    "请上传照片本身：Content-Type 应为 image/jpeg、image/png 或 image/webp");
+		prob.status = 415;
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (!req->body_len) {
+		problem_field(&prob, "body", "没有收到照片 (empty body)");
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	photo_caption_acceptable(a.caption, &prob);
+	struct actor actor = api_actor(req);
+	if (problem_has_fields(&prob) ||
+	    station_photo_may_edit(app->db, &actor, a.station_id, &prob) != RC_OK ||
+	    store_upload(app, req, &a.files, &prob) != RC_OK) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	api_write(req, resp, add, &a);
+}
+
+struct remove_arg {
+	int64_t station_id, photo_id;
+};
+
+static enum rc remove_photo(struct http_req *req, const struct actor *actor, void *arg,
+			    struct write_out *out, struct problem *prob)
+{
+	struct remove_arg *a = arg;
+	out->status = 204;
+	return station_photo_remove(((struct app *)req->app)->db, actor, a->station_id, a->photo_id,
+				    prob);
+}
+
+void h_station_photo_remove(struct http_req *req, struct http_resp *resp)
+{
+	struct problem prob;
+	problem_init(&prob);
+	struct remove_arg a;
+	if (!param_id(req, "id", &a.station_id, &prob) ||
+	    !param_id(req, "photo_id", &a.photo_id, &prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	api_write(req, resp, remove_photo, &a);
+}
+
+void h_photo_get(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	int64_t id;
+	const char *size = http_req_query(req, "size");
+	if (size && strcmp(size, "full") != 0 && strcmp(size, "thumb") != 0)
+		problem_field(&prob, "size", "应为 full 或 thumb");
+	struct photo p;
+	if (!param_id(req, "id", &id, &prob) || problem_has_fields(&prob) ||
+	    photo_get_public(app->db, id, &p, &prob) != RC_OK) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	bool thumb = size && !strcmp(size, "thumb");
+	const char *hex = thumb ? p.thumb_sha256 : p.sha256;
+	/* The content under a name never changes: cache it for good. */
+	char etag[BLOB_HASH_HEX + 2];
+	snprintf(etag, sizeof(etag), "\"%s\"", hex);
+	http_resp_header(resp, "ETag", etag);
+	http_resp_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+	const char *inm = http_req_header(req, "If-None-Match");
+	if (inm && strstr(inm, hex)) {
+		resp->status = 304;
+		return;
+	}
+	sb_reset(&resp->body);
+	if (blob_read(&app->photos, hex, PHOTO_EXT, &resp->body, &prob) != RC_OK) {
+		sb_reset(&resp->body);
+		resp->nheaders = 0;
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "image/jpeg";
+}
