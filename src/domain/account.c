@@ -141,13 +141,11 @@ enum rc account_create(struct db *db, const struct actor *actor, const struct ac
 	int64_t id = db_rows_int(rows, 0, 0);
 	db_rows_free(rows);
 
-	char idbuf[24];
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_str(&d, "phone", canon);
 	audit_detail_str(&d, "name", in->name);
-	rc = audit_record(db, actor, "account.create", "account", idbuf, &d, prob);
+	rc = audit_record_id(db, actor, "account.create", "account", id, &d, prob);
 	audit_detail_release(&d);
 	if (rc != RC_OK)
 		return rc;
@@ -202,14 +200,6 @@ static bool is_self(const struct actor *actor, int64_t id)
 	return actor->p && actor->p->account_id == id && actor->p->kind != AUTH_NONE;
 }
 
-static enum rc audit_id(struct db *db, const struct actor *actor, const char *action,
-			const char *type, int64_t id, struct audit_detail *d, struct problem *prob)
-{
-	char idbuf[24];
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
-	return audit_record(db, actor, action, type, idbuf, d, prob);
-}
-
 enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, const char *name,
 		       struct problem *prob)
 {
@@ -229,7 +219,7 @@ enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, con
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_str(&d, "name", name);
-	rc = audit_id(db, actor, "account.rename", "account", id, &d, prob);
+	rc = audit_record_id(db, actor, "account.rename", "account", id, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -274,7 +264,7 @@ enum rc account_set_password(struct db *db, const struct actor *actor, int64_t i
 		  NULL, prob, DB_I(now), DB_I(id), DB_I(keep));
 	if (rc != RC_OK)
 		return rc;
-	return audit_id(db, actor, "account.password", "account", id, NULL, prob);
+	return audit_record_id(db, actor, "account.password", "account", id, NULL, prob);
 }
 
 enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t id, bool disabled,
@@ -307,7 +297,7 @@ enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t i
 		if (rc != RC_OK)
 			return rc;
 	}
-	return audit_id(db, actor, disabled ? "account.disable" : "account.enable", "account", id,
+	return audit_record_id(db, actor, disabled ? "account.disable" : "account.enable", "account", id,
 			NULL, prob);
 }
 
@@ -355,7 +345,7 @@ enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account
 	audit_detail_int(&d, "account_id", account_id);
 	audit_detail_str(&d, "role", role);
 	audit_detail_str(&d, "scope", norm);
-	rc = audit_id(db, actor, "role.grant", "role_grant", *grant_id, &d, prob);
+	rc = audit_record_id(db, actor, "role.grant", "role_grant", *grant_id, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -390,7 +380,7 @@ enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t acco
 	audit_detail_int(&d, "account_id", account_id);
 	audit_detail_str(&d, "role", role);
 	audit_detail_str(&d, "scope", scope);
-	rc = audit_id(db, actor, "role.revoke", "role_grant", grant_id, &d, prob);
+	rc = audit_record_id(db, actor, "role.revoke", "role_grant", grant_id, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * can be read by those who may read it without revealing numbers. */
 #include "domain/audit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,15 @@ enum rc audit_record(struct db *db, const struct actor *actor, const char *actio
 	if (detail && detail->sb.len)
 		detail->sb.len--, detail->sb.buf[detail->sb.len] = '\0';
 	return rc;
+}
+
+enum rc audit_record_id(struct db *db, const struct actor *actor, const char *action,
+			const char *object_type, int64_t object_id, struct audit_detail *detail,
+			struct problem *prob)
+{
+	char idbuf[24];
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)object_id);
+	return audit_record(db, actor, action, object_type, idbuf, detail, prob);
 }
 
 enum rc audit_list(struct db *db, const struct audit_filter *f, struct audit_page *page,

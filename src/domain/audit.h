@@ -34,6 +34,10 @@ void audit_detail_release(struct audit_detail *d);
 enum rc audit_record(struct db *db, const struct actor *actor, const char *action,
 		     const char *object_type, const char *object_id, struct audit_detail *detail,
 		     struct problem *prob);
+/* audit_record for an object known by an integer id. */
+enum rc audit_record_id(struct db *db, const struct actor *actor, const char *action,
+			const char *object_type, int64_t object_id, struct audit_detail *detail,
+			struct problem *prob);
 
 struct audit_entry {
 	int64_t id;

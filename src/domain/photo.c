@@ -108,15 +108,13 @@ enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t stat
 	text_copy(out->caption, sizeof(out->caption), caption);
 	out->added_s = now;
 
-	char sid[24];
-	snprintf(sid, sizeof(sid), "%lld", (long long)station_id);
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_int(&d, "photo_id", photo_id);
 	audit_detail_str(&d, "sha256", files->sha256);
 	if (caption && *caption)
 		audit_detail_str(&d, "caption", caption);
-	rc = audit_record(db, actor, "station.photo_add", "station", sid, &d, prob);
+	rc = audit_record_id(db, actor, "station.photo_add", "station", station_id, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -137,12 +135,10 @@ enum rc station_photo_remove(struct db *db, const struct actor *actor, int64_t s
 	db_rows_free(rows);
 	if (n == 0)
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "本站没有这张照片 (no such photo)");
-	char sid[24];
-	snprintf(sid, sizeof(sid), "%lld", (long long)station_id);
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_int(&d, "photo_id", photo_id);
-	rc = audit_record(db, actor, "station.photo_remove", "station", sid, &d, prob);
+	rc = audit_record_id(db, actor, "station.photo_remove", "station", station_id, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }

@@ -32,11 +32,6 @@ static void dummy_init(void)
 		dummy_hash[0] = '\0';
 }
 
-static void id_text(int64_t id, char out[24])
-{
-	snprintf(out, 24, "%lld", (long long)id);
-}
-
 struct login_ctx {
 	int64_t account_id;
 	bool ok;
@@ -55,8 +50,6 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 	struct principal who = { .kind = AUTH_SESSION, .account_id = c->account_id };
 	memcpy(who.phone, c->phone, sizeof(who.phone));
 	struct actor actor = { .p = &who, .ip = c->ip, .request_id = c->request_id };
-	char idbuf[24];
-	id_text(c->account_id, idbuf);
 	enum rc rc;
 	if (!c->ok) {
 		int failed = c->failed + 1;
@@ -69,8 +62,8 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 		struct audit_detail d;
 		audit_detail_init(&d);
 		audit_detail_int(&d, "failed_logins", failed);
-		rc = audit_record(db, &actor, c->locked_now ? "account.lock" : "session.login_failed",
-				  "account", idbuf, &d, prob);
+		rc = audit_record_id(db, &actor, c->locked_now ? "account.lock" : "session.login_failed",
+				     "account", c->account_id, &d, prob);
 		audit_detail_release(&d);
 		return rc;
 	}
@@ -94,12 +87,10 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 		return rc;
 	c->out->id = db_rows_int(rows, 0, 0);
 	db_rows_free(rows);
-	char sid[24];
-	id_text(c->out->id, sid);
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_int(&d, "account_id", c->account_id);
-	rc = audit_record(db, &actor, "session.login", "session", sid, &d, prob);
+	rc = audit_record_id(db, &actor, "session.login", "session", c->out->id, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -215,9 +206,8 @@ enum rc session_logout(struct db *db, const struct actor *actor, struct problem 
 			  DB_I(clock_now_s()), DB_I(actor->p->credential_id));
 	if (rc != RC_OK)
 		return rc;
-	char sid[24];
-	id_text(actor->p->credential_id, sid);
-	return audit_record(db, actor, "session.logout", "session", sid, NULL, prob);
+	return audit_record_id(db, actor, "session.logout", "session", actor->p->credential_id, NULL,
+			       prob);
 }
 
 enum rc api_token_create(struct db *db, const struct actor *actor, int64_t account_id,
@@ -255,13 +245,11 @@ enum rc api_token_create(struct db *db, const struct actor *actor, int64_t accou
 		return rc;
 	out->id = db_rows_int(rows, 0, 0);
 	db_rows_free(rows);
-	char idbuf[24];
-	id_text(out->id, idbuf);
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_int(&d, "account_id", account_id);
 	audit_detail_str(&d, "name", name);
-	rc = audit_record(db, actor, "token.create", "api_token", idbuf, &d, prob);
+	rc = audit_record_id(db, actor, "token.create", "api_token", out->id, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -282,9 +270,7 @@ enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id,
 	db_rows_free(rows);
 	if (!n)
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "令牌不存在或已撤销");
-	char idbuf[24];
-	id_text(id, idbuf);
-	return audit_record(db, actor, "token.revoke", "api_token", idbuf, NULL, prob);
+	return audit_record_id(db, actor, "token.revoke", "api_token", id, NULL, prob);
 }
 
 enum rc api_token_list(struct db *db, struct api_token_info **items, size_t *n,

@@ -517,9 +517,7 @@ static enum rc write_children(struct db *db, int64_t id, const struct station_in
 static enum rc audit_station(struct db *db, const struct actor *actor, const char *action,
 			     int64_t id, struct audit_detail *d, struct problem *prob)
 {
-	char idbuf[24];
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
-	return audit_record(db, actor, action, "station", idbuf, d, prob);
+	return audit_record_id(db, actor, action, "station", id, d, prob);
 }
 
 enum rc station_create(struct db *db, const struct actor *actor, const struct station_input *in,

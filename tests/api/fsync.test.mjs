@@ -4,19 +4,13 @@
 // so, and after a restart every acknowledged write is there. SQLite only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 
 import { ENGINE, BIN, WEB, startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login, uniquePhone } from './lib/client.mjs';
 import { assertProblem } from './lib/schema.mjs';
+import { haveStrace, stopTraced } from './lib/strace.mjs';
 
-let haveStrace = true;
-try {
-	execFileSync('strace', ['-o', '/dev/null', 'true']);
-} catch {
-	haveStrace = false;
-}
 const skip = ENGINE !== 'sqlite' ? 'SQLite only (PostgreSQL syncs in its own server process)' : !haveStrace && 'strace is not installed';
 
 function serveUnderStrace(dbUrl, when) {
@@ -64,18 +58,7 @@ test('after a failed sync, writes answer 503 until restart and no acknowledged w
 		const read = await api(srv.url, { path: '/api/v1/stations?limit=1' });
 		assert.equal(read.status, 200, 'reads keep working');
 	} finally {
-		// Kill the traced server itself (strace's child); strace then exits.
-		const gone = new Promise((r) => (srv.proc.exitCode !== null || srv.proc.signalCode !== null ? r() : srv.proc.once('exit', r)));
-		let children = '';
-		try {
-			children = readFileSync(`/proc/${srv.proc.pid}/task/${srv.proc.pid}/children`, 'utf8');
-		} catch {
-			/* strace is gone already */
-		}
-		for (const pid of children.split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
-		const timer = setTimeout(() => srv.proc.kill('SIGKILL'), 3000);
-		await gone;
-		clearTimeout(timer);
+		await stopTraced(srv.proc, 'SIGKILL');
 	}
 	const after = await startServer({ dbUrl, seed: false });
 	try {

@@ -5,7 +5,7 @@
 // SQLite only: PostgreSQL syncs its commit in its own server process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +13,8 @@ import { join } from 'node:path';
 import { ENGINE, BIN, WEB, yizhan, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login } from './lib/client.mjs';
 import { makePng } from './lib/images.mjs';
+import { haveStrace, stopTraced } from './lib/strace.mjs';
 
-let haveStrace = true;
-try {
-	execFileSync('strace', ['-o', '/dev/null', 'true']);
-} catch {
-	haveStrace = false;
-}
 const skip = ENGINE !== 'sqlite' ? 'SQLite only (PostgreSQL syncs in its own server process)' : !haveStrace && 'strace is not installed';
 
 function serveTraced(dbUrl, traceFile) {
@@ -59,27 +54,7 @@ test('an upload syncs the file, renames it, syncs the folder, commits, and only 
 			});
 			assert.equal(res.status, 201, res.text);
 		} finally {
-			// Stop the traced server itself (strace's child); strace then exits.
-			const gone = new Promise((r) => srv.proc.once('close', r));
-			let children = '';
-			try {
-				children = readFileSync(`/proc/${srv.proc.pid}/task/${srv.proc.pid}/children`, 'utf8');
-			} catch {
-				/* strace is gone already */
-			}
-			for (const pid of children.split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGTERM');
-			const timer = setTimeout(() => {
-				for (const pid of children.split(/\s+/).filter(Boolean)) {
-					try {
-						process.kill(Number(pid), 'SIGKILL');
-					} catch {
-						/* gone */
-					}
-				}
-				srv.proc.kill('SIGKILL');
-			}, 5000);
-			await gone;
-			clearTimeout(timer);
+			await stopTraced(srv.proc);
 		}
 		const lines = readFileSync(traceFile, 'utf8').split('\n');
 		const find = (re, from = 0) => {
