@@ -4,6 +4,7 @@
  * requests in flight finish, and exits 0. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/app.h"
@@ -13,6 +14,7 @@
 #include "core/log.h"
 #include "domain/photo.h"
 #include "domain/secret.h"
+#include "domain/station.h"
 #include "domain/station_snapshot.h"
 #include "http/server.h"
 
@@ -90,6 +92,28 @@ int cli_config_doc(int argc, char **argv)
 	fputs(sb_str(&sb), stdout);
 	sb_release(&sb);
 	return 0;
+}
+
+/* Another server wrote a station (payload: its id) or something every
+ * station depends on ("*", or NULL after the listener reconnected). */
+static void on_station_notice(const char *payload, void *ctx)
+{
+	struct app *app = ctx;
+	struct problem prob;
+	problem_init(&prob);
+	enum rc rc;
+	if (!payload || !strcmp(payload, "*")) {
+		rc = snapshot_store_reload(app->stations, app->db, &prob);
+	} else {
+		char *end = NULL;
+		long long id = strtoll(payload, &end, 10);
+		if (!end || *end || id <= 0)
+			return;
+		rc = snapshot_store_update_station(app->stations, app->db, id, &prob);
+	}
+	if (rc != RC_OK)
+		log_error(NULL, "snapshot", "refresh after another server's write failed: %s",
+			  prob.detail);
 }
 
 /* The photo folder: as configured, else photos/ beside the SQLite file,
@@ -217,6 +241,11 @@ int cli_serve(int argc, char **argv)
 		db_close(db);
 		return cli_fail("serve", &prob);
 	}
+	/* Other servers' station writes (PostgreSQL; nothing with SQLite). */
+	struct db_listener *listener = NULL;
+	if (db_listen(db, STATION_CHANNEL, on_station_notice, &app, &listener, &prob) != RC_OK)
+		log_warn(NULL, "listen", "%s: other servers' writes show only after a restart",
+			 prob.detail);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
 	/* The start line is in the log before anyone is told where to connect. */
@@ -229,6 +258,7 @@ int cli_serve(int argc, char **argv)
 	log_info(NULL, "stop", "signal %d: draining requests in flight (up to %lld ms)", sig,
 		 (long long)cfg.drain_ms);
 	http_server_stop(app.server, (int)cfg.drain_ms);
+	db_listener_stop(listener);
 	stations_render_free(&app);
 	snapshot_store_free(app.stations);
 	db_close(db);

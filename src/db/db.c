@@ -2,8 +2,11 @@
  * slots, transactions with retry, the storage fail-stop gate and results. */
 #include "db/db_int.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -122,6 +125,13 @@ enum rc db_open(const char *url, const struct db_options *opt, struct db **out,
 	pthread_mutex_init(&db->mu, NULL);
 	atomic_init(&db->storage, DB_STORAGE_OK);
 	atomic_init(&db->full_since_ms, 0);
+	unsigned char rnd[8] = { 0 };
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		uint64_t fallback = (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)db;
+		memcpy(rnd, &fallback, sizeof(rnd));
+	}
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(db->instance + 2 * i, 3, "%02x", rnd[i]);
 
 	struct db_conn_slot *slot = slot_get(db, prob);
 	if (!slot || ops->check_settings(db, slot->conn, prob) != RC_OK) {

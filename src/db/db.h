@@ -106,6 +106,26 @@ enum db_storage db_storage_state(struct db *db);
 /* Checks the engine answers (SELECT 1): RC_OK or RC_UNAVAILABLE. */
 enum rc db_ping(struct db *db, struct problem *prob);
 
+/* Telling the other servers on the same database that something changed
+ * (PostgreSQL LISTEN/NOTIFY; with SQLite there is one server and these do
+ * nothing). db_notify queues payload on channel in the caller's open
+ * transaction: it is delivered when, and only if, the transaction commits. */
+enum rc db_notify(struct db *db, const char *channel, const char *payload,
+		  struct problem *prob);
+/* Called on the listener's thread for each notification from another
+ * process, and with payload NULL after the listener (re)connects, when
+ * notifications may have been missed and everything should be re-read.
+ * A process's own notifications are not delivered to it. */
+typedef void (*db_notify_fn)(const char *payload, void *ctx);
+struct db_listener;
+/* Starts a thread that listens on channel with a connection of its own,
+ * reconnecting with backoff when the database goes away. *out is NULL for
+ * SQLite. */
+enum rc db_listen(struct db *db, const char *channel, db_notify_fn fn, void *ctx,
+		  struct db_listener **out, struct problem *prob);
+/* Stops the thread and closes its connection. NULL is fine. */
+void db_listener_stop(struct db_listener *l);
+
 /* Results: a fully read, immutable table. Cells are text (as the engine
  * renders them) or NULL. */
 size_t db_rows_count(const struct db_rows *r);

@@ -49,6 +49,7 @@ struct db {
 	pthread_key_t key;
 	pthread_mutex_t mu; /* guards slots */
 	struct db_conn_slot *slots;
+	char instance[17];         /* this process's handle, in notifications */
 	atomic_int storage;        /* enum db_storage */
 	atomic_llong full_since_ms;
 };

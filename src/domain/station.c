@@ -150,7 +150,8 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 	rc = audit_record(db, actor, exists ? "amenity.update" : "amenity.create", "amenity",
 			  in->code, &d, prob);
 	audit_detail_release(&d);
-	return rc;
+	/* The catalog is part of every station's snapshot: re-read it all. */
+	return rc == RC_OK ? db_notify(db, STATION_CHANNEL, "*", prob) : rc;
 }
 
 /* Reading */
@@ -514,10 +515,18 @@ static enum rc write_children(struct db *db, int64_t id, const struct station_in
 	return rc;
 }
 
-static enum rc audit_station(struct db *db, const struct actor *actor, const char *action,
-			     int64_t id, struct audit_detail *d, struct problem *prob)
+/* Every station write ends here, in its transaction: the audit row, and
+ * the word to the other servers on the database that station id changed
+ * (delivered at commit). */
+static enum rc station_changed(struct db *db, const struct actor *actor, const char *action,
+			       int64_t id, struct audit_detail *d, struct problem *prob)
 {
-	return audit_record_id(db, actor, action, "station", id, d, prob);
+	enum rc rc = audit_record_id(db, actor, action, "station", id, d, prob);
+	if (rc != RC_OK)
+		return rc;
+	char payload[24];
+	snprintf(payload, sizeof(payload), "%lld", (long long)id);
+	return db_notify(db, STATION_CHANNEL, payload, prob);
 }
 
 enum rc station_create(struct db *db, const struct actor *actor, const struct station_input *in,
@@ -560,7 +569,7 @@ enum rc station_create(struct db *db, const struct actor *actor, const struct st
 	audit_detail_init(&d);
 	audit_detail_str(&d, "name", in->name);
 	audit_detail_str(&d, "region_code", norm);
-	rc = audit_station(db, actor, "station.create", *id, &d, prob);
+	rc = station_changed(db, actor, "station.create", *id, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -647,7 +656,7 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 	}
 	audit_detail_str(&d, "fields", sb_str(&changed));
 	sb_release(&changed);
-	rc = audit_station(db, actor, "station.update", id, &d, prob);
+	rc = station_changed(db, actor, "station.update", id, &d, prob);
 	audit_detail_release(&d);
 out:
 	free(cur);
@@ -682,7 +691,7 @@ enum rc station_set_closed(struct db *db, const struct actor *actor, int64_t id,
 		audit_detail_str(&d, "reason", reason);
 		audit_detail_int(&d, "until_s", until_s);
 	}
-	rc = audit_station(db, actor, closed ? "station.close" : "station.reopen", id, &d, prob);
+	rc = station_changed(db, actor, closed ? "station.close" : "station.reopen", id, &d, prob);
 	audit_detail_release(&d);
 out:
 	free(cur);
@@ -707,5 +716,5 @@ enum rc station_rotate_qr(struct db *db, const struct actor *actor, int64_t id,
 	db_rows_free(rows);
 	if (!n)
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "驿站不存在 (no such station)");
-	return audit_station(db, actor, "station.qr_rotate", id, NULL, prob);
+	return station_changed(db, actor, "station.qr_rotate", id, NULL, prob);
 }

@@ -19,6 +19,9 @@
 #define STATION_NAME_MAX 64      /* characters */
 #define STATION_ADDRESS_MAX 128  /* characters */
 #define STATION_ROOMS_MAX 16
+/* The notification channel of station writes (db_notify): the payload is
+ * the station's id, or "*" when every station must be re-read. */
+#define STATION_CHANNEL "yizhan_stations"
 #define STATION_QR_TOKEN_CAP 48
 
 /* Levels and themes: code, 中文, English. NULL-terminated tables. */
