@@ -7,7 +7,9 @@
 #      size, then with the access log on, then /healthz and GET
 #      /api/v1/session (authenticated);
 #   3. the server holding 150,000 stations: start-up, resident memory, and
-#      nearby vs nginx again where a city is dense (full answers).
+#      nearby vs nginx again where a city is dense (full answers);
+#   4. a photo upload's normalization against a plain libgd re-encoding
+#      (yizhan bench photo).
 # Everything listens on 127.0.0.1 only, lives in one temporary folder and is
 # stopped on exit. Never a test: timings depend on the machine and its load.
 #
@@ -341,6 +343,13 @@ stop_server
 stop_pid "$NGINX_PID"
 echo
 
+# ---- 4. photo uploads ----
+
+echo "== 4. photo upload: normalizing a 12 MP phone picture =="
+"$BIN" bench photo | tee "$TMP/photo.out"
+PHOTO_LINE=$(grep 'image_normalize' "$TMP/photo.out" | sed 's/^ *image_normalize *//')
+echo
+
 # ---- summary ----
 
 RSS_OK=$(awk -v a="$RSS_AFTER" -v h="$HWM" -v l="$LIMIT_MIB" 'BEGIN { print ((a < l && h < l) ? 1 : 0) }')
@@ -368,4 +377,5 @@ summary "nearby, access log on" \
 	"$LOG_RPS req/s, p99 $LOG_P99, $LOG_CPU µs CPU a request ($LOG_SHARE of req/s without)"
 summary "GET /healthz" "$HEALTHZ"
 summary "GET /api/v1/session" "$SESSION"
+summary "photo upload, 12 MP JPEG" "$PHOTO_LINE"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -977,11 +977,15 @@ int cli_bench(int argc, char **argv)
 		return bench_index(argc - 1, argv + 1);
 	if (argc >= 1 && !strcmp(argv[0], "seed-synthetic"))
 		return bench_seed_synthetic(argc - 1, argv + 1);
+	if (argc >= 1 && !strcmp(argv[0], "photo"))
+		return bench_photo(argc - 1, argv + 1);
 	fputs("usage: yizhan bench index [--seed N] [--sizes 350,10000,150000] [--queries N]"
 	      " [--min-ms N]\n"
-	      "       yizhan bench seed-synthetic [--db URL] [--count N] [--seed N] [--cities N]\n\n"
+	      "       yizhan bench seed-synthetic [--db URL] [--count N] [--seed N] [--cities N]\n"
+	      "       yizhan bench photo [--width N] [--height N] [--runs N] [--quality N]\n\n"
 	      "index           times the nearest-station query: index, scan and R*Tree\n"
-	      "seed-synthetic  adds synthetic stations to a database (for scripts/bench.sh)\n",
+	      "seed-synthetic  adds synthetic stations to a database (for scripts/bench.sh)\n"
+	      "photo           times a photo upload's normalization against plain re-encoding\n",
 	      argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) ? stdout : stderr);
 	return argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) ? 0 : 2;
 }
