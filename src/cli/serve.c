@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/app.h"
 #include "api/tiles.h"
@@ -99,21 +100,26 @@ int cli_config_doc(int argc, char **argv)
 static void on_station_notice(const char *payload, void *ctx)
 {
 	struct app *app = ctx;
-	struct problem prob;
-	problem_init(&prob);
-	enum rc rc;
-	if (!payload || !strcmp(payload, "*")) {
-		rc = snapshot_store_reload(app->stations, app->db, &prob);
-	} else {
+	long long id = 0;
+	if (payload && strcmp(payload, "*") != 0) {
 		char *end = NULL;
-		long long id = strtoll(payload, &end, 10);
+		id = strtoll(payload, &end, 10);
 		if (!end || *end || id <= 0)
 			return;
-		rc = snapshot_store_update_station(app->stations, app->db, id, &prob);
 	}
-	if (rc != RC_OK)
-		log_error(NULL, "snapshot", "refresh after another server's write failed: %s",
-			  prob.detail);
+	/* The database may be just back from a restart: try a few times. */
+	struct problem prob;
+	enum rc rc = RC_OK;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		if (attempt)
+			usleep(200000u << attempt);
+		problem_init(&prob);
+		rc = id ? snapshot_store_update_station(app->stations, app->db, id, &prob) :
+			  snapshot_store_reload(app->stations, app->db, &prob);
+		if (rc == RC_OK)
+			return;
+	}
+	log_error(NULL, "snapshot", "refresh after another server's write failed: %s", prob.detail);
 }
 
 /* The photo folder: as configured, else photos/ beside the SQLite file,

@@ -520,9 +520,11 @@ static enum rc pgsql_exec(struct db *db, struct db_conn *c, const char *sql,
 					continue;
 			}
 		}
-		if (!result_ok(res) && idle && is_begin(sql) && attempt == 0 && is_lost(c, res)) {
-			/* The server restarted since our last statement: BEGIN
-			 * changes nothing, so reconnect and try it once more. */
+		if (!result_ok(res) && idle && attempt == 0 &&
+		    (is_begin(sql) || first_word_is(sql, "SELECT")) && is_lost(c, res)) {
+			/* The server restarted since our last statement: BEGIN,
+			 * or a read outside a transaction, changes nothing, so
+			 * reconnect and try it once more. */
 			log_info(NULL, "pg_reconnect", "postgresql connection was lost; reconnecting");
 			if (reopen(db, c))
 				continue;
