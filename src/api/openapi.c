@@ -119,9 +119,6 @@ static json_t *operation(const struct http_route *r)
 				    json_pack("{s:{s:{s:s}}}", "application/json", "schema", "$ref", ref));
 	} else if (r->resp_media && ok != 204) {
 		json_object_set_new(okr, "content", media_content(r->resp_media));
-	} else if (!strcmp(r->pattern, "/metrics")) {
-		json_object_set_new(okr, "content",
-				    json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string"));
 	}
 	json_object_set_new(responses, code, okr);
 	if (r->req_schema || r->req_media || r->query || strchr(r->pattern, '{')) {

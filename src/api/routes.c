@@ -15,7 +15,7 @@ static const struct http_route routes[] = {
 	{ "GET", "/readyz", h_readyz, ACT_PUBLIC, .tag = "ops",
 	  .summary = "就绪检查：数据库可达 (readiness: database reachable)", .resp_schema = "Health" },
 	{ "GET", "/metrics", h_metrics, ACT_PUBLIC, .tag = "ops",
-	  .summary = "Prometheus 指标 (text format)" },
+	  .summary = "Prometheus 指标 (text format)", .resp_media = "text/plain" },
 	{ "GET", "/api/v1/openapi.json", h_openapi, ACT_PUBLIC, .tag = "ops",
 	  .summary = "本 API 的 OpenAPI 3.1 文档" },
 	{ "GET", "/api/v1/config", h_config, ACT_PUBLIC, .tag = "ops",
