@@ -142,6 +142,41 @@ static void default_photo_dir(const char *db_url, const char *configured, char *
 	snprintf(out, cap, "var/photos");
 }
 
+/* Opens the photo folder and, in a folder this database marked as its own,
+ * removes the files of uploads whose transaction never committed (a
+ * failure, or a crash between the file and the commit). An hour's grace
+ * leaves alone an upload another server is finishing. */
+static enum rc open_photos(struct app *app, const struct serve_config *cfg, struct problem *prob)
+{
+	char dir[512];
+	default_photo_dir(cfg->db, cfg->photo_dir, dir, sizeof(dir));
+	bool ours = false;
+	enum rc rc = blob_store_open(&app->photos, dir, prob);
+	if (rc == RC_OK)
+		rc = photo_folder_claim(app->db, &app->photos, &ours, prob);
+	if (rc != RC_OK)
+		return rc;
+	long orphans = ours ? photo_collect(app->db, &app->photos, 3600, prob) : 0;
+	if (!ours)
+		log_warn(NULL, "photos", "%s was made by another database: stray files are left alone",
+			 app->photos.dir);
+	else if (orphans > 0)
+		log_info(NULL, "photos", "removed %ld photo files no row refers to", orphans);
+	else if (orphans < 0)
+		log_warn(NULL, "photos", "cannot check %s for stray files", app->photos.dir);
+	return RC_OK;
+}
+
+/* A start that cannot go on: says why, frees what was made, exits 1. */
+static int start_failed(struct app *app, const char *event, struct problem *prob)
+{
+	log_msg(LOG_FATAL, NULL, event, "%s", prob->detail);
+	snapshot_store_free(app->stations);
+	db_close(app->db);
+	log_close();
+	return cli_fail("serve", prob);
+}
+
 int cli_serve(int argc, char **argv)
 {
 	struct serve_config cfg = { 0 };
@@ -188,41 +223,10 @@ int cli_serve(int argc, char **argv)
 		.walk_m = (int)cfg.walk_m,
 		.tiles = tiles,
 	};
-	char photo_dir[512];
-	default_photo_dir(cfg.db, cfg.photo_dir, photo_dir, sizeof(photo_dir));
-	if (blob_store_open(&app.photos, photo_dir, &prob) != RC_OK) {
-		log_msg(LOG_FATAL, NULL, "photos", "%s", prob.detail);
-		snapshot_store_free(app.stations);
-		db_close(db);
-		log_close();
-		return cli_fail("serve", &prob);
-	}
-	/* Files of uploads whose transaction never committed (a failure, or a
-	 * crash between the file and the commit). An hour's grace leaves alone
-	 * an upload another server is finishing. */
-	bool ours = false;
-	if (photo_folder_claim(db, &app.photos, &ours, &prob) != RC_OK) {
-		log_msg(LOG_FATAL, NULL, "photos", "%s", prob.detail);
-		snapshot_store_free(app.stations);
-		db_close(db);
-		log_close();
-		return cli_fail("serve", &prob);
-	}
-	long orphans = ours ? photo_collect(db, &app.photos, 3600, &prob) : 0;
-	if (!ours)
-		log_warn(NULL, "photos", "%s was made by another database: stray files are left alone",
-			 app.photos.dir);
-	else if (orphans > 0)
-		log_info(NULL, "photos", "removed %ld photo files no row refers to", orphans);
-	else if (orphans < 0)
-		log_warn(NULL, "photos", "cannot check %s for stray files", app.photos.dir);
-	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK) {
-		log_msg(LOG_FATAL, NULL, "snapshot", "cannot load stations: %s", prob.detail);
-		snapshot_store_free(app.stations);
-		db_close(db);
-		log_close();
-		return cli_fail("serve", &prob);
-	}
+	if (open_photos(&app, &cfg, &prob) != RC_OK)
+		return start_failed(&app, "photos", &prob);
+	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK)
+		return start_failed(&app, "snapshot", &prob);
 	size_t nroutes;
 	const struct http_route *routes = api_routes(&nroutes);
 	struct http_server_config hc = {
@@ -240,13 +244,8 @@ int cli_serve(int argc, char **argv)
 	};
 	char bound[128];
 	app.server = http_server_start(&hc, bound, sizeof(bound), &prob);
-	if (!app.server) {
-		log_msg(LOG_FATAL, NULL, "listen", "%s", prob.detail);
-		log_close();
-		snapshot_store_free(app.stations);
-		db_close(db);
-		return cli_fail("serve", &prob);
-	}
+	if (!app.server)
+		return start_failed(&app, "listen", &prob);
 	/* Other servers' station writes (PostgreSQL; nothing with SQLite). */
 	struct db_listener *listener = NULL;
 	if (db_listen(db, STATION_CHANNEL, on_station_notice, &app, &listener, &prob) != RC_OK)

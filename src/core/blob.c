@@ -87,6 +87,13 @@ static bool ext_valid(const char *ext)
 	return true;
 }
 
+/* DIR/ab/HASH+ext: where the file with this hash is kept. */
+static void file_path(const struct blob_store *bs, const char *hex, const char *ext, char *out,
+		      size_t cap)
+{
+	snprintf(out, cap, "%s/%.2s/%s%s", bs->dir, hex, hex, ext);
+}
+
 static bool write_all(int fd, const unsigned char *p, size_t len)
 {
 	while (len) {
@@ -113,7 +120,7 @@ enum rc blob_put(const struct blob_store *bs, const void *data, size_t len, cons
 
 	char sub[560], final[640], tmp[680];
 	snprintf(sub, sizeof(sub), "%s/%.2s", bs->dir, hex);
-	snprintf(final, sizeof(final), "%s/%s%s", sub, hex, ext);
+	file_path(bs, hex, ext, final, sizeof(final));
 	struct stat st;
 	if (stat(final, &st) == 0 && (size_t)st.st_size == len)
 		return RC_OK; /* the same content is there already, durably */
@@ -158,7 +165,7 @@ enum rc blob_read(const struct blob_store *bs, const char *hex, const char *ext,
 	if (!blob_hash_valid(hex) || !ext_valid(ext))
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "没有这张照片 (no such photo)");
 	char path[640];
-	snprintf(path, sizeof(path), "%s/%.2s/%s%s", bs->dir, hex, hex, ext);
+	file_path(bs, hex, ext, path, sizeof(path));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return problem_set(prob, errno == ENOENT ? RC_NOT_FOUND : RC_UNAVAILABLE,

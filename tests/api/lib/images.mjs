@@ -24,6 +24,17 @@ function chunk(type, data) {
 	return out;
 }
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** An IHDR chunk: w×h, 8 bits, colour type (6 RGBA, 2 RGB). */
+function ihdr(w, h, colourType) {
+	const d = Buffer.alloc(13);
+	d.writeUInt32BE(w, 0);
+	d.writeUInt32BE(h, 4);
+	d.set([8, colourType, 0, 0, 0], 8);
+	return chunk('IHDR', d);
+}
+
 /** An RGBA PNG of w×h whose pixel (x, y) is pixel(x, y) → [r, g, b, a]. */
 export function makePng(w, h, pixel) {
 	const raw = Buffer.alloc(h * (1 + 4 * w));
@@ -35,25 +46,12 @@ export function makePng(w, h, pixel) {
 			raw.set([r, g, b, a], row + 1 + 4 * x);
 		}
 	}
-	const ihdr = Buffer.alloc(13);
-	ihdr.writeUInt32BE(w, 0);
-	ihdr.writeUInt32BE(h, 4);
-	ihdr.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA
-	return Buffer.concat([
-		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-		chunk('IHDR', ihdr),
-		chunk('IDAT', deflateSync(raw, { level: 1 })),
-		chunk('IEND', Buffer.alloc(0)),
-	]);
+	return Buffer.concat([PNG_SIGNATURE, ihdr(w, h, 6), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** Just a PNG header that claims w×h (no pixels). */
 export function pngHeaderOnly(w, h) {
-	const ihdr = Buffer.alloc(13);
-	ihdr.writeUInt32BE(w, 0);
-	ihdr.writeUInt32BE(h, 4);
-	ihdr.set([8, 2, 0, 0, 0], 8);
-	return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IEND', Buffer.alloc(0))]);
+	return Buffer.concat([PNG_SIGNATURE, ihdr(w, h, 2), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /**
