@@ -44,7 +44,7 @@ void h_audit_list(struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	struct audit_page page;
-	if (audit_list(app->db, &f, &page, &prob) != RC_OK) {
+	if (audit_list(app->db, req_principal(req), &f, &page, &prob) != RC_OK) {
 		reply_problem(req, resp, &prob);
 		return;
 	}
@@ -61,6 +61,7 @@ void h_audit_list(struct http_req *req, struct http_resp *resp)
 		json_object_set_new(o, "object_id", e->object_id[0] ? json_string(e->object_id) : json_null());
 		json_object_set_new(o, "ip", e->ip[0] ? json_string(e->ip) : json_null());
 		json_object_set_new(o, "request_id", e->request_id[0] ? json_string(e->request_id) : json_null());
+		json_object_set_new(o, "scope", e->scope[0] ? json_string(e->scope) : json_null());
 		json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
 		json_object_set_new(o, "detail", d ? d : json_null());
 		json_array_append_new(items, o);

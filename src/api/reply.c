@@ -247,13 +247,3 @@ json_t *json_time(int64_t t_s)
 	clock_rfc3339(t_s, buf);
 	return json_string(buf);
 }
-
-json_t *json_phone(const struct principal *viewer, const char *phone, int64_t owner_id)
-{
-	if ((viewer->account_id && viewer->account_id == owner_id) ||
-	    permission_allows(viewer, ACT_PHONE_REVEAL, NULL))
-		return json_string(phone);
-	char masked[12];
-	phone_mask(phone, masked);
-	return json_string(masked);
-}

@@ -52,8 +52,5 @@ bool param_id(struct http_req *req, const char *name, int64_t *out, struct probl
 const struct principal *req_principal(const struct http_req *req);
 /* Time as RFC 3339 (+08:00) JSON string, or null for 0. */
 json_t *json_time(int64_t t_s);
-/* A phone number as this caller may see it: whole if they may reveal it or
- * it is their own, masked otherwise. */
-json_t *json_phone(const struct principal *viewer, const char *phone, int64_t owner_id);
 
 #endif

@@ -15,7 +15,7 @@ void h_tokens_list(struct http_req *req, struct http_resp *resp)
 	problem_init(&prob);
 	struct api_token_info *items = NULL;
 	size_t n = 0;
-	if (api_token_list(app->db, &items, &n, &prob) != RC_OK) {
+	if (api_token_list(app->db, req_principal(req), &items, &n, &prob) != RC_OK) {
 		reply_problem(req, resp, &prob);
 		return;
 	}

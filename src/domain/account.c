@@ -11,6 +11,7 @@
 #include "core/phone.h"
 #include "core/xalloc.h"
 #include "domain/permission.h"
+#include "domain/reach.h"
 #include "domain/scope.h"
 #include "domain/secret.h"
 
@@ -141,52 +142,133 @@ enum rc account_create(struct db *db, const struct actor *actor, const struct ac
 	int64_t id = db_rows_int(rows, 0, 0);
 	db_rows_free(rows);
 
+	char scope[SCOPE_MAX];
+	permission_region_of(actor->p, ACT_ACCOUNT_CREATE, scope);
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_str(&d, "phone", canon);
 	audit_detail_str(&d, "name", in->name);
-	rc = audit_record_id(db, actor, "account.create", "account", id, &d, prob);
+	rc = audit_record_id(db, actor, "account.create", "account", id, scope, &d, prob);
 	audit_detail_release(&d);
 	if (rc != RC_OK)
 		return rc;
 	return account_get(db, id, out, prob);
 }
 
-enum rc account_list(struct db *db, const char *q, int64_t after_id, size_t limit,
-		     struct account_page *page, struct problem *prob)
+/* What a viewer sees of one account: may they see it at all, and its whole
+ * phone number? Self sees everything. */
+static enum rc view_of(struct db *db, const struct principal *viewer, enum action see,
+		       int64_t id, bool *visible, bool *reveal, struct problem *prob)
+{
+	*visible = *reveal = false;
+	if (viewer && viewer->kind != AUTH_NONE && viewer->account_id == id) {
+		*visible = *reveal = true;
+		return RC_OK;
+	}
+	struct reach *r = xmalloc(sizeof(*r));
+	enum rc rc = reach_load(db, id, r, prob);
+	if (rc == RC_OK) {
+		*visible = permission_reaches(viewer, see, r->grants, r->places, r->n);
+		*reveal = *visible && permission_reaches(viewer, ACT_PHONE_REVEAL, r->grants,
+							 r->places, r->n);
+	}
+	free(r);
+	return rc;
+}
+
+static void mask_phone(struct account *a)
+{
+	char masked[12];
+	phone_mask(a->phone, masked);
+	memcpy(a->phone, masked, sizeof(masked));
+}
+
+enum rc account_read(struct db *db, const struct principal *viewer, int64_t id,
+		     struct account *out, struct problem *prob)
+{
+	bool visible, reveal;
+	enum rc rc = view_of(db, viewer, ACT_ACCOUNT_READ, id, &visible, &reveal, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (!visible)
+		return problem_set(prob, RC_FORBIDDEN, "forbidden",
+				   "无权查看此账号：它的角色超出了你的范围或级别");
+	rc = account_get(db, id, out, prob);
+	if (rc == RC_OK && !reveal)
+		mask_phone(out);
+	return rc;
+}
+
+/* True if the digits q are found where viewer may look: the whole number,
+ * or the digits the masked form shows (first three, last four), or anywhere
+ * when the viewer sees the whole number. */
+static bool phone_matches(const char *phone, const char *q, bool reveal)
+{
+	if (!q || !*q)
+		return true;
+	if (reveal)
+		return strstr(phone, q) != NULL;
+	char masked[12];
+	phone_mask(phone, masked);
+	return strcmp(phone, q) == 0 || strstr(masked, q) != NULL;
+}
+
+enum rc account_list(struct db *db, const struct principal *viewer, const char *q,
+		     int64_t after_id, size_t limit, struct account_page *page,
+		     struct problem *prob)
 {
 	memset(page, 0, sizeof(*page));
 	if (limit == 0 || limit > 200)
 		limit = 50;
 	char *like = q && *q ? db_like_pattern(q, true) : NULL;
-	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db,
+	page->items = xcalloc(limit + 1, sizeof(*page->items));
+	enum rc rc = RC_OK;
+	/* Accounts the viewer may not see are skipped, so read in batches until
+	 * the page (and one more, to know there is a next page) is full. */
+	int64_t cursor = after_id;
+	bool exhausted = false;
+	while (rc == RC_OK && !exhausted && page->n <= limit) {
+		struct db_rows *rows = NULL;
+		const size_t batch = 200;
+		rc = db_q(db,
 			  "SELECT " ACCOUNT_COLS " FROM accounts WHERE id > $1"
 			  " AND (CAST($2 AS TEXT) IS NULL OR name LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\')"
 			  " ORDER BY id LIMIT $3",
-			  &rows, prob, DB_I(after_id), DB_T(like), DB_I(limit + 1));
+			  &rows, prob, DB_I(cursor), DB_T(like), DB_I(batch));
+		if (rc != RC_OK)
+			break;
+		size_t n = db_rows_count(rows);
+		exhausted = n < batch;
+		for (size_t i = 0; i < n && page->n <= limit && rc == RC_OK; i++) {
+			struct account *a = &page->items[page->n];
+			row_to_account(rows, i, a);
+			cursor = a->id;
+			bool visible, reveal;
+			rc = view_of(db, viewer, ACT_ACCOUNT_LIST, a->id, &visible, &reveal, prob);
+			if (rc != RC_OK || !visible)
+				continue;
+			/* Digits found only inside the number count where the viewer
+			 * could read them. */
+			bool phone_only = q && *q && strstr(a->phone, q) && !strstr(a->name, q);
+			if (phone_only && !phone_matches(a->phone, q, reveal))
+				continue;
+			if (!reveal)
+				mask_phone(a);
+			page->n++;
+		}
+		db_rows_free(rows);
+	}
 	free(like);
-	if (rc != RC_OK)
-		return rc;
-	size_t n = db_rows_count(rows);
-	bool more = n > limit;
-	if (more)
-		n = limit;
-	page->items = xcalloc(n ? n : 1, sizeof(*page->items));
-	for (size_t i = 0; i < n; i++)
-		row_to_account(rows, i, &page->items[i]);
-	db_rows_free(rows);
-	page->n = n;
-	page->next_after_id = more ? page->items[n - 1].id : 0;
-	for (size_t i = 0; i < n; i++) {
+	if (rc == RC_OK && page->n > limit) {
+		page->n = limit;
+		page->next_after_id = page->items[limit - 1].id;
+	}
+	for (size_t i = 0; rc == RC_OK && i < page->n; i++)
 		rc = account_grants(db, page->items[i].id, page->items[i].grants,
 				    &page->items[i].ngrants, prob);
-		if (rc != RC_OK) {
-			account_page_release(page);
-			return rc;
-		}
-	}
-	return RC_OK;
+	if (rc != RC_OK)
+		account_page_release(page);
+	return rc;
 }
 
 void account_page_release(struct account_page *page)
@@ -203,24 +285,23 @@ static bool is_self(const struct actor *actor, int64_t id)
 enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, const char *name,
 		       struct problem *prob)
 {
-	if (!is_self(actor, id) && !permission_allows(actor->p, ACT_ACCOUNT_UPDATE, NULL))
-		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只能修改自己的资料");
 	if (!account_name_acceptable(name, "name", prob))
 		return prob->rc;
-	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "UPDATE accounts SET name = $1, updated_s = $2 WHERE id = $3 RETURNING id",
-			  &rows, prob, DB_T(name), DB_I(clock_now_s()), DB_I(id));
-	if (rc != RC_OK)
-		return rc;
-	size_t n = db_rows_count(rows);
-	db_rows_free(rows);
-	if (n == 0)
-		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
-	struct audit_detail d;
-	audit_detail_init(&d);
-	audit_detail_str(&d, "name", name);
-	rc = audit_record_id(db, actor, "account.rename", "account", id, &d, prob);
-	audit_detail_release(&d);
+	struct reach *r = xmalloc(sizeof(*r));
+	enum rc rc = reach_check(db, actor, ACT_ACCOUNT_UPDATE, id, true, r, prob);
+	if (rc == RC_OK)
+		rc = db_q(db, "UPDATE accounts SET name = $1, updated_s = $2 WHERE id = $3", NULL, prob,
+			  DB_T(name), DB_I(clock_now_s()), DB_I(id));
+	if (rc == RC_OK) {
+		char scope[SCOPE_MAX];
+		reach_audit_scope(r, actor->p, ACT_ACCOUNT_UPDATE, scope);
+		struct audit_detail d;
+		audit_detail_init(&d);
+		audit_detail_str(&d, "name", name);
+		rc = audit_record_id(db, actor, "account.rename", "account", id, scope, &d, prob);
+		audit_detail_release(&d);
+	}
+	free(r);
 	return rc;
 }
 
@@ -228,12 +309,16 @@ enum rc account_set_password(struct db *db, const struct actor *actor, int64_t i
 			     const char *current, const char *password, struct problem *prob)
 {
 	bool self = is_self(actor, id);
-	if (!self && !permission_allows(actor->p, ACT_ACCOUNT_UPDATE, NULL))
-		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只能修改自己的密码");
 	if (!password_acceptable(password, "password", prob))
 		return prob->rc;
+	struct reach r;
+	enum rc rc = reach_check(db, actor, ACT_ACCOUNT_UPDATE, id, true, &r, prob);
+	if (rc != RC_OK)
+		return rc;
+	char scope[SCOPE_MAX];
+	reach_audit_scope(&r, actor->p, ACT_ACCOUNT_UPDATE, scope);
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT pw_hash FROM accounts WHERE id = $1", &rows, prob, DB_I(id));
+	rc = db_q(db, "SELECT pw_hash FROM accounts WHERE id = $1", &rows, prob, DB_I(id));
 	if (rc != RC_OK)
 		return rc;
 	if (db_rows_count(rows) == 0) {
@@ -264,20 +349,24 @@ enum rc account_set_password(struct db *db, const struct actor *actor, int64_t i
 		  NULL, prob, DB_I(now), DB_I(id), DB_I(keep));
 	if (rc != RC_OK)
 		return rc;
-	return audit_record_id(db, actor, "account.password", "account", id, NULL, prob);
+	return audit_record_id(db, actor, "account.password", "account", id, scope, NULL, prob);
 }
 
 enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t id, bool disabled,
 			     struct problem *prob)
 {
-	if (!permission_allows(actor->p, ACT_ACCOUNT_UPDATE, NULL))
-		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权停用或启用账号");
 	if (is_self(actor, id))
 		return problem_set(prob, RC_INVALID, "own-account",
 				   "不能停用或启用自己的账号 (not your own account)");
+	struct reach r;
+	enum rc rc = reach_check(db, actor, ACT_ACCOUNT_UPDATE, id, false, &r, prob);
+	if (rc != RC_OK)
+		return rc;
+	char scope[SCOPE_MAX];
+	reach_audit_scope(&r, actor->p, ACT_ACCOUNT_UPDATE, scope);
 	int64_t now = clock_now_s();
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT disabled FROM accounts WHERE id = $1", &rows, prob, DB_I(id));
+	rc = db_q(db, "SELECT disabled FROM accounts WHERE id = $1", &rows, prob, DB_I(id));
 	if (rc != RC_OK)
 		return rc;
 	size_t n = db_rows_count(rows);
@@ -298,7 +387,26 @@ enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t i
 			return rc;
 	}
 	return audit_record_id(db, actor, disabled ? "account.disable" : "account.enable", "account", id,
-			NULL, prob);
+			       scope, NULL, prob);
+}
+
+/* Resolves scope for a grant: it must name a region or station that is
+ * there. A field error on "scope" otherwise. */
+static enum rc grant_place(struct db *db, const char *scope, struct scope_place *place,
+			   struct problem *prob)
+{
+	bool exists;
+	enum rc rc = scope_resolve(db, scope, place, &exists, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (!exists) {
+		if (strncmp(scope, "station:", 8) == 0)
+			problem_field(prob, "scope", "驿站 %s 不存在", scope + 8);
+		else
+			problem_field(prob, "scope", "区域代码 %s 不存在（先导入行政区划）", scope);
+		return prob->rc;
+	}
+	return RC_OK;
 }
 
 enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account_id,
@@ -307,6 +415,7 @@ enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account
 {
 	enum role r;
 	char norm[SCOPE_MAX];
+	struct scope_place place;
 	if (!role_parse(role, &r))
 		problem_field(prob, "role",
 			      "角色应为 admin, staff, manager, volunteer, worker, resident 之一");
@@ -315,18 +424,17 @@ enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account
 			      "范围应为 *、行政区划代码（2/4/6/9/12 位）或 station:编号");
 	if (problem_has_fields(prob))
 		return prob->rc;
-	if (!permission_may_grant(actor->p, r, norm))
-		return problem_set(prob, RC_FORBIDDEN, "forbidden",
-				   "无权在范围 %s 内授予角色 %s (outside your scope or rank)", norm, role);
-	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT id FROM accounts WHERE id = $1", &rows, prob, DB_I(account_id));
+	enum rc rc = grant_place(db, norm, &place, prob);
 	if (rc != RC_OK)
 		return rc;
-	size_t found = db_rows_count(rows);
-	db_rows_free(rows);
-	rows = NULL;
-	if (!found)
-		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
+	if (!permission_may_grant(actor->p, r, &place))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden",
+				   "无权在范围 %s 内授予角色 %s (outside your scope or rank)", norm, role);
+	/* Nobody changes the roles of someone whose roles reach beyond their own. */
+	rc = reach_check(db, actor, ACT_ROLE_GRANT, account_id, false, NULL, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct db_rows *rows = NULL;
 	rc = db_q(db,
 		  "INSERT INTO role_grants (account_id, role, scope, granted_by, created_s)"
 		  " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, role, scope) DO NOTHING"
@@ -335,7 +443,7 @@ enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account
 		  DB_IOPT(actor->p->account_id, actor->p->account_id), DB_I(clock_now_s()));
 	if (rc != RC_OK)
 		return rc;
-	found = db_rows_count(rows);
+	size_t found = db_rows_count(rows);
 	*grant_id = found ? db_rows_int(rows, 0, 0) : 0;
 	db_rows_free(rows);
 	if (!found)
@@ -345,7 +453,8 @@ enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account
 	audit_detail_int(&d, "account_id", account_id);
 	audit_detail_str(&d, "role", role);
 	audit_detail_str(&d, "scope", norm);
-	rc = audit_record_id(db, actor, "role.grant", "role_grant", *grant_id, &d, prob);
+	rc = audit_record_id(db, actor, "role.grant", "role_grant", *grant_id, place.region, &d,
+			     prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -369,9 +478,17 @@ enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t acco
 	char role[16];
 	text_copy(role, sizeof(role), db_rows_text(rows, 0, 0));
 	db_rows_free(rows);
-	if (!permission_may_grant(actor->p, r, scope))
+	struct scope_place place;
+	bool exists;
+	rc = scope_resolve(db, scope, &place, &exists, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (!permission_may_grant(actor->p, r, &place))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权撤销范围 %s 内的角色 %s", scope,
 				   role);
+	rc = reach_check(db, actor, ACT_ROLE_GRANT, account_id, false, NULL, prob);
+	if (rc != RC_OK)
+		return rc;
 	rc = db_q(db, "DELETE FROM role_grants WHERE id = $1", NULL, prob, DB_I(grant_id));
 	if (rc != RC_OK)
 		return rc;
@@ -380,7 +497,8 @@ enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t acco
 	audit_detail_int(&d, "account_id", account_id);
 	audit_detail_str(&d, "role", role);
 	audit_detail_str(&d, "scope", scope);
-	rc = audit_record_id(db, actor, "role.revoke", "role_grant", grant_id, &d, prob);
+	rc = audit_record_id(db, actor, "role.revoke", "role_grant", grant_id, place.region, &d,
+			     prob);
 	audit_detail_release(&d);
 	return rc;
 }

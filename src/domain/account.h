@@ -43,7 +43,14 @@ bool account_name_acceptable(const char *name, const char *field, struct problem
  * registered already. In the caller's transaction. */
 enum rc account_create(struct db *db, const struct actor *actor, const struct account_new *in,
 		       struct account *out, struct problem *prob);
-/* Reads one account with its grants. RC_NOT_FOUND if none. */
+/* Reads one account as viewer may see it: RC_FORBIDDEN unless it is
+ * viewer's own or viewer reaches it with ACT_ACCOUNT_READ (reach.h); the
+ * phone is masked unless it is viewer's own or viewer reaches it with
+ * ACT_PHONE_REVEAL. RC_NOT_FOUND if none. */
+enum rc account_read(struct db *db, const struct principal *viewer, int64_t id,
+		     struct account *out, struct problem *prob);
+/* Reads one account with its grants, unmasked, without asking who wants
+ * it (for the domain and the command line). RC_NOT_FOUND if none. */
 enum rc account_get(struct db *db, int64_t id, struct account *out, struct problem *prob);
 /* Reads the account of a phone number (normalized first). */
 enum rc account_get_by_phone(struct db *db, const char *phone, struct account *out,
@@ -57,20 +64,26 @@ struct account_page {
 	struct account *items;
 	int64_t next_after_id; /* 0: no more */
 };
-/* Lists accounts by id; q filters by name substring or phone digits. */
-enum rc account_list(struct db *db, const char *q, int64_t after_id, size_t limit,
-		     struct account_page *page, struct problem *prob);
+/* Lists by id the accounts viewer may list (its own, and those it reaches
+ * with ACT_ACCOUNT_LIST), phones masked as account_read does. q filters by
+ * a name substring or by phone digits: the whole number, the digits the
+ * masked form shows, or any digits of a number viewer sees whole, so a
+ * search never finds what the answer hides. */
+enum rc account_list(struct db *db, const struct principal *viewer, const char *q,
+		     int64_t after_id, size_t limit, struct account_page *page,
+		     struct problem *prob);
 void account_page_release(struct account_page *page);
 
-/* Renames an account: its owner or ACT_ACCOUNT_UPDATE. */
+/* Renames an account: its owner, or ACT_ACCOUNT_UPDATE reaching it. */
 enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, const char *name,
 		       struct problem *prob);
 /* Sets a password: the owner (who must give the current one, if any) or
- * ACT_ACCOUNT_UPDATE. Clears lockout and ends the account's other sessions. */
+ * ACT_ACCOUNT_UPDATE reaching the account. Clears lockout and ends the account's other sessions. */
 enum rc account_set_password(struct db *db, const struct actor *actor, int64_t id,
 			     const char *current, const char *password, struct problem *prob);
 
-/* Disables or enables an account: ACT_ACCOUNT_UPDATE, never one's own.
+/* Disables or enables an account: ACT_ACCOUNT_UPDATE reaching it, never
+ * one's own.
  * Disabling ends the account's sessions and stops its API tokens and its
  * sign-in; enabling lets it sign in again (and its unrevoked tokens work
  * again). Setting the state it already has changes nothing and writes no
@@ -78,12 +91,14 @@ enum rc account_set_password(struct db *db, const struct actor *actor, int64_t i
 enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t id, bool disabled,
 			     struct problem *prob);
 
-/* Grants role at scope to account id (permission_may_grant decides). The
- * new grant's id goes to *grant_id. RC_CONFLICT if held already. */
+/* Grants role at scope to account id: the scope must name a region or
+ * station that exists (field error on "scope"), permission_may_grant must
+ * allow it there, and the actor must reach the account with ACT_ROLE_GRANT.
+ * The new grant's id goes to *grant_id. RC_CONFLICT if held already. */
 enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account_id,
 		       const char *role, const char *scope, int64_t *grant_id,
 		       struct problem *prob);
-/* Revokes one grant, under the same rule as granting it. */
+/* Revokes one grant, under the same rules as granting it. */
 enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t account_id,
 			  int64_t grant_id, struct problem *prob);
 

@@ -30,14 +30,17 @@ void audit_detail_str(struct audit_detail *d, const char *key, const char *value
 void audit_detail_int(struct audit_detail *d, const char *key, int64_t value);
 void audit_detail_release(struct audit_detail *d);
 
-/* Records one row in the caller's open transaction. detail may be NULL. */
+/* Records one row in the caller's open transaction. scope is the region
+ * code the object lies in (who may read the row follows from it); NULL or ""
+ * for what belongs to everywhere, which only those who read everything see.
+ * detail may be NULL. */
 enum rc audit_record(struct db *db, const struct actor *actor, const char *action,
-		     const char *object_type, const char *object_id, struct audit_detail *detail,
-		     struct problem *prob);
+		     const char *object_type, const char *object_id, const char *scope,
+		     struct audit_detail *detail, struct problem *prob);
 /* audit_record for an object known by an integer id. */
 enum rc audit_record_id(struct db *db, const struct actor *actor, const char *action,
-			const char *object_type, int64_t object_id, struct audit_detail *detail,
-			struct problem *prob);
+			const char *object_type, int64_t object_id, const char *scope,
+			struct audit_detail *detail, struct problem *prob);
 
 struct audit_entry {
 	int64_t id;
@@ -49,6 +52,7 @@ struct audit_entry {
 	char object_id[48];
 	char ip[48];
 	char request_id[72];
+	char scope[SCOPE_MAX]; /* "" for everywhere */
 	char *detail;       /* JSON text (owned by the page), or NULL */
 };
 
@@ -69,10 +73,14 @@ struct audit_page {
 	int64_t next_before_id;      /* 0: no more */
 };
 
-/* Reads one page of entries matching f. On success *page is filled and must
+/* Reads one page of the entries matching f that viewer may read: all of
+ * them through an ACT_AUDIT_READ grant of "*"; otherwise those whose scope
+ * lies within a region where viewer holds it (a station grant: that
+ * station's rows), those of no scope when viewer holds it across a city
+ * (permission_allows_citywide), and viewer's own actions. On success *page is filled and must
  * be released with audit_page_release. */
-enum rc audit_list(struct db *db, const struct audit_filter *f, struct audit_page *page,
-		   struct problem *prob);
+enum rc audit_list(struct db *db, const struct principal *viewer, const struct audit_filter *f,
+		   struct audit_page *page, struct problem *prob);
 void audit_page_release(struct audit_page *page);
 
 #endif

@@ -55,18 +55,75 @@ bool permission_allows(const struct principal *p, enum action a,
 	return false;
 }
 
-bool permission_may_grant(const struct principal *p, enum role role, const char *scope)
+static bool outranks(enum role actor, enum role target)
 {
-	if (!p || p->kind == AUTH_NONE || (unsigned)role >= ROLE_COUNT)
+	return actor < target || (actor == ROLE_ADMIN && target == ROLE_ADMIN);
+}
+
+bool permission_may_grant(const struct principal *p, enum role role,
+			  const struct scope_place *place)
+{
+	if (!p || p->kind == AUTH_NONE || (unsigned)role >= ROLE_COUNT || !place)
 		return false;
+	struct scope_target t = scope_place_target(place);
 	for (size_t i = 0; i < p->ngrants; i++) {
 		const struct role_grant *g = &p->grants[i];
 		if (!(table[ACT_ROLE_GRANT].roles & R(g->role)))
 			continue;
-		if (!scope_within(g->scope, scope))
-			continue;
-		if (g->role < role || (g->role == ROLE_ADMIN && role == ROLE_ADMIN))
+		if (scope_covers(g->scope, &t) && outranks(g->role, role))
 			return true;
 	}
 	return false;
+}
+
+bool permission_reaches(const struct principal *p, enum action a,
+			const struct role_grant *grants, const struct scope_place *places,
+			size_t n)
+{
+	if ((unsigned)a >= ACT_COUNT || !p || p->kind == AUTH_NONE)
+		return false;
+	if (n == 0)
+		return permission_allows(p, a, NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct scope_target t = scope_place_target(&places[i]);
+		bool covered = false;
+		for (size_t j = 0; j < p->ngrants && !covered; j++) {
+			const struct role_grant *g = &p->grants[j];
+			covered = (table[a].roles & R(g->role)) && outranks(g->role, grants[i].role) &&
+				  scope_covers(g->scope, &t);
+		}
+		if (!covered)
+			return false;
+	}
+	return true;
+}
+
+bool permission_allows_citywide(const struct principal *p, enum action a)
+{
+	if ((unsigned)a >= ACT_COUNT || !p || p->kind == AUTH_NONE)
+		return false;
+	for (size_t i = 0; i < p->ngrants; i++) {
+		const struct role_grant *g = &p->grants[i];
+		if (!(table[a].roles & R(g->role)))
+			continue;
+		size_t len = strlen(g->scope);
+		if (strcmp(g->scope, "*") == 0 || (len <= 4 && strncmp(g->scope, "station:", 8) != 0))
+			return true;
+	}
+	return false;
+}
+
+void permission_region_of(const struct principal *p, enum action a, char out[SCOPE_MAX])
+{
+	out[0] = '\0';
+	if ((unsigned)a >= ACT_COUNT || !p)
+		return;
+	for (size_t i = 0; i < p->ngrants; i++) {
+		const struct role_grant *g = &p->grants[i];
+		if (!(table[a].roles & R(g->role)))
+			continue;
+		if (strcmp(g->scope, "*") != 0 && strncmp(g->scope, "station:", 8) != 0)
+			memcpy(out, g->scope, strlen(g->scope) + 1);
+		return;
+	}
 }

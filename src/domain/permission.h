@@ -38,9 +38,31 @@ const char *action_name(enum action a);
 bool permission_allows(const struct principal *p, enum action a,
 		       const struct scope_target *target);
 
-/* True if p may grant (or revoke) role at scope: p needs ACT_ROLE_GRANT
- * over that scope through a grant whose role outranks the role given
- * (admins may also grant admin within their scope). */
-bool permission_may_grant(const struct principal *p, enum role role, const char *scope);
+/* True if p may grant (or revoke) role at place: p needs ACT_ROLE_GRANT
+ * through a grant whose scope covers place and whose role outranks the role
+ * given (admins may also grant admin within their scope). Nobody grants
+ * more than they hold. */
+bool permission_may_grant(const struct principal *p, enum role role,
+			  const struct scope_place *place);
+
+/* True if p may do a to another account that holds grants[0..n), each held
+ * at places[i]: for every grant of the account, p needs a grant allowing a
+ * whose scope covers that grant's place and whose role outranks it (an admin
+ * also reaches admins at or within its scope). So nobody acts on someone
+ * whose roles reach beyond their own. An account with no grants is reached
+ * by anyone who may do a somewhere. Acting on oneself is the caller's rule. */
+bool permission_reaches(const struct principal *p, enum action a,
+			const struct role_grant *grants, const struct scope_place *places,
+			size_t n);
+
+/* True if p may do a across a whole city: through a grant whose scope is
+ * "*", a province or a city (a region code of at most 4 digits). For what
+ * belongs to the city rather than to one place in it (the amenity catalog). */
+bool permission_allows_citywide(const struct principal *p, enum action a);
+
+/* The region code of the first grant through which p may do a, into out;
+ * "" if that grant is "*" or a station, or p may not do a at all. Where an
+ * action on an object without a place of its own happened, for the audit. */
+void permission_region_of(const struct principal *p, enum action a, char out[SCOPE_MAX]);
 
 #endif

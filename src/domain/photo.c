@@ -114,7 +114,11 @@ enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t stat
 	audit_detail_str(&d, "sha256", files->sha256);
 	if (caption && *caption)
 		audit_detail_str(&d, "caption", caption);
-	rc = audit_record_id(db, actor, "station.photo_add", "station", station_id, &d, prob);
+	char region[SCOPE_MAX];
+	rc = station_region_of(db, station_id, region, prob);
+	if (rc == RC_OK)
+		rc = audit_record_id(db, actor, "station.photo_add", "station", station_id, region, &d,
+				     prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -138,7 +142,11 @@ enum rc station_photo_remove(struct db *db, const struct actor *actor, int64_t s
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_int(&d, "photo_id", photo_id);
-	rc = audit_record_id(db, actor, "station.photo_remove", "station", station_id, &d, prob);
+	char region[SCOPE_MAX];
+	rc = station_region_of(db, station_id, region, prob);
+	if (rc == RC_OK)
+		rc = audit_record_id(db, actor, "station.photo_remove", "station", station_id, region,
+				     &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }

@@ -247,7 +247,7 @@ enum rc region_set_location(struct db *db, const struct actor *actor, const char
 	snprintf(num, sizeof(num), "%.7f", lng);
 	audit_detail_str(&d, "lng", num);
 	audit_detail_str(&d, "source", source);
-	rc = audit_record(db, actor, "region.locate", "region", norm, &d, prob);
+	rc = audit_record(db, actor, "region.locate", "region", norm, norm, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -579,7 +579,7 @@ static enum rc import_tx(struct db *db, void *arg, struct problem *prob)
 	audit_detail_str(&d, "only", ctx->only ? ctx->only : "*");
 	audit_detail_int(&d, "changed", (int64_t)ctx->st->changed);
 	enum rc rc = audit_record(db, &actor, "region.import", "region", ctx->only ? ctx->only : "*",
-				  &d, prob);
+				  ctx->only, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }

@@ -18,6 +18,19 @@ struct scope_target {
 	int64_t hub_id;
 };
 
+/* Where a grant is held, resolved so grants can be compared with objects: a
+ * region code, or a station with its region and hub, or everywhere (region
+ * "" and no station). Built from a scope string by scope_resolve (place.h). */
+struct scope_place {
+	char region[SCOPE_MAX];
+	int64_t station_id;
+	int64_t hub_id;
+};
+
+/* The place as a permission target (borrowed pointers into pl). A place
+ * that is everywhere is covered by "*" alone. */
+struct scope_target scope_place_target(const struct scope_place *pl);
+
 /* Normalizes a scope string into out: "*", a region code with the
  * zero-padding of its level removed (610302004000 → 610302004), or
  * "station:ID". Returns false for anything else. */

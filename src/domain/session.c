@@ -14,6 +14,7 @@
 #include "core/phone.h"
 #include "core/xalloc.h"
 #include "domain/permission.h"
+#include "domain/reach.h"
 
 static enum rc wrong_credentials(struct problem *prob)
 {
@@ -59,11 +60,15 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 			  DB_I(c->locked_now ? now + SESSION_LOCK_S : 0), DB_I(c->account_id));
 		if (rc != RC_OK)
 			return rc;
+		char scope[SCOPE_MAX];
+		rc = reach_home_scope(db, c->account_id, scope, prob);
+		if (rc != RC_OK)
+			return rc;
 		struct audit_detail d;
 		audit_detail_init(&d);
 		audit_detail_int(&d, "failed_logins", failed);
 		rc = audit_record_id(db, &actor, c->locked_now ? "account.lock" : "session.login_failed",
-				     "account", c->account_id, &d, prob);
+				     "account", c->account_id, scope, &d, prob);
 		audit_detail_release(&d);
 		return rc;
 	}
@@ -87,10 +92,15 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 		return rc;
 	c->out->id = db_rows_int(rows, 0, 0);
 	db_rows_free(rows);
+	char scope[SCOPE_MAX];
+	rc = reach_home_scope(db, c->account_id, scope, prob);
+	if (rc != RC_OK)
+		return rc;
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_int(&d, "account_id", c->account_id);
-	rc = audit_record_id(db, &actor, "session.login", "session", c->out->id, &d, prob);
+	rc = audit_record_id(db, &actor, "session.login", "session", c->out->id, scope, &d,
+			     prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -204,10 +214,13 @@ enum rc session_logout(struct db *db, const struct actor *actor, struct problem 
 		return problem_set(prob, RC_INVALID, "no-session", "当前不是会话登录");
 	enum rc rc = db_q(db, "UPDATE sessions SET revoked_s = $1 WHERE id = $2", NULL, prob,
 			  DB_I(clock_now_s()), DB_I(actor->p->credential_id));
+	char scope[SCOPE_MAX];
+	if (rc == RC_OK)
+		rc = reach_home_scope(db, actor->p->account_id, scope, prob);
 	if (rc != RC_OK)
 		return rc;
-	return audit_record_id(db, actor, "session.logout", "session", actor->p->credential_id, NULL,
-			       prob);
+	return audit_record_id(db, actor, "session.logout", "session", actor->p->credential_id,
+			       scope, NULL, prob);
 }
 
 enum rc api_token_create(struct db *db, const struct actor *actor, int64_t account_id,
@@ -222,17 +235,18 @@ enum rc api_token_create(struct db *db, const struct actor *actor, int64_t accou
 		problem_field(prob, "account_id", "请填写令牌代表的账号编号");
 	if (problem_has_fields(prob))
 		return prob->rc;
+	/* A token acts as its account: only for an account within the actor's
+	 * reach, or the actor's own. */
+	struct reach *r = xmalloc(sizeof(*r));
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT id FROM accounts WHERE id = $1", &rows, prob, DB_I(account_id));
-	if (rc != RC_OK)
-		return rc;
-	size_t found = db_rows_count(rows);
-	db_rows_free(rows);
-	rows = NULL;
-	if (!found) {
+	enum rc rc = reach_check(db, actor, ACT_TOKEN_MANAGE, account_id, true, r, prob);
+	if (rc == RC_NOT_FOUND) {
+		problem_init(prob);
 		problem_field(prob, "account_id", "账号不存在");
-		return prob->rc;
+		rc = prob->rc;
 	}
+	if (rc != RC_OK)
+		goto out;
 	char hash[SECRET_HASH_LEN];
 	secret_token("yzt_", out->token, sizeof(out->token));
 	secret_hash(out->token, hash);
@@ -242,15 +256,19 @@ enum rc api_token_create(struct db *db, const struct actor *actor, int64_t accou
 		  &rows, prob, DB_T(hash), DB_I(account_id), DB_T(name),
 		  DB_IOPT(actor->p->account_id, actor->p->account_id), DB_I(clock_now_s()));
 	if (rc != RC_OK)
-		return rc;
+		goto out;
 	out->id = db_rows_int(rows, 0, 0);
 	db_rows_free(rows);
+	char scope[SCOPE_MAX];
+	reach_audit_scope(r, actor->p, ACT_TOKEN_MANAGE, scope);
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_int(&d, "account_id", account_id);
 	audit_detail_str(&d, "name", name);
-	rc = audit_record_id(db, actor, "token.create", "api_token", out->id, &d, prob);
+	rc = audit_record_id(db, actor, "token.create", "api_token", out->id, scope, &d, prob);
 	audit_detail_release(&d);
+out:
+	free(r);
 	return rc;
 }
 
@@ -260,21 +278,31 @@ enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id,
 	if (!permission_allows(actor->p, ACT_TOKEN_MANAGE, NULL))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以管理接口令牌");
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db,
-			  "UPDATE api_tokens SET revoked_s = $1 WHERE id = $2 AND revoked_s IS NULL"
-			  " RETURNING id",
-			  &rows, prob, DB_I(clock_now_s()), DB_I(id));
+	enum rc rc = db_q(db, "SELECT account_id FROM api_tokens WHERE id = $1 AND revoked_s IS NULL",
+			  &rows, prob, DB_I(id));
 	if (rc != RC_OK)
 		return rc;
 	size_t n = db_rows_count(rows);
+	int64_t account_id = n ? db_rows_int(rows, 0, 0) : 0;
 	db_rows_free(rows);
 	if (!n)
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "令牌不存在或已撤销");
-	return audit_record_id(db, actor, "token.revoke", "api_token", id, NULL, prob);
+	struct reach *r = xmalloc(sizeof(*r));
+	rc = reach_check(db, actor, ACT_TOKEN_MANAGE, account_id, true, r, prob);
+	if (rc == RC_OK)
+		rc = db_q(db, "UPDATE api_tokens SET revoked_s = $1 WHERE id = $2", NULL, prob,
+			  DB_I(clock_now_s()), DB_I(id));
+	if (rc == RC_OK) {
+		char scope[SCOPE_MAX];
+		reach_audit_scope(r, actor->p, ACT_TOKEN_MANAGE, scope);
+		rc = audit_record_id(db, actor, "token.revoke", "api_token", id, scope, NULL, prob);
+	}
+	free(r);
+	return rc;
 }
 
-enum rc api_token_list(struct db *db, struct api_token_info **items, size_t *n,
-		       struct problem *prob)
+enum rc api_token_list(struct db *db, const struct principal *viewer,
+		       struct api_token_info **items, size_t *n, struct problem *prob)
 {
 	struct db_rows *rows = NULL;
 	*items = NULL;
@@ -285,19 +313,37 @@ enum rc api_token_list(struct db *db, struct api_token_info **items, size_t *n,
 			     NULL, 0, &rows, prob);
 	if (rc != RC_OK)
 		return rc;
-	*n = db_rows_count(rows);
-	*items = xcalloc(*n ? *n : 1, sizeof(**items));
-	for (size_t i = 0; i < *n; i++) {
-		struct api_token_info *t = &(*items)[i];
+	size_t total = db_rows_count(rows);
+	*items = xcalloc(total ? total : 1, sizeof(**items));
+	struct reach *r = xmalloc(sizeof(*r));
+	struct actor who = { .p = viewer };
+	for (size_t i = 0; i < total && rc == RC_OK; i++) {
+		int64_t account_id = db_rows_int(rows, i, 1);
+		struct problem denied;
+		problem_init(&denied);
+		enum rc seen = reach_check(db, &who, ACT_TOKEN_MANAGE, account_id, true, r, &denied);
+		if (seen == RC_FORBIDDEN || seen == RC_NOT_FOUND)
+			continue;
+		if (seen != RC_OK) {
+			rc = problem_set(prob, seen, denied.type, "%s", denied.detail);
+			break;
+		}
+		struct api_token_info *t = &(*items)[(*n)++];
 		t->id = db_rows_int(rows, i, 0);
-		t->account_id = db_rows_int(rows, i, 1);
+		t->account_id = account_id;
 		text_copy(t->name, sizeof(t->name), db_rows_text(rows, i, 2));
 		t->created_s = db_rows_int(rows, i, 3);
 		t->last_used_s = db_rows_int(rows, i, 4);
 		t->revoked_s = db_rows_int(rows, i, 5);
 	}
+	free(r);
 	db_rows_free(rows);
-	return RC_OK;
+	if (rc != RC_OK) {
+		free(*items);
+		*items = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 enum rc api_token_resolve(struct db *db, const char *token, struct principal *out,

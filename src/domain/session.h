@@ -63,15 +63,18 @@ struct api_token_info {
 	int64_t last_used_s;
 	int64_t revoked_s;
 };
-/* Creates a token acting as account_id (needs ACT_TOKEN_MANAGE). */
+/* Creates a token acting as account_id: needs ACT_TOKEN_MANAGE over that
+ * account (reach_check; one's own account too). RC_INVALID naming
+ * account_id if there is no such account. */
 enum rc api_token_create(struct db *db, const struct actor *actor, int64_t account_id,
 			 const char *name, struct api_token_new *out, struct problem *prob);
-/* Revokes a token (needs ACT_TOKEN_MANAGE). */
+/* Revokes a token: needs ACT_TOKEN_MANAGE over its account. */
 enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id,
 			 struct problem *prob);
-/* Lists tokens, newest first (*items is new; free() it). */
-enum rc api_token_list(struct db *db, struct api_token_info **items, size_t *n,
-		       struct problem *prob);
+/* Lists the tokens of the accounts viewer reaches with ACT_TOKEN_MANAGE
+ * (and viewer's own), newest first (*items is new; free() it). */
+enum rc api_token_list(struct db *db, const struct principal *viewer,
+		       struct api_token_info **items, size_t *n, struct problem *prob);
 /* Resolves a bearer value to a principal; RC_UNAUTHORIZED if unknown or revoked. */
 enum rc api_token_resolve(struct db *db, const char *token, struct principal *out,
 			  struct problem *prob);

@@ -102,8 +102,11 @@ static bool code_acceptable(const char *s)
 enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct amenity *in,
 		       struct problem *prob)
 {
-	if (!permission_allows(actor->p, ACT_CATALOG_EDIT, NULL))
-		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以修改设施目录");
+	/* The catalog is the whole city's: a district's admin does not change
+	 * what every other district shows. */
+	if (!permission_allows_citywide(actor->p, ACT_CATALOG_EDIT))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden",
+				   "只有市级（或更高）管理员可以修改设施目录");
 	if (!code_acceptable(in->code))
 		problem_field(prob, "code", "编码应为 1–23 个小写字母、数字或下划线");
 	if (!in->name_zh[0] || text_chars(in->name_zh) > 10)
@@ -148,7 +151,7 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 	audit_detail_init(&d);
 	audit_detail_str(&d, "name_zh", in->name_zh);
 	rc = audit_record(db, actor, exists ? "amenity.update" : "amenity.create", "amenity",
-			  in->code, &d, prob);
+			  in->code, NULL, &d, prob);
 	audit_detail_release(&d);
 	/* The catalog is part of every station's snapshot: re-read it all. */
 	return rc == RC_OK ? db_notify(db, STATION_CHANNEL, "*", prob) : rc;
@@ -518,10 +521,27 @@ static enum rc write_children(struct db *db, int64_t id, const struct station_in
 /* Every station write ends here, in its transaction: the audit row, and
  * the word to the other servers on the database that station id changed
  * (delivered at commit). */
+enum rc station_region_of(struct db *db, int64_t id, char out[SCOPE_MAX], struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	out[0] = '\0';
+	enum rc rc = db_q(db, "SELECT region_code FROM stations WHERE id = $1", &rows, prob, DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows) == 1)
+		text_copy(out, SCOPE_MAX, db_rows_text(rows, 0, 0));
+	db_rows_free(rows);
+	return RC_OK;
+}
+
 static enum rc station_changed(struct db *db, const struct actor *actor, const char *action,
 			       int64_t id, struct audit_detail *d, struct problem *prob)
 {
-	enum rc rc = audit_record_id(db, actor, action, "station", id, d, prob);
+	char region[SCOPE_MAX];
+	enum rc rc = station_region_of(db, id, region, prob);
+	if (rc != RC_OK)
+		return rc;
+	rc = audit_record_id(db, actor, action, "station", id, region, d, prob);
 	if (rc != RC_OK)
 		return rc;
 	char payload[24];
@@ -701,12 +721,20 @@ out:
 enum rc station_rotate_qr(struct db *db, const struct actor *actor, int64_t id,
 			  struct problem *prob)
 {
-	if (!permission_allows(actor->p, ACT_QR_ROTATE, NULL))
-		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以更换驿站二维码");
+	struct station *cur = xmalloc(sizeof(*cur));
+	enum rc rc = station_get(db, id, cur, prob);
+	struct scope_target t = target_of(cur);
+	bool allowed = rc == RC_OK && permission_allows(actor->p, ACT_QR_ROTATE, &t);
+	free(cur);
+	if (rc != RC_OK)
+		return rc;
+	if (!allowed)
+		return problem_set(prob, RC_FORBIDDEN, "forbidden",
+				   "只有本区域的管理员可以更换这个驿站的二维码");
 	char qr[STATION_QR_TOKEN_CAP];
 	secret_token("", qr, sizeof(qr));
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db,
+	rc = db_q(db,
 			  "UPDATE stations SET qr_token = $1, version = version + 1, updated_s = $2"
 			  " WHERE id = $3 RETURNING id",
 			  &rows, prob, DB_T(qr), DB_I(clock_now_s()), DB_I(id));

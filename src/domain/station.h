@@ -123,5 +123,8 @@ enum rc station_each(struct db *db, void (*fn)(const struct station *s, void *ct
 		     struct problem *prob);
 /* True if the actor may edit station s (for showing the edit form). */
 bool station_may_edit(const struct actor *actor, const struct station *s);
+/* The region code station id lies in, into out ("" if there is no such
+ * station): the scope of its audit rows. */
+enum rc station_region_of(struct db *db, int64_t id, char out[SCOPE_MAX], struct problem *prob);
 
 #endif

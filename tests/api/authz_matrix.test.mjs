@@ -1,0 +1,182 @@
+// The authorization matrix: every route of the OpenAPI document (which the
+// server derives from its route table, so a new route is walked without
+// editing this file) × anonymous and the six roles × an object inside and
+// one outside the caller's scope, each answer checked against one table.
+//
+// "allowed" means the permission check let the request through: the answer
+// is anything but 401 and 403 (a 404 for an id that is not there, or a 422
+// for a body the route does not take, still says the check passed).
+// "denied" means exactly 403 (401 for anonymous callers).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, addUser } from './lib/server.mjs';
+import { api, login, uniquePhone } from './lib/client.mjs';
+
+// THE table: which roles hold each action (the route's x-permission), and
+// whether the action is judged against an object's place. A route that acts
+// on an object through a looser route-level permission names its real
+// action in EFFECTIVE.
+const ROLES_FOR = {
+	'account.list': ['admin', 'staff'],
+	'account.create': ['admin', 'staff'],
+	'account.read': ['admin', 'staff'],
+	'account.update': ['admin'],
+	'role.grant': ['admin', 'staff'],
+	'token.manage': ['admin'],
+	'audit.read': ['admin'],
+	'station.create': ['admin', 'staff'],
+	'station.edit': ['admin', 'staff', 'manager'],
+	'catalog.edit': [], // city-wide admins only; no caller here holds a city
+	'qr.rotate': ['admin'],
+	'region.edit': ['admin'],
+};
+const EFFECTIVE = {
+	'GET /api/v1/accounts/{id}': 'account.read',
+	'PATCH /api/v1/accounts/{id}': 'account.update',
+	'PUT /api/v1/accounts/{id}/password': 'account.update',
+};
+const ROLES = ['admin', 'staff', 'manager', 'volunteer', 'worker', 'resident'];
+const IN_REGION = '610303008003'; // 龙腾路社区: inside every caller's scope
+const OUT_REGION = '610302004001'; // 姜谭街社区, another district of 宝鸡
+
+let srv;
+let root; // admin@*: makes the objects
+const callers = {}; // role → { token, account, scope }
+const place = {}; // inside / outside → { station }
+
+const rootApi = (opts) => api(srv.url, { ...opts, session: root });
+
+async function firstStation(region) {
+	const res = await api(srv.url, { path: `/api/v1/stations?region=${region}&limit=1` });
+	assert.ok(res.json?.items?.length, `a demo station in ${region}`);
+	return res.json.items[0].id;
+}
+
+/** A new account holding resident@region, with one API token: its objects. */
+async function target(region) {
+	const acc = await rootApi({ method: 'POST', path: '/api/v1/accounts', body: { phone: uniquePhone('147'), name: '对象' } });
+	assert.equal(acc.status, 201, acc.text);
+	const g = await rootApi({ method: 'POST', path: `/api/v1/accounts/${acc.json.id}/roles`, body: { role: 'resident', scope: region } });
+	assert.equal(g.status, 201, g.text);
+	const tok = await rootApi({ method: 'POST', path: '/api/v1/tokens', body: { account_id: acc.json.id, name: '对象令牌' } });
+	assert.equal(tok.status, 201, tok.text);
+	return { id: acc.json.id, grantId: g.json.roles[0].id, tokenId: tok.json.id };
+}
+
+before(async () => {
+	srv = await startServer();
+	const phone = uniquePhone('135');
+	await addUser(srv.dbUrl, { phone, name: '全局', role: 'admin@*', password: 'Matrix#2026' });
+	root = await login(srv.url, phone, 'Matrix#2026');
+	place.inside = { station: await firstStation(IN_REGION), region: IN_REGION };
+	place.outside = { station: await firstStation('610302'), region: OUT_REGION };
+	const scopes = {
+		admin: '610303',
+		staff: '610303008',
+		manager: `station:${place.inside.station}`,
+		volunteer: IN_REGION,
+		worker: IN_REGION,
+		resident: IN_REGION,
+	};
+	for (const role of ROLES) {
+		const p = uniquePhone('136');
+		await addUser(srv.dbUrl, { phone: p, name: `矩阵${role}`, role: `${role}@${scopes[role]}` });
+		const id = (await rootApi({ path: `/api/v1/accounts?q=${p}` })).json.items[0].id;
+		const tok = await rootApi({ method: 'POST', path: '/api/v1/tokens', body: { account_id: id, name: `matrix ${role}` } });
+		assert.equal(tok.status, 201, tok.text);
+		callers[role] = { token: tok.json.token, id, scope: scopes[role] };
+	}
+});
+after(() => srv?.stop());
+
+/** What kind of object a route acts on, from its path (or body). */
+function objectOf(method, path) {
+	if (/\/stations\/\{id\}/.test(path) || (method === 'POST' && path === '/api/v1/stations')) return 'station';
+	if (/\/accounts\/\{id\}/.test(path)) return 'account';
+	if (/\/tokens\/\{id\}/.test(path) || (method === 'POST' && path === '/api/v1/tokens')) return 'account';
+	if (/\/regions\/\{code\}/.test(path) && method !== 'GET') return 'region';
+	return null;
+}
+
+function expected(method, path, permission, role, side) {
+	const action = EFFECTIVE[`${method} ${path}`] ?? permission;
+	if (action === 'public') return 'allowed';
+	if (role === 'anonymous') return 401;
+	if (action === 'signed_in') return 'allowed';
+	const roles = ROLES_FOR[action];
+	assert.ok(roles, `the matrix has no row for action ${action} (${method} ${path}): add it to ROLES_FOR`);
+	if (!roles.includes(role)) return 403;
+	if (!objectOf(method, path)) return 'allowed';
+	return side === 'inside' ? 'allowed' : 403;
+}
+
+/** The request for route as seen from side: path ids, query and body. */
+async function request(method, path, side) {
+	const where = place[side];
+	const needsAccount = /\/accounts\/\{id\}|\/tokens/.test(path) && method !== 'GET';
+	const who = needsAccount || /\/accounts\/\{id\}/.test(path) ? await target(where.region) : null;
+	let p = path
+		.replace('/stations/{id}', `/stations/${where.station}`)
+		.replace('/accounts/{id}', `/accounts/${who?.id}`)
+		.replace('{grant_id}', String(who?.grantId))
+		.replace('/tokens/{id}', `/tokens/${who?.tokenId}`)
+		.replace('/regions/{code}', `/regions/${where.region}`)
+		.replace('/amenities/{code}', '/amenities/matrix_item')
+		.replace('{photo_id}', '999999')
+		.replace('{id}', '999999');
+	let body;
+	if (method !== 'GET' && method !== 'DELETE') body = {};
+	if (method === 'POST' && path === '/api/v1/stations')
+		body = { name: '矩阵驿站', level: 'community', region_code: where.region, address: '测试路 1 号', location: { lat: 34.36, lng: 107.2 } };
+	if (path.endsWith('/roles') && method === 'POST') body = { role: 'resident', scope: where.region };
+	if (method === 'POST' && path === '/api/v1/tokens') body = { account_id: who.id, name: '矩阵' };
+	if (path.endsWith('/password')) body = { password: 'Matrix#Pw2026' };
+	if (path.endsWith('/close')) body = { reason: '矩阵测试' };
+	if (path.endsWith('/location')) body = { lat: 34.36, lng: 107.2 };
+	if (method === 'PATCH' && path === '/api/v1/accounts/{id}') body = { name: '矩阵改名' };
+	if (method === 'PUT' && path.startsWith('/api/v1/amenities/')) body = { name_zh: '矩阵', name_en: 'Matrix', icon: 'water' };
+	return { path: p, body };
+}
+
+test('every route × every role × inside and outside its scope answers as the table says', async () => {
+	const doc = (await api(srv.url, { path: '/api/v1/openapi.json' })).json;
+	const failures = [];
+	let walked = 0;
+	for (const [path, ops] of Object.entries(doc.paths)) {
+		for (const [m, op] of Object.entries(ops)) {
+			const method = m.toUpperCase();
+			if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) continue;
+			const permission = op['x-permission'];
+			assert.ok(permission, `${method} ${path} names its permission`);
+			for (const role of ['anonymous', ...ROLES]) {
+				for (const side of ['inside', 'outside']) {
+					const want = expected(method, path, permission, role, side);
+					const req = await request(method, path, side);
+					const token = role === 'anonymous' ? undefined : callers[role].token;
+					// A route that takes a picture (not JSON) gets a few bytes of the
+					// first type it names: the permission is judged before the bytes.
+					const media = Object.keys(op.requestBody?.content ?? {});
+					const raw = media.length && !media.includes('application/json');
+					const res = await api(srv.url, {
+						method, path: req.path, token,
+						body: raw ? new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) : req.body,
+						headers: raw ? { 'Content-Type': media[0] } : {},
+					});
+					walked++;
+					const ok = want === 'allowed' ? res.status !== 401 && res.status !== 403 : res.status === want;
+					if (!ok)
+						failures.push(`${method} ${path} as ${role} ${side}: want ${want}, got ${res.status} ${res.text.slice(0, 160)}`);
+				}
+			}
+		}
+	}
+	assert.ok(walked > 300, `walked ${walked} requests`);
+	assert.deepEqual(failures, []);
+});
+
+test('the table covers every action the server names', async () => {
+	const doc = (await api(srv.url, { path: '/api/v1/openapi.json' })).json;
+	const named = new Set();
+	for (const ops of Object.values(doc.paths)) for (const op of Object.values(ops)) if (op['x-permission']) named.add(op['x-permission']);
+	for (const a of named) assert.ok(a === 'public' || a === 'signed_in' || a in ROLES_FOR, `action ${a} has a row`);
+});
