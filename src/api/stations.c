@@ -995,7 +995,7 @@ static void station_write(struct http_req *req, struct http_resp *resp, bool cre
 	if (problem_has_fields(&prob)) {
 		/* Report the fields that parsed but break the rules too, so the
 		 * form can show every problem at once. */
-		station_validate(((struct app *)req->app)->db, &a->in, create, &prob);
+		(void)station_validate(((struct app *)req->app)->db, &a->in, create, &prob);
 		reply_problem(req, resp, &prob);
 		goto out;
 	}

@@ -340,8 +340,8 @@ bool station_may_edit(const struct actor *actor, const struct station *s)
 	return permission_allows(actor->p, ACT_STATION_EDIT, &t);
 }
 
-void station_validate(struct db *db, const struct station_input *in, bool create,
-		      struct problem *prob)
+enum rc station_validate(struct db *db, const struct station_input *in, bool create,
+			 struct problem *prob)
 {
 	if (in->has_name || create) {
 		size_t n = text_chars(in->name);
@@ -403,12 +403,13 @@ void station_validate(struct db *db, const struct station_input *in, bool create
 			problem_field(prob, "region_code", "所属区域应为街道（9 位）或社区（12 位）代码");
 		} else {
 			struct db_rows *rows = NULL;
-			struct problem ignored = { 0 };
 			/* The region must be one we know, once regions are imported. */
-			if (db_q(db, "SELECT (SELECT COUNT(*) FROM regions WHERE code = $1),"
-				     " (SELECT COUNT(*) FROM regions)",
-				 &rows, &ignored, DB_T(norm)) == RC_OK &&
-			    db_rows_int(rows, 0, 0) == 0 && db_rows_int(rows, 0, 1) > 0)
+			enum rc rc = db_q(db, "SELECT (SELECT COUNT(*) FROM regions WHERE code = $1),"
+					      " (SELECT COUNT(*) FROM regions)",
+					  &rows, prob, DB_T(norm));
+			if (rc != RC_OK)
+				return rc;
+			if (db_rows_int(rows, 0, 0) == 0 && db_rows_int(rows, 0, 1) > 0)
 				problem_field(prob, "region_code", "没有这个街道或社区代码：%s", norm);
 			db_rows_free(rows);
 		}
@@ -416,14 +417,16 @@ void station_validate(struct db *db, const struct station_input *in, bool create
 	if (in->has_amenities) {
 		for (size_t i = 0; i < in->namenities; i++) {
 			struct db_rows *rows = NULL;
-			struct problem ignored = { 0 };
-			if (db_q(db, "SELECT 1 FROM amenities WHERE code = $1", &rows, &ignored,
-				 DB_T(in->amenities[i])) == RC_OK &&
-			    db_rows_count(rows) == 0)
+			enum rc rc = db_q(db, "SELECT 1 FROM amenities WHERE code = $1", &rows, prob,
+					  DB_T(in->amenities[i]));
+			if (rc != RC_OK)
+				return rc;
+			if (db_rows_count(rows) == 0)
 				problem_field(prob, "amenities", "设施目录中没有 \"%s\"", in->amenities[i]);
 			db_rows_free(rows);
 		}
 	}
+	return problem_has_fields(prob) ? prob->rc : RC_OK;
 }
 
 static enum rc check_parent(struct db *db, int64_t self_id, int64_t parent_id,
@@ -552,16 +555,16 @@ static enum rc station_changed(struct db *db, const struct actor *actor, const c
 enum rc station_create(struct db *db, const struct actor *actor, const struct station_input *in,
 		       int64_t *id, struct problem *prob)
 {
+	/* Validation first: without a valid region there is no scope to judge. */
+	enum rc rc = station_validate(db, in, true, prob);
+	if (rc != RC_OK)
+		return rc;
 	char norm[SCOPE_MAX] = "";
 	scope_normalize(in->region_code, norm);
 	struct scope_target t = { .region = norm, .hub_id = in->has_parent ? in->parent_id : 0 };
 	if (!permission_allows(actor->p, ACT_STATION_CREATE, &t))
-		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权在区域 %s 新建驿站",
-				   norm[0] ? norm : "?");
-	station_validate(db, in, true, prob);
-	if (problem_has_fields(prob))
-		return prob->rc;
-	enum rc rc = check_parent(db, 0, in->has_parent ? in->parent_id : 0, prob);
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权在区域 %s 新建驿站", norm);
+	rc = check_parent(db, 0, in->has_parent ? in->parent_id : 0, prob);
 	if (rc != RC_OK)
 		return rc;
 	char qr[STATION_QR_TOKEN_CAP];
@@ -613,11 +616,9 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 	enum rc rc = load_for_edit(db, actor, id, cur, prob);
 	if (rc != RC_OK)
 		goto out;
-	station_validate(db, in, false, prob);
-	if (problem_has_fields(prob)) {
-		rc = prob->rc;
+	rc = station_validate(db, in, false, prob);
+	if (rc != RC_OK)
 		goto out;
-	}
 	char norm[SCOPE_MAX];
 	text_copy(norm, sizeof(norm), cur->region_code);
 	if (in->has_region) {

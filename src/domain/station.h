@@ -96,10 +96,11 @@ struct station_input {
 	size_t nrooms;
 };
 
-/* Checks in without writing (field errors into prob), as create (all
- * required fields) or update (only the given ones). */
-void station_validate(struct db *db, const struct station_input *in, bool create,
-		      struct problem *prob);
+/* Checks in without writing, as create (all required fields) or update
+ * (only the given ones). RC_INVALID with every field error in prob; the
+ * database's error if a lookup (region, amenity) failed; else RC_OK. */
+enum rc station_validate(struct db *db, const struct station_input *in, bool create,
+			 struct problem *prob);
 /* Creates a station (ACT_STATION_CREATE over its region). Field errors for
  * every bad field at once. *id gets the new id. */
 enum rc station_create(struct db *db, const struct actor *actor, const struct station_input *in,

@@ -235,6 +235,13 @@ test('station validation reports every bad field at once', async () => {
 	await assertProblem(srv.url, res, 422, 'validation', { fields: ['name', 'level', 'theme', 'region_code', 'location', 'stars', 'amenities', 'hours.weekly'] });
 	const wrongType = await api(srv.url, { method: 'POST', path: '/api/v1/stations', session: admin, body: { name: 5, location: 'here' } });
 	await assertProblem(srv.url, wrongType, 422, 'validation', { fields: ['name', 'location'] });
+	// An empty body names the missing fields, for staff as for admins: without
+	// a region there is no scope to refuse.
+	const staff = await login(srv.url, DEMO.staff, DEMO_PASSWORD);
+	for (const session of [admin, staff]) {
+		const empty = await api(srv.url, { method: 'POST', path: '/api/v1/stations', session, body: {} });
+		await assertProblem(srv.url, empty, 422, 'validation', { fields: ['name', 'level', 'region_code', 'address', 'location'] });
+	}
 	const unknown = await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${jinxinyi}`, session: admin, body: { colour: 'red' } });
 	await assertProblem(srv.url, unknown, 422, 'validation', { fields: ['colour'] });
 });
