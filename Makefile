@@ -20,12 +20,13 @@ build/Makefile: CMakeLists.txt
 build-asan/Makefile: CMakeLists.txt
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DYZ_SANITIZE=ON >/dev/null
 
+# The compiler's messages are shown; progress lines are not. A failed compile
+# fails the target (pipefail), whatever binary an earlier build left behind.
 build: setup build/Makefile web-vendor
-	@$(MAKE) --no-print-directory -s -C build -j$(JOBS) 2>&1 | grep -v -E '^(\[|make\[)' || true
-	@test -x build/yizhan
+	@set -o pipefail; $(MAKE) --no-print-directory -s -C build -j$(JOBS) 2>&1 | { grep -v -E '^(\[|make\[)' || true; }
 
 build-asan: build-asan/Makefile
-	@$(MAKE) --no-print-directory -s -C build-asan -j$(JOBS) 2>&1 | grep -v -E '^(\[|make\[)' || true
+	@set -o pipefail; $(MAKE) --no-print-directory -s -C build-asan -j$(JOBS) 2>&1 | { grep -v -E '^(\[|make\[)' || true; }
 
 # Third-party browser code comes from npm, copied next to our pages at build time.
 web-vendor:
@@ -42,7 +43,7 @@ run: build
 test: setup-test build build-asan
 	@cd build && ctest --output-on-failure -j2 -L unit
 	@cd build-asan && ctest --output-on-failure -j2 -L unit
-	@cd build && ctest --output-on-failure -L 'api|e2e'
+	@cd build && ctest --output-on-failure -L 'build|api|e2e'
 
 bench: build
 	@scripts/bench.sh

@@ -26,8 +26,6 @@ int cli_config_doc(int argc, char **argv);
 int cli_parse(const char *verb, const char *about, const struct config_option *opts, size_t nopts,
 	      void *cfg, int argc, char **argv);
 
-/* The default database URL: $YIZHAN_DB or sqlite:var/yizhan.db. */
-const char *cli_default_db(void);
 /* Opens url (creating var/ for the default SQLite file) and applies pending
  * migrations (how many into *applied, if not NULL); prints the reason and
  * returns NULL on failure. */

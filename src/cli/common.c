@@ -8,12 +8,6 @@
 #include "cli/cli.h"
 #include "core/log.h"
 
-const char *cli_default_db(void)
-{
-	const char *env = getenv("YIZHAN_DB");
-	return env && *env ? env : "sqlite:var/yizhan.db";
-}
-
 int cli_parse(const char *verb, const char *about, const struct config_option *opts, size_t nopts,
 	      void *cfg, int argc, char **argv)
 {

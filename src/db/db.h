@@ -46,6 +46,7 @@ struct db_options {
 	int busy_timeout_ms;     /* SQLite lock wait; default 5000 */
 	int64_t sqlite_max_pages; /* > 0: cap the SQLite file (tests of a full disk) */
 	bool allow_weak_sync;    /* tests only: accept weaker durability settings */
+	const char *sqlite_synchronous; /* tests only: OFF, NORMAL or EXTRA instead of FULL */
 };
 
 /* Opens url ("sqlite:PATH" or "postgresql://…" / "postgres://…") and checks

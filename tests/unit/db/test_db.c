@@ -505,21 +505,20 @@ static void test_db__weak_durability_is_refused_unless_allowed(void **state)
 	struct problem prob = { 0 };
 	struct db *weak = NULL;
 	char url[sizeof(cur_url)];
-	if (eng.kind == DB_KIND_SQLITE) {
+	struct db_options normal = { .sqlite_synchronous = "NORMAL" };
+	if (eng.kind == DB_KIND_SQLITE)
 		snprintf(url, sizeof(url), "%s", cur_url);
-		setenv("YIZHAN_SQLITE_SYNCHRONOUS", "NORMAL", 1);
-	} else {
+	else
 		pg_url(url, sizeof(url), "-c%20synchronous_commit%3Doff");
-	}
-	enum rc rc = db_open(url, NULL, &weak, &prob);
+	enum rc rc = db_open(url, &normal, &weak, &prob);
 	assert_int_equal(rc, RC_UNAVAILABLE);
 	assert_null(weak);
 	assert_string_equal(prob.type, "weak-durability");
 	assert_non_null(strstr(prob.detail, "synchronous"));
 
 	problem_init(&prob);
-	rc = db_open(url, &(struct db_options){ .allow_weak_sync = true }, &weak, &prob);
-	unsetenv("YIZHAN_SQLITE_SYNCHRONOUS");
+	rc = db_open(url, &(struct db_options){ .allow_weak_sync = true, .sqlite_synchronous = "NORMAL" },
+		     &weak, &prob);
 	assert_int_equal(rc, RC_OK);
 	db_close(weak);
 }
