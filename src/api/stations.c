@@ -724,6 +724,12 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 		json_array_append_new(photos, render_photo(&photo[i]));
 	json_object_set_new(o, "photos", photos);
 	json_object_set_new(o, "can_edit", json_boolean(station_may_edit(&actor, s)));
+	const char *fields[24];
+	size_t nfields = station_editable(&actor, s, fields, 24);
+	json_t *editable = json_array();
+	for (size_t i = 0; i < nfields; i++)
+		json_array_append_new(editable, json_string(fields[i]));
+	json_object_set_new(o, "editable", editable);
 	json_object_set_new(o, "updated_at", json_time(s->updated_s));
 	json_object_set_new(o, "version", json_integer(s->version));
 	json_object_set_new(o, "crs", json_string(geo_crs_name(crs)));

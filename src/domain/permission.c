@@ -24,6 +24,8 @@ static const struct {
 	[ACT_AUDIT_READ] = { "audit.read", R(ROLE_ADMIN) },
 	[ACT_STATION_CREATE] = { "station.create", R(ROLE_ADMIN) | R(ROLE_STAFF) },
 	[ACT_STATION_EDIT] = { "station.edit", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
+	[ACT_STATION_PROFILE] = { "station.profile", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_STATION_RATE] = { "station.rate", R(ROLE_ADMIN) },
 	[ACT_CATALOG_EDIT] = { "catalog.edit", R(ROLE_ADMIN) },
 	[ACT_QR_ROTATE] = { "qr.rotate", R(ROLE_ADMIN) },
 	[ACT_REGION_EDIT] = { "region.edit", R(ROLE_ADMIN) },

@@ -21,7 +21,11 @@ enum action {
 	ACT_TOKEN_MANAGE,    /* API tokens */
 	ACT_AUDIT_READ,
 	ACT_STATION_CREATE,  /* register a station within the scope */
-	ACT_STATION_EDIT,    /* a station's profile, hours, amenities, closure */
+	ACT_STATION_EDIT,    /* a station's day-to-day fields: hours, amenities, closure,
+			      * photos, description, phone */
+	ACT_STATION_PROFILE, /* what a station is: name, level, theme, hub, region, address,
+			      * location */
+	ACT_STATION_RATE,    /* a station's stars (evaluation) */
 	ACT_CATALOG_EDIT,    /* the amenity catalog */
 	ACT_QR_ROTATE,       /* replace a station's check-in QR secret */
 	ACT_REGION_EDIT,     /* a region's representative point (admins) */

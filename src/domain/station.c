@@ -4,6 +4,7 @@
 #include "domain/station.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -552,6 +553,66 @@ static enum rc station_changed(struct db *db, const struct actor *actor, const c
 	return db_notify(db, STATION_CHANNEL, payload, prob);
 }
 
+/* Who may change each field of a station, beyond editing the station at
+ * all: a manager keeps the day-to-day fields, staff and admins decide what
+ * the station is, and stars come from evaluation (admins until it exists). */
+static const struct {
+	const char *name;
+	size_t has; /* offset of the field's has_ flag in struct station_input */
+	enum action need;
+} field_rules[] = {
+	{ "name", offsetof(struct station_input, has_name), ACT_STATION_PROFILE },
+	{ "level", offsetof(struct station_input, has_level), ACT_STATION_PROFILE },
+	{ "theme", offsetof(struct station_input, has_theme), ACT_STATION_PROFILE },
+	{ "parent_id", offsetof(struct station_input, has_parent), ACT_STATION_PROFILE },
+	{ "region_code", offsetof(struct station_input, has_region), ACT_STATION_PROFILE },
+	{ "address", offsetof(struct station_input, has_address), ACT_STATION_PROFILE },
+	{ "location", offsetof(struct station_input, has_location), ACT_STATION_PROFILE },
+	{ "stars", offsetof(struct station_input, has_stars), ACT_STATION_RATE },
+	{ "phone", offsetof(struct station_input, has_phone), ACT_STATION_EDIT },
+	{ "description", offsetof(struct station_input, has_description), ACT_STATION_EDIT },
+	{ "amenities", offsetof(struct station_input, has_amenities), ACT_STATION_EDIT },
+	{ "hours", offsetof(struct station_input, has_hours), ACT_STATION_EDIT },
+	{ "rooms", offsetof(struct station_input, has_rooms), ACT_STATION_EDIT },
+};
+
+size_t station_editable(const struct actor *actor, const struct station *s, const char *out[],
+			size_t cap)
+{
+	struct scope_target t = target_of(s);
+	size_t n = 0;
+	if (!permission_allows(actor->p, ACT_STATION_EDIT, &t))
+		return 0;
+	for (size_t i = 0; i < sizeof(field_rules) / sizeof(field_rules[0]) && n < cap; i++)
+		if (permission_allows(actor->p, field_rules[i].need, &t))
+			out[n++] = field_rules[i].name;
+	return n;
+}
+
+/* RC_FORBIDDEN naming every field of in the actor may not set at t. */
+static enum rc fields_allowed(const struct actor *actor, const struct station_input *in,
+			      const struct scope_target *t, struct problem *prob)
+{
+	struct problem denied;
+	problem_init(&denied);
+	for (size_t i = 0; i < sizeof(field_rules) / sizeof(field_rules[0]); i++) {
+		bool given = *(const bool *)((const char *)in + field_rules[i].has);
+		if (!given || permission_allows(actor->p, field_rules[i].need, t))
+			continue;
+		if (!problem_has_fields(&denied))
+			problem_set(&denied, RC_FORBIDDEN, "forbidden-field",
+				    "无权修改标出的字段 (you may not change the fields marked)");
+		problem_field(&denied, field_rules[i].name,
+			      field_rules[i].need == ACT_STATION_RATE ?
+				      "星级来自考核评定，只有管理员可以修改" :
+				      "只有街道、社区工作人员或管理员可以修改");
+	}
+	if (!problem_has_fields(&denied))
+		return RC_OK;
+	*prob = denied;
+	return prob->rc;
+}
+
 enum rc station_create(struct db *db, const struct actor *actor, const struct station_input *in,
 		       int64_t *id, struct problem *prob)
 {
@@ -564,6 +625,12 @@ enum rc station_create(struct db *db, const struct actor *actor, const struct st
 	struct scope_target t = { .region = norm, .hub_id = in->has_parent ? in->parent_id : 0 };
 	if (!permission_allows(actor->p, ACT_STATION_CREATE, &t))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权在区域 %s 新建驿站", norm);
+	if (in->has_stars && in->stars) {
+		struct station_input only_stars = { .has_stars = true };
+		rc = fields_allowed(actor, &only_stars, &t, prob);
+		if (rc != RC_OK)
+			return rc;
+	}
 	rc = check_parent(db, 0, in->has_parent ? in->parent_id : 0, prob);
 	if (rc != RC_OK)
 		return rc;
@@ -619,13 +686,18 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 	rc = station_validate(db, in, false, prob);
 	if (rc != RC_OK)
 		goto out;
+	struct scope_target here = target_of(cur);
+	rc = fields_allowed(actor, in, &here, prob);
+	if (rc != RC_OK)
+		goto out;
 	char norm[SCOPE_MAX];
 	text_copy(norm, sizeof(norm), cur->region_code);
 	if (in->has_region) {
 		scope_normalize(in->region_code, norm);
-		/* Moving a station needs the right over its new region too. */
-		struct scope_target t = { .region = norm, .station_id = id, .hub_id = cur->parent_id };
-		if (!permission_allows(actor->p, ACT_STATION_EDIT, &t)) {
+		/* Moving a station needs the right over its new region too, held
+		 * there as a region (a grant on the station itself moves with it). */
+		struct scope_target there = { .region = norm };
+		if (!permission_allows(actor->p, ACT_STATION_PROFILE, &there)) {
 			rc = problem_set(prob, RC_FORBIDDEN, "forbidden", "无权把驿站移到区域 %s", norm);
 			goto out;
 		}

@@ -124,6 +124,12 @@ enum rc station_each(struct db *db, void (*fn)(const struct station *s, void *ct
 		     struct problem *prob);
 /* True if the actor may edit station s (for showing the edit form). */
 bool station_may_edit(const struct actor *actor, const struct station *s);
+/* The input fields of s the actor may change ("name", "hours", "stars" …:
+ * a manager the day-to-day ones, staff also what the station is, admins also
+ * its stars), as static strings into out; returns how many (0 for someone
+ * who may not edit s at all). */
+size_t station_editable(const struct actor *actor, const struct station *s, const char *out[],
+			size_t cap);
 /* The region code station id lies in, into out ("" if there is no such
  * station): the scope of its audit rows. */
 enum rc station_region_of(struct db *db, int64_t id, char out[SCOPE_MAX], struct problem *prob);

@@ -182,7 +182,15 @@ test('a manager edits their station and the next read shows it; other stations a
 	// Another street's station.
 	const other = (await api(srv.url, { path: `/api/v1/stations?region=610302&limit=1` })).json.items[0];
 	await assertProblem(srv.url, await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${other.id}`, session: manager, body: { phone: '1234567' } }), 403, 'forbidden');
-	// The manager may not move the station out of their reach either.
+	// The manager keeps the day-to-day fields; what the station is, where it
+	// lies and its stars are for staff and admins.
+	const own = await api(srv.url, { path: `/api/v1/stations/${jinxinyi}` });
+	for (const body of [{ region_code: '610302004001' }, { stars: 5 }, { name: '改名驿站' }, { location: { lat: 39.9, lng: 116.4 } }]) {
+		const res = await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${jinxinyi}`, session: manager, body: { ...body, description: '顺便改' } });
+		await assertProblem(srv.url, res, 403, 'forbidden-field', { fields: Object.keys(body) });
+	}
+	const after = (await api(srv.url, { path: `/api/v1/stations/${jinxinyi}` })).json;
+	for (const k of ['region_code', 'stars', 'name', 'location', 'description']) assert.deepEqual(after[k], own.json[k], `${k} unchanged`);
 	const audit = (await api(srv.url, { path: `/api/v1/audit?object_type=station&object_id=${jinxinyi}&action=station.update`, session: admin })).json;
 	assert.ok(audit.items.length >= 1);
 	assert.equal(audit.items[0].actor, '138****0003');
@@ -190,10 +198,19 @@ test('a manager edits their station and the next read shows it; other stations a
 
 test('street staff edit stations of their street only, and create stations there', async () => {
 	const mine = (await api(srv.url, { path: '/api/v1/stations?region=610303008&limit=1' })).json.items[0];
-	const ok = await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${mine.id}`, session: staff, body: { stars: 5 } });
-	assert.equal((await assertJson(srv.url, ok, 200, 'Station')).stars, 5);
+	const ok = await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${mine.id}`, session: staff, body: { description: '街道改的简介', name: `${mine.name}` } });
+	assert.equal((await assertJson(srv.url, ok, 200, 'Station')).description, '街道改的简介');
 	const other = (await api(srv.url, { path: '/api/v1/stations?region=610302004&limit=1' })).json.items[0];
-	await assertProblem(srv.url, await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${other.id}`, session: staff, body: { stars: 1 } }), 403, 'forbidden');
+	await assertProblem(srv.url, await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${other.id}`, session: staff, body: { description: 'x' } }), 403, 'forbidden');
+	// Stars come from evaluation: admins only.
+	const stars = await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${mine.id}`, session: staff, body: { stars: 5 } });
+	await assertProblem(srv.url, stars, 403, 'forbidden-field', { fields: ['stars'] });
+	const rated = await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${mine.id}`, session: admin, body: { stars: 5 } });
+	assert.equal((await assertJson(srv.url, rated, 200, 'Station')).stars, 5);
+	// Moving a station needs the right in the new region too.
+	const away = await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${mine.id}`, session: staff, body: { region_code: '610302004001' } });
+	await assertProblem(srv.url, away, 403, 'forbidden');
+	assert.equal((await api(srv.url, { path: `/api/v1/stations/${mine.id}` })).json.region_code.startsWith('610303008'), true);
 	const station = {
 		name: '龙腾路快递小哥驿站',
 		level: 'corner',
@@ -237,7 +254,6 @@ test('station validation reports every bad field at once', async () => {
 	await assertProblem(srv.url, wrongType, 422, 'validation', { fields: ['name', 'location'] });
 	// An empty body names the missing fields, for staff as for admins: without
 	// a region there is no scope to refuse.
-	const staff = await login(srv.url, DEMO.staff, DEMO_PASSWORD);
 	for (const session of [admin, staff]) {
 		const empty = await api(srv.url, { method: 'POST', path: '/api/v1/stations', session, body: {} });
 		await assertProblem(srv.url, empty, 422, 'validation', { fields: ['name', 'level', 'region_code', 'address', 'location'] });

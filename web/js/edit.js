@@ -245,13 +245,19 @@ function textInput(key, value, attrs = {}) {
 	return el;
 }
 
+/** True if the signed-in person may change field k (the station says which). */
+function may(k) {
+	return !station.editable || station.editable.includes(k);
+}
+
 function basics() {
+	const locked = t('edit.staff_only');
 	return h(
 		'fieldset',
 		{ class: 'card-section' },
 		h('legend', { text: t('edit.basics') }),
-		field({ key: 'name', label: t('edit.name'), input: textInput('name', form.name, { maxlength: '80', autocomplete: 'off', required: true }), counter: NAME_MAX }),
-		field({ key: 'address', label: t('edit.address'), input: textInput('address', form.address, { maxlength: '160', autocomplete: 'street-address', required: true }), counter: ADDRESS_MAX }),
+		field({ key: 'name', label: t('edit.name'), input: textInput('name', form.name, { maxlength: '80', autocomplete: 'off', required: true, readonly: !may('name') }), counter: NAME_MAX, hint: may('name') ? null : locked }),
+		field({ key: 'address', label: t('edit.address'), input: textInput('address', form.address, { maxlength: '160', autocomplete: 'street-address', required: true, readonly: !may('address') }), counter: ADDRESS_MAX, hint: may('address') ? null : locked }),
 		field({ key: 'phone', label: t('edit.phone'), input: textInput('phone', form.phone, { type: 'tel', inputmode: 'tel', maxlength: '20', autocomplete: 'off' }), hint: t('edit.phone_hint') }),
 		field({ key: 'description', label: t('edit.description'), input: textInput('description', form.description, { multiline: true, rows: '4', maxlength: '600' }), counter: DESCRIPTION_MAX }),
 	);
