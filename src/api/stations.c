@@ -218,14 +218,16 @@ static void render_fixed_part(struct sb *sb, const struct snapshot *snap,
 	sb_add_int(sb, s->stars);
 }
 
-/* What changes with the time of the request. */
-static void render_open_part(struct sb *sb, const struct snap_station *s, bool open_now)
+/* What changes with the time of the request: open now, and whether a
+ * temporary closure still holds (one whose expected end passed is over). */
+static void render_open_part(struct sb *sb, const struct snapshot *snap,
+			     const struct snap_station *s, bool open_now, int64_t now_s)
 {
 	if (open_now)
 		sb_addlit(sb, ",\"open_now\":true");
 	else
 		sb_addlit(sb, ",\"open_now\":false");
-	if (s->closed)
+	if (s->closed && snapshot_closed_at(snap, s, now_s))
 		sb_addlit(sb, ",\"closed\":true");
 	else
 		sb_addlit(sb, ",\"closed\":false");
@@ -233,10 +235,10 @@ static void render_open_part(struct sb *sb, const struct snap_station *s, bool o
 
 /* One station's summary object, without the closing brace. */
 static void render_summary(struct sb *sb, const struct snapshot *snap,
-			   const struct snap_station *s, enum geo_crs crs, bool open_now)
+			   const struct snap_station *s, enum geo_crs crs, bool open_now, int64_t now_s)
 {
 	render_fixed_part(sb, snap, s, crs);
-	render_open_part(sb, s, open_now);
+	render_open_part(sb, snap, s, open_now, now_s);
 }
 
 /* The fragment cache: each station's fixed part in WGS-84, rendered once per
@@ -381,7 +383,7 @@ static void frag_prefetch(struct frag_cache *c, const struct snapshot *snap,
 /* render_summary in WGS-84, from the cache when it can. */
 static void render_summary_cached(struct sb *sb, struct station_render *r, struct frag_cache *c,
 				  const struct snapshot *snap, const struct snap_station *s,
-				  bool open_now)
+				  bool open_now, int64_t now_s)
 {
 	size_t idx = (size_t)(s - snap->stations);
 	uint32_t off = atomic_load_explicit(&c->slots[idx], memory_order_acquire);
@@ -395,7 +397,7 @@ static void render_summary_cached(struct sb *sb, struct station_render *r, struc
 		if (!sb->err)
 			frag_publish(r, c, idx, sb->buf + at, sb->len - at);
 	}
-	render_open_part(sb, s, open_now);
+	render_open_part(sb, snap, s, open_now, now_s);
 }
 
 void h_stations_nearby(struct http_req *req, struct http_resp *resp)
@@ -447,9 +449,9 @@ void h_stations_nearby(struct http_req *req, struct http_resp *resp)
 		if (i)
 			sb_addc(sb, ',');
 		if (c)
-			render_summary_cached(sb, r, c, snap, hits[i].station, hits[i].open_now);
+			render_summary_cached(sb, r, c, snap, hits[i].station, hits[i].open_now, q.now_s);
 		else
-			render_summary(sb, snap, hits[i].station, crs, hits[i].open_now);
+			render_summary(sb, snap, hits[i].station, crs, hits[i].open_now, q.now_s);
 		sb_addlit(sb, ",\"distance_m\":");
 		sb_add_fixed(sb, hits[i].distance_m, 0);
 		sb_addlit(sb, ",\"walk_minutes\":");
@@ -573,7 +575,7 @@ void h_stations_list(struct http_req *req, struct http_resp *resp)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			sb_addc(sb, ',');
-		render_summary(sb, snap, found[i], crs, snapshot_open_at(snap, found[i], now));
+		render_summary(sb, snap, found[i], crs, snapshot_open_at(snap, found[i], now), now);
 		sb_addc(sb, '}');
 	}
 	sb_addlit(sb, "],\"count\":");
@@ -622,7 +624,7 @@ void h_stations_geojson(struct http_req *req, struct http_resp *resp)
 		sb_addc(sb, ',');
 		sb_add_fixed(sb, s->pt.lat, 6);
 		sb_addlit(sb, "]},\"properties\":");
-		render_summary(sb, snap, s, GEO_CRS_WGS84, snapshot_open_at(snap, s, now));
+		render_summary(sb, snap, s, GEO_CRS_WGS84, snapshot_open_at(snap, s, now), now);
 		sb_adds(sb, "}}");
 	}
 	sb_adds(sb, "]}");
@@ -707,10 +709,13 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 	json_object_set_new(o, "stars", json_integer(s->stars));
 	json_object_set_new(o, "description", s->description[0] ? json_string(s->description) : json_null());
 	json_object_set_new(o, "hours", hours_json(s));
-	json_object_set_new(o, "open_now", json_boolean(hours_open_at(&s->hours, clock_now_s())));
-	json_object_set_new(o, "closed", json_boolean(s->hours.closed));
+	int64_t now = clock_now_s();
+	struct hours_view hv = hours_view_of(&s->hours);
+	bool closed = hours_view_closed_at(&hv, now);
+	json_object_set_new(o, "open_now", json_boolean(hours_open_at(&s->hours, now)));
+	json_object_set_new(o, "closed", json_boolean(closed));
 	json_object_set_new(o, "closure",
-			    s->hours.closed ? json_pack("{s:s,s:o}", "reason", s->closed_reason,
+			    closed ? json_pack("{s:s,s:o}", "reason", s->closed_reason,
 							"until", json_time(s->hours.closed_until_s)) :
 					      json_null());
 	json_t *rooms = json_array();

@@ -96,9 +96,14 @@ bool hours_open_at(const struct hours *h, int64_t now_s)
 	return hours_view_open_at(&v, now_s);
 }
 
+bool hours_view_closed_at(const struct hours_view *h, int64_t now_s)
+{
+	return h->closed && (h->closed_until_s == 0 || now_s < h->closed_until_s);
+}
+
 bool hours_view_open_at(const struct hours_view *h, int64_t now_s)
 {
-	if (h->closed && (h->closed_until_s == 0 || now_s < h->closed_until_s))
+	if (hours_view_closed_at(h, now_s))
 		return false;
 	int32_t day;
 	int wd, m;

@@ -53,6 +53,10 @@ struct hours_view {
 struct hours_view hours_view_of(const struct hours *h);
 /* True if a station with these hours is open at Unix time now_s. */
 bool hours_view_open_at(const struct hours_view *v, int64_t now_s);
+/* True if a temporary closure holds at now_s: closed, and its expected end
+ * (if any) is still to come. A closure whose end has passed is over without
+ * anyone writing so. */
+bool hours_view_closed_at(const struct hours_view *v, int64_t now_s);
 /* Shorthand for hours_view_open_at(hours_view_of(h)). */
 bool hours_open_at(const struct hours *h, int64_t now_s);
 

@@ -531,6 +531,12 @@ static bool schedule_open_at(const struct snapshot *snap, uint32_t schedule, int
 	return hours_view_open_at(&v, now_s);
 }
 
+bool snapshot_closed_at(const struct snapshot *snap, const struct snap_station *s, int64_t now_s)
+{
+	struct hours_view v = snapshot_hours(snap, s);
+	return hours_view_closed_at(&v, now_s);
+}
+
 bool snapshot_open_at(const struct snapshot *snap, const struct snap_station *s, int64_t now_s)
 {
 	return schedule_open_at(snap, s->schedule, now_s);

@@ -93,6 +93,8 @@ const struct snap_station *snapshot_station(const struct snapshot *snap, int64_t
 const char *snapshot_text(const struct snapshot *snap, uint32_t off);
 struct hours_view snapshot_hours(const struct snapshot *snap, const struct snap_station *s);
 bool snapshot_open_at(const struct snapshot *snap, const struct snap_station *s, int64_t now_s);
+/* True if s is temporarily closed at now_s (hours_view_closed_at). */
+bool snapshot_closed_at(const struct snapshot *snap, const struct snap_station *s, int64_t now_s);
 /* The bit of amenity code, or -1 if the catalog has no such code. */
 int snapshot_amenity_bit(const struct snapshot *snap, const char *code);
 

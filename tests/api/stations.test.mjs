@@ -281,6 +281,29 @@ test('closing a station takes it out of "open now" until it reopens', async () =
 	assert.equal(again[0].closed, false);
 });
 
+test('a timed closure ends by itself when its time comes, without a write', async () => {
+	// An always-open station, so "open now" depends on the closure alone.
+	const body = { name: '限时关闭测试站', level: 'corner', region_code: '610303008003', address: '测试路 9 号', location: { lat: 34.3811, lng: 107.1522 }, hours: { always_open: true } };
+	const made = await assertJson(srv.url, await api(srv.url, { method: 'POST', path: '/api/v1/stations', session: admin, body }), 201, 'Station');
+	const until = new Date(Date.now() + 2500).toISOString();
+	const closed = await assertJson(srv.url, await api(srv.url, { method: 'POST', path: `/api/v1/stations/${made.id}/close`, session: admin, body: { reason: '短暂检修', until } }), 200, 'Station');
+	assert.equal(closed.closed, true);
+	const card = async () => (await near({ lat: 34.3811, lng: 107.1522, radius_m: 5 })).json.items.find((x) => x.id === made.id);
+	assert.equal((await card()).closed, true);
+	await new Promise((r) => setTimeout(r, 3500));
+	const detail = await assertJson(srv.url, await api(srv.url, { path: `/api/v1/stations/${made.id}` }), 200, 'Station');
+	assert.equal(detail.closed, false, 'the closure is over');
+	assert.equal(detail.closure, null);
+	assert.equal(detail.open_now, true);
+	const c = await card();
+	assert.equal(c.closed, false);
+	assert.equal(c.open_now, true);
+	const open = (await near({ lat: 34.3811, lng: 107.1522, radius_m: 5, open_now: 'true' })).json.items;
+	assert.ok(open.some((x) => x.id === made.id), 'among the open ones again');
+	const listed = (await api(srv.url, { path: `/api/v1/stations?q=${encodeURIComponent('限时关闭测试站')}` })).json.items[0];
+	assert.equal(listed.closed, false);
+});
+
 test('the QR code is for the keepers of the station, and an admin can rotate its secret', async () => {
 	const path = `/api/v1/stations/${jinxinyi}/qr.svg`;
 	const svg = await api(srv.url, { path, session: manager });

@@ -123,8 +123,13 @@ static void test_hours__temporary_closure_wins_until_it_ends(void **state)
 	h.closed_until_s = at("2026-11-25T08:00:00");
 	assert_false(hours_open_at(&h, at("2026-11-24T12:00:00")));
 	assert_true(hours_open_at(&h, at("2026-11-25T08:00:00")));
+	struct hours_view v = hours_view_of(&h);
+	assert_true(hours_view_closed_at(&v, at("2026-11-25T07:59:59")));
+	assert_false(hours_view_closed_at(&v, at("2026-11-25T08:00:00")));
 	h.closed_until_s = 0; /* until reopened */
 	assert_false(hours_open_at(&h, at("2027-01-01T12:00:00")));
+	v = hours_view_of(&h);
+	assert_true(hours_view_closed_at(&v, at("2027-01-01T12:00:00")));
 }
 
 static void test_hours__parses_and_formats_times_and_dates(void **state)
