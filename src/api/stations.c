@@ -497,7 +497,8 @@ static bool query_bbox(struct http_req *req, double box[4], enum geo_crs crs,
 	return true;
 }
 
-/* Lists for the map viewport (bbox) or a search (q, region). */
+/* Lists for the map viewport (bbox) or a search (q, region), or a hub's
+ * branches (parent): every match, at most cap. */
 static size_t list_stations(struct http_req *req, const struct snapshot *snap,
 			    const struct snap_station **out, size_t cap, enum geo_crs crs,
 			    struct problem *prob)
@@ -505,40 +506,48 @@ static size_t list_stations(struct http_req *req, const struct snapshot *snap,
 	double box[4];
 	const char *q = http_req_query(req, "q");
 	const char *region = http_req_query(req, "region");
+	int64_t parent = 0;
 	if (q && strlen(q) > 64)
 		problem_field(prob, "q", "搜索词最多 64 字节");
+	query_int(req, "parent", 1, INT64_MAX, 0, &parent, prob);
 	bool has_box = query_bbox(req, box, crs, prob);
 	if (problem_has_fields(prob))
 		return 0;
-	if (!has_box)
-		return snapshot_search(snap, q, region, cap, out);
-	size_t n = snapshot_bbox(snap, box[0], box[1], box[2], box[3], cap, out);
-	if ((q && *q) || (region && *region)) {
-		size_t k = 0, plen = region ? strlen(region) : 0;
-		for (size_t i = 0; i < n; i++) {
-			const struct snap_station *s = out[i];
-			if (plen && strncmp(s->region_code, region, plen) != 0)
-				continue;
-			if (q && *q && !strstr(snapshot_text(snap, s->name), q) &&
-			    !strstr(snapshot_text(snap, s->address), q))
-				continue;
-			out[k++] = s;
-		}
-		n = k;
+	size_t n;
+	bool filter = parent != 0;
+	if (!has_box) {
+		n = snapshot_search(snap, q, region, cap, out);
+	} else {
+		n = snapshot_bbox(snap, box[0], box[1], box[2], box[3], cap, out);
+		filter = filter || (q && *q) || (region && *region);
 	}
-	return n;
+	if (!filter)
+		return n;
+	size_t k = 0, plen = region ? strlen(region) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct snap_station *s = out[i];
+		if (parent && s->parent_id != parent)
+			continue;
+		if (plen && strncmp(s->region_code, region, plen) != 0)
+			continue;
+		if (q && *q && !strstr(snapshot_text(snap, s->name), q) &&
+		    !strstr(snapshot_text(snap, s->address), q))
+			continue;
+		out[k++] = s;
+	}
+	return k;
 }
 
-/* Finds the stations a list request names (bbox, q, region) in snap, at
- * most limit; *found is *new* (free it). Answers the problem and returns
- * false when the query is bad. */
+/* Finds every station a list request names (bbox, q, region, parent) in
+ * snap; *found is *new* (free it). Answers the problem and returns false
+ * when the query is bad. */
 static bool find_or_answer(struct http_req *req, struct http_resp *resp,
-			   const struct snapshot *snap, size_t limit, enum geo_crs crs,
+			   const struct snapshot *snap, enum geo_crs crs,
 			   const struct snap_station ***found, size_t *n)
 {
 	struct problem prob;
 	problem_init(&prob);
-	size_t cap = limit < snap->n ? limit : snap->n;
+	size_t cap = snap->n;
 	*found = xcalloc(cap ? cap : 1, sizeof(**found));
 	*n = list_stations(req, snap, *found, cap, crs, &prob);
 	if (!problem_has_fields(&prob))
@@ -564,11 +573,13 @@ void h_stations_list(struct http_req *req, struct http_resp *resp)
 	}
 	const struct snapshot *snap = snapshot_acquire(app->stations);
 	const struct snap_station **found = NULL;
-	size_t n = 0;
-	if (!find_or_answer(req, resp, snap, (size_t)limit, crs, &found, &n)) {
+	size_t total = 0;
+	if (!find_or_answer(req, resp, snap, crs, &found, &total)) {
 		snapshot_release(app->stations, snap);
 		return;
 	}
+	/* total counts every match; the page shows the first limit of them. */
+	size_t n = total < (size_t)limit ? total : (size_t)limit;
 	int64_t now = clock_now_s();
 	struct sb *sb = &resp->body;
 	sb_adds(sb, "{\"items\":[");
@@ -581,7 +592,7 @@ void h_stations_list(struct http_req *req, struct http_resp *resp)
 	sb_addlit(sb, "],\"count\":");
 	sb_add_uint(sb, n);
 	sb_addlit(sb, ",\"total\":");
-	sb_add_uint(sb, snap->n);
+	sb_add_uint(sb, total);
 	sb_addlit(sb, ",\"crs\":\"");
 	sb_adds(sb, geo_crs_name(crs));
 	sb_addlit(sb, "\"}");
@@ -605,10 +616,12 @@ void h_stations_geojson(struct http_req *req, struct http_resp *resp)
 	const struct snapshot *snap = snapshot_acquire(app->stations);
 	const struct snap_station **found = NULL;
 	size_t n = 0;
-	if (!find_or_answer(req, resp, snap, (size_t)limit, GEO_CRS_WGS84, &found, &n)) {
+	if (!find_or_answer(req, resp, snap, GEO_CRS_WGS84, &found, &n)) {
 		snapshot_release(app->stations, snap);
 		return;
 	}
+	if (n > (size_t)limit)
+		n = (size_t)limit;
 	/* RFC 7946: WGS-84 only, positions as [longitude, latitude]. */
 	int64_t now = clock_now_s();
 	struct sb *sb = &resp->body;

@@ -42,7 +42,9 @@ after(async () => {
 test('the demo city has about 350 stations in 宝鸡市 with 金心驿 among them', async () => {
 	const res = await api(srv.url, { path: '/api/v1/stations?q=%E9%87%91%E5%BF%83%E9%A9%BF' });
 	const body = await assertJson(srv.url, res, 200, 'StationList');
-	assert.ok(body.total >= 300 && body.total <= 400, `total ${body.total}`);
+	const network = (await api(srv.url, { path: '/api/v1/stations?limit=1' })).json.total;
+	assert.ok(network >= 300 && network <= 400, `total ${network}`);
+	assert.equal(body.total, body.count, 'total counts the matches of q');
 	assert.equal(body.items.length, 1);
 	assert.equal(body.items[0].id, jinxinyi);
 	assert.equal(body.items[0].region_code, '610303008003');
@@ -279,6 +281,27 @@ test('closing a station takes it out of "open now" until it reopens', async () =
 	const again = (await near({ lat, lng, radius_m: 5 })).json.items;
 	assert.equal(again[0].id, id);
 	assert.equal(again[0].closed, false);
+});
+
+test('total counts what matches the filter; parent lists a hub\'s branches', async () => {
+	const none = (await api(srv.url, { path: '/api/v1/stations?q=zzz' })).json;
+	assert.equal(none.count, 0);
+	assert.equal(none.total, 0);
+	const cut = (await api(srv.url, { path: '/api/v1/stations?region=610303&limit=1' })).json;
+	const all = (await api(srv.url, { path: '/api/v1/stations?region=610303&limit=2000' })).json;
+	assert.equal(cut.count, 1);
+	assert.equal(cut.total, all.count, 'total is every match, not the page');
+	assert.ok(all.total < (await api(srv.url, { path: '/api/v1/stations?limit=2000' })).json.total, 'less than the network');
+	const branch = all.items.find((x) => x.parent_id);
+	assert.ok(branch, 'a demo branch');
+	const kids = (await api(srv.url, { path: `/api/v1/stations?parent=${branch.parent_id}` })).json;
+	assert.ok(kids.count >= 1);
+	assert.equal(kids.total, kids.count);
+	for (const k of kids.items) assert.equal(k.parent_id, branch.parent_id);
+	assert.ok(kids.items.some((k) => k.id === branch.id));
+	const geo = (await api(srv.url, { path: `/api/v1/stations.geojson?parent=${branch.parent_id}` })).json;
+	assert.equal(geo.features.length, kids.count);
+	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/stations?parent=abc' }), 422, 'validation', { fields: ['parent'] });
 });
 
 test('a timed closure ends by itself when its time comes, without a write', async () => {
