@@ -16,6 +16,7 @@
 #include "domain/scope.h"
 #include "domain/secret.h"
 #include "geo/coord.h"
+#include "geo/distance.h"
 
 /* station_each reads this many stations at a time. A struct station holds
  * every field a form can edit (about 7.7 KB), so a page of 256 is 2 MB:
@@ -430,6 +431,57 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 	return problem_has_fields(prob) ? prob->rc : RC_OK;
 }
 
+/* How far a station may lie from the known points of its region: from the
+ * nearest community point of its street, or, when the street has none yet,
+ * of its district (a county's villages lie far from its towns). */
+#define STATION_NEAR_STREET_M 5000.0
+#define STATION_NEAR_DISTRICT_M 30000.0
+
+/* Field error on "location" if (lat, lng) lies far from region's known
+ * points; nothing when none are known (regions not located yet). */
+static enum rc check_location_in_region(struct db *db, const char *region, double lat,
+					double lng, struct problem *prob)
+{
+	struct geo_point at = { lat, lng };
+	static const struct {
+		size_t digits;
+		double max_m;
+	} levels[] = { { 9, STATION_NEAR_STREET_M }, { 6, STATION_NEAR_DISTRICT_M } };
+	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
+		if (strlen(region) < levels[l].digits)
+			continue;
+		char prefix[SCOPE_MAX];
+		memcpy(prefix, region, levels[l].digits);
+		prefix[levels[l].digits] = '\0';
+		char *like = db_like_pattern(prefix, false);
+		struct db_rows *rows = NULL;
+		enum rc rc = db_q(db, "SELECT lat, lng FROM regions WHERE code LIKE $1 ESCAPE '\\'"
+				      " AND lat IS NOT NULL AND lng IS NOT NULL",
+				  &rows, prob, DB_T(like));
+		free(like);
+		if (rc != RC_OK)
+			return rc;
+		size_t n = db_rows_count(rows);
+		double best = -1;
+		for (size_t i = 0; i < n; i++) {
+			struct geo_point p = { db_rows_real(rows, i, 0), db_rows_real(rows, i, 1) };
+			double d = geo_distance_m(at, p);
+			if (best < 0 || d < best)
+				best = d;
+		}
+		db_rows_free(rows);
+		if (n == 0)
+			continue;
+		if (best > levels[l].max_m)
+			problem_field(prob, "location",
+				      "位置离所属%s已知的社区太远（最近 %.1f 公里，应在 %.0f 公里以内）",
+				      levels[l].digits == 9 ? "街道" : "区县", best / 1000.0,
+				      levels[l].max_m / 1000.0);
+		return problem_has_fields(prob) ? prob->rc : RC_OK;
+	}
+	return RC_OK;
+}
+
 static enum rc check_parent(struct db *db, int64_t self_id, int64_t parent_id,
 			    struct problem *prob)
 {
@@ -622,6 +674,9 @@ enum rc station_create(struct db *db, const struct actor *actor, const struct st
 		return rc;
 	char norm[SCOPE_MAX] = "";
 	scope_normalize(in->region_code, norm);
+	rc = check_location_in_region(db, norm, in->lat, in->lng, prob);
+	if (rc != RC_OK)
+		return rc;
 	struct scope_target t = { .region = norm, .hub_id = in->has_parent ? in->parent_id : 0 };
 	if (!permission_allows(actor->p, ACT_STATION_CREATE, &t))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权在区域 %s 新建驿站", norm);
@@ -701,6 +756,12 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 			rc = problem_set(prob, RC_FORBIDDEN, "forbidden", "无权把驿站移到区域 %s", norm);
 			goto out;
 		}
+	}
+	if (in->has_region || in->has_location) {
+		rc = check_location_in_region(db, norm, in->has_location ? in->lat : cur->lat,
+					      in->has_location ? in->lng : cur->lng, prob);
+		if (rc != RC_OK)
+			goto out;
 	}
 	if (in->has_parent) {
 		rc = check_parent(db, id, in->parent_id, prob);

@@ -283,6 +283,19 @@ test('closing a station takes it out of "open now" until it reopens', async () =
 	assert.equal(again[0].closed, false);
 });
 
+test('a station lies in or near its region: within 5 km of its street\'s community points', async () => {
+	const body = { name: '北京的宝鸡驿站', level: 'corner', region_code: '610303008003', address: '测试路 3 号', location: { lat: 39.9042, lng: 116.4074 } };
+	const far = await api(srv.url, { method: 'POST', path: '/api/v1/stations', session: admin, body });
+	const p = await assertProblem(srv.url, far, 422, 'validation', { fields: ['location'] });
+	assert.match(p.errors[0].message, /公里/);
+	// The next street over is too far as well; the station's own street is fine.
+	const move = await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${jinxinyi}`, session: admin, body: { location: { lat: 34.30, lng: 107.60 } } });
+	await assertProblem(srv.url, move, 422, 'validation', { fields: ['location'] });
+	const region = (await api(srv.url, { path: '/api/v1/regions/610303008003' })).json;
+	const near = await api(srv.url, { method: 'POST', path: '/api/v1/stations', session: admin, body: { ...body, name: '龙腾路旁驿站', location: { lat: region.location.lat + 0.01, lng: region.location.lng } } });
+	assert.equal(near.status, 201, near.text);
+});
+
 test('total counts what matches the filter; parent lists a hub\'s branches', async () => {
 	const none = (await api(srv.url, { path: '/api/v1/stations?q=zzz' })).json;
 	assert.equal(none.count, 0);
