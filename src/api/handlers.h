@@ -42,6 +42,7 @@ void h_station_update(struct http_req *req, struct http_resp *resp);
 void h_station_close(struct http_req *req, struct http_resp *resp);
 void h_station_reopen(struct http_req *req, struct http_resp *resp);
 void h_station_qr_svg(struct http_req *req, struct http_resp *resp);
+void h_checkin_link(struct http_req *req, struct http_resp *resp);
 void h_station_qr_png(struct http_req *req, struct http_resp *resp);
 void h_station_qr_rotate(struct http_req *req, struct http_resp *resp);
 void h_amenities_list(struct http_req *req, struct http_resp *resp);

@@ -742,6 +742,13 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 		json_array_append_new(photos, render_photo(&photo[i]));
 	json_object_set_new(o, "photos", photos);
 	json_object_set_new(o, "can_edit", json_boolean(station_may_edit(&actor, s)));
+	if (station_may_edit(&actor, s)) {
+		/* What the station's QR code says, for those who print it. */
+		struct sb link = SB_INIT;
+		sb_addf(&link, "%s/c/%s", ((struct app *)req->app)->public_url, s->qr_token);
+		json_object_set_new(o, "checkin_url", json_string(sb_str(&link)));
+		sb_release(&link);
+	}
 	const char *fields[24];
 	size_t nfields = station_editable(&actor, s, fields, 24);
 	json_t *editable = json_array();
@@ -1147,6 +1154,25 @@ void h_station_qr_svg(struct http_req *req, struct http_resp *resp)
 void h_station_qr_png(struct http_req *req, struct http_resp *resp)
 {
 	station_qr(req, resp, true);
+}
+
+void h_checkin_link(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	int64_t id = 0;
+	if (station_by_qr(app->db, http_req_param(req, "token"), &id, &prob) != RC_OK) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	/* Until check-in exists, the code opens the station's page, which says
+	 * that check-in is coming. */
+	char where[64];
+	snprintf(where, sizeof(where), "/station.html?id=%lld&from=qr", (long long)id);
+	http_resp_header(resp, "Location", where);
+	http_resp_header(resp, "Cache-Control", "no-store");
+	resp->status = 302;
 }
 
 /* Catalogs */

@@ -223,6 +223,12 @@ int cli_serve(int argc, char **argv)
 		.walk_m = (int)cfg.walk_m,
 		.tiles = tiles,
 	};
+	if (strstr(cfg.public_url, "://localhost") || strstr(cfg.public_url, "://127.") ||
+	    strstr(cfg.public_url, "://[::1]"))
+		log_warn(NULL, "public_url",
+			 "station QR codes point to %s, which only this machine can open: set "
+			 "--public-url (YIZHAN_PUBLIC_URL) to the address people reach before printing them",
+			 cfg.public_url);
 	if (open_photos(&app, &cfg, &prob) != RC_OK)
 		return start_failed(&app, "photos", &prob);
 	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK)

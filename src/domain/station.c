@@ -577,6 +577,25 @@ static enum rc write_children(struct db *db, int64_t id, const struct station_in
 /* Every station write ends here, in its transaction: the audit row, and
  * the word to the other servers on the database that station id changed
  * (delivered at commit). */
+enum rc station_by_qr(struct db *db, const char *token, int64_t *id, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	*id = 0;
+	if (!token || !*token || strlen(token) >= STATION_QR_TOKEN_CAP)
+		return problem_set(prob, RC_NOT_FOUND, "not-found",
+				   "二维码无效或已更换，请扫描驿站现在张贴的二维码");
+	enum rc rc = db_q(db, "SELECT id FROM stations WHERE qr_token = $1", &rows, prob, DB_T(token));
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows) == 1)
+		*id = db_rows_int(rows, 0, 0);
+	db_rows_free(rows);
+	if (!*id)
+		return problem_set(prob, RC_NOT_FOUND, "not-found",
+				   "二维码无效或已更换，请扫描驿站现在张贴的二维码");
+	return RC_OK;
+}
+
 enum rc station_region_of(struct db *db, int64_t id, char out[SCOPE_MAX], struct problem *prob)
 {
 	struct db_rows *rows = NULL;

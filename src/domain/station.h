@@ -130,6 +130,9 @@ bool station_may_edit(const struct actor *actor, const struct station *s);
  * who may not edit s at all). */
 size_t station_editable(const struct actor *actor, const struct station *s, const char *out[],
 			size_t cap);
+/* The id of the station whose QR code carries token. RC_NOT_FOUND (with
+ * words for someone who scanned an old code) if none does. */
+enum rc station_by_qr(struct db *db, const char *token, int64_t *id, struct problem *prob);
 /* The region code station id lies in, into out ("" if there is no such
  * station): the scope of its audit rows. */
 enum rc station_region_of(struct db *db, int64_t id, char out[SCOPE_MAX], struct problem *prob);

@@ -340,6 +340,23 @@ test('a timed closure ends by itself when its time comes, without a write', asyn
 	assert.equal(listed.closed, false);
 });
 
+test('the QR code\'s link opens the station page until check-in exists; an old code says so', async () => {
+	const own = (await api(srv.url, { path: `/api/v1/stations/${jinxinyi}`, session: manager })).json;
+	assert.match(own.checkin_url, /^http:\/\/localhost:8080\/c\/[A-Za-z0-9_-]{20,}$/);
+	assert.equal((await api(srv.url, { path: `/api/v1/stations/${jinxinyi}` })).json.checkin_url, undefined, 'not for passers-by');
+	const path = new URL(own.checkin_url).pathname;
+	const res = await fetch(srv.url + path, { redirect: 'manual' });
+	assert.equal(res.status, 302);
+	assert.equal(res.headers.get('location'), `/station.html?id=${jinxinyi}&from=qr`);
+	const page = await fetch(srv.url + res.headers.get('location'));
+	assert.equal(page.status, 200);
+	const old = await api(srv.url, { path: '/c/not-a-code-we-printed' });
+	await assertProblem(srv.url, old, 404, 'not-found');
+	assert.match(old.json.detail, /二维码/);
+	// The server says at start that codes printed now point to localhost.
+	assert.ok(srv.stderr.some((l) => l.includes('"public_url"')), 'a warning about the public URL');
+});
+
 test('the QR code is for the keepers of the station, and an admin can rotate its secret', async () => {
 	const path = `/api/v1/stations/${jinxinyi}/qr.svg`;
 	const svg = await api(srv.url, { path, session: manager });
