@@ -23,8 +23,11 @@ static json_t *media_content(const char *types)
 		size_t n = strcspn(p, ",");
 		char t[64];
 		snprintf(t, sizeof(t), "%.*s", (int)n, p);
-		json_object_set_new(c, t, json_pack("{s:{s:s,s:s}}", "schema", "type", "string",
-						    "contentMediaType", t));
+		/* A JSON flavour (application/geo+json) is an object; the rest are bytes. */
+		bool is_json = n >= 4 && !strncmp(p + n - 4, "json", 4);
+		json_object_set_new(c, t, is_json ? json_pack("{s:{s:s}}", "schema", "type", "object") :
+						    json_pack("{s:{s:s,s:s}}", "schema", "type", "string",
+							      "contentMediaType", t));
 		p += n;
 		if (*p == ',')
 			p++;
@@ -56,19 +59,22 @@ static json_t *path_params(const char *pattern)
 
 static void query_params(json_t *params, const char *spec)
 {
-	/* "name:type:description;…" */
+	/* "name:type:description;…"; a type ending in '!' marks a parameter the
+	 * route requires ("lat:number!:纬度"). */
 	while (spec && *spec) {
 		const char *end = strchr(spec, ';');
 		size_t len = end ? (size_t)(end - spec) : strlen(spec);
 		const char *c1 = memchr(spec, ':', len);
 		const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - spec)) : NULL;
 		if (c1 && c2) {
+			size_t tlen = (size_t)(c2 - c1 - 1);
+			bool required = tlen && c1[tlen] == '!';
 			json_array_append_new(
 				params,
 				json_pack("{s:s%,s:s,s:b,s:s%,s:{s:s%}}", "name", spec, (size_t)(c1 - spec),
-					  "in", "query", "required", 0, "description", c2 + 1,
+					  "in", "query", "required", required, "description", c2 + 1,
 					  len - (size_t)(c2 + 1 - spec), "schema", "type", c1 + 1,
-					  (size_t)(c2 - c1 - 1)));
+					  tlen - (required ? 1 : 0)));
 		}
 		spec = end ? end + 1 : NULL;
 	}
@@ -136,7 +142,7 @@ static json_t *operation(const struct http_route *r)
 		json_object_set_new(responses, "503", problem_response("存储暂不可写，稍后重试"));
 		if (r->req_schema || r->req_media)
 			json_object_set_new(responses, "413", problem_response("请求体过大"));
-		if (r->req_media)
+		if (r->req_media || r->req_schema)
 			json_object_set_new(responses, "415", problem_response("不支持的内容类型"));
 		json_t *params2 = json_object_get(op, "parameters");
 		if (!params2) {

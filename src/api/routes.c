@@ -64,7 +64,7 @@ static const struct http_route routes[] = {
 
 	{ "GET", "/api/v1/stations/nearby", h_stations_nearby, ACT_PUBLIC, .tag = "stations",
 	  .summary = "附近的驿站：按步行距离排序，可筛选设施、现在开放、主题", .resp_schema = "NearbyStations",
-	  .query = "lat:number:纬度（必填）;lng:number:经度（必填）;radius_m:number:半径（米，默认 1500）;"
+	  .query = "lat:number!:纬度;lng:number!:经度;radius_m:number:半径（米，默认 1500）;"
 		   "limit:integer:条数 1–50（默认 10）;amenity:string:设施编码，逗号分隔，须全部具备;"
 		   "open_now:boolean:只要现在开放的;theme:string:主题;level:string:级别;"
 		   "crs:string:坐标系 wgs84（默认）、gcj02 或 bd09" },
@@ -74,8 +74,10 @@ static const struct http_route routes[] = {
 	  .query = "bbox:string:南,西,北,东;q:string:名称或地址片段;region:string:区域代码前缀;"
 		   "limit:integer:条数 1–2000（默认 500）;crs:string:坐标系" },
 	{ "GET", "/api/v1/stations.geojson", h_stations_geojson, ACT_PUBLIC, .tag = "stations",
-	  .summary = "全部驿站的 GeoJSON（RFC 7946，WGS-84）",
-	  .query = "bbox:string:南,西,北,东;q:string:名称或地址片段;region:string:区域代码前缀;limit:integer:条数" },
+	  .summary = "全部驿站的 GeoJSON（RFC 7946，WGS-84；crs 只接受 wgs84）",
+	  .resp_media = "application/geo+json",
+	  .query = "bbox:string:南,西,北,东;q:string:名称或地址片段;region:string:区域代码前缀;"
+		   "parent:integer:只列这个总站的分站;limit:integer:条数;crs:string:只接受 wgs84" },
 	{ "POST", "/api/v1/stations", h_stations_create, ACT_STATION_CREATE, 64 * KIB,
 	  .tag = "stations", .summary = "新建驿站（在自己负责的区域内）", .req_schema = "StationInput",
 	  .resp_schema = "Station", .ok_status = 201, .query = "crs:string:location 的坐标系" },
@@ -110,7 +112,7 @@ static const struct http_route routes[] = {
 	  .tag = "stations", .summary = "更换二维码密钥（旧码作废）", .ok_status = 204 },
 	{ "GET", "/api/v1/coverage", h_coverage, ACT_PUBLIC, .tag = "planning",
 	  .summary = "覆盖率：区域内哪些社区在 15 分钟步行圈内有驿站、哪些没有", .resp_schema = "Coverage",
-	  .query = "region:string:区域代码（必填），如 6103 或 610303;walk_m:integer:步行圈半径（米，默认 1200）;"
+	  .query = "region:string!:区域代码，如 6103 或 610303;walk_m:integer:步行圈半径（米，默认 1200）;"
 		   "crs:string:坐标系" },
 	{ "GET", "/api/v1/amenities", h_amenities_list, ACT_PUBLIC, .tag = "stations",
 	  .summary = "设施目录、驿站级别与主题", .resp_schema = "Catalog" },

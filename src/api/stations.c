@@ -608,7 +608,11 @@ void h_stations_geojson(struct http_req *req, struct http_resp *resp)
 	struct problem prob;
 	problem_init(&prob);
 	int64_t limit;
+	enum geo_crs crs;
 	query_int(req, "limit", 1, 200000, 200000, &limit, &prob);
+	/* RFC 7946 knows one coordinate system: say so rather than ignore crs. */
+	if (query_crs(req, &crs, &prob) && crs != GEO_CRS_WGS84)
+		problem_field(&prob, "crs", "GeoJSON 总是 WGS-84（RFC 7946），crs 只能为 wgs84");
 	if (problem_has_fields(&prob)) {
 		reply_problem(req, resp, &prob);
 		return;

@@ -82,6 +82,40 @@ test('malformed JSON answers 400', async () => {
 	await stillServing();
 });
 
+test('a NUL in a JSON string answers 400 in words, not the parser\'s flag name', async () => {
+	const res = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: '{"phone":"13900000000","name":"a\\u0000b"}', session: admin });
+	const p = await assertProblem(srv.url, res, 400, 'bad-request');
+	assert.ok(!p.detail.includes('JSON_ALLOW_NUL'), p.detail);
+	assert.match(p.detail, /NUL/);
+});
+
+test('the OpenAPI document says what the server does: required query parameters, GeoJSON, 415', async () => {
+	const doc = (await api(srv.url, { path: '/api/v1/openapi.json' })).json;
+	const param = (path, name) => doc.paths[path].get.parameters.find((p) => p.name === name);
+	for (const name of ['lat', 'lng']) {
+		assert.equal(param('/api/v1/stations/nearby', name).required, true, name);
+		assert.equal(param('/api/v1/stations/nearby', name).schema.type, 'number');
+	}
+	assert.equal(param('/api/v1/stations/nearby', 'radius_m').required, false);
+	assert.equal(param('/api/v1/coverage', 'region').required, true);
+	const geo = doc.paths['/api/v1/stations.geojson'].get.responses['200'];
+	assert.ok(geo.content?.['application/geo+json'], 'GeoJSON 200 declares its content');
+	for (const [path, m] of [['/api/v1/stations', 'post'], ['/api/v1/accounts', 'post'], ['/api/v1/stations/{id}', 'patch']])
+		assert.ok(doc.paths[path][m].responses['415'], `${m} ${path} declares 415`);
+	// And the server refuses what it declares required.
+	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/stations/nearby?lat=34.3' }), 422, 'validation', { fields: ['lng'] });
+});
+
+test('GeoJSON is WGS-84 only: crs other than wgs84 is refused, not ignored', async () => {
+	for (const crs of ['gcj02', 'bd09', 'foo']) {
+		const res = await api(srv.url, { path: `/api/v1/stations.geojson?limit=1&crs=${crs}` });
+		await assertProblem(srv.url, res, 422, 'validation', { fields: ['crs'] });
+	}
+	const ok = await api(srv.url, { path: '/api/v1/stations.geojson?limit=1&crs=wgs84' });
+	assert.equal(ok.status, 200);
+	assert.match(ok.headers.get('content-type'), /^application\/geo\+json/);
+});
+
 test('a body that is not JSON by its Content-Type answers 415', async () => {
 	for (const ct of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
 		const res = await api(srv.url, {

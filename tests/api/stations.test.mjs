@@ -342,7 +342,7 @@ test('a timed closure ends by itself when its time comes, without a write', asyn
 
 test('the QR code\'s link opens the station page until check-in exists; an old code says so', async () => {
 	const own = (await api(srv.url, { path: `/api/v1/stations/${jinxinyi}`, session: manager })).json;
-	assert.match(own.checkin_url, /^http:\/\/localhost:8080\/c\/[A-Za-z0-9_-]{20,}$/);
+	assert.match(own.checkin_url, /^https:\/\/yizhan\.example\/c\/[A-Za-z0-9_-]{20,}$/);
 	assert.equal((await api(srv.url, { path: `/api/v1/stations/${jinxinyi}` })).json.checkin_url, undefined, 'not for passers-by');
 	const path = new URL(own.checkin_url).pathname;
 	const res = await fetch(srv.url + path, { redirect: 'manual' });
@@ -353,8 +353,16 @@ test('the QR code\'s link opens the station page until check-in exists; an old c
 	const old = await api(srv.url, { path: '/c/not-a-code-we-printed' });
 	await assertProblem(srv.url, old, 404, 'not-found');
 	assert.match(old.json.detail, /二维码/);
-	// The server says at start that codes printed now point to localhost.
-	assert.ok(srv.stderr.some((l) => l.includes('"public_url"')), 'a warning about the public URL');
+	assert.ok(!srv.stderr.some((l) => l.includes('"public_url"')), 'no warning with a public address');
+	// A server whose codes would point to localhost says so at start.
+	const local = await startServer({ args: ['--public-url', 'http://localhost:8080'], seed: false });
+	try {
+		const warn = local.logs().find((l) => l.event === 'public_url');
+		assert.equal(warn?.level, 'warn');
+		assert.match(warn.msg ?? JSON.stringify(warn), /--public-url/);
+	} finally {
+		await local.stop();
+	}
 });
 
 test('the QR code is for the keepers of the station, and an admin can rotate its secret', async () => {

@@ -152,6 +152,9 @@ export async function startServer({ args = [], env = {}, seed = true, dbUrl } = 
 	}
 	// On SQLite the photos go beside the database file (the default); a
 	// PostgreSQL server gets its own temporary folder.
+	// A public address as a real deployment has one (a loopback one is
+	// warned about at start); tests of that warning pass their own.
+	if (!args.includes('--public-url')) args = [...args, '--public-url', 'https://yizhan.example'];
 	let photoDir = null;
 	if (ENGINE === 'postgres' && !args.includes('--photo-dir')) {
 		photoDir = mkdtempSync(join(tmpdir(), 'yz-photos-'));
