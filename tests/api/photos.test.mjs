@@ -34,10 +34,11 @@ before(async () => {
 });
 after(() => srv?.stop());
 
-const upload = (station, body, { session = manager, type = 'image/png', caption, headers = {} } = {}) =>
+// query: the query string as sent (for bytes encodeURIComponent will not make).
+const upload = (station, body, { session = manager, type = 'image/png', caption, query, headers = {} } = {}) =>
 	api(srv.url, {
 		method: 'POST',
-		path: `/api/v1/stations/${station}/photos${caption === undefined ? '' : `?caption=${encodeURIComponent(caption)}`}`,
+		path: `/api/v1/stations/${station}/photos${query ?? (caption === undefined ? '' : `?caption=${encodeURIComponent(caption)}`)}`,
 		body,
 		session,
 		headers: { 'Content-Type': type, ...headers },
@@ -149,6 +150,41 @@ test('bad uploads get clear refusals: not a picture, a lying header, too many pi
 	// Nothing of these reached the station.
 	const station = (await api(srv.url, { path: `/api/v1/stations/${own}` })).json;
 	assert.ok(station.photos.every((p) => p.width !== 16));
+});
+
+/** The ids of the photos a station shows. */
+const photoIds = async (station) => (await api(srv.url, { path: `/api/v1/stations/${station}` })).json.photos.map((p) => p.id);
+
+test('a caption that is not UTF-8 or holds control or bidi-override characters is refused with 422 naming caption, and nothing is added', async () => {
+	const before = await photoIds(own);
+	const bad = {
+		'not UTF-8': '?caption=%ff',
+		'a lone continuation byte': '?caption=%E6%9C%8D%80',
+		'an overlong slash': '?caption=%C0%AF',
+		'a UTF-16 surrogate': '?caption=%ED%A0%80',
+		'a new line': '?caption=%E6%9C%8D%0A%E5%8A%A1',
+		'a bell': '?caption=%07',
+		'a C1 control': '?caption=%C2%85',
+		'a right-to-left override': `?caption=${encodeURIComponent('价格\u202e001')}`,
+		'a left-to-right isolate': `?caption=${encodeURIComponent('\u2066服务')}`,
+	};
+	for (const [what, query] of Object.entries(bad)) {
+		const res = await upload(own, plain(18, 18, 60), { query });
+		const problem = await assertProblem(srv.url, res, 422, 'validation', { fields: ['caption'] });
+		assert.equal(problem.errors.length, 1, `${what}: only the caption is wrong`);
+	}
+	assert.deepEqual(await photoIds(own), before, 'the station shows no new photo');
+});
+
+test('a caption is stored without the spaces around it; one of only spaces is empty', async () => {
+	const trimmed = await assertJson(srv.url, await upload(own, plain(18, 18, 61), { caption: ' \u3000 服务 大厅\u00a0 ' }), 201, 'Photo');
+	assert.equal(trimmed.caption, '服务 大厅');
+	const station = (await api(srv.url, { path: `/api/v1/stations/${own}` })).json;
+	assert.equal(station.photos.find((p) => p.id === trimmed.id).caption, '服务 大厅');
+	const blank = await assertJson(srv.url, await upload(own, plain(18, 18, 62), { caption: '\u3000 ' }), 201, 'Photo');
+	assert.equal(blank.caption, '');
+	// Sixty characters inside spaces are sixty characters.
+	await assertJson(srv.url, await upload(own, plain(18, 18, 63), { caption: ` ${'长'.repeat(60)} ` }), 201, 'Photo');
 });
 
 test('removing a photo: 204, the station no longer lists it and it is no longer served; both changes are audited', async () => {
