@@ -13,7 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login, rawRequest } from './lib/client.mjs';
 import { assertJson, assertProblem, assertNoContent, loadOpenapi } from './lib/schema.mjs';
-import { makePng, pngHeaderOnly, withExif, jpegSize } from './lib/images.mjs';
+import { makePng, pngHeaderOnly, pngBomb, progressiveJpegHeader, withExif, jpegSize } from './lib/images.mjs';
 
 let srv;
 let admin, manager, resident;
@@ -185,6 +185,24 @@ test('a caption is stored without the spaces around it; one of only spaces is em
 	assert.equal(blank.caption, '');
 	// Sixty characters inside spaces are sixty characters.
 	await assertJson(srv.url, await upload(own, plain(18, 18, 63), { caption: ` ${'长'.repeat(60)} ` }), 201, 'Photo');
+});
+
+test('pictures small in bytes but costly to decode are refused with 422 and add nothing: a truncated JPEG, a PNG deflate bomb, a progressive JPEG declaring 7000×7000', async () => {
+	// A JPEG of noise from the server itself, cut to its first 1,000 bytes.
+	const noisy = makePng(400, 300, (x, y) => [(x * 7919 + y * 104729) & 255, (x * y * 31) & 255, (x ^ y) * 13 & 255, 255]);
+	const source = await assertJson(srv.url, await upload(own, noisy), 201, 'Photo');
+	const { bytes: jpeg } = await fetchBytes(source.url);
+	assert.ok(jpeg.length > 4000);
+	const before = await photoIds(own);
+
+	await assertProblem(srv.url, await upload(own, jpeg.subarray(0, 1000), { type: 'image/jpeg' }), 422, 'bad-image');
+	const bomb = pngBomb(7000, 7000);
+	assert.ok(bomb.length < 64 * 1024);
+	await assertProblem(srv.url, await upload(own, bomb), 422, 'image-too-large');
+	const huge = progressiveJpegHeader(7000, 7000);
+	assert.equal(huge.length, 606);
+	await assertProblem(srv.url, await upload(own, huge, { type: 'image/jpeg' }), 422, 'image-too-large');
+	assert.deepEqual(await photoIds(own), before, 'the station shows no new photo');
 });
 
 test('removing a photo: 204, the station no longer lists it and it is no longer served; both changes are audited', async () => {
