@@ -17,10 +17,13 @@
 #include "domain/photo.h"
 #include "media/image.h"
 
-/* Decoding a big picture takes up to 4 bytes a pixel: a few at a time. */
+/* Decoding is CPU work on a thread that answers requests: a few at a time
+ * leave the others to the cheap ones. Their memory is app->photo_memory's
+ * to bound. */
 #define PHOTO_WORK_MAX 2
 
-static const struct image_limits limits = { .max_edge = 1600, .thumb_edge = 360, .quality = 82 };
+static const struct image_limits photo_limits = { .max_edge = 1600, .thumb_edge = 360,
+						  .quality = 82 };
 
 json_t *render_photo(const struct photo *p)
 {
@@ -75,8 +78,10 @@ static enum rc store_upload(struct app *app, const struct http_req *req, struct 
 		prob->retry_after_s = 2;
 		return problem_set(prob, RC_BUSY, "busy", "正在处理其他照片，请稍后重试 (busy, retry)");
 	}
+	struct image_limits lim = photo_limits;
+	lim.budget = &app->photo_memory;
 	struct image_out img;
-	enum rc rc = image_normalize(req->body, req->body_len, &limits, &img, prob);
+	enum rc rc = image_normalize(req->body, req->body_len, &lim, &img, prob);
 	atomic_fetch_sub(&app->photo_work, 1);
 	if (rc != RC_OK)
 		return rc;

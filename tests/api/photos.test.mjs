@@ -13,7 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login, rawRequest } from './lib/client.mjs';
 import { assertJson, assertProblem, assertNoContent, loadOpenapi } from './lib/schema.mjs';
-import { makePng, pngHeaderOnly, pngBomb, progressiveJpegHeader, withExif, jpegSize } from './lib/images.mjs';
+import { makePng, solidPng, pngHeaderOnly, pngBomb, progressiveJpegHeader, withExif, jpegSize } from './lib/images.mjs';
 
 let srv;
 let admin, manager, resident;
@@ -203,6 +203,39 @@ test('pictures small in bytes but costly to decode are refused with 422 and add 
 	assert.equal(huge.length, 606);
 	await assertProblem(srv.url, await upload(own, huge, { type: 'image/jpeg' }), 422, 'image-too-large');
 	assert.deepEqual(await photoIds(own), before, 'the station shows no new photo');
+});
+
+test('while another upload holds the photo memory, an upload gets 503 with Retry-After and adds nothing', async () => {
+	// 100 MiB of photo memory, and each 3500×3500 PNG needs about 80 MiB
+	// (decoded whole, then scaled): two never fit at once.
+	const busy = await startServer({ args: ['--photo-memory-mib', '100', '--threads', '4'] });
+	try {
+		const mgr = await login(busy.url, DEMO.manager, DEMO_PASSWORD);
+		const station = Number(mgr.account.roles.find((r) => r.role === 'manager').scope.replace('station:', ''));
+		// Each on a connection of its own, so another thread takes the second.
+		const send = (png) =>
+			rawRequest(busy.url, [
+				[`POST /api/v1/stations/${station}/photos HTTP/1.1`, `Host: ${new URL(busy.url).host}`, 'Content-Type: image/png',
+					`Content-Length: ${png.length}`, `Cookie: ${mgr.cookie}`, `X-CSRF-Token: ${mgr.csrf}`, 'Connection: close', '', ''].join('\r\n'),
+				png,
+			], { timeoutMs: 30000 });
+		const [first, second] = [0, 1].map((i) => solidPng(3500, 3500, [40, 80 + 90 * i, 120]));
+		const pending = send(first);
+		// The second follows once the first is being decoded (about half a
+		// second of work on this picture).
+		await new Promise((r) => setTimeout(r, 150));
+		const refused = await send(second);
+		assert.equal((await pending).status, 201);
+		const problem = await assertProblem(busy.url, refused, 503, 'busy');
+		assert.match(problem.detail, /memory/);
+		assert.ok(Number(refused.headers['retry-after']) > 0, 'Retry-After says when to come back');
+		const shown = (await api(busy.url, { path: `/api/v1/stations/${station}` })).json.photos;
+		assert.equal(shown.length, 1, 'the refused upload added nothing');
+		// Once the first is done, the second goes through.
+		assert.equal((await send(second)).status, 201);
+	} finally {
+		await busy.stop();
+	}
 });
 
 test('removing a photo: 204, the station no longer lists it and it is no longer served; both changes are audited', async () => {

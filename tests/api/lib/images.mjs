@@ -50,6 +50,15 @@ export function makePng(w, h, pixel) {
 	return Buffer.concat([PNG_SIGNATURE, ihdr(w, h, 6), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
+/** An RGB PNG of w×h in one colour, made quickly at any size. */
+export function solidPng(w, h, [r, g, b]) {
+	const row = Buffer.alloc(1 + 3 * w);
+	for (let x = 0; x < w; x++) row.set([r, g, b], 1 + 3 * x);
+	const raw = Buffer.alloc(h * row.length);
+	for (let y = 0; y < h; y++) row.copy(raw, y * row.length);
+	return Buffer.concat([PNG_SIGNATURE, ihdr(w, h, 2), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
 /** Just a PNG header that claims w×h (no pixels). */
 export function pngHeaderOnly(w, h) {
 	return Buffer.concat([PNG_SIGNATURE, ihdr(w, h, 2), chunk('IEND', Buffer.alloc(0))]);
