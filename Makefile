@@ -45,8 +45,9 @@ test: setup-test build build-asan
 	@cd build-asan && ctest --output-on-failure -j2 -L unit
 	@cd build && ctest --output-on-failure -L 'build|api|e2e'
 
+# make bench PART=photo runs the photo figures alone.
 bench: build
-	@scripts/bench.sh
+	@scripts/bench.sh $(PART)
 
 docs: build
 	@build/yizhan config-doc > docs/config.md.table

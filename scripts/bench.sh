@@ -8,10 +8,13 @@
 #      /api/v1/session (authenticated);
 #   3. the server holding 150,000 stations: start-up, resident memory, and
 #      nearby vs nginx again where a city is dense (full answers);
-#   4. a photo upload's normalization against a plain libgd re-encoding
-#      (yizhan bench photo).
+#   4. a photo upload's normalization, time and peak memory, against a plain
+#      libgd re-encoding and against the way it was done before, decoding
+#      the whole picture (yizhan bench photo).
 # Everything listens on 127.0.0.1 only, lives in one temporary folder and is
 # stopped on exit. Never a test: timings depend on the machine and its load.
+#
+# `scripts/bench.sh photo` runs part 4 alone (it needs neither wrk nor nginx).
 #
 # Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ROUNDS (nginx /
 # nearby pairs, default 2; the best of each is compared), BENCH_INDEX_ARGS
@@ -33,6 +36,32 @@ LIMIT_MIB=64
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$BIN" ] || die "$BIN not built (make build)"
+
+# ---- 4. photo uploads (also alone: scripts/bench.sh photo) ----
+
+PHOTO_LINE=
+bench_photo() {
+	echo "== 4. photo upload: normalizing a 12 MP phone picture =="
+	"$BIN" bench photo | tee "$1"
+	PHOTO_LINE=$(grep 'image_normalize vs before' "$1" | sed 's/^ *image_normalize vs before: //')
+	echo
+}
+
+case "${1:-all}" in
+all) ;;
+photo)
+	out=$(mktemp /tmp/yizhan-bench-photo.XXXXXX)
+	trap 'rm -f "$out"' EXIT
+	echo "yizhan bench photo — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
+		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	bench_photo "$out"
+	printf '%-30s %s\n' "photo upload, 12 MP JPEG" "$PHOTO_LINE"
+	exit 0
+	;;
+*) die "unknown part $1 (all, or photo)" ;;
+esac
+
 for tool in wrk curl sqlite3 awk; do
 	command -v "$tool" >/dev/null || die "$tool not found (make setup-test installs it)"
 done
@@ -343,12 +372,7 @@ stop_server
 stop_pid "$NGINX_PID"
 echo
 
-# ---- 4. photo uploads ----
-
-echo "== 4. photo upload: normalizing a 12 MP phone picture =="
-"$BIN" bench photo | tee "$TMP/photo.out"
-PHOTO_LINE=$(grep 'image_normalize' "$TMP/photo.out" | sed 's/^ *image_normalize *//')
-echo
+bench_photo "$TMP/photo.out"
 
 # ---- summary ----
 

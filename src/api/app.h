@@ -14,6 +14,7 @@
 #include "api/tiles.h"
 #include "core/blob.h"
 #include "http/http.h"
+#include "media/image.h"
 
 struct http_server;
 struct snapshot_store;
@@ -31,6 +32,7 @@ struct app {
 	_Atomic(struct station_render *) render; /* NULL until the first nearby answer */
 	struct blob_store photos;        /* uploaded pictures (core/blob.h) */
 	_Atomic int photo_work;          /* uploads being decoded right now */
+	struct image_budget photo_memory; /* what those may hold at once */
 };
 
 /* Frees app->render (api/stations.c); call once the server has stopped. */

@@ -17,10 +17,13 @@
 #include "domain/photo.h"
 #include "media/image.h"
 
-/* Decoding a big picture takes up to 4 bytes a pixel: a few at a time. */
+/* Decoding is CPU work on a thread that answers requests: a few at a time
+ * leave the others to the cheap ones. Their memory is app->photo_memory's
+ * to bound. */
 #define PHOTO_WORK_MAX 2
 
-static const struct image_limits limits = { .max_edge = 1600, .thumb_edge = 360, .quality = 82 };
+static const struct image_limits photo_limits = { .max_edge = 1600, .thumb_edge = 360,
+						  .quality = 82 };
 
 json_t *render_photo(const struct photo *p)
 {
@@ -34,7 +37,7 @@ json_t *render_photo(const struct photo *p)
 
 struct add_arg {
 	int64_t station_id;
-	const char *caption;
+	char caption[PHOTO_CAPTION_BYTES]; /* trimmed and checked */
 	struct photo_files files;
 };
 
@@ -75,8 +78,10 @@ static enum rc store_upload(struct app *app, const struct http_req *req, struct 
 		prob->retry_after_s = 2;
 		return problem_set(prob, RC_BUSY, "busy", "正在处理其他照片，请稍后重试 (busy, retry)");
 	}
+	struct image_limits lim = photo_limits;
+	lim.budget = &app->photo_memory;
 	struct image_out img;
-	enum rc rc = image_normalize(req->body, req->body_len, &limits, &img, prob);
+	enum rc rc = image_normalize(req->body, req->body_len, &lim, &img, prob);
 	atomic_fetch_sub(&app->photo_work, 1);
 	if (rc != RC_OK)
 		return rc;
@@ -95,7 +100,7 @@ void h_station_photo_add(struct http_req *req, struct http_resp *resp)
 	struct app *app = req->app;
 	struct problem prob;
 	problem_init(&prob);
-	struct add_arg a = { .caption = http_req_query(req, "caption") };
+	struct add_arg a = { 0 };
 	if (!param_id(req, "id", &a.station_id, &prob)) {
 		reply_problem(req, resp, &prob);
 		return;
@@ -112,7 +117,9 @@ void h_station_photo_add(struct http_req *req, struct http_resp *resp)
 		reply_problem(req, resp, &prob);
 		return;
 	}
-	photo_caption_acceptable(a.caption, &prob);
+	/* Checked before the picture is decoded, so a bad caption costs
+	 * nothing; the domain checks it again in the write. */
+	photo_caption_clean(http_req_query(req, "caption"), a.caption, &prob);
 	struct actor actor = api_actor(req);
 	if (problem_has_fields(&prob) ||
 	    station_photo_may_edit(app->db, &actor, a.station_id, &prob) != RC_OK ||

@@ -97,8 +97,12 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/stations/{id}/qr.png", h_station_qr_png, ACT_STATION_EDIT, .tag = "stations",
 	  .summary = "驿站签到二维码（PNG）", .resp_media = "image/png" },
 	{ "POST", "/api/v1/stations/{id}/photos", h_station_photo_add, ACT_STATION_EDIT, 12 * MIB, 60,
-	  .tag = "stations", .summary = "上传驿站照片（请求体即照片；最多 12 张，去除位置等元数据）",
-	  .query = "caption:string:照片说明（最多 60 字）", .req_media = "image/jpeg,image/png,image/webp",
+	  .tag = "stations",
+	  .summary = "上传驿站照片（请求体即照片：最多 12 MiB、5000 万像素、处理所需内存 96 MiB，"
+		     "损坏或不完整的图片 422；同时处理的照片用满内存时 503 并带 Retry-After；"
+		     "每站最多 12 张，去除位置等元数据）",
+	  .query = "caption:string:照片说明（最多 60 字，去掉首尾空格；不能含控制字符或文字方向控制符）",
+	  .req_media = "image/jpeg,image/png,image/webp",
 	  .resp_schema = "Photo", .ok_status = 201 },
 	{ "DELETE", "/api/v1/stations/{id}/photos/{photo_id}", h_station_photo_remove,
 	  ACT_STATION_EDIT, .tag = "stations", .summary = "删除驿站照片", .ok_status = 204 },

@@ -39,6 +39,7 @@ struct serve_config {
 	const char *public_url;
 	int64_t walk_m;
 	const char *photo_dir;
+	int64_t photo_memory_mib;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -81,6 +82,9 @@ static const struct config_option options[] = {
 	  "15 分钟步行服务圈的半径（米）" },
 	{ "photo-dir", "YIZHAN_PHOTO_DIR", "", CONFIG_STR, OPT(photo_dir), 0, 0,
 	  "上传照片的存放目录（默认：SQLite 文件旁的 photos/，PostgreSQL 时为 var/photos；多台服务器应共用一个目录）" },
+	{ "photo-memory-mib", "YIZHAN_PHOTO_MEMORY_MIB", "128", CONFIG_INT, OPT(photo_memory_mib), 16,
+	  65536,
+	  "正在处理的上传照片共用的内存上限（MiB）：用满时新的上传得到 503 和 Retry-After；单张所需超过它或 96 MiB 时得到 422" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -229,6 +233,7 @@ int cli_serve(int argc, char **argv)
 			 "station QR codes point to %s, which only this machine can open: set "
 			 "--public-url (YIZHAN_PUBLIC_URL) to the address people reach before printing them",
 			 cfg.public_url);
+	image_budget_init(&app.photo_memory, cfg.photo_memory_mib << 20);
 	if (open_photos(&app, &cfg, &prob) != RC_OK)
 		return start_failed(&app, "photos", &prob);
 	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK)

@@ -22,9 +22,39 @@ enum rc station_photo_may_edit(struct db *db, const struct actor *actor, int64_t
 	return rc;
 }
 
-bool photo_caption_acceptable(const char *caption, struct problem *prob)
+bool photo_caption_clean(const char *caption, char out[PHOTO_CAPTION_BYTES],
+			 struct problem *prob)
 {
-	if (caption && text_chars(caption) > PHOTO_CAPTION_MAX) {
+	size_t len = caption ? strlen(caption) : 0;
+	const char *text = caption;
+
+	out[0] = '\0';
+	/* A query string's %ff arrives as the byte 0xff: nothing here may
+	 * assume the caption is text until this says so. */
+	switch (text_line_fault(caption, len)) {
+	case TEXT_FINE:
+		break;
+	case TEXT_NOT_UTF8:
+		problem_field(prob, "caption", "照片说明不是有效的 UTF-8 文字 (not valid UTF-8)");
+		return false;
+	case TEXT_CONTROL:
+		problem_field(prob, "caption", "照片说明不能包含换行等控制字符 (no control characters)");
+		return false;
+	case TEXT_BIDI:
+		problem_field(prob, "caption",
+			      "照片说明不能包含改变文字方向的控制符 (no bidirectional overrides)");
+		return false;
+	}
+	if (len)
+		text = text_trim(caption, &len);
+	/* A character takes at most four bytes, so text longer than out holds
+	 * is too long anyway. */
+	if (len < PHOTO_CAPTION_BYTES) {
+		memcpy(out, text, len);
+		out[len] = '\0';
+	}
+	if (len >= PHOTO_CAPTION_BYTES || text_chars(out) > PHOTO_CAPTION_MAX) {
+		out[0] = '\0';
 		problem_field(prob, "caption", "最多 %d 个字", PHOTO_CAPTION_MAX);
 		return false;
 	}
@@ -56,8 +86,10 @@ enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t stat
 	enum rc rc = station_photo_may_edit(db, actor, station_id, prob);
 	if (rc != RC_OK)
 		return rc;
-	if (!photo_caption_acceptable(caption, prob))
+	char clean[PHOTO_CAPTION_BYTES];
+	if (!photo_caption_clean(caption, clean, prob))
 		return prob->rc;
+	caption = clean;
 	int64_t now = clock_now_s();
 	int64_t by = actor->p ? actor->p->account_id : 0;
 
@@ -90,7 +122,7 @@ enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t stat
 		  "INSERT INTO station_photos (station_id, photo_id, position, caption, added_by, added_s)"
 		  " VALUES ($1, $2, $3, $4, $5, $6)",
 		  NULL, prob, DB_I(station_id), DB_I(photo_id), DB_I(position),
-		  DB_T(caption ? caption : ""), DB_IOPT(by != 0, by), DB_I(now));
+		  DB_T(caption), DB_IOPT(by != 0, by), DB_I(now));
 	if (rc == RC_CONFLICT)
 		return problem_set(prob, RC_CONFLICT, "duplicate-photo",
 				   "这张照片已经在本站的照片里 (the station shows this photo already)");
@@ -112,7 +144,7 @@ enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t stat
 	audit_detail_init(&d);
 	audit_detail_int(&d, "photo_id", photo_id);
 	audit_detail_str(&d, "sha256", files->sha256);
-	if (caption && *caption)
+	if (*caption)
 		audit_detail_str(&d, "caption", caption);
 	char region[SCOPE_MAX];
 	rc = station_region_of(db, station_id, region, prob);

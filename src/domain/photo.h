@@ -16,6 +16,7 @@
 
 #define STATION_PHOTOS_MAX 12
 #define PHOTO_CAPTION_MAX 60 /* characters */
+#define PHOTO_CAPTION_BYTES (PHOTO_CAPTION_MAX * 4 + 1)
 #define PHOTO_EXT ".jpg"
 
 struct photo {
@@ -25,7 +26,7 @@ struct photo {
 	int width, height;
 	int64_t bytes;
 	int position;                             /* within the station */
-	char caption[PHOTO_CAPTION_MAX * 4 + 1];
+	char caption[PHOTO_CAPTION_BYTES];
 	int64_t added_s;
 };
 
@@ -41,11 +42,17 @@ struct photo_files {
  * RC_NOT_FOUND. Asked before the upload's work, and again in the write. */
 enum rc station_photo_may_edit(struct db *db, const struct actor *actor, int64_t station_id,
 			       struct problem *prob);
-/* Checks a caption (NULL or at most PHOTO_CAPTION_MAX characters). */
-bool photo_caption_acceptable(const char *caption, struct problem *prob);
+/* Makes the caption a person typed (NULL: none) ready to store: the text
+ * inside the white space around it, copied into out. False, with a field
+ * error on "caption", when it is not UTF-8, holds a control character (a new
+ * line too) or a bidirectional override, or is longer than PHOTO_CAPTION_MAX
+ * characters once trimmed; out is then "". */
+bool photo_caption_clean(const char *caption, char out[PHOTO_CAPTION_BYTES],
+			 struct problem *prob);
 /* Adds the picture to the station, last in order, with its audit row (in
- * the caller's transaction). Refuses a 13th photo (RC_INVALID,
- * "too-many-photos") and the same picture twice (RC_CONFLICT). */
+ * the caller's transaction); the caption is cleaned as photo_caption_clean
+ * does. Refuses a bad caption (RC_INVALID, field "caption"), a 13th photo
+ * (RC_INVALID, "too-many-photos") and the same picture twice (RC_CONFLICT). */
 enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t station_id,
 			  const struct photo_files *files, const char *caption, struct photo *out,
 			  struct problem *prob);

@@ -1,8 +1,13 @@
 /* Uploaded photos, made plain: we read the type and the size from the bytes
- * ourselves, so that nothing is decoded before we know it is small enough,
- * then let libgd decode (libpng itself for PNG), scale and re-encode, and
- * libexif read the one tag we honour (Orientation). The header readers see
- * hostile input first: every read in them is checked against the length. */
+ * ourselves, so that nothing is decoded before we know it is small enough;
+ * then each format's own library (libjpeg, libpng, libwebp) reads the header
+ * again, and from it we reckon the memory the whole upload will take, which
+ * must fit a limit per upload and the budget shared by every upload in the
+ * process before a pixel is decoded. JPEG and WebP are decoded straight at
+ * (about) the size we keep, PNG row by row into the one picture; libgd
+ * scales and re-encodes, and libexif reads the one tag we honour
+ * (Orientation). The header readers see hostile input first: every read in
+ * them is checked against the length. */
 #include "media/image.h"
 
 #include <assert.h>
@@ -11,9 +16,15 @@
 #include <limits.h>
 #include <png.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/* libjpeg's headers need stdio.h's FILE first. */
+#include <jerror.h>
+#include <jpeglib.h>
+#include <webp/decode.h>
 
 #include "core/xalloc.h"
 
@@ -330,32 +341,7 @@ static gdImagePtr orient(gdImagePtr src, int orientation)
 	return dst;
 }
 
-static int over_white(int channel, int alpha)
-{
-	return (channel * (gdAlphaMax - alpha) + 255 * alpha + gdAlphaMax / 2) / gdAlphaMax;
-}
-
-/* Composes every pixel over white, so transparent areas do not turn black
- * when JPEG drops the alpha channel. */
-static void flatten_onto_white(gdImagePtr im)
-{
-	for (int y = 0; y < gdImageSY(im); y++) {
-		for (int x = 0; x < gdImageSX(im); x++) {
-			int c = im->tpixels[y][x];
-			int a = gdTrueColorGetAlpha(c);
-
-			if (a == gdAlphaOpaque)
-				continue;
-			im->tpixels[y][x] = gdTrueColor(over_white(gdTrueColorGetRed(c), a),
-							over_white(gdTrueColorGetGreen(c), a),
-							over_white(gdTrueColorGetBlue(c), a));
-		}
-	}
-}
-
-/* The size that fits (w, h) within edge on its long side, rounded to the
- * nearest pixel and never below one; never larger than (w, h). */
-static void fit_within(int w, int h, int edge, int *fw, int *fh)
+void image_fit_within(int w, int h, int edge, int *fw, int *fh)
 {
 	int long_side = w > h ? w : h;
 
@@ -410,61 +396,520 @@ static int encode_jpeg(gdImagePtr im, int quality, unsigned char **buf, size_t *
 	return 0;
 }
 
-/* PNG goes through libpng's simplified API rather than libgd's reader:
- * libgd 2.3.3 creates its libpng reader without a warning callback, so
- * libpng's default one prints "libpng warning: ..." to stderr for a damaged
- * chunk, past gdSetErrorMethod. The simplified API keeps its messages in the
- * struct, and turns palettes, grey, 16-bit samples and tRNS colour keys into
- * plain 8-bit RGBA for us. Returns a *new* truecolor image or NULL. */
-static gdImagePtr decode_png(const void *data, size_t len)
+/* ---- the budget ---- */
+
+void image_budget_init(struct image_budget *b, int64_t max_bytes)
 {
-	png_image png;
-	unsigned char *rgba = NULL;
-	gdImagePtr im = NULL;
+	assert(max_bytes > 0);
+	b->max_bytes = max_bytes;
+	atomic_init(&b->used_bytes, 0);
+}
 
-	memset(&png, 0, sizeof(png));
-	png.version = PNG_IMAGE_VERSION;
-	if (!png_image_begin_read_from_memory(&png, data, len))
-		goto out;
-	png.format = PNG_FORMAT_RGBA;
-	/* The caller has checked the pixel count, so this cannot overflow. */
-	rgba = malloc((size_t)png.width * png.height * 4);
-	if (!rgba || !png_image_finish_read(&png, NULL, rgba, 0, NULL))
-		goto out;
-	im = gdImageCreateTrueColor((int)png.width, (int)png.height);
-	if (!im)
-		goto out;
-	for (size_t y = 0; y < png.height; y++) {
-		const unsigned char *p = rgba + y * png.width * 4;
+bool image_budget_claim(struct image_budget *b, int64_t bytes)
+{
+	int64_t used = atomic_load(&b->used_bytes);
 
-		for (size_t x = 0; x < png.width; x++, p += 4)
-			im->tpixels[y][x] =
-				gdTrueColorAlpha(p[0], p[1], p[2], gdAlphaMax - (p[3] >> 1));
+	do {
+		if (bytes > b->max_bytes - used)
+			return false;
+	} while (!atomic_compare_exchange_weak(&b->used_bytes, &used, used + bytes));
+	return true;
+}
+
+void image_budget_release(struct image_budget *b, int64_t bytes)
+{
+	int64_t was = atomic_fetch_sub(&b->used_bytes, bytes);
+
+	assert(was >= bytes);
+	(void)was;
+}
+
+/* ---- decoders ---- */
+
+/* Progressive JPEGs with more scans than this are refused: each scan is a
+ * pass over every block of the picture, and a few bytes make one. Encoders
+ * write about ten. */
+#define JPEG_SCANS_MAX 64
+/* What a decoder keeps besides its whole-picture buffers: rows of blocks or
+ * pixels at the file's full width, and tables. Reckoned generously. */
+#define DECODER_ROW_BYTES 256
+#define DECODER_FIXED_BYTES (1 << 20)
+/* The most libpng allocates for one ancillary chunk, and how many it keeps.
+ * We read none of them but gAMA and tRNS; the rest are skipped unread. */
+#define PNG_CHUNK_MAX_BYTES (256 << 10)
+#define PNG_CHUNKS_MAX 32
+
+struct jpeg_fail {
+	struct jpeg_error_mgr pub; /* first: libjpeg hands back a pointer to it */
+	jmp_buf jump;
+};
+
+struct jpeg_decoder {
+	struct jpeg_decompress_struct cinfo;
+	struct jpeg_fail fail;
+	struct jpeg_progress_mgr progress;
+	bool created;
+	JSAMPLE *row;
+	gdImagePtr im;
+};
+
+struct png_decoder {
+	png_structp png;
+	png_infop info;
+	size_t pos; /* how far libpng has read */
+	int passes; /* 7 for an interlaced file, else 1 */
+	gdImagePtr im;
+};
+
+struct webp_decoder {
+	WebPDecoderConfig config;
+};
+
+/* One upload being decoded. The decoders' state lives here, outside the
+ * functions that call setjmp, so it is intact after a longjmp. */
+struct decoder {
+	const unsigned char *data;
+	size_t len;
+	int width, height;         /* as stored, from our header reader */
+	int out_width, out_height; /* what read() hands over, chosen by open() */
+	int64_t codec_bytes;       /* the decoder's own memory at its fullest */
+	union {
+		struct jpeg_decoder jpeg;
+		struct png_decoder png;
+		struct webp_decoder webp;
+	} u;
+};
+
+/* One format's decoder, in three steps, so the cost is known between the
+ * first and the second. */
+struct decoder_ops {
+	/* Reads the header with the format's library, checks it agrees with
+	 * ours, and chooses the decoded size for a picture to fit within edge
+	 * pixels: fills out_width, out_height and codec_bytes. Decodes
+	 * nothing. Returns 0, or -1 when the library refuses the header. */
+	int (*open)(struct decoder *dec, int edge);
+	/* Decodes into a *new* opaque truecolor picture of out_width ×
+	 * out_height (transparency laid over white), or NULL when the data is
+	 * damaged, cut short, or libgd cannot allocate. */
+	gdImagePtr (*read)(struct decoder *dec);
+	/* Frees the decoder's memory; safe after a failed open. */
+	void (*close)(struct decoder *dec);
+};
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Bytes libgd takes for a truecolor picture: four a pixel, and a pointer
+ * and an allocation of its own for each row. */
+static int64_t gd_bytes(int w, int h)
+{
+	return (int64_t)h * ((int64_t)w * 4 + 32);
+}
+
+static unsigned char over_white(unsigned channel, unsigned alpha)
+{
+	return (unsigned char)((channel * alpha + 255 * (255 - alpha) + 127) / 255);
+}
+
+/* A row of 8-bit RGBA with straight alpha into libgd's opaque pixels, laid
+ * over white so transparent areas do not turn black when JPEG drops the
+ * alpha channel. dst may be rgba itself: each pixel is read before it is
+ * written, and both take four bytes. */
+static void rgba_row(int *dst, const unsigned char *rgba, int w)
+{
+	for (int x = 0; x < w; x++) {
+		const unsigned char *p = rgba + 4 * (size_t)x;
+		unsigned r = p[0], g = p[1], b = p[2], a = p[3];
+
+		if (a != 255) {
+			r = over_white(r, a);
+			g = over_white(g, a);
+			b = over_white(b, a);
+		}
+		dst[x] = gdTrueColor(r, g, b);
 	}
-out:
-	png_image_free(&png);
-	free(rgba);
+}
+
+static void rgb_row(int *dst, const unsigned char *rgb, int w)
+{
+	for (int x = 0; x < w; x++, rgb += 3)
+		dst[x] = gdTrueColor(rgb[0], rgb[1], rgb[2]);
+}
+
+/* CMYK as printers' JPEGs carry it. Adobe's (with an APP14 marker) store
+ * each ink inverted, 255 for none; the others store the ink itself. */
+static void cmyk_row(int *dst, const unsigned char *cmyk, int w, bool inverted)
+{
+	for (int x = 0; x < w; x++, cmyk += 4) {
+		unsigned c = cmyk[0], m = cmyk[1], y = cmyk[2], k = cmyk[3];
+
+		if (!inverted) {
+			c = 255 - c;
+			m = 255 - m;
+			y = 255 - y;
+			k = 255 - k;
+		}
+		/* Now 255 is no ink: the light left after the ink and the black. */
+		dst[x] = gdTrueColor((c * k + 127) / 255, (m * k + 127) / 255, (y * k + 127) / 255);
+	}
+}
+
+static _Noreturn void jpeg_fail_exit(j_common_ptr cinfo)
+{
+	longjmp(((struct jpeg_fail *)cinfo->err)->jump, 1);
+}
+
+/* libjpeg warns and carries on where data is damaged or missing, filling
+ * the rest of the picture with grey; a picture stored wrong is worse than a
+ * refusal the uploader can act on. Only warnings about metadata pass. Trace
+ * messages (level >= 0) are dropped, and nothing reaches stderr. */
+static void jpeg_warning(j_common_ptr cinfo, int level)
+{
+	if (level >= 0)
+		return;
+	switch (cinfo->err->msg_code) {
+	case JWRN_ADOBE_XFORM:
+	case JWRN_BOGUS_ICC:
+	case JWRN_EXTRANEOUS_DATA:
+	case JWRN_JFIF_MAJOR:
+		return;
+	default:
+		jpeg_fail_exit(cinfo);
+	}
+}
+
+/* Called between scans while a progressive picture is read. */
+static void jpeg_count_scans(j_common_ptr cinfo)
+{
+	if (cinfo->is_decompressor && ((j_decompress_ptr)cinfo)->input_scan_number > JPEG_SCANS_MAX)
+		jpeg_fail_exit(cinfo);
+}
+
+static int64_t round_up(int64_t n, int64_t multiple)
+{
+	return (n + multiple - 1) / multiple * multiple;
+}
+
+/* A progressive or multi-scan picture keeps every DCT coefficient until its
+ * last scan, at full size whatever the scale: 128 bytes a block of each
+ * component. A single-scan one needs only a row of blocks. */
+static int64_t jpeg_coefficient_bytes(const struct jpeg_decompress_struct *c)
+{
+	int64_t bytes = 0;
+
+	if (!c->progressive_mode && c->comps_in_scan == c->num_components)
+		return 0;
+	for (int ci = 0; ci < c->num_components; ci++) {
+		const jpeg_component_info *comp = &c->comp_info[ci];
+
+		bytes += round_up(comp->width_in_blocks, comp->h_samp_factor) *
+			 round_up(comp->height_in_blocks, comp->v_samp_factor) *
+			 (int64_t)sizeof(JBLOCK);
+	}
+	return bytes;
+}
+
+static int jpeg_open(struct decoder *dec, int edge)
+{
+	struct jpeg_decoder *j = &dec->u.jpeg;
+	struct jpeg_decompress_struct *c = &j->cinfo;
+
+	c->err = jpeg_std_error(&j->fail.pub);
+	j->fail.pub.error_exit = jpeg_fail_exit;
+	j->fail.pub.emit_message = jpeg_warning;
+	if (setjmp(j->fail.jump))
+		return -1;
+	jpeg_create_decompress(c);
+	j->created = true;
+	j->progress.progress_monitor = jpeg_count_scans;
+	c->progress = &j->progress;
+	jpeg_mem_src(c, dec->data, (unsigned long)dec->len);
+	if (jpeg_read_header(c, TRUE) != JPEG_HEADER_OK)
+		return -1;
+	if ((int64_t)c->image_width != dec->width || (int64_t)c->image_height != dec->height)
+		return -1;
+	c->out_color_space = c->jpeg_color_space == JCS_CMYK || c->jpeg_color_space == JCS_YCCK ?
+				     JCS_CMYK :
+				     JCS_RGB;
+	/* The smallest of libjpeg's scales, 1/8 to 8/8, that leaves the long
+	 * side at least edge: the inverse DCT then makes only about the pixels
+	 * we keep, and the full-size picture never exists. */
+	for (unsigned num = 1; num <= 8; num++) {
+		c->scale_num = num;
+		c->scale_denom = 8;
+		jpeg_calc_output_dimensions(c);
+		if ((int)c->output_width >= edge || (int)c->output_height >= edge)
+			break;
+	}
+	dec->out_width = (int)c->output_width;
+	dec->out_height = (int)c->output_height;
+	dec->codec_bytes = jpeg_coefficient_bytes(c) + (int64_t)dec->width * DECODER_ROW_BYTES +
+			   DECODER_FIXED_BYTES;
+	/* libjpeg then refuses (rather than allocates) whole-picture buffers
+	 * beyond our reckoning, should it and ours ever differ. */
+	c->mem->max_memory_to_use = (long)dec->codec_bytes;
+	return 0;
+}
+
+static gdImagePtr jpeg_read(struct decoder *dec)
+{
+	struct jpeg_decoder *j = &dec->u.jpeg;
+	struct jpeg_decompress_struct *c = &j->cinfo;
+
+	if (setjmp(j->fail.jump))
+		goto fail;
+	j->im = gdImageCreateTrueColor(dec->out_width, dec->out_height);
+	if (!j->im)
+		goto fail;
+	/* For a progressive picture, this reads every scan. */
+	jpeg_start_decompress(c);
+	if ((int)c->output_width != dec->out_width || (int)c->output_height != dec->out_height)
+		goto fail;
+	j->row = xmalloc((size_t)c->output_width * (size_t)c->output_components);
+	while (c->output_scanline < c->output_height) {
+		JSAMPROW rows[1] = { j->row };
+		int *dst = j->im->tpixels[c->output_scanline];
+
+		if (jpeg_read_scanlines(c, rows, 1) != 1)
+			goto fail;
+		if (c->out_color_space == JCS_CMYK)
+			cmyk_row(dst, j->row, dec->out_width, c->saw_Adobe_marker);
+		else
+			rgb_row(dst, j->row, dec->out_width);
+	}
+	/* Reads on to the end of the image, so damage after the last row
+	 * counts too. */
+	jpeg_finish_decompress(c);
+	gdImagePtr im = j->im;
+	j->im = NULL;
+	return im;
+fail:
+	if (j->im)
+		gdImageDestroy(j->im);
+	j->im = NULL;
+	return NULL;
+}
+
+static void jpeg_close(struct decoder *dec)
+{
+	struct jpeg_decoder *j = &dec->u.jpeg;
+
+	if (j->created)
+		jpeg_destroy_decompress(&j->cinfo);
+	free(j->row);
+	if (j->im)
+		gdImageDestroy(j->im);
+}
+
+/* libpng's errors end the decoding silently; its warnings, which are about
+ * chunks we do not read, are dropped: by default both print to stderr. */
+static _Noreturn void png_fail(png_structp png, png_const_charp msg)
+{
+	(void)msg;
+	png_longjmp(png, 1);
+}
+
+static void png_quiet(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
+}
+
+static void png_take(png_structp png, png_bytep out, size_t n)
+{
+	struct decoder *dec = png_get_io_ptr(png);
+
+	if (n > dec->len - dec->u.png.pos)
+		png_error(png, "cut short");
+	memcpy(out, dec->data + dec->u.png.pos, n);
+	dec->u.png.pos += n;
+}
+
+static int png_open(struct decoder *dec, int edge)
+{
+	struct png_decoder *p = &dec->u.png;
+	static const png_byte gama[] = "gAMA";
+	double gamma;
+	int type, depth;
+
+	(void)edge; /* PNG has no way to decode at a smaller size */
+	p->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, dec, png_fail, png_quiet);
+	if (!p->png)
+		return -1;
+	p->info = png_create_info_struct(p->png);
+	if (!p->info)
+		return -1;
+	if (setjmp(png_jmpbuf(p->png)))
+		return -1;
+	png_set_read_fn(p->png, dec, png_take);
+	/* Our header reader has checked the size; libpng holds to it. */
+	png_set_user_limits(p->png, (png_uint_32)dec->width, (png_uint_32)dec->height);
+	png_set_chunk_malloc_max(p->png, PNG_CHUNK_MAX_BYTES);
+	png_set_chunk_cache_max(p->png, PNG_CHUNKS_MAX);
+	/* Every ancillary chunk but tRNS and gAMA is skipped without being
+	 * decompressed or stored: text, ICC profiles, EXIF and the rest. */
+	png_set_keep_unknown_chunks(p->png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+	png_set_keep_unknown_chunks(p->png, PNG_HANDLE_CHUNK_AS_DEFAULT, gama, 1);
+	png_read_info(p->png, p->info);
+	if ((int64_t)png_get_image_width(p->png, p->info) != dec->width ||
+	    (int64_t)png_get_image_height(p->png, p->info) != dec->height)
+		return -1;
+	type = png_get_color_type(p->png, p->info);
+	depth = png_get_bit_depth(p->png, p->info);
+	/* Whatever the file holds, 8-bit RGBA comes out: palettes, grey and
+	 * tRNS colour keys expanded, 16-bit samples scaled, alpha added. */
+	png_set_expand(p->png);
+	if (depth == 16)
+		png_set_scale_16(p->png);
+	if (!(type & PNG_COLOR_MASK_COLOR))
+		png_set_gray_to_rgb(p->png);
+	if (!(type & PNG_COLOR_MASK_ALPHA) && !png_get_valid(p->png, p->info, PNG_INFO_tRNS))
+		png_set_filler(p->png, 0xFF, PNG_FILLER_AFTER);
+	if (png_get_gAMA(p->png, p->info, &gamma))
+		png_set_gamma(p->png, PNG_DEFAULT_sRGB, gamma);
+	p->passes = png_set_interlace_handling(p->png);
+	png_read_update_info(p->png, p->info);
+	if (png_get_rowbytes(p->png, p->info) != (size_t)dec->width * 4)
+		return -1;
+	dec->out_width = dec->width;
+	dec->out_height = dec->height;
+	/* Two rows in the file's own format, at most eight bytes a pixel, and
+	 * zlib's window. */
+	dec->codec_bytes = (int64_t)dec->width * 16 + DECODER_FIXED_BYTES;
+	return 0;
+}
+
+static gdImagePtr png_read(struct decoder *dec)
+{
+	struct png_decoder *p = &dec->u.png;
+
+	p->im = gdImageCreateTrueColor(dec->width, dec->height);
+	if (!p->im)
+		return NULL;
+	if (setjmp(png_jmpbuf(p->png))) {
+		gdImageDestroy(p->im);
+		p->im = NULL;
+		return NULL;
+	}
+	/* Row by row straight into the picture, whose rows take four bytes a
+	 * pixel as RGBA does: no second copy of the picture is made. An
+	 * interlaced file fills each row over seven passes; a row is final,
+	 * and turned into libgd's pixels, in the last. */
+	for (int pass = 0; pass < p->passes; pass++) {
+		for (int y = 0; y < dec->height; y++) {
+			png_read_row(p->png, (png_bytep)p->im->tpixels[y], NULL);
+			if (pass == p->passes - 1)
+				rgba_row(p->im->tpixels[y], (unsigned char *)p->im->tpixels[y],
+					 dec->width);
+		}
+	}
+	gdImagePtr im = p->im;
+	p->im = NULL;
 	return im;
 }
 
-static gdImagePtr decode(enum image_kind kind, const void *data, size_t len)
+static void png_close(struct decoder *dec)
 {
-	/* libgd takes a non-const pointer but only reads through it. */
-	void *d = (void *)data;
+	struct png_decoder *p = &dec->u.png;
 
-	switch (kind) {
-	case IMAGE_JPEG:
-		/* Warnings are about damaged entropy data; libjpeg fills what
-		 * is missing, and a partly grey photo beats a refusal. */
-		return gdImageCreateFromJpegPtrEx((int)len, d, 1);
-	case IMAGE_PNG:
-		return decode_png(data, len);
-	case IMAGE_WEBP:
-		return gdImageCreateFromWebpPtr((int)len, d);
-	case IMAGE_UNKNOWN:
-		break;
+	if (p->png)
+		png_destroy_read_struct(&p->png, p->info ? &p->info : NULL, NULL);
+	if (p->im)
+		gdImageDestroy(p->im);
+}
+
+static int webp_open(struct decoder *dec, int edge)
+{
+	WebPDecoderConfig *cfg = &dec->u.webp.config;
+	const WebPBitstreamFeatures *f = &cfg->input;
+	int64_t pixels = (int64_t)dec->width * dec->height, whole;
+	int fw, fh;
+
+	if (!WebPInitDecoderConfig(cfg) ||
+	    WebPGetFeatures(dec->data, dec->len, &cfg->input) != VP8_STATUS_OK)
+		return -1;
+	/* An animation is many pictures; none of them is the photo. */
+	if (f->has_animation || f->width != dec->width || f->height != dec->height)
+		return -1;
+	/* libwebp scales as it decodes, to exactly the size we keep. */
+	image_fit_within(dec->width, dec->height, edge, &fw, &fh);
+	if (fw != dec->width || fh != dec->height) {
+		cfg->options.use_scaling = 1;
+		cfg->options.scaled_width = fw;
+		cfg->options.scaled_height = fh;
 	}
-	return NULL;
+	cfg->output.colorspace = MODE_RGBA;
+	dec->out_width = fw;
+	dec->out_height = fh;
+	/* Lossy data is decoded a row of macroblocks at a time; lossless data
+	 * is decoded whole first, four bytes a pixel, and so may be a lossy
+	 * picture's alpha, beside its plane of one byte a pixel. Then the RGBA
+	 * it hands over. */
+	if (f->format == 1)
+		whole = f->has_alpha ? pixels * 5 : 0;
+	else
+		whole = pixels * 4;
+	dec->codec_bytes = whole + (int64_t)fw * fh * 4 + (int64_t)dec->width * DECODER_ROW_BYTES +
+			   DECODER_FIXED_BYTES;
+	return 0;
+}
+
+static gdImagePtr webp_read(struct decoder *dec)
+{
+	WebPDecoderConfig *cfg = &dec->u.webp.config;
+	const WebPRGBABuffer *rgba = &cfg->output.u.RGBA;
+	gdImagePtr im;
+
+	if (WebPDecode(dec->data, dec->len, cfg) != VP8_STATUS_OK ||
+	    cfg->output.width != dec->out_width || cfg->output.height != dec->out_height)
+		return NULL;
+	im = gdImageCreateTrueColor(dec->out_width, dec->out_height);
+	if (!im)
+		return NULL;
+	for (int y = 0; y < dec->out_height; y++)
+		rgba_row(im->tpixels[y], rgba->rgba + (size_t)y * (size_t)rgba->stride,
+			 dec->out_width);
+	/* What libwebp decoded is not needed any longer. */
+	WebPFreeDecBuffer(&cfg->output);
+	return im;
+}
+
+static void webp_close(struct decoder *dec)
+{
+	WebPFreeDecBuffer(&dec->u.webp.config.output);
+}
+
+static const struct decoder_ops decoders[] = {
+	[IMAGE_JPEG] = { jpeg_open, jpeg_read, jpeg_close },
+	[IMAGE_PNG] = { png_open, png_read, png_close },
+	[IMAGE_WEBP] = { webp_open, webp_read, webp_close },
+};
+
+/* ---- normalizing ---- */
+
+/* The most the upload holds at once, in bytes, reckoned from the plan:
+ * decoding (the decoder's buffers and the decoded picture), scaling to fit
+ * (the decoded picture, libgd's intermediate of the new width by the old
+ * height, and the result), turning (two fitted pictures), the thumbnail (the
+ * fitted picture, an intermediate and the thumbnail) and encoding (both
+ * pictures, and the JPEGs as libgd grows them and as we copy them, less than
+ * four bytes a pixel together at the qualities we use); and a megabyte for
+ * libgd's and libjpeg's tables. sw × sh is the fitted size as stored, before
+ * turning. */
+static int64_t work_bytes(const struct decoder *dec, int sw, int sh, int tw, int th)
+{
+	int64_t decoded = gd_bytes(dec->out_width, dec->out_height);
+	int64_t fitted = gd_bytes(sw, sh), thumb = gd_bytes(tw, th);
+	int64_t most = dec->codec_bytes + decoded;
+
+	if (sw != dec->out_width || sh != dec->out_height)
+		most = max64(most, decoded + gd_bytes(sw, dec->out_height) + fitted);
+	most = max64(most, 2 * fitted);
+	most = max64(most, fitted + gd_bytes(tw, sw > sh ? sw : sh) + thumb);
+	most = max64(most, fitted + thumb + (int64_t)sw * sh * 4);
+	return most + DECODER_FIXED_BYTES;
 }
 
 static enum rc too_large(struct problem *prob, int w, int h)
@@ -474,10 +919,18 @@ static enum rc too_large(struct problem *prob, int w, int h)
 			   IMAGE_MAX_PIXELS / 10000);
 }
 
+static enum rc too_costly(struct problem *prob, int64_t need, int64_t limit)
+{
+	return problem_set(prob, RC_INVALID, "image-too-large",
+			   "处理这张图片需要约 %lld MiB 内存，每张最多 %lld MiB；请缩小后再上传"
+			   " (image too large to decode)",
+			   (long long)((need + (1 << 20) - 1) >> 20), (long long)(limit >> 20));
+}
+
 static enum rc bad_image(struct problem *prob)
 {
 	return problem_set(prob, RC_INVALID, "bad-image",
-			   "无法读取这张图片，文件可能已损坏 (cannot decode image)");
+			   "无法读取这张图片，文件可能不完整或已损坏 (cannot decode image)");
 }
 
 /* libgd returns NULL from scaling and encoding only when it cannot allocate. */
@@ -490,8 +943,12 @@ enum rc image_normalize(const void *data, size_t len, const struct image_limits 
 			struct image_out *out, struct problem *prob)
 {
 	enum image_kind kind = image_sniff(data, len);
+	struct decoder dec = { .data = data, .len = len };
+	bool decoding = false;
 	gdImagePtr im = NULL, next = NULL, thumb = NULL;
-	int w, h, fw, fh, tw, th, orientation;
+	int w, h, fw, fh, sw, sh, tw, th, orientation;
+	int64_t need = 0, decode_need = 0, limit = IMAGE_WORK_MAX_BYTES;
+	bool claimed = false;
 	enum rc rc = RC_OK;
 
 	assert(lim->max_edge > 0 && lim->thumb_edge > 0);
@@ -506,24 +963,13 @@ enum rc image_normalize(const void *data, size_t len, const struct image_limits 
 		return too_large(prob, w, h);
 
 	pthread_once(&gd_quiet_once, gd_quiet_install);
-	im = decode(kind, data, len);
-	if (!im) {
+	dec.width = w;
+	dec.height = h;
+	decoding = true;
+	if (decoders[kind].open(&dec, lim->max_edge)) {
 		rc = bad_image(prob);
 		goto out;
 	}
-	/* The decoders read the same header we did; this holds if they agree. */
-	if ((int64_t)gdImageSX(im) * gdImageSY(im) > IMAGE_MAX_PIXELS) {
-		rc = too_large(prob, gdImageSX(im), gdImageSY(im));
-		goto out;
-	}
-	w = gdImageSX(im);
-	h = gdImageSY(im);
-
-	/* libgd reads JPEG and WebP into truecolor, and so do we PNG; the
-	 * pixel loops below rely on it. */
-	assert(gdImageTrueColor(im));
-	if (kind != IMAGE_JPEG)
-		flatten_onto_white(im);
 
 	/* Sizes are those of the picture as displayed; scaling happens before
 	 * turning it, on the fewer pixels, so the axes swap back for that. */
@@ -534,15 +980,44 @@ enum rc image_normalize(const void *data, size_t len, const struct image_limits 
 		w = h;
 		h = t;
 	}
-	fit_within(w, h, lim->max_edge, &fw, &fh);
+	image_fit_within(w, h, lim->max_edge, &fw, &fh);
 	/* The thumbnail is made from the full picture and is never larger. */
-	fit_within(w, h, lim->thumb_edge < lim->max_edge ? lim->thumb_edge : lim->max_edge, &tw,
+	image_fit_within(w, h, lim->thumb_edge < lim->max_edge ? lim->thumb_edge : lim->max_edge, &tw,
 		   &th);
+	sw = orientations[orientation].swap ? fh : fw;
+	sh = orientations[orientation].swap ? fw : fh;
 
-	if (fw != w || fh != h) {
-		int sw = orientations[orientation].swap ? fh : fw;
-		int sh = orientations[orientation].swap ? fw : fh;
+	/* Everything is known before a pixel is decoded: an upload that can
+	 * never fit is refused, one that cannot fit now is asked to come back. */
+	need = work_bytes(&dec, sw, sh, tw, th);
+	decode_need = dec.codec_bytes + gd_bytes(dec.out_width, dec.out_height);
+	if (lim->budget && lim->budget->max_bytes < limit)
+		limit = lim->budget->max_bytes;
+	if (need > limit) {
+		rc = too_costly(prob, need, limit);
+		goto out;
+	}
+	if (lim->budget && !image_budget_claim(lim->budget, need)) {
+		prob->retry_after_s = 2;
+		rc = problem_set(prob, RC_BUSY, "busy",
+				 "正在处理的其他照片已用满处理照片的内存，请稍后重试"
+				 " (busy: photo memory in use, retry)");
+		goto out;
+	}
+	claimed = lim->budget != NULL;
 
+	im = decoders[kind].read(&dec);
+	/* The decoder's buffers go before scaling begins. */
+	decoders[kind].close(&dec);
+	decoding = false;
+	if (!im) {
+		rc = bad_image(prob);
+		goto out;
+	}
+	/* The pixel loops below rely on truecolor, which the decoders make. */
+	assert(gdImageTrueColor(im));
+
+	if (sw != gdImageSX(im) || sh != gdImageSY(im)) {
 		next = scale(im, sw, sh);
 		if (!next) {
 			rc = out_of_memory(prob);
@@ -579,12 +1054,20 @@ enum rc image_normalize(const void *data, size_t len, const struct image_limits 
 	out->thumb_height = th;
 	out->source_kind = kind;
 out:
+	if (decoding)
+		decoders[kind].close(&dec);
 	if (thumb)
 		gdImageDestroy(thumb);
 	if (im)
 		gdImageDestroy(im);
-	if (rc != RC_OK)
+	if (claimed)
+		image_budget_release(lim->budget, need);
+	if (rc != RC_OK) {
 		image_out_release(out);
+	} else {
+		out->decode_bytes = decode_need;
+		out->work_bytes = need;
+	}
 	return rc;
 }
 

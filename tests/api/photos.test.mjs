@@ -13,7 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login, rawRequest } from './lib/client.mjs';
 import { assertJson, assertProblem, assertNoContent, loadOpenapi } from './lib/schema.mjs';
-import { makePng, pngHeaderOnly, withExif, jpegSize } from './lib/images.mjs';
+import { makePng, solidPng, pngHeaderOnly, pngBomb, progressiveJpegHeader, withExif, jpegSize } from './lib/images.mjs';
 
 let srv;
 let admin, manager, resident;
@@ -34,10 +34,11 @@ before(async () => {
 });
 after(() => srv?.stop());
 
-const upload = (station, body, { session = manager, type = 'image/png', caption, headers = {} } = {}) =>
+// query: the query string as sent (for bytes encodeURIComponent will not make).
+const upload = (station, body, { session = manager, type = 'image/png', caption, query, headers = {} } = {}) =>
 	api(srv.url, {
 		method: 'POST',
-		path: `/api/v1/stations/${station}/photos${caption === undefined ? '' : `?caption=${encodeURIComponent(caption)}`}`,
+		path: `/api/v1/stations/${station}/photos${query ?? (caption === undefined ? '' : `?caption=${encodeURIComponent(caption)}`)}`,
 		body,
 		session,
 		headers: { 'Content-Type': type, ...headers },
@@ -149,6 +150,92 @@ test('bad uploads get clear refusals: not a picture, a lying header, too many pi
 	// Nothing of these reached the station.
 	const station = (await api(srv.url, { path: `/api/v1/stations/${own}` })).json;
 	assert.ok(station.photos.every((p) => p.width !== 16));
+});
+
+/** The ids of the photos a station shows. */
+const photoIds = async (station) => (await api(srv.url, { path: `/api/v1/stations/${station}` })).json.photos.map((p) => p.id);
+
+test('a caption that is not UTF-8 or holds control or bidi-override characters is refused with 422 naming caption, and nothing is added', async () => {
+	const before = await photoIds(own);
+	const bad = {
+		'not UTF-8': '?caption=%ff',
+		'a lone continuation byte': '?caption=%E6%9C%8D%80',
+		'an overlong slash': '?caption=%C0%AF',
+		'a UTF-16 surrogate': '?caption=%ED%A0%80',
+		'a new line': '?caption=%E6%9C%8D%0A%E5%8A%A1',
+		'a bell': '?caption=%07',
+		'a C1 control': '?caption=%C2%85',
+		'a right-to-left override': `?caption=${encodeURIComponent('价格\u202e001')}`,
+		'a left-to-right isolate': `?caption=${encodeURIComponent('\u2066服务')}`,
+	};
+	for (const [what, query] of Object.entries(bad)) {
+		const res = await upload(own, plain(18, 18, 60), { query });
+		const problem = await assertProblem(srv.url, res, 422, 'validation', { fields: ['caption'] });
+		assert.equal(problem.errors.length, 1, `${what}: only the caption is wrong`);
+	}
+	assert.deepEqual(await photoIds(own), before, 'the station shows no new photo');
+});
+
+test('a caption is stored without the spaces around it; one of only spaces is empty', async () => {
+	const trimmed = await assertJson(srv.url, await upload(own, plain(18, 18, 61), { caption: ' \u3000 服务 大厅\u00a0 ' }), 201, 'Photo');
+	assert.equal(trimmed.caption, '服务 大厅');
+	const station = (await api(srv.url, { path: `/api/v1/stations/${own}` })).json;
+	assert.equal(station.photos.find((p) => p.id === trimmed.id).caption, '服务 大厅');
+	const blank = await assertJson(srv.url, await upload(own, plain(18, 18, 62), { caption: '\u3000 ' }), 201, 'Photo');
+	assert.equal(blank.caption, '');
+	// Sixty characters inside spaces are sixty characters.
+	await assertJson(srv.url, await upload(own, plain(18, 18, 63), { caption: ` ${'长'.repeat(60)} ` }), 201, 'Photo');
+});
+
+test('pictures small in bytes but costly to decode are refused with 422 and add nothing: a truncated JPEG, a PNG deflate bomb, a progressive JPEG declaring 7000×7000', async () => {
+	// A JPEG of noise from the server itself, cut to its first 1,000 bytes.
+	const noisy = makePng(400, 300, (x, y) => [(x * 7919 + y * 104729) & 255, (x * y * 31) & 255, (x ^ y) * 13 & 255, 255]);
+	const source = await assertJson(srv.url, await upload(own, noisy), 201, 'Photo');
+	const { bytes: jpeg } = await fetchBytes(source.url);
+	assert.ok(jpeg.length > 4000);
+	const before = await photoIds(own);
+
+	await assertProblem(srv.url, await upload(own, jpeg.subarray(0, 1000), { type: 'image/jpeg' }), 422, 'bad-image');
+	const bomb = pngBomb(7000, 7000);
+	assert.ok(bomb.length < 64 * 1024);
+	await assertProblem(srv.url, await upload(own, bomb), 422, 'image-too-large');
+	const huge = progressiveJpegHeader(7000, 7000);
+	assert.equal(huge.length, 606);
+	await assertProblem(srv.url, await upload(own, huge, { type: 'image/jpeg' }), 422, 'image-too-large');
+	assert.deepEqual(await photoIds(own), before, 'the station shows no new photo');
+});
+
+test('while another upload holds the photo memory, an upload gets 503 with Retry-After and adds nothing', async () => {
+	// 100 MiB of photo memory, and each 3500×3500 PNG needs about 80 MiB
+	// (decoded whole, then scaled): two never fit at once.
+	const busy = await startServer({ args: ['--photo-memory-mib', '100', '--threads', '4'] });
+	try {
+		const mgr = await login(busy.url, DEMO.manager, DEMO_PASSWORD);
+		const station = Number(mgr.account.roles.find((r) => r.role === 'manager').scope.replace('station:', ''));
+		// Each on a connection of its own, so another thread takes the second.
+		const send = (png) =>
+			rawRequest(busy.url, [
+				[`POST /api/v1/stations/${station}/photos HTTP/1.1`, `Host: ${new URL(busy.url).host}`, 'Content-Type: image/png',
+					`Content-Length: ${png.length}`, `Cookie: ${mgr.cookie}`, `X-CSRF-Token: ${mgr.csrf}`, 'Connection: close', '', ''].join('\r\n'),
+				png,
+			], { timeoutMs: 30000 });
+		const [first, second] = [0, 1].map((i) => solidPng(3500, 3500, [40, 80 + 90 * i, 120]));
+		const pending = send(first);
+		// The second follows once the first is being decoded (about half a
+		// second of work on this picture).
+		await new Promise((r) => setTimeout(r, 150));
+		const refused = await send(second);
+		assert.equal((await pending).status, 201);
+		const problem = await assertProblem(busy.url, refused, 503, 'busy');
+		assert.match(problem.detail, /memory/);
+		assert.ok(Number(refused.headers['retry-after']) > 0, 'Retry-After says when to come back');
+		const shown = (await api(busy.url, { path: `/api/v1/stations/${station}` })).json.photos;
+		assert.equal(shown.length, 1, 'the refused upload added nothing');
+		// Once the first is done, the second goes through.
+		assert.equal((await send(second)).status, 201);
+	} finally {
+		await busy.stop();
+	}
 });
 
 test('removing a photo: 204, the station no longer lists it and it is no longer served; both changes are audited', async () => {

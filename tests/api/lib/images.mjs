@@ -1,6 +1,7 @@
 // Pictures for the photo tests, made here byte by byte: PNGs of any size and
-// colour (zlib from Node), an EXIF block with an orientation and a GPS
-// position to put into a JPEG, and the size a JPEG's header declares.
+// colour (zlib from Node), a PNG deflate bomb, a progressive JPEG that is all
+// header, an EXIF block with an orientation and a GPS position to put into a
+// JPEG, and the size a JPEG's header declares.
 import { deflateSync } from 'node:zlib';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -49,9 +50,40 @@ export function makePng(w, h, pixel) {
 	return Buffer.concat([PNG_SIGNATURE, ihdr(w, h, 6), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
+/** An RGB PNG of w×h in one colour, made quickly at any size. */
+export function solidPng(w, h, [r, g, b]) {
+	const row = Buffer.alloc(1 + 3 * w);
+	for (let x = 0; x < w; x++) row.set([r, g, b], 1 + 3 * x);
+	const raw = Buffer.alloc(h * row.length);
+	for (let y = 0; y < h; y++) row.copy(raw, y * row.length);
+	return Buffer.concat([PNG_SIGNATURE, ihdr(w, h, 2), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
 /** Just a PNG header that claims w×h (no pixels). */
 export function pngHeaderOnly(w, h) {
 	return Buffer.concat([PNG_SIGNATURE, ihdr(w, h, 2), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * A PNG deflate bomb: a w×h 8-bit grey picture of zeros, which deflate
+ * squeezes about a thousandfold (7000×7000 is 49 MB of rows in 48 KB).
+ */
+export function pngBomb(w, h) {
+	const rows = Buffer.alloc(h * (w + 1)); // a filter byte a row, all zero
+	return Buffer.concat([PNG_SIGNATURE, ihdr(w, h, 0), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * A progressive JPEG that is nearly all header: a frame of w×h in three
+ * full-resolution components, a DC Huffman table with one code, and the
+ * first scan cut short after n bytes (606 bytes in all by default).
+ */
+export function progressiveJpegHeader(w, h, n = 480) {
+	const dqt = Buffer.concat([Buffer.from([0xff, 0xdb, 0, 67, 0]), Buffer.alloc(64, 1)]);
+	const sof2 = Buffer.from([0xff, 0xc2, 0, 17, 8, h >> 8, h & 255, w >> 8, w & 255, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0]);
+	const dht = Buffer.from([0xff, 0xc4, 0, 20, 0, 1, ...new Array(15).fill(0), 0]);
+	const sos = Buffer.from([0xff, 0xda, 0, 12, 3, 1, 0, 2, 0, 3, 0, 0, 0, 0]);
+	return Buffer.concat([Buffer.from([0xff, 0xd8]), dqt, sof2, dht, sos, Buffer.alloc(n)]);
 }
 
 /**

@@ -1,5 +1,6 @@
 /* Tests for src/media/image.c. Every picture is made here with libgd itself
- * (and the EXIF segments by hand), so the expected sizes and colours are
+ * (libjpeg for what libgd cannot write, and the EXIF segments, hostile
+ * headers and PNG bombs by hand), so the expected sizes and colours are
  * known exactly. Header readers are fed every prefix of real files, each in a
  * heap block of exactly that size so that ASan sees any read past the end;
  * the decoder is fed seeded random garbage and bit-flipped real files. */
@@ -15,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+/* After stdio.h, which it needs. */
+#include <jpeglib.h>
 
 #include "media/image.h"
 
@@ -993,6 +996,403 @@ static void test_image__bad_uploads_write_nothing_to_stderr(void **state)
 		blob_free(&bad[n]);
 }
 
+/* A picture of noise, which JPEG cannot squeeze: its entropy data is most
+ * of the file. */
+static gdImagePtr noise(int w, int h, uint64_t seed)
+{
+	gdImagePtr im = gdImageCreateTrueColor(w, h);
+
+	assert_non_null(im);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			gdImageSetPixel(im, x, y, (int)(next_random(&seed) & 0xFFFFFF));
+	return im;
+}
+
+/* Appends a PNG chunk with its length and CRC. */
+static void png_chunk(struct blob *b, const char type[4], const unsigned char *data, uint32_t n)
+{
+	unsigned char head[8], crc[4];
+	uint32_t c = (uint32_t)crc32(0, (const unsigned char *)type, 4);
+
+	put32(head, n, 1);
+	memcpy(head + 4, type, 4);
+	if (n)
+		c = (uint32_t)crc32(c, data, n);
+	put32(crc, c, 1);
+	blob_insert(b, b->len, head, sizeof(head));
+	if (n)
+		blob_insert(b, b->len, data, n);
+	blob_insert(b, b->len, crc, sizeof(crc));
+}
+
+/* A w × h 8-bit grey PNG of one shade, its rows deflated a slice at a time
+ * so that making a big one costs no memory. Of zeros it is a deflate bomb:
+ * deflate squeezes them about a thousandfold (7000 × 7000 is 49 MB of rows
+ * in 48 KB). */
+static struct blob png_grey(uint32_t w, uint32_t h, unsigned char shade)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
+	unsigned char *row = malloc((size_t)w + 1);
+	unsigned char ihdr[13] = { 0 };
+	struct blob b = { .data = malloc(8), .len = 8 };
+	size_t cap = 1 << 20;
+	unsigned char *z = malloc(cap);
+	z_stream zs;
+
+	assert_non_null(row);
+	assert_non_null(b.data);
+	assert_non_null(z);
+	memcpy(b.data, sig, 8);
+	put32(ihdr, w, 1);
+	put32(ihdr + 4, h, 1);
+	ihdr[8] = 8; /* bit depth; colour type 0 is grey */
+	png_chunk(&b, "IHDR", ihdr, sizeof(ihdr));
+	row[0] = 0; /* no filter */
+	memset(row + 1, shade, w);
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit(&zs, 9), Z_OK);
+	zs.next_out = z;
+	zs.avail_out = (uInt)cap;
+	for (uint32_t y = 0; y < h; y++) {
+		zs.next_in = row;
+		zs.avail_in = w + 1;
+		assert_true(deflate(&zs, y + 1 < h ? Z_NO_FLUSH : Z_FINISH) != Z_STREAM_ERROR);
+		assert_true(zs.avail_out > 0);
+	}
+	assert_int_equal(deflateEnd(&zs), Z_OK);
+	png_chunk(&b, "IDAT", z, (uint32_t)(cap - zs.avail_out));
+	png_chunk(&b, "IEND", NULL, 0);
+	free(z);
+	free(row);
+	return b;
+}
+
+/* A progressive JPEG that is nearly all header: a frame of w × h in three
+ * full-resolution components (4:4:4), a DC Huffman table with one code, and
+ * the first scan cut short after n bytes. */
+static struct blob progressive_header_only(unsigned w, unsigned h, size_t n)
+{
+	static const unsigned char sof2[] = {
+		0xFF, 0xC2, 0x00, 0x11, 0x08, 0, 0, 0, 0, 0x03,
+		0x01, 0x11, 0x00, 0x02, 0x11, 0x00, 0x03, 0x11, 0x00,
+	};
+	/* DC table 0: one code of one bit, for "no difference". */
+	static const unsigned char dht[] = {
+		0xFF, 0xC4, 0x00, 0x14, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00,
+	};
+	/* The DC scan of all three components. */
+	static const unsigned char sos[] = {
+		0xFF, 0xDA, 0x00, 0x0C, 0x03, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00,
+	};
+	unsigned char dqt[4 + 65] = { 0xFF, 0xDB, 0x00, 0x43, 0x00 };
+	struct blob b = { .data = malloc(2), .len = 2 };
+	unsigned char *scan = calloc(1, n);
+
+	assert_non_null(b.data);
+	assert_non_null(scan);
+	b.data[0] = 0xFF;
+	b.data[1] = 0xD8;
+	memset(dqt + 5, 1, 64);
+	blob_insert(&b, b.len, dqt, sizeof(dqt));
+	blob_insert(&b, b.len, sof2, sizeof(sof2));
+	put16(b.data + b.len - sizeof(sof2) + 5, h, 1);
+	put16(b.data + b.len - sizeof(sof2) + 7, w, 1);
+	blob_insert(&b, b.len, dht, sizeof(dht));
+	blob_insert(&b, b.len, sos, sizeof(sos));
+	blob_insert(&b, b.len, scan, n);
+	free(scan);
+	return b;
+}
+
+static void test_image__a_truncated_jpeg_is_refused_not_filled_with_grey(void **state)
+{
+	struct blob jpeg = jpeg_of(noise(300, 200, 42), 90);
+	struct blob progressive;
+	gdImagePtr im = noise(300, 200, 43);
+
+	(void)state;
+	/* Cut to 1,000 bytes: the headers and the first rows' data. */
+	assert_true(jpeg.len > 4000);
+	jpeg.len = 1000;
+	assert_refused(&jpeg, "bad-image");
+	/* A progressive one missing its last scans is as incomplete. */
+	gdImageInterlace(im, 1);
+	progressive = jpeg_of(im, 90);
+	progressive.len -= progressive.len / 4;
+	assert_refused(&progressive, "bad-image");
+	blob_free(&jpeg);
+	blob_free(&progressive);
+}
+
+static void test_image__a_progressive_jpeg_declaring_7000x7000_is_refused_before_decoding(void **state)
+{
+	struct blob jpeg = progressive_header_only(7000, 7000, 480);
+	int w = 0, h = 0;
+
+	(void)state;
+	/* 606 bytes for 49 megapixels, under the pixel limit; decoding them
+	 * would take 294 MB of coefficients before the first row. */
+	assert_int_equal(jpeg.len, 606);
+	assert_int_equal(image_header_size(jpeg.data, jpeg.len, &w, &h), 1);
+	assert_true((int64_t)w * h <= IMAGE_MAX_PIXELS);
+	assert_refused(&jpeg, "image-too-large");
+	blob_free(&jpeg);
+}
+
+static void test_image__a_png_deflate_bomb_is_refused_before_inflating(void **state)
+{
+	struct blob png = png_grey(7000, 7000, 0);
+
+	(void)state;
+	assert_true(png.len < 64 * 1024);
+	assert_refused(&png, "image-too-large");
+	blob_free(&png);
+}
+
+/* Encodes w × h pixels, all the same (components bytes), with libjpeg
+ * itself, for what libgd cannot write: CMYK, or a scan script of our own. */
+static struct blob jpeg_by_libjpeg(int w, int h, int components, J_COLOR_SPACE space,
+				   const unsigned char *pixel, const jpeg_scan_info *scans,
+				   int nscans)
+{
+	struct jpeg_compress_struct c;
+	struct jpeg_error_mgr err;
+	unsigned char *buf = NULL, *row = malloc((size_t)w * (size_t)components);
+	unsigned long size = 0;
+	struct blob b;
+
+	assert_non_null(row);
+	for (int x = 0; x < w; x++)
+		memcpy(row + (size_t)x * (size_t)components, pixel, (size_t)components);
+	c.err = jpeg_std_error(&err);
+	jpeg_create_compress(&c);
+	jpeg_mem_dest(&c, &buf, &size);
+	c.image_width = (JDIMENSION)w;
+	c.image_height = (JDIMENSION)h;
+	c.input_components = components;
+	c.in_color_space = space;
+	jpeg_set_defaults(&c);
+	jpeg_set_quality(&c, 95, TRUE);
+	if (scans) {
+		c.scan_info = scans;
+		c.num_scans = nscans;
+	}
+	jpeg_start_compress(&c, TRUE);
+	while (c.next_scanline < c.image_height) {
+		JSAMPROW r = row;
+
+		jpeg_write_scanlines(&c, &r, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	b.data = malloc(size);
+	b.len = size;
+	assert_non_null(b.data);
+	memcpy(b.data, buf, size);
+	free(buf);
+	free(row);
+	return b;
+}
+
+static void assert_quadrants(const struct image_out *out)
+{
+	gdImagePtr back = decode_jpeg(out->full, out->full_len);
+	int w = out->width, h = out->height;
+
+	assert_color_near(back, w / 4, h / 4, RED, 24);
+	assert_color_near(back, 3 * w / 4, h / 4, GREEN, 24);
+	assert_color_near(back, w / 4, 3 * h / 4, BLUE, 24);
+	assert_color_near(back, 3 * w / 4, 3 * h / 4, YELLOW, 24);
+	gdImageDestroy(back);
+}
+
+static void test_image__a_12_megapixel_jpeg_is_decoded_at_a_quarter_of_its_pixels(void **state)
+{
+	struct blob jpeg = jpeg_of(quadrants(4000, 3000), 80);
+	const int64_t full_size = 4000LL * 3000 * 4; /* the whole picture as RGBA */
+	struct image_out out;
+
+	(void)state;
+	normalize_ok(&jpeg, &limits, &out);
+	assert_int_equal(out.width, 1600);
+	assert_int_equal(out.height, 1200);
+	assert_quadrants(&out);
+	/* libjpeg's scale 4/8 makes 2000 × 1500 straight from the DCT: the
+	 * decoding holds about a quarter of the full picture, and the whole
+	 * upload, scaling included, less than two thirds of it. */
+	print_message("decode %lld bytes, whole upload %lld, full picture %lld\n",
+		      (long long)out.decode_bytes, (long long)out.work_bytes,
+		      (long long)full_size);
+	assert_true(out.decode_bytes >= 2000LL * 1500 * 4);
+	assert_true(out.decode_bytes < full_size / 3);
+	assert_true(out.work_bytes < full_size * 2 / 3);
+	image_out_release(&out);
+	blob_free(&jpeg);
+}
+
+static void test_image__a_progressive_jpeg_counts_its_coefficients_and_still_decodes(void **state)
+{
+	gdImagePtr im = quadrants(2000, 1500);
+	struct blob baseline = jpeg_of(quadrants(2000, 1500), 85), progressive;
+	struct image_out base_out, prog_out;
+
+	(void)state;
+	gdImageInterlace(im, 1);
+	progressive = jpeg_of(im, 85);
+	normalize_ok(&baseline, &limits, &base_out);
+	normalize_ok(&progressive, &limits, &prog_out);
+	assert_int_equal(prog_out.width, 1600);
+	assert_int_equal(prog_out.height, 1200);
+	assert_quadrants(&prog_out);
+	/* Every coefficient is kept until the last scan: two bytes for each
+	 * of 1.5 samples a pixel (4:2:0), at full size. */
+	assert_true(prog_out.decode_bytes >= base_out.decode_bytes + 2000LL * 1500 * 3);
+	image_out_release(&base_out);
+	image_out_release(&prog_out);
+	blob_free(&baseline);
+	blob_free(&progressive);
+}
+
+static void test_image__a_progressive_jpeg_of_too_many_scans_is_refused(void **state)
+{
+	static const unsigned char grey[3] = { 128, 128, 128 };
+	jpeg_scan_info scans[1 + 3 * 63];
+	int n = 0;
+	struct blob many;
+
+	(void)state;
+	/* A legal script of 190 scans: the DC of all three components, then
+	 * each AC coefficient of each component alone. */
+	memset(scans, 0, sizeof(scans));
+	scans[n].comps_in_scan = 3;
+	scans[n].component_index[1] = 1;
+	scans[n].component_index[2] = 2;
+	n++;
+	for (int ci = 0; ci < 3; ci++) {
+		for (int k = 1; k < 64; k++, n++) {
+			scans[n].comps_in_scan = 1;
+			scans[n].component_index[0] = ci;
+			scans[n].Ss = scans[n].Se = k;
+		}
+	}
+	many = jpeg_by_libjpeg(64, 48, 3, JCS_RGB, grey, scans, n);
+	assert_refused(&many, "bad-image");
+	blob_free(&many);
+}
+
+static void test_image__an_adobe_cmyk_jpeg_comes_out_in_its_colours(void **state)
+{
+	/* Red in Adobe's inverted inks: no cyan, full magenta and yellow, no
+	 * black (255 is no ink). */
+	static const unsigned char red[4] = { 255, 0, 0, 255 };
+	struct blob cmyk = jpeg_by_libjpeg(64, 48, 4, JCS_CMYK, red, NULL, 0);
+	struct image_out out;
+	gdImagePtr back;
+
+	(void)state;
+	normalize_ok(&cmyk, &limits, &out);
+	back = decode_jpeg(out.full, out.full_len);
+	assert_color_near(back, 32, 24, RED, 24);
+	gdImageDestroy(back);
+	image_out_release(&out);
+	blob_free(&cmyk);
+}
+
+static void test_image__interlaced_and_grey_pngs_decode_row_by_row(void **state)
+{
+	gdImagePtr im = quadrants(300, 200);
+	struct blob interlaced, grey = png_grey(64, 48, 0x80);
+	struct image_out out;
+	gdImagePtr back;
+
+	(void)state;
+	gdImageInterlace(im, 1);
+	interlaced = png_of(im);
+	normalize_ok(&interlaced, &limits, &out);
+	assert_quadrants(&out);
+	/* The PNG is decoded whole, as one picture of four bytes a pixel. */
+	assert_true(out.decode_bytes >= 300 * 200 * 4);
+	image_out_release(&out);
+	normalize_ok(&grey, &limits, &out);
+	back = decode_jpeg(out.full, out.full_len);
+	assert_color_near(back, 32, 24, 0x808080, 4);
+	gdImageDestroy(back);
+	image_out_release(&out);
+	blob_free(&interlaced);
+	blob_free(&grey);
+}
+
+static void test_image__a_large_webp_is_scaled_while_decoded(void **state)
+{
+	struct blob lossy = webp_of(quadrants(4000, 2000), 80);
+	struct blob lossless = webp_of(quadrants(2400, 1200), gdWebpLossless);
+	struct image_out out;
+
+	(void)state;
+	/* Lossy data is decoded a row of macroblocks at a time, scaled as it
+	 * comes: what is held is the fitted picture twice (libwebp's RGBA and
+	 * libgd's), under half of the 32 MB of the whole one. */
+	normalize_ok(&lossy, &limits, &out);
+	assert_int_equal(out.width, 1600);
+	assert_int_equal(out.height, 800);
+	assert_quadrants(&out);
+	assert_true(out.decode_bytes < 4000LL * 2000 * 4 / 2);
+	image_out_release(&out);
+	/* Lossless data is decoded whole first, and counted so. */
+	normalize_ok(&lossless, &limits, &out);
+	assert_int_equal(out.width, 1600);
+	assert_quadrants(&out);
+	assert_true(out.decode_bytes >= 2400LL * 1200 * 4);
+	image_out_release(&out);
+	blob_free(&lossy);
+	blob_free(&lossless);
+}
+
+static void test_image__uploads_share_one_budget_and_are_told_to_retry_when_it_is_spent(void **state)
+{
+	struct blob jpeg = jpeg_of(quadrants(3000, 2000), 80);
+	struct image_budget budget, small;
+	struct image_limits lim = limits;
+	struct image_out out;
+	struct problem prob;
+	int64_t need;
+
+	(void)state;
+	image_budget_init(&budget, 64 << 20);
+	lim.budget = &budget;
+	normalize_ok(&jpeg, &lim, &out);
+	need = out.work_bytes;
+	image_out_release(&out);
+	assert_true(need > 0 && need < 64 << 20);
+	assert_int_equal(atomic_load(&budget.used_bytes), 0);
+
+	/* Another upload holds all but a byte less than this one needs. */
+	assert_true(image_budget_claim(&budget, (64 << 20) - need + 1));
+	assert_false(image_budget_claim(&budget, need));
+	problem_init(&prob);
+	assert_int_equal(image_normalize(jpeg.data, jpeg.len, &lim, &out, &prob), RC_BUSY);
+	assert_string_equal(prob.type, "busy");
+	assert_true(prob.retry_after_s > 0);
+	assert_null(out.full);
+	assert_int_equal(atomic_load(&budget.used_bytes), (64 << 20) - need + 1);
+	/* Once it is done, there is room again. */
+	image_budget_release(&budget, (64 << 20) - need + 1);
+	normalize_ok(&jpeg, &lim, &out);
+	image_out_release(&out);
+	assert_int_equal(atomic_load(&budget.used_bytes), 0);
+
+	/* An upload that needs more than the whole budget can never fit: it
+	 * is refused for good, not asked to retry. */
+	image_budget_init(&small, need - 1);
+	lim.budget = &small;
+	problem_init(&prob);
+	assert_int_equal(image_normalize(jpeg.data, jpeg.len, &lim, &out, &prob), RC_INVALID);
+	assert_string_equal(prob.type, "image-too-large");
+	assert_int_equal(atomic_load(&small.used_bytes), 0);
+	blob_free(&jpeg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1016,6 +1416,16 @@ int main(void)
 		cmocka_unit_test(test_image__random_garbage_is_refused_without_crashing),
 		cmocka_unit_test(test_image__bit_flipped_pictures_never_crash),
 		cmocka_unit_test(test_image__bad_uploads_write_nothing_to_stderr),
+		cmocka_unit_test(test_image__a_truncated_jpeg_is_refused_not_filled_with_grey),
+		cmocka_unit_test(test_image__a_progressive_jpeg_declaring_7000x7000_is_refused_before_decoding),
+		cmocka_unit_test(test_image__a_png_deflate_bomb_is_refused_before_inflating),
+		cmocka_unit_test(test_image__a_12_megapixel_jpeg_is_decoded_at_a_quarter_of_its_pixels),
+		cmocka_unit_test(test_image__a_progressive_jpeg_counts_its_coefficients_and_still_decodes),
+		cmocka_unit_test(test_image__a_progressive_jpeg_of_too_many_scans_is_refused),
+		cmocka_unit_test(test_image__an_adobe_cmyk_jpeg_comes_out_in_its_colours),
+		cmocka_unit_test(test_image__interlaced_and_grey_pngs_decode_row_by_row),
+		cmocka_unit_test(test_image__a_large_webp_is_scaled_while_decoded),
+		cmocka_unit_test(test_image__uploads_share_one_budget_and_are_told_to_retry_when_it_is_spent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
