@@ -265,22 +265,44 @@ static void assert_refused(const struct blob *b, const char *type)
 	image_out_release(&out);
 }
 
-/* A PNG's first 33 bytes: signature and IHDR (8-bit RGB), with a correct CRC. */
-static struct blob png_header_only(uint32_t w, uint32_t h)
+/* Appends a PNG chunk with its length and CRC. */
+static void png_chunk(struct blob *b, const char type[4], const unsigned char *data, uint32_t n)
+{
+	unsigned char head[8], crc[4];
+	uint32_t c = (uint32_t)crc32(0, (const unsigned char *)type, 4);
+
+	put32(head, n, 1);
+	memcpy(head + 4, type, 4);
+	if (n)
+		c = (uint32_t)crc32(c, data, n);
+	put32(crc, c, 1);
+	blob_insert(b, b->len, head, sizeof(head));
+	if (n)
+		blob_insert(b, b->len, data, n);
+	blob_insert(b, b->len, crc, sizeof(crc));
+}
+
+/* A PNG's signature and IHDR: w × h, 8 bits, the colour type given. */
+static struct blob png_start(uint32_t w, uint32_t h, unsigned char colour_type)
 {
 	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
-	struct blob b = { .data = calloc(1, 33), .len = 33 };
+	unsigned char ihdr[13] = { 0 };
+	struct blob b = { .data = malloc(8), .len = 8 };
 
 	assert_non_null(b.data);
 	memcpy(b.data, sig, 8);
-	put32(b.data + 8, 13, 1);
-	memcpy(b.data + 12, "IHDR", 4);
-	put32(b.data + 16, w, 1);
-	put32(b.data + 20, h, 1);
-	b.data[24] = 8; /* bit depth */
-	b.data[25] = 2; /* truecolor */
-	put32(b.data + 29, (uint32_t)crc32(0, b.data + 12, 17), 1);
+	put32(ihdr, w, 1);
+	put32(ihdr + 4, h, 1);
+	ihdr[8] = 8; /* bit depth */
+	ihdr[9] = colour_type;
+	png_chunk(&b, "IHDR", ihdr, sizeof(ihdr));
 	return b;
+}
+
+/* A PNG's first 33 bytes: signature and IHDR (8-bit RGB), with a correct CRC. */
+static struct blob png_header_only(uint32_t w, uint32_t h)
+{
+	return png_start(w, h, 2);
 }
 
 /* SOI, then a baseline SOF0 for w × h with three components, then EOI. */
@@ -1009,45 +1031,20 @@ static gdImagePtr noise(int w, int h, uint64_t seed)
 	return im;
 }
 
-/* Appends a PNG chunk with its length and CRC. */
-static void png_chunk(struct blob *b, const char type[4], const unsigned char *data, uint32_t n)
-{
-	unsigned char head[8], crc[4];
-	uint32_t c = (uint32_t)crc32(0, (const unsigned char *)type, 4);
-
-	put32(head, n, 1);
-	memcpy(head + 4, type, 4);
-	if (n)
-		c = (uint32_t)crc32(c, data, n);
-	put32(crc, c, 1);
-	blob_insert(b, b->len, head, sizeof(head));
-	if (n)
-		blob_insert(b, b->len, data, n);
-	blob_insert(b, b->len, crc, sizeof(crc));
-}
-
 /* A w × h 8-bit grey PNG of one shade, its rows deflated a slice at a time
  * so that making a big one costs no memory. Of zeros it is a deflate bomb:
  * deflate squeezes them about a thousandfold (7000 × 7000 is 49 MB of rows
  * in 48 KB). */
 static struct blob png_grey(uint32_t w, uint32_t h, unsigned char shade)
 {
-	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
 	unsigned char *row = malloc((size_t)w + 1);
-	unsigned char ihdr[13] = { 0 };
-	struct blob b = { .data = malloc(8), .len = 8 };
+	struct blob b = png_start(w, h, 0); /* colour type 0: grey */
 	size_t cap = 1 << 20;
 	unsigned char *z = malloc(cap);
 	z_stream zs;
 
 	assert_non_null(row);
-	assert_non_null(b.data);
 	assert_non_null(z);
-	memcpy(b.data, sig, 8);
-	put32(ihdr, w, 1);
-	put32(ihdr + 4, h, 1);
-	ihdr[8] = 8; /* bit depth; colour type 0 is grey */
-	png_chunk(&b, "IHDR", ihdr, sizeof(ihdr));
 	row[0] = 0; /* no filter */
 	memset(row + 1, shade, w);
 	memset(&zs, 0, sizeof(zs));
