@@ -98,7 +98,7 @@ void h_accounts_create(struct http_req *req, struct http_resp *resp)
 		return;
 	struct create_arg c = { .in = {
 		.phone = field_str(body, "phone", true, &prob),
-		.name = field_str(body, "name", true, &prob),
+		.name = field_text(body, "name", true, false, &prob),
 		.password = field_str(body, "password", false, &prob),
 	} };
 	api_write_checked(req, resp, &prob, create, &c);
@@ -159,7 +159,7 @@ void h_account_update(struct http_req *req, struct http_resp *resp)
 	static const char *const allowed[] = { "name", NULL };
 	if (!read_id_and_body(req, resp, "id", &u.id, allowed, &body, &prob))
 		return;
-	u.name = field_str(body, "name", true, &prob);
+	u.name = field_text(body, "name", true, false, &prob);
 	api_write_checked(req, resp, &prob, update, &u);
 	json_decref(body);
 }

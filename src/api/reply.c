@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/phone.h"
+#include "core/text.h"
 #include "domain/permission.h"
 
 int rc_status(enum rc rc, const struct problem *prob)
@@ -132,6 +133,50 @@ bool body_object(struct http_req *req, struct http_resp *resp, json_t **out)
 	}
 	*out = j;
 	return true;
+}
+
+const char *text_value(json_t *v, const char *name, bool multiline, struct problem *prob)
+{
+	const char *s = json_string_value(v);
+	if (!s)
+		return NULL;
+	size_t len = json_string_length(v);
+	/* Lines one by one, so a description keeps its line breaks while
+	 * nothing else invisible gets through. */
+	for (size_t at = 0; at <= len;) {
+		const char *nl = multiline ? memchr(s + at, '\n', len - at) : NULL;
+		size_t end = nl ? (size_t)(nl - s) : len;
+		switch (text_line_fault(s + at, end - at)) {
+		case TEXT_FINE:
+			break;
+		case TEXT_NOT_UTF8:
+			problem_field(prob, name, "不是有效的 UTF-8 文本 (not valid UTF-8)");
+			return NULL;
+		case TEXT_CONTROL:
+			problem_field(prob, name, multiline ? "不能包含换行以外的控制字符 (no control characters)" :
+							     "不能包含换行等控制字符 (no control characters)");
+			return NULL;
+		case TEXT_BIDI:
+			problem_field(prob, name, "不能包含双向文字控制符（如 U+202E）(no bidirectional controls)");
+			return NULL;
+		}
+		at = end + 1;
+	}
+	const char *start = text_trim(s, &len);
+	if (start != s || len != json_string_length(v))
+		json_string_setn(v, start, len);
+	return json_string_value(v);
+}
+
+const char *field_text(json_t *obj, const char *key, bool required, bool multiline,
+		       struct problem *prob)
+{
+	if (!field_str(obj, key, required, prob))
+		return NULL;
+	const char *s = text_value(json_object_get(obj, key), key, multiline, prob);
+	if (s && !*s && required)
+		problem_field(prob, key, "不能只有空格 (must not be blank)");
+	return s;
 }
 
 const char *field_str(json_t *obj, const char *key, bool required, struct problem *prob)

@@ -29,6 +29,16 @@ bool body_object(struct http_req *req, struct http_resp *resp, json_t **out);
 /* Field readers: add a field error to prob and return NULL/false when the
  * field is missing (if required) or has the wrong type. Borrowed strings. */
 const char *field_str(json_t *obj, const char *key, bool required, struct problem *prob);
+/* field_str for text people type and others read (names, addresses,
+ * reasons): the value is trimmed of the spaces around it (in obj, so the
+ * returned string is borrowed from obj) and refused with a field error if it
+ * is not UTF-8 or holds control or bidirectional characters (line breaks
+ * allowed when multiline). A required value of only spaces is an error. */
+const char *field_text(json_t *obj, const char *key, bool required, bool multiline,
+		       struct problem *prob);
+/* The same check and trim for one string value v (a field inside an array),
+ * errors under name. Returns the trimmed text (borrowed from v) or NULL. */
+const char *text_value(json_t *v, const char *name, bool multiline, struct problem *prob);
 bool field_int(json_t *obj, const char *key, bool required, int64_t *out, struct problem *prob);
 bool field_number(json_t *obj, const char *key, bool required, double *out, struct problem *prob);
 /* Adds a field error for every key of obj not in allowed (NULL-terminated). */

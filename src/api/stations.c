@@ -882,7 +882,7 @@ static void parse_hours(json_t *h, struct station_input *in, struct problem *pro
 			e->open_min = (uint16_t)open;
 			e->close_min = (uint16_t)close;
 		}
-		const char *note = json_string_value(json_object_get(r, "note"));
+		const char *note = text_value(json_object_get(r, "note"), "hours.exceptions", false, prob);
 		if (note && strlen(note) >= sizeof(in->exception_notes[k])) {
 			problem_field(prob, "hours.exceptions", "备注最多 30 个字");
 			return;
@@ -905,7 +905,7 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 #define STR_FIELD(key, has, dst)                                        \
 	if ((v = json_object_get(body, key))) {                         \
 		in->has = true;                                         \
-		in->dst = field_str(body, key, false, prob);            \
+		in->dst = field_text(body, key, false, false, prob);    \
 	}
 	STR_FIELD("name", has_name, name)
 	STR_FIELD("level", has_level, level)
@@ -913,7 +913,10 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 	STR_FIELD("region_code", has_region, region_code)
 	STR_FIELD("address", has_address, address)
 	STR_FIELD("phone", has_phone, phone)
-	STR_FIELD("description", has_description, description)
+	if ((v = json_object_get(body, "description"))) {
+		in->has_description = true;
+		in->description = field_text(body, "description", false, true, prob);
+	}
 #undef STR_FIELD
 	if ((v = json_object_get(body, "parent_id"))) {
 		in->has_parent = true;
@@ -963,7 +966,7 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 			problem_field(prob, "rooms", "应为房间数组（最多 %d 间）", STATION_ROOMS_MAX);
 		else
 			json_array_foreach(v, i, r) {
-				const char *name = json_string_value(json_object_get(r, "name"));
+				const char *name = text_value(json_object_get(r, "name"), "rooms", false, prob);
 				json_t *cap = json_object_get(r, "capacity");
 				if (!name || !*name || strlen(name) >= sizeof(in->rooms[0].name) ||
 				    (cap && !json_is_integer(cap))) {
@@ -1071,7 +1074,7 @@ void h_station_close(struct http_req *req, struct http_resp *resp)
 	static const char *const allowed[] = { "reason", "until", NULL };
 	if (!read_id_and_body(req, resp, "id", &a->id, allowed, &body, &prob))
 		goto out;
-	a->reason = field_str(body, "reason", true, &prob);
+	a->reason = field_text(body, "reason", true, false, &prob);
 	const char *until = field_str(body, "until", false, &prob);
 	if (until && clock_parse_rfc3339(until, &a->until_s) != 0)
 		problem_field(&prob, "until", "应为 RFC 3339 时间，如 2026-12-01T08:00:00+08:00");
@@ -1230,8 +1233,8 @@ void h_amenity_put(struct http_req *req, struct http_resp *resp)
 	static const char *const allowed[] = { "name_zh", "name_en", "icon", "sort", NULL };
 	if (!read_id_and_body(req, resp, NULL, NULL, allowed, &body, &prob))
 		return;
-	const char *zh = field_str(body, "name_zh", true, &prob);
-	const char *en = field_str(body, "name_en", true, &prob);
+	const char *zh = field_text(body, "name_zh", true, false, &prob);
+	const char *en = field_text(body, "name_en", true, false, &prob);
 	const char *icon = field_str(body, "icon", true, &prob);
 	int64_t sort = 0;
 	field_int(body, "sort", false, &sort, &prob);

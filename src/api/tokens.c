@@ -70,7 +70,7 @@ void h_tokens_create(struct http_req *req, struct http_resp *resp)
 		return;
 	struct token_arg t = { 0 };
 	field_int(body, "account_id", true, &t.account_id, &prob);
-	t.name = field_str(body, "name", true, &prob);
+	t.name = field_text(body, "name", true, false, &prob);
 	api_write_checked(req, resp, &prob, create, &t);
 	json_decref(body);
 }

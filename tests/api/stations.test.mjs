@@ -296,6 +296,34 @@ test('a station lies in or near its region: within 5 km of its street\'s communi
 	assert.equal(near.status, 201, near.text);
 });
 
+test('short texts are trimmed, and blanks, control and bidi characters refused, in every noun', async () => {
+	const path = `/api/v1/stations/${jinxinyi}`;
+	for (const name of ['   ', '\u3000\u00a0', '金心\u202e驿', '金心驿\n', '金心\u0007驿', '\u2066金心驿']) {
+		const res = await api(srv.url, { method: 'PATCH', path, session: admin, body: { name } });
+		await assertProblem(srv.url, res, 422, 'validation', { fields: ['name'] });
+	}
+	const before = (await api(srv.url, { path })).json;
+	const ok = await api(srv.url, { method: 'PATCH', path, session: admin, body: { name: `  ${before.name}  `, description: '第一行\n第二行' } });
+	const s = await assertJson(srv.url, ok, 200, 'Station');
+	assert.equal(s.name, before.name, 'trimmed');
+	assert.equal(s.description, '第一行\n第二行', 'a description keeps its line breaks');
+	const bidi = await api(srv.url, { method: 'PATCH', path, session: admin, body: { description: 'abc\u202edef' } });
+	await assertProblem(srv.url, bidi, 422, 'validation', { fields: ['description'] });
+	const reason = await api(srv.url, { method: 'POST', path: `${path}/close`, session: admin, body: { reason: '  ' } });
+	await assertProblem(srv.url, reason, 422, 'validation', { fields: ['reason'] });
+	const room = await api(srv.url, { method: 'PATCH', path, session: admin, body: { rooms: [{ name: '会议\u202e室', capacity: 5 }] } });
+	await assertProblem(srv.url, room, 422, 'validation', { fields: ['rooms'] });
+	// Accounts and tokens the same way.
+	const acc = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', session: admin, body: { phone: '13912345098', name: ' \u202e ' } });
+	await assertProblem(srv.url, acc, 422, 'validation', { fields: ['name'] });
+	const blank = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', session: admin, body: { phone: '13912345098', name: '   ' } });
+	await assertProblem(srv.url, blank, 422, 'validation', { fields: ['name'] });
+	const made = await api(srv.url, { method: 'POST', path: '/api/v1/accounts', session: admin, body: { phone: '13912345098', name: '  王五  ' } });
+	assert.equal((await assertJson(srv.url, made, 201, 'Account')).name, '王五');
+	const tok = await api(srv.url, { method: 'POST', path: '/api/v1/tokens', session: admin, body: { account_id: made.json.id, name: 'a\u0000b'.replace('\u0000', '\u0001') } });
+	await assertProblem(srv.url, tok, 422, 'validation', { fields: ['name'] });
+});
+
 test('total counts what matches the filter; parent lists a hub\'s branches', async () => {
 	const none = (await api(srv.url, { path: '/api/v1/stations?q=zzz' })).json;
 	assert.equal(none.count, 0);
