@@ -140,7 +140,27 @@ const char *field_str(json_t *obj, const char *key, bool required, struct proble
 	return json_string_value(v);
 }
 
-bool field_int(json_t *obj, const char *key, bool required, int64_t *out, struct problem *prob)
+bool value_int(json_t *v, const char *name, int64_t min, int64_t max, int64_t *out,
+	       struct problem *prob)
+{
+	if (!v)
+		return false;
+	if (!json_is_integer(v)) {
+		problem_field(prob, name, "应为整数 (expected an integer)");
+		return false;
+	}
+	json_int_t i = json_integer_value(v);
+	if (i < min || i > max) {
+		problem_field(prob, name, "应为 %lld 到 %lld 之间的整数 (an integer from %lld to %lld)",
+			      (long long)min, (long long)max, (long long)min, (long long)max);
+		return false;
+	}
+	*out = i;
+	return true;
+}
+
+bool field_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max,
+	       int64_t *out, struct problem *prob)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v)) {
@@ -148,12 +168,7 @@ bool field_int(json_t *obj, const char *key, bool required, int64_t *out, struct
 			problem_field(prob, key, "必填 (required)");
 		return false;
 	}
-	if (!json_is_integer(v)) {
-		problem_field(prob, key, "应为整数 (expected an integer)");
-		return false;
-	}
-	*out = json_integer_value(v);
-	return true;
+	return value_int(v, key, min, max, out, prob);
 }
 
 bool field_number(json_t *obj, const char *key, bool required, double *out, struct problem *prob)
@@ -210,8 +225,9 @@ bool query_int(struct http_req *req, const char *name, int64_t min, int64_t max,
 		return true;
 	}
 	char *end = NULL;
+	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (*end || v < min || v > max) {
+	if (*end || errno == ERANGE || v < min || v > max) {
 		problem_field(prob, name, "应为 %lld 到 %lld 之间的整数", (long long)min, (long long)max);
 		return false;
 	}

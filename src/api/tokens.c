@@ -69,7 +69,7 @@ void h_tokens_create(struct http_req *req, struct http_resp *resp)
 	if (!read_id_and_body(req, resp, NULL, NULL, allowed, &body, &prob))
 		return;
 	struct token_arg t = { 0 };
-	field_int(body, "account_id", true, &t.account_id, &prob);
+	field_int(body, "account_id", true, 1, INT64_MAX, &t.account_id, &prob);
 	t.name = field_str(body, "name", true, &prob);
 	api_write_checked(req, resp, &prob, create, &t);
 	json_decref(body);

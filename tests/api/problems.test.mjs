@@ -154,6 +154,17 @@ test('a bad query parameter answers 422 naming it', async () => {
 	}
 });
 
+test('an integer outside its range answers 422 naming the field, in the body and in the query', async () => {
+	for (const account_id of [0, -1, -4294967295]) {
+		const res = await api(srv.url, { method: 'POST', path: '/api/v1/tokens', body: { account_id, name: '越界' }, session: admin });
+		await assertProblem(srv.url, res, 422, 'validation', { fields: ['account_id'] });
+	}
+	for (const q of ['after=99999999999999999999', 'after=-99999999999999999999', 'limit=18446744073709551617']) {
+		const res = await api(srv.url, { path: `/api/v1/accounts?${q}`, session: admin });
+		await assertProblem(srv.url, res, 422, 'validation', { fields: [q.split('=')[0]] });
+	}
+});
+
 test('a path id that is not a positive integer answers 404 with a problem', async () => {
 	for (const id of ['abc', '-1', '0', '1.5', '99999999999999999999999']) {
 		const res = await api(srv.url, { path: `/api/v1/accounts/${id}`, session: admin });
