@@ -60,8 +60,13 @@ void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *
 		reply_problem(req, resp, &prob);
 		return;
 	}
-	if (k.key)
-		write_key_hash(&k, req->method, req->path, req->body, req->body_len);
+	if (k.key) {
+		struct sb query = SB_INIT;
+		http_req_query_canonical(req, &query);
+		write_key_hash(&k, req->method, req->path, sb_str(&query), query.len, req->body,
+			       req->body_len);
+		sb_release(&query);
+	}
 	struct actor actor = api_actor(req);
 
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {

@@ -76,6 +76,10 @@ struct http_resp {
 /* Request accessors: every string is borrowed and lives as long as req. */
 const char *http_req_header(const struct http_req *req, const char *name);
 const char *http_req_query(const struct http_req *req, const char *name);
+/* Appends the query parameters to sb in the order they were sent, decoded
+ * and length-prefixed ("4:name=5:value&", "4:flag!&" without a value), so
+ * two different queries never give the same text. */
+void http_req_query_canonical(const struct http_req *req, struct sb *sb);
 /* The value of path parameter {name}, or NULL. */
 const char *http_req_param(const struct http_req *req, const char *name);
 /* The value of cookie name, copied into the arena, or NULL. */

@@ -14,6 +14,31 @@ const char *http_req_query(const struct http_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+static enum MHD_Result add_canonical(void *cls, enum MHD_ValueKind kind, const char *key,
+				     size_t key_size, const char *value, size_t value_size)
+{
+	struct sb *sb = cls;
+	(void)kind;
+	sb_add_uint(sb, key_size);
+	sb_addc(sb, ':');
+	sb_add(sb, key, key_size);
+	if (value) {
+		sb_addc(sb, '=');
+		sb_add_uint(sb, value_size);
+		sb_addc(sb, ':');
+		sb_add(sb, value, value_size);
+	} else {
+		sb_addc(sb, '!');
+	}
+	sb_addc(sb, '&');
+	return MHD_YES;
+}
+
+void http_req_query_canonical(const struct http_req *req, struct sb *sb)
+{
+	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, add_canonical, sb);
+}
+
 const char *http_req_param(const struct http_req *req, const char *name)
 {
 	for (size_t i = 0; i < req->nparams; i++)

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login, uniquePhone } from './lib/client.mjs';
 import { assertJson, assertProblem, assertNoContent, loadOpenapi } from './lib/schema.mjs';
+import { makePng } from './lib/images.mjs';
 
 let srv;
 let admin;
@@ -87,6 +88,29 @@ test('the same key on another route is another request, refused with 422', async
 	await assertProblem(srv.url, res, 422, 'idempotency-key-reused');
 	const read = await api(srv.url, { path: `/api/v1/accounts/${acc.id}`, session: admin });
 	assert.equal(read.json.name, '幂等丙', 'not renamed');
+});
+
+test('the same key with another query string is another request, refused with 422', async () => {
+	const key = randomUUID();
+	const png = makePng(40, 30, () => [20, 160, 90, 255]);
+	const upload = (caption) =>
+		api(srv.url, {
+			method: 'POST',
+			path: `/api/v1/stations/1/photos?caption=${encodeURIComponent(caption)}`,
+			body: png,
+			session: admin,
+			headers: { 'Content-Type': 'image/png', 'Idempotency-Key': key },
+		});
+	const first = await upload('first');
+	const photo = await assertJson(srv.url, first, 201, 'Photo');
+	assert.equal(photo.caption, 'first');
+	const again = await upload('first');
+	assert.equal(again.headers.get('idempotent-replayed'), 'true', 'the same query replays');
+	assert.equal(again.text, first.text);
+	const other = await upload('second');
+	await assertProblem(srv.url, other, 422, 'idempotency-key-reused');
+	const station = (await api(srv.url, { path: '/api/v1/stations/1' })).json;
+	assert.deepEqual(station.photos.map((p) => p.caption), ['first'], 'one photo, with the first caption');
 });
 
 test('keys belong to the principal: another account\'s same key is not a replay', async () => {
