@@ -57,7 +57,8 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/tokens", h_tokens_list, ACT_TOKEN_MANAGE, .tag = "tokens",
 	  .summary = "接口令牌列表（只显示元数据）", .resp_schema = "TokenList" },
 	{ "POST", "/api/v1/tokens", h_tokens_create, ACT_TOKEN_MANAGE, 4 * KIB, .tag = "tokens",
-	  .summary = "创建接口令牌（令牌只在此时显示一次）", .req_schema = "TokenCreate",
+	  .summary = "创建接口令牌（令牌只在此时显示一次；以同一 Idempotency-Key 重试的应答不含 token，"
+		     "secrets_withheld 列出隐去的字段）", .req_schema = "TokenCreate",
 	  .resp_schema = "TokenCreated", .ok_status = 201 },
 	{ "DELETE", "/api/v1/tokens/{id}", h_token_delete, ACT_TOKEN_MANAGE, .tag = "tokens",
 	  .summary = "撤销接口令牌", .ok_status = 204 },

@@ -56,6 +56,8 @@ static enum rc create(struct http_req *req, const struct actor *actor, void *arg
 	json_object_set_new(out->body, "account_id", json_integer(t->account_id));
 	json_object_set_new(out->body, "name", json_string(t->name));
 	json_object_set_new(out->body, "token", json_string(tok.token));
+	static const char *const secret_keys[] = { "token", NULL };
+	out->secret_keys = secret_keys;
 	snprintf(out->location, sizeof(out->location), "/api/v1/tokens/%lld", (long long)tok.id);
 	return RC_OK;
 }

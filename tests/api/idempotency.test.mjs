@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { startServer, sqlRows, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login, uniquePhone } from './lib/client.mjs';
 import { assertJson, assertProblem, assertNoContent, loadOpenapi } from './lib/schema.mjs';
 import { makePng } from './lib/images.mjs';
@@ -148,6 +148,36 @@ test('an idempotent DELETE replays its 204', async () => {
 	assert.equal(again.headers.get('idempotent-replayed'), 'true');
 	const rows = (await api(srv.url, { path: `/api/v1/audit?action=token.revoke&object_id=${tok.id}`, session: admin })).json.items;
 	assert.equal(rows.length, 1);
+});
+
+test('a new API token is shown once: a retry with its key gets the answer without it, and only its hash is kept', async () => {
+	const key = randomUUID();
+	const body = { account_id: staff.account.id, name: '只显示一次' };
+	const make = (session) => api(srv.url, { method: 'POST', path: '/api/v1/tokens', body, session, headers: { 'Idempotency-Key': key } });
+	const first = await make(admin);
+	const created = await assertJson(srv.url, first, 201, 'TokenCreated');
+	assert.match(created.token, /^yzt_/);
+	assert.equal(created.secrets_withheld, undefined, 'the first answer withholds nothing');
+	// Another session of the same admin, after the token was revoked.
+	assertNoContent(await api(srv.url, { method: 'DELETE', path: `/api/v1/tokens/${created.id}`, session: admin }));
+	const other = await login(srv.url, DEMO.admin, DEMO_PASSWORD);
+	const again = await make(other);
+	const replayed = await assertJson(srv.url, again, 201, 'TokenCreated');
+	assert.equal(again.headers.get('idempotent-replayed'), 'true');
+	assert.equal(again.headers.get('location'), first.headers.get('location'));
+	assert.equal(replayed.id, created.id, 'the same token, not a second one');
+	assert.equal(replayed.token, undefined, 'the secret is not shown again');
+	assert.deepEqual(replayed.secrets_withheld, ['token']);
+	assert.ok(!again.text.includes(created.token.slice(4)));
+	// Nothing stored holds the secret: the stored answers, and the token row only its hash.
+	const secret = created.token.slice(4);
+	for (const [table, col] of [['idempotency_keys', 'body'], ['api_tokens', 'token_hash'], ['audit_log', 'detail']]) {
+		const rows = await sqlRows(srv.dbUrl, `SELECT ${col} FROM ${table}`);
+		assert.ok(rows.length > 0, `${table} has rows`);
+		for (const [v] of rows) assert.ok(!(v ?? '').includes(secret), `${table}.${col} holds the token`);
+	}
+	const tokens = (await api(srv.url, { path: '/api/v1/tokens', session: admin })).json.items;
+	assert.equal(tokens.filter((t) => t.name === body.name).length, 1, 'one token was made');
 });
 
 test('a role grant retried with its key is granted once', async () => {

@@ -70,6 +70,18 @@ export async function freshDatabase() {
 	};
 }
 
+/**
+ * Runs one SQL statement on a test database with the engine's own client
+ * (sqlite3, psql), for what no answer shows: what is stored. Resolves with
+ * the rows, each an array of column texts.
+ */
+export async function sqlRows(dbUrl, sql) {
+	const { stdout } = dbUrl.startsWith('sqlite:')
+		? await run('sqlite3', ['-batch', '-noheader', '-separator', '\t', dbUrl.slice('sqlite:'.length), sql])
+		: await run('psql', [dbUrl, '-v', 'ON_ERROR_STOP=1', '-AtF', '\t', '-c', sql]);
+	return stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+}
+
 /** Runs a yizhan verb to completion; rejects with its stderr on failure. */
 export async function yizhan(args, { input } = {}) {
 	return new Promise((res, rej) => {
