@@ -13,6 +13,8 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/ticker.h"
+#include "domain/idempotency.h"
 #include "domain/photo.h"
 #include "domain/secret.h"
 #include "domain/station.h"
@@ -39,6 +41,7 @@ struct serve_config {
 	const char *public_url;
 	int64_t walk_m;
 	const char *photo_dir;
+	int64_t idempotency_ttl_s;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -81,6 +84,9 @@ static const struct config_option options[] = {
 	  "15 分钟步行服务圈的半径（米）" },
 	{ "photo-dir", "YIZHAN_PHOTO_DIR", "", CONFIG_STR, OPT(photo_dir), 0, 0,
 	  "上传照片的存放目录（默认：SQLite 文件旁的 photos/，PostgreSQL 时为 var/photos；多台服务器应共用一个目录）" },
+	{ "idempotency-ttl", "YIZHAN_IDEMPOTENCY_TTL_S", "86400", CONFIG_INT, OPT(idempotency_ttl_s),
+	  1, 86400 * 30,
+	  "带 Idempotency-Key 的写请求的应答保存多久（秒）；过期后由后台任务删除，同一个键可再用" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -120,6 +126,32 @@ static void on_station_notice(const char *payload, void *ctx)
 			return;
 	}
 	log_error(NULL, "snapshot", "refresh after another server's write failed: %s", prob.detail);
+}
+
+/* Stored answers of idempotent writes are for retries, not for ever: a
+ * background job deletes those older than --idempotency-ttl, looking a
+ * quarter of that often (at most every 5 minutes, at least every second). */
+struct answer_expiry {
+	struct db *db;
+	int64_t ttl_s;
+};
+
+static void expire_answers(void *arg)
+{
+	const struct answer_expiry *e = arg;
+	struct problem prob;
+	problem_init(&prob);
+	long n = idem_expire(e->db, e->ttl_s, &prob);
+	if (n < 0)
+		log_warn(NULL, "idempotency", "cannot delete expired answers: %s", prob.detail);
+	else if (n > 0)
+		log_debug(NULL, "idempotency", "deleted %ld expired answers", n);
+}
+
+static int64_t expiry_interval_ms(int64_t ttl_s)
+{
+	int64_t ms = ttl_s * 1000 / 4;
+	return ms < 1000 ? 1000 : ms > 300000 ? 300000 : ms;
 }
 
 /* The photo folder: as configured, else photos/ beside the SQLite file,
@@ -251,6 +283,9 @@ int cli_serve(int argc, char **argv)
 	if (db_listen(db, STATION_CHANNEL, on_station_notice, &app, &listener, &prob) != RC_OK)
 		log_warn(NULL, "listen", "%s: other servers' writes show only after a restart",
 			 prob.detail);
+	struct answer_expiry expiry = { .db = db, .ttl_s = cfg.idempotency_ttl_s };
+	struct ticker *expiry_job =
+		ticker_start(expiry_interval_ms(cfg.idempotency_ttl_s), expire_answers, &expiry);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
 	/* The start line is in the log before anyone is told where to connect. */
@@ -262,6 +297,7 @@ int cli_serve(int argc, char **argv)
 	sigwait(&sigs, &sig);
 	log_info(NULL, "stop", "signal %d: draining requests in flight (up to %lld ms)", sig,
 		 (long long)cfg.drain_ms);
+	ticker_stop(expiry_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
 	stations_render_free(&app);

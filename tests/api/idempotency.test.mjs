@@ -224,3 +224,28 @@ test('ten concurrent requests with one key but different bodies: one wins, the r
 	for (const b of bodies) made += (await accountsWithPhone(b.phone)).length;
 	assert.equal(made, 1);
 });
+
+test('stored answers expire after --idempotency-ttl, and then the key may be used again', async () => {
+	const short = await startServer({ args: ['--idempotency-ttl', '2'] });
+	try {
+		const session = await login(short.url, DEMO.admin, DEMO_PASSWORD);
+		const key = randomUUID();
+		const post = (body) => api(short.url, { method: 'POST', path: '/api/v1/accounts', body, session, headers: { 'Idempotency-Key': key } });
+		const first = await post({ phone: uniquePhone(), name: '过期甲' });
+		assert.equal(first.status, 201);
+		const stored = async () => (await sqlRows(short.dbUrl, `SELECT idem_key FROM idempotency_keys WHERE idem_key = '${key}'`)).length;
+		assert.equal(await stored(), 1, 'the answer is stored');
+		const t0 = Date.now();
+		while ((await stored()) > 0) {
+			assert.ok(Date.now() - t0 < 8000, 'the answer was not deleted within 8 s of a 2 s lifetime');
+			await new Promise((r) => setTimeout(r, 200));
+		}
+		// The key is free again: another body is a new request, not a reuse.
+		const second = await post({ phone: uniquePhone(), name: '过期乙' });
+		assert.equal(second.status, 201, second.text);
+		assert.equal(second.headers.get('idempotent-replayed'), null);
+	} finally {
+		const { code } = await short.stop();
+		assert.equal(code, 0, 'the server stops cleanly with its background job');
+	}
+});
