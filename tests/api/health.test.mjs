@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
-import { api, login } from './lib/client.mjs';
+import { api, login, rawRequest } from './lib/client.mjs';
 import { assertJson, assertProblem, assertCommonHeaders, openapiDocument, loadOpenapi } from './lib/schema.mjs';
 
 // Every (method, path template) the API suite calls; the OpenAPI document
@@ -209,6 +209,35 @@ test('every log line is JSON with a timestamp, level and event', async () => {
 		assert.ok(['debug', 'info', 'warn', 'error'].includes(o.level), l);
 		assert.equal(typeof o.event, 'string');
 	}
+});
+
+test('every log line is JSON even when a path holds bytes that are not UTF-8', async () => {
+	const id = `bytes-${Date.now()}`;
+	for (const [n, path] of [
+		[1, Buffer.from('/nope%ff/%c0%af')],
+		[2, Buffer.concat([Buffer.from('/nope'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('/x')])],
+	]) {
+		const head = Buffer.from(` HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${id}-${n}\r\nConnection: close\r\n\r\n`);
+		const res = await rawRequest(srv.url, [Buffer.concat([Buffer.from('GET '), path, head])]);
+		assert.equal(res.status, 404);
+	}
+	await waitFor(() => srv.stderr.filter((l) => l.includes(id)).length >= 2);
+	// Read as bytes: decoding them as text would hide invalid UTF-8.
+	const utf8 = new TextDecoder('utf-8', { fatal: true });
+	const raw = Buffer.concat(srv.stderrBytes);
+	for (let at = 0; at < raw.length; ) {
+		let end = raw.indexOf(0x0a, at);
+		if (end < 0) end = raw.length;
+		const bytes = raw.subarray(at, end);
+		at = end + 1;
+		let line;
+		assert.doesNotThrow(() => (line = utf8.decode(bytes)), `a log line that is not UTF-8: ${bytes.toString('latin1')}`);
+		if (line.trim()) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
+	}
+	const lines = srv.logs().filter((l) => l.event === 'access' && l.req.startsWith(id));
+	assert.equal(lines.length, 2);
+	assert.equal(lines.find((l) => l.req === `${id}-1`).path, '/nope\ufffd/\ufffd\ufffd');
+	assert.equal(lines.find((l) => l.req === `${id}-2`).path, '/nope\ufffd\ufffd\ufffd/x');
 });
 
 async function waitFor(cond, ms = 2000) {

@@ -15,6 +15,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 
 const run = promisify(execFile);
 
@@ -110,10 +111,12 @@ function spawnServe(dbUrl, args, env) {
 		const proc = spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 		live.add(proc);
 		const stderr = [];
+		const stderrBytes = [];
+		const decoder = new StringDecoder('utf8');
 		let errBuf = '';
-		proc.stderr.setEncoding('utf8');
 		proc.stderr.on('data', (d) => {
-			errBuf += d;
+			stderrBytes.push(d);
+			errBuf += decoder.write(d);
 			let i;
 			while ((i = errBuf.indexOf('\n')) >= 0) {
 				stderr.push(errBuf.slice(0, i));
@@ -131,7 +134,7 @@ function spawnServe(dbUrl, args, env) {
 			const m = /^listening (http:\/\/\S+)$/.exec(outBuf.slice(0, nl));
 			started = true;
 			clearTimeout(timer);
-			if (m) res({ proc, url: m[1], stderr });
+			if (m) res({ proc, url: m[1], stderr, stderrBytes });
 			else rej(new Error(`unexpected first stdout line: ${outBuf.slice(0, nl)}`));
 		});
 		const exited = new Promise((r) => proc.once('close', (code, signal) => {
@@ -183,6 +186,8 @@ export async function startServer({ args = [], env = {}, seed = true, dbUrl } = 
 		url: null,
 		proc: null,
 		stderr: [],
+		/** Standard error as the bytes the server wrote (stderr holds them decoded). */
+		stderrBytes: [],
 		/** The stderr lines that are JSON objects, parsed. */
 		logs() {
 			return srv.stderr.flatMap((l) => {
