@@ -100,7 +100,7 @@ bool body_object(struct http_req *req, struct http_resp *resp, json_t **out)
 	problem_init(&prob);
 	*out = NULL;
 	const char *ct = http_req_header(req, "Content-Type");
-	if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+	if (!http_media_type_is(ct, "application/json")) {
 		problem_set(&prob, RC_INVALID, "unsupported-media-type",
 			    "请求体应为 JSON，请设置 Content-Type: application/json");
 		prob.status = 415;

@@ -80,6 +80,10 @@ const char *http_req_query(const struct http_req *req, const char *name);
  * and length-prefixed ("4:name=5:value&", "4:flag!&" without a value), so
  * two different queries never give the same text. */
 void http_req_query_canonical(const struct http_req *req, struct sb *sb);
+/* True if the Content-Type value ct names exactly the media type type
+ * ("application/json"), in any case, with or without parameters
+ * ("application/json; charset=utf-8"); "application/jsonx" is not. */
+bool http_media_type_is(const char *ct, const char *type);
 /* The value of path parameter {name}, or NULL. */
 const char *http_req_param(const struct http_req *req, const char *name);
 /* The value of cookie name, copied into the arena, or NULL. */

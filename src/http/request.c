@@ -3,6 +3,7 @@
 
 #include <microhttpd.h>
 #include <string.h>
+#include <strings.h>
 
 const char *http_req_header(const struct http_req *req, const char *name)
 {
@@ -37,6 +38,22 @@ static enum MHD_Result add_canonical(void *cls, enum MHD_ValueKind kind, const c
 void http_req_query_canonical(const struct http_req *req, struct sb *sb)
 {
 	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, add_canonical, sb);
+}
+
+bool http_media_type_is(const char *ct, const char *type)
+{
+	if (!ct)
+		return false;
+	/* media-type = type "/" subtype *( OWS ";" OWS parameter ), RFC 9110 8.3.1 */
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	size_t n = strlen(type);
+	if (strncasecmp(ct, type, n) != 0)
+		return false;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
 }
 
 const char *http_req_param(const struct http_req *req, const char *name)

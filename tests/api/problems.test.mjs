@@ -99,6 +99,20 @@ test('a body that is not JSON by its Content-Type answers 415', async () => {
 	}
 });
 
+test('the media type must be JSON exactly: parameters and case may vary, a longer name may not', async () => {
+	const login = (ct) =>
+		api(srv.url, { method: 'POST', path: '/api/v1/session', body: JSON.stringify({ phone: DEMO.admin, password: DEMO_PASSWORD }), headers: { 'Content-Type': ct } });
+	for (const ct of ['application/jsonx', 'application/json-patch+json', 'application/json5', 'application/jsonp; charset=utf-8', 'application/json,text/plain']) {
+		const res = await login(ct);
+		await assertProblem(srv.url, res, 415, 'unsupported-media-type');
+		assert.equal(res.headers.get('set-cookie'), null, `no session was made for ${ct}`);
+	}
+	for (const ct of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', 'application/json ; charset=utf-8']) {
+		const res = await login(ct);
+		assert.equal(res.status, 201, `${ct}: ${res.text}`);
+	}
+});
+
 test('the 415 problem body says status 415', async () => {
 	const res = await api(srv.url, {
 		method: 'POST',
