@@ -14,6 +14,13 @@
 #define HTTP_PARAMS_MAX 6
 #define HTTP_HEADERS_MAX 16
 #define HTTP_BODY_MAX_DEFAULT (1024 * 1024)
+/* The request heads the server promises to read: a URI of up to 8 KiB with
+ * up to 100 query parameters (beyond: 414 at once), and header fields of up
+ * to http_server_config.header_max_bytes together, up to 100 of them
+ * (beyond: 431, or the connection is closed). */
+#define HTTP_URI_MAX_BYTES (8 * 1024)
+#define HTTP_QUERY_PARAMS_MAX 100
+#define HTTP_HEADER_FIELDS_MAX 100
 
 struct http_req;
 struct http_resp;

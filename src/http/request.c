@@ -102,6 +102,7 @@ const char *http_status_text(int status)
 	case 409: return "Conflict";
 	case 410: return "Gone";
 	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
 	case 423: return "Locked";

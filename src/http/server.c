@@ -32,6 +32,7 @@ struct http_server {
 	struct metrics *metrics;
 	struct ratelimit *ratelimit;
 	struct static_files *files;
+	size_t header_max;       /* header fields together, bytes */
 	char *csp;               /* for pages: what a browser may load */
 	char id_prefix[13];
 	atomic_ullong next_id;
@@ -46,6 +47,9 @@ struct conn_ctx {
 	char ip[INET6_ADDRSTRLEN];
 	struct req_ctx *spare;
 	struct sb line;          /* the access log line being built */
+	/* What check_uri() saw of the current request's raw URI. */
+	size_t uri_len;
+	bool uri_refused;        /* answered 414 there: serve nothing */
 };
 
 /* For answers that are not pages (JSON, problems, images, metrics): nothing
@@ -54,7 +58,8 @@ struct conn_ctx {
  * be bytes on every answer for nothing. */
 static const char csp_data[] = "default-src 'self'; frame-ancestors 'none'";
 
-enum req_state { REQ_ROUTED, REQ_NOT_FOUND, REQ_NOT_ALLOWED, REQ_STATIC, REQ_TOO_LARGE };
+enum req_state { REQ_ROUTED, REQ_NOT_FOUND, REQ_NOT_ALLOWED, REQ_STATIC, REQ_TOO_LARGE,
+		 REQ_HEAD_TOO_LARGE };
 
 struct req_ctx {
 	struct http_req req;
@@ -291,6 +296,26 @@ static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *con
 	return ctx;
 }
 
+/* Refuses what the head alone shows cannot be served: header fields over
+ * the limit (the memory pool is larger than the limit, to hold
+ * libmicrohttpd's records of a head within it, so the limit is checked
+ * here). True when refused. */
+static bool head_refused(struct http_server *s, struct MHD_Connection *conn,
+			 const struct conn_ctx *cc, struct req_ctx *ctx)
+{
+	const union MHD_ConnectionInfo *hs =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	/* The head less its request line, "METHOD URI HTTP/1.1\r\n". */
+	size_t line = (cc ? cc->uri_len : 0) + strlen(ctx->req.method) + 12;
+	size_t fields = hs && hs->header_size > line ? hs->header_size - line : 0;
+	if (fields > s->header_max)
+		ctx->state = REQ_HEAD_TOO_LARGE;
+	else
+		return false;
+	ctx->body_max = 64 * 1024; /* read and drop a small body, then answer */
+	return true;
+}
+
 /* Decides what the request is before any body arrives. */
 static void route_request(struct http_server *s, struct req_ctx *ctx)
 {
@@ -331,6 +356,13 @@ static void dispatch(struct http_server *s, struct req_ctx *ctx)
 	case REQ_TOO_LARGE:
 		too_large(ctx);
 		return;
+	case REQ_HEAD_TOO_LARGE: {
+		char detail[160];
+		snprintf(detail, sizeof(detail), "请求头超过 %zu 字节 (header fields larger than %zu bytes)",
+			 s->header_max, s->header_max);
+		http_resp_problem(resp, 431, "headers-too-large", "请求头过大", detail);
+		return;
+	}
 	case REQ_NOT_FOUND:
 		http_resp_problem(resp, 404, "not-found", "未找到",
 				  "没有这个地址 (no such resource)");
@@ -371,9 +403,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	struct req_ctx *ctx = *con_cls;
 	(void)version;
 	if (!ctx) {
+		struct conn_ctx *cc = conn_ctx_of(conn);
+		if (cc && cc->uri_refused)
+			return MHD_NO; /* answered in check_uri(): close */
 		ctx = ctx_new(s, conn, url, method);
 		*con_cls = ctx;
-		route_request(s, ctx);
+		if (!head_refused(s, conn, cc, ctx))
+			route_request(s, ctx);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > ctx->body_max) {
@@ -471,6 +507,70 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/* Answers 414 on the connection's socket itself and shuts it down: see
+ * check_uri() for why libmicrohttpd cannot be asked to. */
+static void refuse_uri(struct http_server *s, struct MHD_Connection *conn, struct conn_ctx *cc,
+		       size_t nparams)
+{
+	struct req_ctx *tmp = xcalloc(1, sizeof(*tmp));
+	request_id(s, conn, tmp); /* no header is read yet: a new id */
+	const char *id = tmp->req.request_id;
+	char detail[200];
+	snprintf(detail, sizeof(detail),
+		 "请求地址超过 %d 字节或 %d 个查询参数 (URI over %d bytes or %d query parameters)",
+		 HTTP_URI_MAX_BYTES, HTTP_QUERY_PARAMS_MAX, HTTP_URI_MAX_BYTES, HTTP_QUERY_PARAMS_MAX);
+	struct http_resp resp = { .body = SB_INIT, .request_id = id };
+	http_resp_problem(&resp, 414, "uri-too-long", "请求地址过长", detail);
+	struct sb out = SB_INIT;
+	sb_addf(&out,
+		"HTTP/1.1 414 URI Too Long\r\nConnection: close\r\n"
+		"Content-Type: application/problem+json\r\nContent-Length: %zu\r\n"
+		"X-Request-Id: %s\r\nContent-Security-Policy: %s\r\nX-Content-Type-Options: nosniff\r\n"
+		"Referrer-Policy: strict-origin-when-cross-origin\r\nCache-Control: no-store\r\n\r\n",
+		resp.body.len, id, csp_data);
+	sb_add(&out, resp.body.buf, resp.body.len);
+	const union MHD_ConnectionInfo *fd =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (fd && !out.err) {
+		/* A few hundred bytes fit an empty send buffer: no wait. */
+		if (send(fd->connect_fd, out.buf, out.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug(id, "uri-too-long", "cannot send the answer");
+		shutdown(fd->connect_fd, SHUT_RDWR);
+	}
+	metrics_observe(s->metrics, s->cfg.nroutes + 1, 414, 0);
+	log_info(id, "uri-too-long", "answered 414 to %s: a URI of %zu bytes with %zu query parameters",
+		 cc->ip, cc->uri_len, nparams);
+	sb_release(&out);
+	sb_release(&resp.body);
+	free(tmp);
+}
+
+/* Sees each request's raw URI before libmicrohttpd splits and decodes it.
+ * A URI over HTTP_URI_MAX_BYTES or HTTP_QUERY_PARAMS_MAX parameters is
+ * answered here, at once. libmicrohttpd 0.9.75 keeps a record of each query
+ * parameter in the connection's memory pool; when they do not fit, it
+ * queues its 431 and then loses it, and the connection hangs silent until
+ * the idle timeout. The pool is sized for the promised limits (see
+ * http_server_start), so only a URI over them can run it out; such a URI
+ * is answered here on the socket itself, which is then shut down. */
+static void *check_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_server *s = cls;
+	struct conn_ctx *cc = conn_ctx_of(conn);
+	if (!cc)
+		return NULL;
+	size_t nparams = 0;
+	const char *q = strchr(uri, '?');
+	if (q && q[1])
+		for (nparams = 1, q++; *q; q++)
+			nparams += *q == '&';
+	cc->uri_len = strlen(uri);
+	cc->uri_refused = cc->uri_len > HTTP_URI_MAX_BYTES || nparams > HTTP_QUERY_PARAMS_MAX;
+	if (cc->uri_refused)
+		refuse_uri(s, conn, cc, nparams);
+	return NULL; /* no request context yet: access_handler makes it */
+}
+
 /* Parses "host:port", "[v6]:port", ":port" or "port". */
 static bool parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
 			 struct problem *prob)
@@ -538,7 +638,12 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (unsigned)n : 2;
 	}
-	size_t header_max = cfg->header_max_bytes ? cfg->header_max_bytes : 32 * 1024;
+	s->header_max = cfg->header_max_bytes ? cfg->header_max_bytes : 32 * 1024;
+	/* libmicrohttpd reads a head into its connection's memory pool and adds
+	 * a record (under 64 bytes) for each query parameter and header field:
+	 * room for the largest head promised (http.h) and its answer's lines. */
+	size_t pool_bytes = s->header_max + HTTP_URI_MAX_BYTES +
+			    (HTTP_QUERY_PARAMS_MAX + HTTP_HEADER_FIELDS_MAX) * 64 + 8 * 1024;
 	s->router = router_new(cfg->routes, cfg->nroutes);
 	s->metrics = metrics_new(cfg->routes, cfg->nroutes);
 	s->ratelimit = ratelimit_new(16384);
@@ -564,7 +669,8 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->conn_max ? cfg->conn_max : 1024u,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)header_max,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_bytes,
+		MHD_OPTION_URI_LOG_CALLBACK, check_uri, s,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 		MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,

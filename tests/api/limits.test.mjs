@@ -1,12 +1,14 @@
 // Slow and greedy clients: idle connections are closed after --idle-timeout,
-// and beyond --max-connections new ones wait unserved — so a greedy client
-// cannot exhaust the server, which answers again once they are gone.
+// a head over the promised limits is refused at once, and beyond
+// --max-connections new ones wait unserved — so a greedy client cannot
+// exhaust the server, which answers again once they are gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 
 import { startServer } from './lib/server.mjs';
-import { api } from './lib/client.mjs';
+import { api, rawRequest } from './lib/client.mjs';
+import { assertProblem, assertCommonHeaders } from './lib/schema.mjs';
 
 function open(url) {
 	const { hostname, port } = new URL(url);
@@ -70,6 +72,47 @@ test('connections beyond --max-connections wait unserved, and are served once ot
 		extra.destroy();
 	} finally {
 		for (const s of socks) s.destroy();
+		await srv.stop();
+	}
+});
+
+test('a URI over 8 KiB or with over 100 query parameters answers 414 at once, not after the idle timeout', async () => {
+	const srv = await startServer({ seed: false });
+	try {
+		const query = (n) => Array.from({ length: n }, (_, i) => `a${i}=1`).join('&');
+		for (const target of [`/healthz?${query(101)}`, `/healthz?${query(463)}`, `/healthz?${query(1000)}`, `/healthz?${query(5000)}`, `/healthz?x=${'a'.repeat(8300)}`]) {
+			const t0 = Date.now();
+			const res = await rawRequest(srv.url, [`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`], { timeoutMs: 10000 });
+			const ms = Date.now() - t0;
+			assert.equal(res.status, 414, `${target.length} bytes: status ${res.status} after ${ms} ms`);
+			assert.ok(ms < 2000, `answered after ${ms} ms`);
+			if (target.length < 40000) {
+				// Under the memory limit the answer is the server's own problem document.
+				assert.equal(res.json?.type, '/problems/uri-too-long', res.body);
+				assertCommonHeaders(res);
+			}
+		}
+		assert.equal((await api(srv.url, { path: '/healthz' })).status, 200, 'still serving');
+	} finally {
+		await srv.stop();
+	}
+});
+
+test('the largest head promised is served: an 8 KiB URI with 100 parameters and 32 KiB of header fields', async () => {
+	const srv = await startServer({ seed: false });
+	try {
+		let target = `/healthz?${Array.from({ length: 100 }, (_, i) => `p${String(i).padStart(2, '0')}=${'v'.repeat(75)}`).join('&')}`;
+		target += 'v'.repeat(8192 - target.length);
+		const fixed = 'Host: x\r\nConnection: close\r\n';
+		let fields = Array.from({ length: 97 }, (_, i) => `X-H${String(i).padStart(2, '0')}: ${'v'.repeat(320)}\r\n`).join('');
+		fields += `X-Last: ${'w'.repeat(32 * 1024 - fixed.length - 2 - fields.length - 10)}\r\n`;
+		assert.equal(target.length, 8192);
+		assert.equal(fixed.length + fields.length + 2, 32 * 1024);
+		const res = await rawRequest(srv.url, [`GET ${target} HTTP/1.1\r\n${fixed}${fields}\r\n`], { timeoutMs: 5000 });
+		assert.equal(res.status, 200, res.raw.slice(0, 200));
+		const over = await rawRequest(srv.url, [`GET /healthz HTTP/1.1\r\n${fixed}${fields}X-One-More: x\r\n\r\n`], { timeoutMs: 5000 });
+		await assertProblem(srv.url, over, 431, 'headers-too-large');
+	} finally {
 		await srv.stop();
 	}
 });
