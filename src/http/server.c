@@ -50,6 +50,7 @@ struct conn_ctx {
 	/* What check_uri() saw of the current request's raw URI. */
 	size_t uri_len;
 	bool uri_refused;        /* answered 414 there: serve nothing */
+	bool uri_nul;            /* %00: a NUL would cut the decoded text short */
 };
 
 /* For answers that are not pages (JSON, problems, images, metrics): nothing
@@ -59,7 +60,7 @@ struct conn_ctx {
 static const char csp_data[] = "default-src 'self'; frame-ancestors 'none'";
 
 enum req_state { REQ_ROUTED, REQ_NOT_FOUND, REQ_NOT_ALLOWED, REQ_STATIC, REQ_TOO_LARGE,
-		 REQ_HEAD_TOO_LARGE };
+		 REQ_BAD_URI, REQ_HEAD_TOO_LARGE };
 
 struct req_ctx {
 	struct http_req req;
@@ -296,10 +297,11 @@ static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *con
 	return ctx;
 }
 
-/* Refuses what the head alone shows cannot be served: header fields over
- * the limit (the memory pool is larger than the limit, to hold
- * libmicrohttpd's records of a head within it, so the limit is checked
- * here). True when refused. */
+/* Refuses what the head alone shows cannot be served: a NUL decoded from
+ * %00, which would cut the path or a parameter short (/index.html%00.css
+ * would name /index.html), and header fields over the limit (the memory
+ * pool is larger than the limit, to hold libmicrohttpd's records of a head
+ * within it, so the limit is checked here). True when refused. */
 static bool head_refused(struct http_server *s, struct MHD_Connection *conn,
 			 const struct conn_ctx *cc, struct req_ctx *ctx)
 {
@@ -308,7 +310,9 @@ static bool head_refused(struct http_server *s, struct MHD_Connection *conn,
 	/* The head less its request line, "METHOD URI HTTP/1.1\r\n". */
 	size_t line = (cc ? cc->uri_len : 0) + strlen(ctx->req.method) + 12;
 	size_t fields = hs && hs->header_size > line ? hs->header_size - line : 0;
-	if (fields > s->header_max)
+	if (cc && cc->uri_nul)
+		ctx->state = REQ_BAD_URI;
+	else if (fields > s->header_max)
 		ctx->state = REQ_HEAD_TOO_LARGE;
 	else
 		return false;
@@ -355,6 +359,10 @@ static void dispatch(struct http_server *s, struct req_ctx *ctx)
 	switch (ctx->state) {
 	case REQ_TOO_LARGE:
 		too_large(ctx);
+		return;
+	case REQ_BAD_URI:
+		http_resp_problem(resp, 400, "bad-request", "请求格式错误",
+				  "地址中不能含有 %00 (a NUL byte in the path or query)");
 		return;
 	case REQ_HEAD_TOO_LARGE: {
 		char detail[160];
@@ -565,6 +573,7 @@ static void *check_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 		for (nparams = 1, q++; *q; q++)
 			nparams += *q == '&';
 	cc->uri_len = strlen(uri);
+	cc->uri_nul = strstr(uri, "%00") != NULL;
 	cc->uri_refused = cc->uri_len > HTTP_URI_MAX_BYTES || nparams > HTTP_QUERY_PARAMS_MAX;
 	if (cc->uri_refused)
 		refuse_uri(s, conn, cc, nparams);
