@@ -30,6 +30,7 @@ struct serve_config {
 	int64_t threads;
 	int64_t max_connections;
 	int64_t idle_timeout_s;
+	int64_t header_timeout_s;
 	int64_t session_idle_s;
 	int64_t session_lifetime_s;
 	bool cookie_secure;
@@ -62,6 +63,8 @@ static const struct config_option options[] = {
 	  100000, "同时连接数上限" },
 	{ "idle-timeout", "YIZHAN_IDLE_TIMEOUT_S", "60", CONFIG_INT, OPT(idle_timeout_s), 1, 3600,
 	  "空闲连接超时（秒）" },
+	{ "header-timeout", "YIZHAN_HEADER_TIMEOUT_S", "10", CONFIG_INT, OPT(header_timeout_s), 1, 3600,
+	  "请求头须在多少秒内收齐（新连接从连上算起，保持的连接从下一个请求的第一个字节算起），逾时断开" },
 	{ "session-idle", "YIZHAN_SESSION_IDLE_S", "1800", CONFIG_INT, OPT(session_idle_s), 1,
 	  86400 * 30, "会话空闲超时（秒）" },
 	{ "session-lifetime", "YIZHAN_SESSION_LIFETIME_S", "43200", CONFIG_INT,
@@ -271,6 +274,7 @@ int cli_serve(int argc, char **argv)
 		.threads = (unsigned)cfg.threads,
 		.conn_max = (unsigned)cfg.max_connections,
 		.idle_timeout_s = (unsigned)cfg.idle_timeout_s,
+		.header_timeout_s = (unsigned)cfg.header_timeout_s,
 		.access_log = cfg.access_log,
 		.img_src = tiles.origin,
 	};

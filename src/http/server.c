@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "http/deadline.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/router.h"
@@ -32,6 +33,7 @@ struct http_server {
 	struct metrics *metrics;
 	struct ratelimit *ratelimit;
 	struct static_files *files;
+	struct deadlines *deadlines; /* of request headers (http/deadline.h) */
 	size_t header_max;       /* header fields together, bytes */
 	char *csp;               /* for pages: what a browser may load */
 	char id_prefix[13];
@@ -47,6 +49,7 @@ struct conn_ctx {
 	char ip[INET6_ADDRSTRLEN];
 	struct req_ctx *spare;
 	struct sb line;          /* the access log line being built */
+	struct deadline_conn clock; /* the header deadline */
 	/* What check_uri() saw of the current request's raw URI. */
 	size_t uri_len;
 	bool uri_refused;        /* answered 414 there: serve nothing */
@@ -144,13 +147,18 @@ static struct conn_ctx *conn_ctx_of(struct MHD_Connection *conn)
 static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			      enum MHD_ConnectionNotificationCode toe)
 {
-	(void)cls;
+	struct http_server *s = cls;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		struct conn_ctx *cc = xcalloc(1, sizeof(*cc));
 		format_ip(conn, cc->ip, sizeof(cc->ip));
+		const union MHD_ConnectionInfo *fd =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (fd)
+			deadline_conn_open(s->deadlines, &cc->clock, fd->connect_fd, cc->ip);
 		*socket_context = cc;
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
 		struct conn_ctx *cc = *socket_context;
+		deadline_conn_close(s->deadlines, &cc->clock);
 		if (cc->spare) {
 			arena_free(cc->spare->req.arena);
 			sb_release(&cc->spare->resp.body);
@@ -414,6 +422,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		struct conn_ctx *cc = conn_ctx_of(conn);
 		if (cc && cc->uri_refused)
 			return MHD_NO; /* answered in check_uri(): close */
+		if (cc)
+			deadline_conn_busy(&cc->clock);
 		ctx = ctx_new(s, conn, url, method);
 		*con_cls = ctx;
 		if (!head_refused(s, conn, cc, ctx))
@@ -498,6 +508,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		ctx->status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200 : 499;
 	metrics_observe(s->metrics, ctx->metrics_route, ctx->status, dur_us);
 	struct conn_ctx *cc = conn ? conn_ctx_of(conn) : NULL;
+	if (cc)
+		deadline_conn_idle(&cc->clock);
 	if (s->cfg.access_log)
 		access_log(ctx, cc, dur_us);
 	metrics_inflight_add(s->metrics, -1);
@@ -653,6 +665,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 	 * room for the largest head promised (http.h) and its answer's lines. */
 	size_t pool_bytes = s->header_max + HTTP_URI_MAX_BYTES +
 			    (HTTP_QUERY_PARAMS_MAX + HTTP_HEADER_FIELDS_MAX) * 64 + 8 * 1024;
+	s->deadlines = deadlines_start((int64_t)(cfg->header_timeout_s ? cfg->header_timeout_s : 10) * 1000);
 	s->router = router_new(cfg->routes, cfg->nroutes);
 	s->metrics = metrics_new(cfg->routes, cfg->nroutes);
 	s->ratelimit = ratelimit_new(16384);
@@ -720,6 +733,7 @@ void http_server_stop(struct http_server *s, int drain_ms)
 				 metrics_inflight(s->metrics), drain_ms);
 		MHD_stop_daemon(s->daemon);
 	}
+	deadlines_free(s->deadlines);
 	router_free(s->router);
 	metrics_free(s->metrics);
 	ratelimit_free(s->ratelimit);

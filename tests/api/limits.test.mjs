@@ -1,5 +1,6 @@
 // Slow and greedy clients: idle connections are closed after --idle-timeout,
-// a head over the promised limits is refused at once, and beyond
+// a request header must arrive within --header-timeout however slowly it
+// trickles, a head over the promised limits is refused at once, and beyond
 // --max-connections new ones wait unserved — so a greedy client cannot
 // exhaust the server, which answers again once they are gone.
 import { test } from 'node:test';
@@ -112,6 +113,91 @@ test('the largest head promised is served: an 8 KiB URI with 100 parameters and 
 		assert.equal(res.status, 200, res.raw.slice(0, 200));
 		const over = await rawRequest(srv.url, [`GET /healthz HTTP/1.1\r\n${fixed}${fields}X-One-More: x\r\n\r\n`], { timeoutMs: 5000 });
 		await assertProblem(srv.url, over, 431, 'headers-too-large');
+	} finally {
+		await srv.stop();
+	}
+});
+
+/** Resolves with the ms until sock closes, or null if it is open after ms. */
+function closesWithin(sock, ms) {
+	const t0 = Date.now();
+	return new Promise((res) => {
+		if (sock.destroyed) return res(0);
+		const t = setTimeout(() => res(null), ms);
+		const done = () => {
+			clearTimeout(t);
+			res(Date.now() - t0);
+		};
+		sock.once('close', done);
+		sock.once('end', done);
+		sock.resume();
+	});
+}
+
+/** Writes one byte every 500 ms until the socket is closed or stopped. */
+function trickle(sock) {
+	const timer = setInterval(() => {
+		if (!sock.destroyed) sock.write('X');
+	}, 500);
+	sock.once('close', () => clearInterval(timer));
+	return () => clearInterval(timer);
+}
+
+test('a header trickled a byte at a time is cut off at --header-timeout, counted from its first byte', async () => {
+	// Set through the environment, so the server starts whether or not it knows the option.
+	const srv = await startServer({ seed: false, env: { YIZHAN_HEADER_TIMEOUT_S: '2' } });
+	const socks = [];
+	try {
+		// A new connection: the clock starts when it opens.
+		const slow = await open(srv.url);
+		socks.push(slow);
+		slow.on('error', () => {});
+		slow.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+		const stop = trickle(slow);
+		const ms = await closesWithin(slow, 6000);
+		stop();
+		assert.ok(ms !== null, 'still open 6 s later: no header deadline');
+		assert.ok(ms >= 1500 && ms <= 4000, `closed after ${ms} ms (deadline 2000 ms)`);
+
+		// A kept-alive connection idles longer than the deadline between
+		// requests (the idle timeout's business), then trickles its next one.
+		const kept = await open(srv.url);
+		socks.push(kept);
+		kept.on('error', () => {});
+		let answers = '';
+		kept.on('data', (d) => (answers += d));
+		kept.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+		for (let i = 0; i < 20 && !answers.includes('"ok"'); i++) await new Promise((r) => setTimeout(r, 50));
+		assert.match(answers, /^HTTP\/1\.1 200/);
+		assert.equal(await closesWithin(kept, 3000), null, 'an idle kept-alive connection stays open past the header deadline');
+		kept.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+		const stop2 = trickle(kept);
+		const ms2 = await closesWithin(kept, 6000);
+		stop2();
+		assert.ok(ms2 !== null && ms2 >= 1500 && ms2 <= 4000, `the trickled second request was cut off after ${ms2} ms`);
+		assert.ok(srv.logs().some((l) => l.event === 'header-timeout'), 'the log says why');
+		assert.equal((await api(srv.url, { path: '/healthz' })).status, 200, 'still serving');
+	} finally {
+		for (const s of socks) s.destroy();
+		await srv.stop();
+	}
+});
+
+test('a busy server is not a slow client: requests waiting unread for a busy thread are not cut off', async () => {
+	// One thread, a one-second header deadline, and logins that each hash a
+	// password for a tenth of a second or more: most requests wait longer
+	// than the deadline before the thread reads them.
+	const srv = await startServer({ seed: false, args: ['--threads', '1'], env: { YIZHAN_HEADER_TIMEOUT_S: '1' } });
+	try {
+		const logins = await Promise.all(
+			Array.from({ length: 16 }, (_, i) =>
+				api(srv.url, { method: 'POST', path: '/api/v1/session', body: { phone: `1360000${String(1000 + i)}`, password: 'Wrong#Pass1' } }).then(
+					(r) => r.status,
+					(e) => e.cause?.code ?? e.message,
+				),
+			),
+		);
+		assert.deepEqual([...new Set(logins)], [401], `answers: ${logins}`);
 	} finally {
 		await srv.stop();
 	}
