@@ -14,8 +14,9 @@ static const struct http_route routes[] = {
 	  .summary = "存活检查 (liveness)", .resp_schema = "Health" },
 	{ "GET", "/readyz", h_readyz, ACT_PUBLIC, .tag = "ops",
 	  .summary = "就绪检查：数据库可达 (readiness: database reachable)", .resp_schema = "Health" },
-	{ "GET", "/metrics", h_metrics, ACT_PUBLIC, .tag = "ops",
-	  .summary = "Prometheus 指标 (text format)", .resp_media = "text/plain" },
+	{ "GET", "/metrics", h_metrics, ACT_METRICS_READ, .tag = "ops",
+	  .summary = "Prometheus 指标 (text format)；--metrics-access 决定谁可读：所有人（默认）、"
+		     "本机，或带 Bearer 指标令牌者", .resp_media = "text/plain" },
 	{ "GET", "/api/v1/openapi.json", h_openapi, ACT_PUBLIC, .tag = "ops",
 	  .summary = "本 API 的 OpenAPI 3.1 文档" },
 	{ "GET", "/api/v1/config", h_config, ACT_PUBLIC, .tag = "ops",

@@ -43,6 +43,8 @@ struct serve_config {
 	int64_t walk_m;
 	const char *photo_dir;
 	int64_t idempotency_ttl_s;
+	const char *metrics_access;
+	const char *metrics_token;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -90,6 +92,10 @@ static const struct config_option options[] = {
 	{ "idempotency-ttl", "YIZHAN_IDEMPOTENCY_TTL_S", "86400", CONFIG_INT, OPT(idempotency_ttl_s),
 	  1, 86400 * 30,
 	  "带 Idempotency-Key 的写请求的应答保存多久（秒）；过期后由后台任务删除，同一个键可再用" },
+	{ "metrics-access", "YIZHAN_METRICS_ACCESS", "public", CONFIG_STR, OPT(metrics_access), 0, 0,
+	  "谁可读 /metrics：public（所有人）、loopback（只限本机）或 token（带 Bearer 指标令牌者）" },
+	{ "metrics-token", "YIZHAN_METRICS_TOKEN", "", CONFIG_STR, OPT(metrics_token), 0, 0,
+	  "--metrics-access token 时 Prometheus 须带的令牌（至少 16 个字符；请经环境变量设置，命令行会被 ps 看到）" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -202,6 +208,34 @@ static enum rc open_photos(struct app *app, const struct serve_config *cfg, stru
 	return RC_OK;
 }
 
+/* Reads --metrics-access and --metrics-token. A token given for another
+ * policy is refused rather than ignored: whoever set it believes /metrics
+ * is closed. */
+static enum rc metrics_policy(const struct serve_config *cfg, enum metrics_access *access,
+			      char token_hash[SECRET_HASH_LEN], struct problem *prob)
+{
+	const char *tok = cfg->metrics_token ? cfg->metrics_token : "";
+	if (!strcmp(cfg->metrics_access, "public"))
+		*access = METRICS_PUBLIC;
+	else if (!strcmp(cfg->metrics_access, "loopback"))
+		*access = METRICS_LOOPBACK;
+	else if (!strcmp(cfg->metrics_access, "token"))
+		*access = METRICS_TOKEN;
+	else
+		return problem_set(prob, RC_INVALID, "config",
+				   "--metrics-access wants public, loopback or token");
+	if (*access == METRICS_TOKEN && strlen(tok) < 16)
+		return problem_set(prob, RC_INVALID, "config",
+				   "--metrics-access token needs a metrics token of at least 16 characters "
+				   "(YIZHAN_METRICS_TOKEN)");
+	if (*access != METRICS_TOKEN && *tok)
+		return problem_set(prob, RC_INVALID, "config",
+				   "a metrics token is set but --metrics-access is %s: use --metrics-access token",
+				   cfg->metrics_access);
+	secret_hash(tok, token_hash);
+	return RC_OK;
+}
+
 /* A start that cannot go on: says why, frees what was made, exits 1. */
 static int start_failed(struct app *app, const char *event, struct problem *prob)
 {
@@ -232,6 +266,10 @@ int cli_serve(int argc, char **argv)
 		problem_set(&prob, RC_INTERNAL, "crypto", "libsodium failed to start");
 		return cli_fail("serve", &prob);
 	}
+	enum metrics_access metrics_access = METRICS_PUBLIC;
+	char metrics_token_hash[SECRET_HASH_LEN];
+	if (metrics_policy(&cfg, &metrics_access, metrics_token_hash, &prob) != RC_OK)
+		return cli_fail("serve", &prob);
 
 	/* Signals go to this thread only: block them before any thread starts
 	 * (they inherit the mask), then wait for them below. */
@@ -257,7 +295,9 @@ int cli_serve(int argc, char **argv)
 		.public_url = cfg.public_url,
 		.walk_m = (int)cfg.walk_m,
 		.tiles = tiles,
+		.metrics_access = metrics_access,
 	};
+	memcpy(app.metrics_token_hash, metrics_token_hash, sizeof(app.metrics_token_hash));
 	if (open_photos(&app, &cfg, &prob) != RC_OK)
 		return start_failed(&app, "photos", &prob);
 	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK)
