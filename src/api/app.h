@@ -20,6 +20,13 @@ struct http_server;
 struct snapshot_store;
 struct station_render;
 
+/* Who may read /metrics (--metrics-access). */
+enum metrics_access {
+	METRICS_PUBLIC,   /* anyone */
+	METRICS_LOOPBACK, /* clients on this machine (127.0.0.0/8, ::1) */
+	METRICS_TOKEN,    /* whoever sends Authorization: Bearer <the metrics token> */
+};
+
 struct app {
 	struct db *db;
 	struct session_policy session;
@@ -33,6 +40,8 @@ struct app {
 	struct blob_store photos;        /* uploaded pictures (core/blob.h) */
 	_Atomic int photo_work;          /* uploads being decoded right now */
 	struct image_budget photo_memory; /* what those may hold at once */
+	enum metrics_access metrics_access;
+	char metrics_token_hash[SECRET_HASH_LEN]; /* METRICS_TOKEN: SHA-256 of the token */
 };
 
 /* Frees app->render (api/stations.c); call once the server has stopped. */

@@ -24,12 +24,48 @@ static bool refuse(struct http_req *req, struct http_resp *resp, struct problem 
 	return false;
 }
 
+static bool is_loopback(const char *ip)
+{
+	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
+	       strncmp(ip, "::ffff:127.", 11) == 0;
+}
+
+/* /metrics is read by a Prometheus server, not by a person: who may read it
+ * is the deployment's choice (--metrics-access), not a role's. Its token is
+ * compared by hash, in constant time, like a CSRF token. */
+static bool metrics_allowed(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	if (app->metrics_access == METRICS_PUBLIC ||
+	    (app->metrics_access == METRICS_LOOPBACK && is_loopback(req->client_ip)))
+		return true;
+	if (app->metrics_access == METRICS_LOOPBACK) {
+		problem_set(&prob, RC_FORBIDDEN, "forbidden", "指标只对本机开放 (metrics are for this machine only)");
+		return refuse(req, resp, &prob);
+	}
+	const char *authz = http_req_header(req, "Authorization");
+	if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
+		char hash[SECRET_HASH_LEN];
+		secret_hash(authz + 7, hash);
+		if (secret_equal(hash, app->metrics_token_hash))
+			return true;
+	}
+	http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"metrics\"");
+	problem_set(&prob, RC_UNAUTHORIZED, "unauthenticated",
+		    "读取指标需要指标令牌 (Authorization: Bearer, the metrics token)");
+	return refuse(req, resp, &prob);
+}
+
 bool api_auth(struct http_req *req, struct http_resp *resp)
 {
 	struct app *app = req->app;
 	struct problem prob;
 	problem_init(&prob);
 	const struct http_route *route = req->route;
+	if (route->perm == ACT_METRICS_READ)
+		return metrics_allowed(req, resp);
 	bool public_route = route->perm == ACT_PUBLIC;
 	struct principal *p = NULL;
 

@@ -6,7 +6,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "api/app.h"
 #include "api/handlers.h"
@@ -59,13 +58,9 @@ static enum rc add(struct http_req *req, const struct actor *actor, void *arg,
 static bool is_image_type(const char *ct)
 {
 	static const char *const types[] = { "image/jpeg", "image/png", "image/webp" };
-	if (!ct)
-		return false;
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		size_t n = strlen(types[i]);
-		if (strncasecmp(ct, types[i], n) == 0 && (ct[n] == '\0' || ct[n] == ';'))
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (http_media_type_is(ct, types[i]))
 			return true;
-	}
 	return false;
 }
 

@@ -110,7 +110,7 @@ bool body_object(struct http_req *req, struct http_resp *resp, json_t **out)
 	problem_init(&prob);
 	*out = NULL;
 	const char *ct = http_req_header(req, "Content-Type");
-	if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+	if (!http_media_type_is(ct, "application/json")) {
 		problem_set(&prob, RC_INVALID, "unsupported-media-type",
 			    "请求体应为 JSON，请设置 Content-Type: application/json");
 		prob.status = 415;
@@ -194,7 +194,27 @@ const char *field_str(json_t *obj, const char *key, bool required, struct proble
 	return json_string_value(v);
 }
 
-bool field_int(json_t *obj, const char *key, bool required, int64_t *out, struct problem *prob)
+bool value_int(json_t *v, const char *name, int64_t min, int64_t max, int64_t *out,
+	       struct problem *prob)
+{
+	if (!v)
+		return false;
+	if (!json_is_integer(v)) {
+		problem_field(prob, name, "应为整数 (expected an integer)");
+		return false;
+	}
+	json_int_t i = json_integer_value(v);
+	if (i < min || i > max) {
+		problem_field(prob, name, "应为 %lld 到 %lld 之间的整数 (an integer from %lld to %lld)",
+			      (long long)min, (long long)max, (long long)min, (long long)max);
+		return false;
+	}
+	*out = i;
+	return true;
+}
+
+bool field_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max,
+	       int64_t *out, struct problem *prob)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v)) {
@@ -202,12 +222,7 @@ bool field_int(json_t *obj, const char *key, bool required, int64_t *out, struct
 			problem_field(prob, key, "必填 (required)");
 		return false;
 	}
-	if (!json_is_integer(v)) {
-		problem_field(prob, key, "应为整数 (expected an integer)");
-		return false;
-	}
-	*out = json_integer_value(v);
-	return true;
+	return value_int(v, key, min, max, out, prob);
 }
 
 bool field_number(json_t *obj, const char *key, bool required, double *out, struct problem *prob)
@@ -264,8 +279,9 @@ bool query_int(struct http_req *req, const char *name, int64_t min, int64_t max,
 		return true;
 	}
 	char *end = NULL;
+	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (*end || v < min || v > max) {
+	if (*end || errno == ERANGE || v < min || v > max) {
 		problem_field(prob, name, "应为 %lld 到 %lld 之间的整数", (long long)min, (long long)max);
 		return false;
 	}

@@ -39,7 +39,14 @@ const char *field_text(json_t *obj, const char *key, bool required, bool multili
 /* The same check and trim for one string value v (a field inside an array),
  * errors under name. Returns the trimmed text (borrowed from v) or NULL. */
 const char *text_value(json_t *v, const char *name, bool multiline, struct problem *prob);
-bool field_int(json_t *obj, const char *key, bool required, int64_t *out, struct problem *prob);
+/* An integer field within [min, max], checked in 64 bits before any caller
+ * narrows it: out of range is a field error that names the range. */
+bool field_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max,
+	       int64_t *out, struct problem *prob);
+/* The same check of a value v found inside another field (an array item),
+ * reported under name ("rooms.capacity"); v may be NULL (false, no error). */
+bool value_int(json_t *v, const char *name, int64_t min, int64_t max, int64_t *out,
+	       struct problem *prob);
 bool field_number(json_t *obj, const char *key, bool required, double *out, struct problem *prob);
 /* Adds a field error for every key of obj not in allowed (NULL-terminated). */
 void fields_known(json_t *obj, const char *const *allowed, struct problem *prob);

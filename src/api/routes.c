@@ -14,8 +14,9 @@ static const struct http_route routes[] = {
 	  .summary = "存活检查 (liveness)", .resp_schema = "Health" },
 	{ "GET", "/readyz", h_readyz, ACT_PUBLIC, .tag = "ops",
 	  .summary = "就绪检查：数据库可达 (readiness: database reachable)", .resp_schema = "Health" },
-	{ "GET", "/metrics", h_metrics, ACT_PUBLIC, .tag = "ops",
-	  .summary = "Prometheus 指标 (text format)", .resp_media = "text/plain" },
+	{ "GET", "/metrics", h_metrics, ACT_METRICS_READ, .tag = "ops",
+	  .summary = "Prometheus 指标 (text format)；--metrics-access 决定谁可读：所有人（默认）、"
+		     "本机，或带 Bearer 指标令牌者", .resp_media = "text/plain" },
 	{ "GET", "/api/v1/openapi.json", h_openapi, ACT_PUBLIC, .tag = "ops",
 	  .summary = "本 API 的 OpenAPI 3.1 文档" },
 	{ "GET", "/api/v1/config", h_config, ACT_PUBLIC, .tag = "ops",
@@ -57,7 +58,8 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/tokens", h_tokens_list, ACT_TOKEN_MANAGE, .tag = "tokens",
 	  .summary = "接口令牌列表（只显示元数据）", .resp_schema = "TokenList" },
 	{ "POST", "/api/v1/tokens", h_tokens_create, ACT_TOKEN_MANAGE, 4 * KIB, .tag = "tokens",
-	  .summary = "创建接口令牌（令牌只在此时显示一次）", .req_schema = "TokenCreate",
+	  .summary = "创建接口令牌（令牌只在此时显示一次；以同一 Idempotency-Key 重试的应答不含 token，"
+		     "secrets_withheld 列出隐去的字段）", .req_schema = "TokenCreate",
 	  .resp_schema = "TokenCreated", .ok_status = 201 },
 	{ "DELETE", "/api/v1/tokens/{id}", h_token_delete, ACT_TOKEN_MANAGE, .tag = "tokens",
 	  .summary = "撤销接口令牌", .ok_status = 204 },

@@ -921,11 +921,11 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 	if ((v = json_object_get(body, "parent_id"))) {
 		in->has_parent = true;
 		if (!json_is_null(v))
-			field_int(body, "parent_id", false, &in->parent_id, prob);
+			field_int(body, "parent_id", false, 0, INT64_MAX, &in->parent_id, prob);
 	}
 	if ((v = json_object_get(body, "stars"))) {
 		int64_t stars = 0;
-		in->has_stars = field_int(body, "stars", false, &stars, prob);
+		in->has_stars = field_int(body, "stars", false, 0, STATION_STARS_MAX, &stars, prob);
 		in->stars = (int)stars;
 	}
 	if ((v = json_object_get(body, "location"))) {
@@ -968,13 +968,16 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 			json_array_foreach(v, i, r) {
 				const char *name = text_value(json_object_get(r, "name"), "rooms", false, prob);
 				json_t *cap = json_object_get(r, "capacity");
-				if (!name || !*name || strlen(name) >= sizeof(in->rooms[0].name) ||
-				    (cap && !json_is_integer(cap))) {
+				int64_t capacity = 0;
+				if (!name || !*name || strlen(name) >= sizeof(in->rooms[0].name)) {
 					problem_field(prob, "rooms", "每间房需要 name（名称）和整数 capacity");
 					break;
 				}
+				if (cap && !value_int(cap, "rooms.capacity", 0, STATION_ROOM_CAPACITY_MAX,
+						      &capacity, prob))
+					break;
 				memcpy(in->rooms[in->nrooms].name, name, strlen(name) + 1);
-				in->rooms[in->nrooms].capacity = cap ? (int)json_integer_value(cap) : 0;
+				in->rooms[in->nrooms].capacity = (int)capacity;
 				in->nrooms++;
 			}
 	}
@@ -1237,7 +1240,7 @@ void h_amenity_put(struct http_req *req, struct http_resp *resp)
 	const char *en = field_text(body, "name_en", true, false, &prob);
 	const char *icon = field_str(body, "icon", true, &prob);
 	int64_t sort = 0;
-	field_int(body, "sort", false, &sort, &prob);
+	field_int(body, "sort", false, 0, AMENITY_SORT_MAX, &sort, &prob);
 	if (strlen(code) >= sizeof(a.in.code) || (zh && strlen(zh) >= sizeof(a.in.name_zh)) ||
 	    (en && strlen(en) >= sizeof(a.in.name_en)) || (icon && strlen(icon) >= sizeof(a.in.icon)))
 		problem_field(&prob, "name_zh", "名称或图标过长");

@@ -56,6 +56,8 @@ static enum rc create(struct http_req *req, const struct actor *actor, void *arg
 	json_object_set_new(out->body, "account_id", json_integer(t->account_id));
 	json_object_set_new(out->body, "name", json_string(t->name));
 	json_object_set_new(out->body, "token", json_string(tok.token));
+	static const char *const secret_keys[] = { "token", NULL };
+	out->secret_keys = secret_keys;
 	snprintf(out->location, sizeof(out->location), "/api/v1/tokens/%lld", (long long)tok.id);
 	return RC_OK;
 }
@@ -69,7 +71,7 @@ void h_tokens_create(struct http_req *req, struct http_resp *resp)
 	if (!read_id_and_body(req, resp, NULL, NULL, allowed, &body, &prob))
 		return;
 	struct token_arg t = { 0 };
-	field_int(body, "account_id", true, &t.account_id, &prob);
+	field_int(body, "account_id", true, 1, INT64_MAX, &t.account_id, &prob);
 	t.name = field_text(body, "name", true, false, &prob);
 	api_write_checked(req, resp, &prob, create, &t);
 	json_decref(body);

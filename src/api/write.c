@@ -1,5 +1,8 @@
 /* The write path. A replayed answer carries Idempotent-Replayed: true so a
- * client can tell it got the first answer again. */
+ * client can tell it got the first answer again. A secret in an answer (a
+ * new API token) is never stored with it: whoever replays the key — the
+ * same client, or another session of the same account, perhaps after the
+ * token was revoked — gets the answer without it. */
 #include "api/write.h"
 
 #include <stdio.h>
@@ -33,6 +36,19 @@ static void replay(struct http_resp *resp, struct write_replay *r)
 	http_resp_header(resp, "Idempotent-Replayed", "true");
 }
 
+/* The answer to store for a retry: body without the keys that carry a
+ * secret, and the list of those keys so the retry can tell why. */
+static char *without_secrets(json_t *body, const char *const *secret_keys)
+{
+	json_t *withheld = json_array();
+	for (size_t i = 0; secret_keys[i]; i++) {
+		if (json_object_del(body, secret_keys[i]) == 0)
+			json_array_append_new(withheld, json_string(secret_keys[i]));
+	}
+	json_object_set_new(body, "secrets_withheld", withheld);
+	return json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10));
+}
+
 void api_write_checked(struct http_req *req, struct http_resp *resp, const struct problem *prob,
 		       write_fn fn, void *arg)
 {
@@ -60,8 +76,13 @@ void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *
 		reply_problem(req, resp, &prob);
 		return;
 	}
-	if (k.key)
-		write_key_hash(&k, req->method, req->path, req->body, req->body_len);
+	if (k.key) {
+		struct sb query = SB_INIT;
+		http_req_query_canonical(req, &query);
+		write_key_hash(&k, req->method, req->path, sb_str(&query), query.len, req->body,
+			       req->body_len);
+		sb_release(&query);
+	}
 	struct actor actor = api_actor(req);
 
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
@@ -80,10 +101,12 @@ void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *
 			if (rc == RC_OK) {
 				int status = out.status ? out.status : (out.body ? 200 : 204);
 				char *text = out.body ? json_dumps(out.body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+				char *stored = k.key && out.secret_keys ? without_secrets(out.body, out.secret_keys) : NULL;
 				json_decref(out.body);
 				rc = write_commit(app->db, &k, status, "application/json",
-						  text ? text : "", out.location[0] ? out.location : NULL,
-						  &prob);
+						  stored ? stored : text ? text : "",
+						  out.location[0] ? out.location : NULL, &prob);
+				free(stored);
 				if (rc == RC_OK) {
 					resp->status = status;
 					resp->content_type = "application/json";

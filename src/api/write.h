@@ -14,6 +14,11 @@ struct write_out {
 	int status;          /* 200 if 0 */
 	json_t *body;        /* stolen by the write path; NULL for 204 */
 	char location[160];  /* Location header for 201, or "" */
+	/* Keys of body that carry a secret (NULL-terminated, static), or NULL.
+	 * The secret is shown in this answer only: the answer stored for a
+	 * retry with the same Idempotency-Key leaves these keys out and names
+	 * them under "secrets_withheld" instead. */
+	const char *const *secret_keys;
 };
 
 /* Runs inside the open transaction: make the domain calls, fill out. Any
@@ -21,9 +26,9 @@ struct write_out {
 typedef enum rc (*write_fn)(struct http_req *req, const struct actor *actor, void *arg,
 			    struct write_out *out, struct problem *prob);
 
-/* Answers resp: replays a stored answer for a repeated Idempotency-Key,
- * refuses a reused key (422), otherwise runs fn in a transaction and
- * commits before answering. */
+/* Answers resp: replays a stored answer for a repeated Idempotency-Key
+ * (without the secrets of out->secret_keys), refuses a reused key (422),
+ * otherwise runs fn in a transaction and commits before answering. */
 void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *arg);
 /* api_write, unless prob already holds field errors from reading the
  * request: then those are the answer. */

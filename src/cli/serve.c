@@ -13,6 +13,8 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/ticker.h"
+#include "domain/idempotency.h"
 #include "domain/photo.h"
 #include "domain/secret.h"
 #include "domain/station.h"
@@ -28,6 +30,7 @@ struct serve_config {
 	int64_t threads;
 	int64_t max_connections;
 	int64_t idle_timeout_s;
+	int64_t header_timeout_s;
 	int64_t session_idle_s;
 	int64_t session_lifetime_s;
 	bool cookie_secure;
@@ -40,6 +43,9 @@ struct serve_config {
 	int64_t walk_m;
 	const char *photo_dir;
 	int64_t photo_memory_mib;
+	int64_t idempotency_ttl_s;
+	const char *metrics_access;
+	const char *metrics_token;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -60,6 +66,8 @@ static const struct config_option options[] = {
 	  100000, "同时连接数上限" },
 	{ "idle-timeout", "YIZHAN_IDLE_TIMEOUT_S", "60", CONFIG_INT, OPT(idle_timeout_s), 1, 3600,
 	  "空闲连接超时（秒）" },
+	{ "header-timeout", "YIZHAN_HEADER_TIMEOUT_S", "10", CONFIG_INT, OPT(header_timeout_s), 1, 3600,
+	  "请求头须在多少秒内收齐（新连接从连上算起，保持的连接从下一个请求的第一个字节算起），逾时断开" },
 	{ "session-idle", "YIZHAN_SESSION_IDLE_S", "1800", CONFIG_INT, OPT(session_idle_s), 1,
 	  86400 * 30, "会话空闲超时（秒）" },
 	{ "session-lifetime", "YIZHAN_SESSION_LIFETIME_S", "43200", CONFIG_INT,
@@ -85,6 +93,13 @@ static const struct config_option options[] = {
 	{ "photo-memory-mib", "YIZHAN_PHOTO_MEMORY_MIB", "128", CONFIG_INT, OPT(photo_memory_mib), 16,
 	  65536,
 	  "正在处理的上传照片共用的内存上限（MiB）：用满时新的上传得到 503 和 Retry-After；单张所需超过它或 96 MiB 时得到 422" },
+	{ "idempotency-ttl", "YIZHAN_IDEMPOTENCY_TTL_S", "86400", CONFIG_INT, OPT(idempotency_ttl_s),
+	  1, 86400 * 30,
+	  "带 Idempotency-Key 的写请求的应答保存多久（秒）；过期后由后台任务删除，同一个键可再用" },
+	{ "metrics-access", "YIZHAN_METRICS_ACCESS", "public", CONFIG_STR, OPT(metrics_access), 0, 0,
+	  "谁可读 /metrics：public（所有人）、loopback（只限本机）或 token（带 Bearer 指标令牌者）" },
+	{ "metrics-token", "YIZHAN_METRICS_TOKEN", "", CONFIG_STR, OPT(metrics_token), 0, 0,
+	  "--metrics-access token 时 Prometheus 须带的令牌（至少 16 个字符；请经环境变量设置，命令行会被 ps 看到）" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -124,6 +139,32 @@ static void on_station_notice(const char *payload, void *ctx)
 			return;
 	}
 	log_error(NULL, "snapshot", "refresh after another server's write failed: %s", prob.detail);
+}
+
+/* Stored answers of idempotent writes are for retries, not for ever: a
+ * background job deletes those older than --idempotency-ttl, looking a
+ * quarter of that often (at most every 5 minutes, at least every second). */
+struct answer_expiry {
+	struct db *db;
+	int64_t ttl_s;
+};
+
+static void expire_answers(void *arg)
+{
+	const struct answer_expiry *e = arg;
+	struct problem prob;
+	problem_init(&prob);
+	long n = idem_expire(e->db, e->ttl_s, &prob);
+	if (n < 0)
+		log_warn(NULL, "idempotency", "cannot delete expired answers: %s", prob.detail);
+	else if (n > 0)
+		log_debug(NULL, "idempotency", "deleted %ld expired answers", n);
+}
+
+static int64_t expiry_interval_ms(int64_t ttl_s)
+{
+	int64_t ms = ttl_s * 1000 / 4;
+	return ms < 1000 ? 1000 : ms > 300000 ? 300000 : ms;
 }
 
 /* The photo folder: as configured, else photos/ beside the SQLite file,
@@ -171,6 +212,34 @@ static enum rc open_photos(struct app *app, const struct serve_config *cfg, stru
 	return RC_OK;
 }
 
+/* Reads --metrics-access and --metrics-token. A token given for another
+ * policy is refused rather than ignored: whoever set it believes /metrics
+ * is closed. */
+static enum rc metrics_policy(const struct serve_config *cfg, enum metrics_access *access,
+			      char token_hash[SECRET_HASH_LEN], struct problem *prob)
+{
+	const char *tok = cfg->metrics_token ? cfg->metrics_token : "";
+	if (!strcmp(cfg->metrics_access, "public"))
+		*access = METRICS_PUBLIC;
+	else if (!strcmp(cfg->metrics_access, "loopback"))
+		*access = METRICS_LOOPBACK;
+	else if (!strcmp(cfg->metrics_access, "token"))
+		*access = METRICS_TOKEN;
+	else
+		return problem_set(prob, RC_INVALID, "config",
+				   "--metrics-access wants public, loopback or token");
+	if (*access == METRICS_TOKEN && strlen(tok) < 16)
+		return problem_set(prob, RC_INVALID, "config",
+				   "--metrics-access token needs a metrics token of at least 16 characters "
+				   "(YIZHAN_METRICS_TOKEN)");
+	if (*access != METRICS_TOKEN && *tok)
+		return problem_set(prob, RC_INVALID, "config",
+				   "a metrics token is set but --metrics-access is %s: use --metrics-access token",
+				   cfg->metrics_access);
+	secret_hash(tok, token_hash);
+	return RC_OK;
+}
+
 /* A start that cannot go on: says why, frees what was made, exits 1. */
 static int start_failed(struct app *app, const char *event, struct problem *prob)
 {
@@ -201,6 +270,10 @@ int cli_serve(int argc, char **argv)
 		problem_set(&prob, RC_INTERNAL, "crypto", "libsodium failed to start");
 		return cli_fail("serve", &prob);
 	}
+	enum metrics_access metrics_access = METRICS_PUBLIC;
+	char metrics_token_hash[SECRET_HASH_LEN];
+	if (metrics_policy(&cfg, &metrics_access, metrics_token_hash, &prob) != RC_OK)
+		return cli_fail("serve", &prob);
 
 	/* Signals go to this thread only: block them before any thread starts
 	 * (they inherit the mask), then wait for them below. */
@@ -226,6 +299,7 @@ int cli_serve(int argc, char **argv)
 		.public_url = cfg.public_url,
 		.walk_m = (int)cfg.walk_m,
 		.tiles = tiles,
+		.metrics_access = metrics_access,
 	};
 	if (strstr(cfg.public_url, "://localhost") || strstr(cfg.public_url, "://127.") ||
 	    strstr(cfg.public_url, "://[::1]"))
@@ -234,6 +308,7 @@ int cli_serve(int argc, char **argv)
 			 "--public-url (YIZHAN_PUBLIC_URL) to the address people reach before printing them",
 			 cfg.public_url);
 	image_budget_init(&app.photo_memory, cfg.photo_memory_mib << 20);
+	memcpy(app.metrics_token_hash, metrics_token_hash, sizeof(app.metrics_token_hash));
 	if (open_photos(&app, &cfg, &prob) != RC_OK)
 		return start_failed(&app, "photos", &prob);
 	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK)
@@ -250,6 +325,7 @@ int cli_serve(int argc, char **argv)
 		.threads = (unsigned)cfg.threads,
 		.conn_max = (unsigned)cfg.max_connections,
 		.idle_timeout_s = (unsigned)cfg.idle_timeout_s,
+		.header_timeout_s = (unsigned)cfg.header_timeout_s,
 		.access_log = cfg.access_log,
 		.img_src = tiles.origin,
 	};
@@ -262,6 +338,9 @@ int cli_serve(int argc, char **argv)
 	if (db_listen(db, STATION_CHANNEL, on_station_notice, &app, &listener, &prob) != RC_OK)
 		log_warn(NULL, "listen", "%s: other servers' writes show only after a restart",
 			 prob.detail);
+	struct answer_expiry expiry = { .db = db, .ttl_s = cfg.idempotency_ttl_s };
+	struct ticker *expiry_job =
+		ticker_start(expiry_interval_ms(cfg.idempotency_ttl_s), expire_answers, &expiry);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
 	/* The start line is in the log before anyone is told where to connect. */
@@ -273,6 +352,7 @@ int cli_serve(int argc, char **argv)
 	sigwait(&sigs, &sig);
 	log_info(NULL, "stop", "signal %d: draining requests in flight (up to %lld ms)", sig,
 		 (long long)cfg.drain_ms);
+	ticker_stop(expiry_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
 	stations_render_free(&app);

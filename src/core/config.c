@@ -5,6 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The words a boolean option takes, after "=" or as the next argument. */
+static bool bool_word(const char *s, bool *value)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcmp(s, yes[i]) || !strcmp(s, no[i])) {
+			*value = !strcmp(s, yes[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
 static enum rc set_value(const struct config_option *o, void *base, const char *value,
 			 const char *from, struct problem *prob)
 {
@@ -25,18 +39,14 @@ static enum rc set_value(const struct config_option *o, void *base, const char *
 		*(int64_t *)slot = v;
 		return RC_OK;
 	}
-	case CONFIG_BOOL:
-		if (!value || !strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes") ||
-		    !strcmp(value, "on")) {
-			*(bool *)slot = true;
-		} else if (!strcmp(value, "0") || !strcmp(value, "false") || !strcmp(value, "no") ||
-			   !strcmp(value, "off") || !*value) {
-			*(bool *)slot = false;
-		} else {
+	case CONFIG_BOOL: {
+		bool b = true;
+		if (value && *value && !bool_word(value, &b))
 			return problem_set(prob, RC_INVALID, "config", "%s: --%s wants true or false, got \"%s\"",
 					   from, o->flag, value);
-		}
+		*(bool *)slot = value && !*value ? false : b;
 		return RC_OK;
+	}
 	}
 	return RC_INTERNAL;
 }
@@ -75,7 +85,13 @@ enum rc config_parse(const struct config_option *opts, size_t nopts, void *base,
 			return problem_set(prob, RC_INVALID, "config", "unknown option --%.*s (see --help)",
 					   (int)nlen, name);
 		const char *value = eq ? eq + 1 : NULL;
-		if (!value && o->type != CONFIG_BOOL) {
+		bool b;
+		if (!value && o->type == CONFIG_BOOL) {
+			/* "--flag false" as well as "--flag=false"; a flag alone, or
+			 * followed by another option, means true. */
+			if (a + 1 < argc && bool_word(argv[a + 1], &b))
+				value = argv[++a];
+		} else if (!value) {
 			if (a + 1 >= argc)
 				return problem_set(prob, RC_INVALID, "config", "--%s needs a value", o->flag);
 			value = argv[++a];
@@ -89,7 +105,7 @@ enum rc config_parse(const struct config_option *opts, size_t nopts, void *base,
 
 static const char *type_word(const struct config_option *o)
 {
-	return o->type == CONFIG_INT ? "N" : o->type == CONFIG_BOOL ? "" : "VALUE";
+	return o->type == CONFIG_INT ? "N" : o->type == CONFIG_BOOL ? "[true|false]" : "VALUE";
 }
 
 void config_usage(const struct config_option *opts, size_t nopts, struct sb *sb)

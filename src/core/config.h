@@ -25,9 +25,11 @@ struct config_option {
 };
 
 /* Fills the struct at base from defaults, the environment and argv (--flag
- * VALUE, --flag=VALUE, and --flag alone for booleans). Strings point into
- * argv, the environment or the table (borrowed). Unknown flags and bad values
- * are RC_INVALID with a one-line reason in prob->detail. --help sets *help. */
+ * VALUE, --flag=VALUE; a boolean also alone, meaning true, and then takes
+ * the next argument only if it is 1/0, true/false, yes/no or on/off).
+ * Strings point into argv, the environment or the table (borrowed). Unknown
+ * flags and bad values are RC_INVALID with a one-line reason in
+ * prob->detail. --help sets *help. */
 enum rc config_parse(const struct config_option *opts, size_t nopts, void *base, int argc,
 		     char **argv, bool *help, struct problem *prob);
 /* Appends "  --flag VALUE  help (env, default)" lines. */

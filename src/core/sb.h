@@ -69,7 +69,9 @@ void sb_add_uint(struct sb *sb, unsigned long long v);
  * small, too large or not finite fall back to snprintf. */
 void sb_add_fixed(struct sb *sb, double v, int decimals);
 
-/* Appends s as the body of a JSON string (no quotes), escaping as RFC 8259 asks. */
+/* Appends s as the body of a JSON string (no quotes), escaping as RFC 8259
+ * asks; a byte that is not part of well-formed UTF-8 becomes \ufffd, so the
+ * result is valid JSON whatever s holds. */
 void sb_add_json_escaped(struct sb *sb, const char *s, size_t len);
 void sb_reset(struct sb *sb);
 

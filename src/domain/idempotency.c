@@ -9,6 +9,7 @@
 #include "domain/idempotency.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,14 +27,20 @@ bool idem_key_acceptable(const char *key)
 	return true;
 }
 
-void write_key_hash(struct write_key *k, const char *method, const char *path, const char *body,
-		    size_t body_len)
+void write_key_hash(struct write_key *k, const char *method, const char *path, const char *query,
+		    size_t query_len, const char *body, size_t body_len)
 {
 	crypto_hash_sha256_state st;
 	unsigned char h[crypto_hash_sha256_BYTES];
+	char query_len_text[24];
+	/* Each part is ended or counted, so no two requests run together into
+	 * the same bytes. */
+	snprintf(query_len_text, sizeof(query_len_text), "%zu:", query_len);
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const unsigned char *)method, strlen(method) + 1);
 	crypto_hash_sha256_update(&st, (const unsigned char *)path, strlen(path) + 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)query_len_text, strlen(query_len_text));
+	crypto_hash_sha256_update(&st, (const unsigned char *)query, query_len);
 	crypto_hash_sha256_update(&st, (const unsigned char *)body, body_len);
 	crypto_hash_sha256_final(&st, h);
 	sodium_bin2hex(k->request_hash, sizeof(k->request_hash), h, sizeof(h));

@@ -19,7 +19,7 @@
 struct write_key {
 	const char *principal;    /* "a:42" or "ip:127.0.0.1" */
 	const char *key;          /* NULL: no idempotency for this write */
-	char request_hash[65];    /* over method, path and body */
+	char request_hash[65];    /* over method, path, query and body */
 };
 
 enum write_start { WRITE_FRESH, WRITE_REPLAY };
@@ -33,9 +33,10 @@ struct write_replay {
 
 /* Checks a client's key: 1–255 printable ASCII characters. */
 bool idem_key_acceptable(const char *key);
-/* Fills k->request_hash from the request's method, path and body. */
-void write_key_hash(struct write_key *k, const char *method, const char *path, const char *body,
-		    size_t body_len);
+/* Fills k->request_hash from the request's method, path, query (in a form
+ * where different queries differ, http_req_query_canonical) and body. */
+void write_key_hash(struct write_key *k, const char *method, const char *path, const char *query,
+		    size_t query_len, const char *body, size_t body_len);
 
 /* Opens the write transaction and claims the key, waiting for a concurrent
  * write that holds it. WRITE_REPLAY fills *replay (transaction closed). The

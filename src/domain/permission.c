@@ -29,6 +29,7 @@ static const struct {
 	[ACT_CATALOG_EDIT] = { "catalog.edit", R(ROLE_ADMIN) },
 	[ACT_QR_ROTATE] = { "qr.rotate", R(ROLE_ADMIN) },
 	[ACT_REGION_EDIT] = { "region.edit", R(ROLE_ADMIN) },
+	[ACT_METRICS_READ] = { "metrics.read", 0 },
 };
 
 const char *action_name(enum action a)

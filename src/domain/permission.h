@@ -29,6 +29,7 @@ enum action {
 	ACT_CATALOG_EDIT,    /* the amenity catalog */
 	ACT_QR_ROTATE,       /* replace a station's check-in QR secret */
 	ACT_REGION_EDIT,     /* a region's representative point (admins) */
+	ACT_METRICS_READ,    /* /metrics: granted by the deployment's --metrics-access, no role */
 	ACT_COUNT
 };
 

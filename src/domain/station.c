@@ -375,8 +375,8 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 		if (!ok)
 			problem_field(prob, "phone", "电话只能包含数字、空格、+ 和 -（5–20 位）");
 	}
-	if (in->has_stars && (in->stars < 0 || in->stars > 5))
-		problem_field(prob, "stars", "星级应为 0–5");
+	if (in->has_stars && (in->stars < 0 || in->stars > STATION_STARS_MAX))
+		problem_field(prob, "stars", "星级应为 0–%d", STATION_STARS_MAX);
 	if (in->has_description && in->description && text_chars(in->description) > 500)
 		problem_field(prob, "description", "简介最多 500 字");
 	if (in->has_hours) {
@@ -392,8 +392,9 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 	if (in->has_rooms) {
 		for (size_t i = 0; i < in->nrooms; i++) {
 			if (!in->rooms[i].name[0] || in->rooms[i].capacity < 0 ||
-			    in->rooms[i].capacity > 10000) {
-				problem_field(prob, "rooms", "房间需要名称，容纳人数 0–10000");
+			    in->rooms[i].capacity > STATION_ROOM_CAPACITY_MAX) {
+				problem_field(prob, "rooms", "房间需要名称，容纳人数 0–%d",
+					      STATION_ROOM_CAPACITY_MAX);
 				break;
 			}
 		}

@@ -19,6 +19,9 @@
 #define STATION_NAME_MAX 64      /* characters */
 #define STATION_ADDRESS_MAX 128  /* characters */
 #define STATION_ROOMS_MAX 16
+#define STATION_STARS_MAX 5
+#define STATION_ROOM_CAPACITY_MAX 10000 /* people */
+#define AMENITY_SORT_MAX 99999           /* catalog order: 0 … this */
 /* The notification channel of station writes (db_notify): the payload is
  * the station's id, or "*" when every station must be re-read. */
 #define STATION_CHANNEL "yizhan_stations"

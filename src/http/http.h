@@ -14,6 +14,13 @@
 #define HTTP_PARAMS_MAX 6
 #define HTTP_HEADERS_MAX 16
 #define HTTP_BODY_MAX_DEFAULT (1024 * 1024)
+/* The request heads the server promises to read: a URI of up to 8 KiB with
+ * up to 100 query parameters (beyond: 414 at once), and header fields of up
+ * to http_server_config.header_max_bytes together, up to 100 of them
+ * (beyond: 431, or the connection is closed). */
+#define HTTP_URI_MAX_BYTES (8 * 1024)
+#define HTTP_QUERY_PARAMS_MAX 100
+#define HTTP_HEADER_FIELDS_MAX 100
 
 struct http_req;
 struct http_resp;
@@ -76,6 +83,14 @@ struct http_resp {
 /* Request accessors: every string is borrowed and lives as long as req. */
 const char *http_req_header(const struct http_req *req, const char *name);
 const char *http_req_query(const struct http_req *req, const char *name);
+/* Appends the query parameters to sb in the order they were sent, decoded
+ * and length-prefixed ("4:name=5:value&", "4:flag!&" without a value), so
+ * two different queries never give the same text. */
+void http_req_query_canonical(const struct http_req *req, struct sb *sb);
+/* True if the Content-Type value ct names exactly the media type type
+ * ("application/json"), in any case, with or without parameters
+ * ("application/json; charset=utf-8"); "application/jsonx" is not. */
+bool http_media_type_is(const char *ct, const char *type);
 /* The value of path parameter {name}, or NULL. */
 const char *http_req_param(const struct http_req *req, const char *name);
 /* The value of cookie name, copied into the arena, or NULL. */

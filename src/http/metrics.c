@@ -12,7 +12,7 @@
 #include "core/xalloc.h"
 
 static const int status_slots[] = { 200, 201, 204, 206, 301, 302, 304, 400, 401, 403, 404,
-				    405, 409, 410, 413, 415, 422, 423, 429, 431, 500, 503 };
+				    405, 409, 410, 413, 414, 415, 422, 423, 429, 431, 500, 503 };
 #define NSTATUS (sizeof(status_slots) / sizeof(status_slots[0]) + 1)
 
 static const double bucket_s[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

@@ -3,6 +3,7 @@
 
 #include <microhttpd.h>
 #include <string.h>
+#include <strings.h>
 
 const char *http_req_header(const struct http_req *req, const char *name)
 {
@@ -12,6 +13,47 @@ const char *http_req_header(const struct http_req *req, const char *name)
 const char *http_req_query(const struct http_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result add_canonical(void *cls, enum MHD_ValueKind kind, const char *key,
+				     size_t key_size, const char *value, size_t value_size)
+{
+	struct sb *sb = cls;
+	(void)kind;
+	sb_add_uint(sb, key_size);
+	sb_addc(sb, ':');
+	sb_add(sb, key, key_size);
+	if (value) {
+		sb_addc(sb, '=');
+		sb_add_uint(sb, value_size);
+		sb_addc(sb, ':');
+		sb_add(sb, value, value_size);
+	} else {
+		sb_addc(sb, '!');
+	}
+	sb_addc(sb, '&');
+	return MHD_YES;
+}
+
+void http_req_query_canonical(const struct http_req *req, struct sb *sb)
+{
+	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, add_canonical, sb);
+}
+
+bool http_media_type_is(const char *ct, const char *type)
+{
+	if (!ct)
+		return false;
+	/* media-type = type "/" subtype *( OWS ";" OWS parameter ), RFC 9110 8.3.1 */
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	size_t n = strlen(type);
+	if (strncasecmp(ct, type, n) != 0)
+		return false;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
 }
 
 const char *http_req_param(const struct http_req *req, const char *name)
@@ -60,6 +102,7 @@ const char *http_status_text(int status)
 	case 409: return "Conflict";
 	case 410: return "Gone";
 	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
 	case 423: return "Locked";

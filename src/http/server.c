@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "http/deadline.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/router.h"
@@ -32,6 +33,8 @@ struct http_server {
 	struct metrics *metrics;
 	struct ratelimit *ratelimit;
 	struct static_files *files;
+	struct deadlines *deadlines; /* of request headers (http/deadline.h) */
+	size_t header_max;       /* header fields together, bytes */
 	char *csp;               /* for pages: what a browser may load */
 	char id_prefix[13];
 	atomic_ullong next_id;
@@ -46,6 +49,11 @@ struct conn_ctx {
 	char ip[INET6_ADDRSTRLEN];
 	struct req_ctx *spare;
 	struct sb line;          /* the access log line being built */
+	struct deadline_conn clock; /* the header deadline */
+	/* What check_uri() saw of the current request's raw URI. */
+	size_t uri_len;
+	bool uri_refused;        /* answered 414 there: serve nothing */
+	bool uri_nul;            /* %00: a NUL would cut the decoded text short */
 };
 
 /* For answers that are not pages (JSON, problems, images, metrics): nothing
@@ -54,7 +62,8 @@ struct conn_ctx {
  * be bytes on every answer for nothing. */
 static const char csp_data[] = "default-src 'self'; frame-ancestors 'none'";
 
-enum req_state { REQ_ROUTED, REQ_NOT_FOUND, REQ_NOT_ALLOWED, REQ_STATIC, REQ_TOO_LARGE };
+enum req_state { REQ_ROUTED, REQ_NOT_FOUND, REQ_NOT_ALLOWED, REQ_STATIC, REQ_TOO_LARGE,
+		 REQ_BAD_URI, REQ_HEAD_TOO_LARGE };
 
 struct req_ctx {
 	struct http_req req;
@@ -138,13 +147,18 @@ static struct conn_ctx *conn_ctx_of(struct MHD_Connection *conn)
 static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			      enum MHD_ConnectionNotificationCode toe)
 {
-	(void)cls;
+	struct http_server *s = cls;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		struct conn_ctx *cc = xcalloc(1, sizeof(*cc));
 		format_ip(conn, cc->ip, sizeof(cc->ip));
+		const union MHD_ConnectionInfo *fd =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (fd)
+			deadline_conn_open(s->deadlines, &cc->clock, fd->connect_fd, cc->ip);
 		*socket_context = cc;
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
 		struct conn_ctx *cc = *socket_context;
+		deadline_conn_close(s->deadlines, &cc->clock);
 		if (cc->spare) {
 			arena_free(cc->spare->req.arena);
 			sb_release(&cc->spare->resp.body);
@@ -291,6 +305,29 @@ static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *con
 	return ctx;
 }
 
+/* Refuses what the head alone shows cannot be served: a NUL decoded from
+ * %00, which would cut the path or a parameter short (/index.html%00.css
+ * would name /index.html), and header fields over the limit (the memory
+ * pool is larger than the limit, to hold libmicrohttpd's records of a head
+ * within it, so the limit is checked here). True when refused. */
+static bool head_refused(struct http_server *s, struct MHD_Connection *conn,
+			 const struct conn_ctx *cc, struct req_ctx *ctx)
+{
+	const union MHD_ConnectionInfo *hs =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	/* The head less its request line, "METHOD URI HTTP/1.1\r\n". */
+	size_t line = (cc ? cc->uri_len : 0) + strlen(ctx->req.method) + 12;
+	size_t fields = hs && hs->header_size > line ? hs->header_size - line : 0;
+	if (cc && cc->uri_nul)
+		ctx->state = REQ_BAD_URI;
+	else if (fields > s->header_max)
+		ctx->state = REQ_HEAD_TOO_LARGE;
+	else
+		return false;
+	ctx->body_max = 64 * 1024; /* read and drop a small body, then answer */
+	return true;
+}
+
 /* Decides what the request is before any body arrives. */
 static void route_request(struct http_server *s, struct req_ctx *ctx)
 {
@@ -331,6 +368,17 @@ static void dispatch(struct http_server *s, struct req_ctx *ctx)
 	case REQ_TOO_LARGE:
 		too_large(ctx);
 		return;
+	case REQ_BAD_URI:
+		http_resp_problem(resp, 400, "bad-request", "请求格式错误",
+				  "地址中不能含有 %00 (a NUL byte in the path or query)");
+		return;
+	case REQ_HEAD_TOO_LARGE: {
+		char detail[160];
+		snprintf(detail, sizeof(detail), "请求头超过 %zu 字节 (header fields larger than %zu bytes)",
+			 s->header_max, s->header_max);
+		http_resp_problem(resp, 431, "headers-too-large", "请求头过大", detail);
+		return;
+	}
 	case REQ_NOT_FOUND:
 		http_resp_problem(resp, 404, "not-found", "未找到",
 				  "没有这个地址 (no such resource)");
@@ -371,9 +419,15 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	struct req_ctx *ctx = *con_cls;
 	(void)version;
 	if (!ctx) {
+		struct conn_ctx *cc = conn_ctx_of(conn);
+		if (cc && cc->uri_refused)
+			return MHD_NO; /* answered in check_uri(): close */
+		if (cc)
+			deadline_conn_busy(&cc->clock);
 		ctx = ctx_new(s, conn, url, method);
 		*con_cls = ctx;
-		route_request(s, ctx);
+		if (!head_refused(s, conn, cc, ctx))
+			route_request(s, ctx);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > ctx->body_max) {
@@ -454,6 +508,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		ctx->status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200 : 499;
 	metrics_observe(s->metrics, ctx->metrics_route, ctx->status, dur_us);
 	struct conn_ctx *cc = conn ? conn_ctx_of(conn) : NULL;
+	if (cc)
+		deadline_conn_idle(&cc->clock);
 	if (s->cfg.access_log)
 		access_log(ctx, cc, dur_us);
 	metrics_inflight_add(s->metrics, -1);
@@ -469,6 +525,71 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		sb_release(&ctx->resp.body);
 		free(ctx);
 	}
+}
+
+/* Answers 414 on the connection's socket itself and shuts it down: see
+ * check_uri() for why libmicrohttpd cannot be asked to. */
+static void refuse_uri(struct http_server *s, struct MHD_Connection *conn, struct conn_ctx *cc,
+		       size_t nparams)
+{
+	struct req_ctx *tmp = xcalloc(1, sizeof(*tmp));
+	request_id(s, conn, tmp); /* no header is read yet: a new id */
+	const char *id = tmp->req.request_id;
+	char detail[200];
+	snprintf(detail, sizeof(detail),
+		 "请求地址超过 %d 字节或 %d 个查询参数 (URI over %d bytes or %d query parameters)",
+		 HTTP_URI_MAX_BYTES, HTTP_QUERY_PARAMS_MAX, HTTP_URI_MAX_BYTES, HTTP_QUERY_PARAMS_MAX);
+	struct http_resp resp = { .body = SB_INIT, .request_id = id };
+	http_resp_problem(&resp, 414, "uri-too-long", "请求地址过长", detail);
+	struct sb out = SB_INIT;
+	sb_addf(&out,
+		"HTTP/1.1 414 URI Too Long\r\nConnection: close\r\n"
+		"Content-Type: application/problem+json\r\nContent-Length: %zu\r\n"
+		"X-Request-Id: %s\r\nContent-Security-Policy: %s\r\nX-Content-Type-Options: nosniff\r\n"
+		"Referrer-Policy: strict-origin-when-cross-origin\r\nCache-Control: no-store\r\n\r\n",
+		resp.body.len, id, csp_data);
+	sb_add(&out, resp.body.buf, resp.body.len);
+	const union MHD_ConnectionInfo *fd =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (fd && !out.err) {
+		/* A few hundred bytes fit an empty send buffer: no wait. */
+		if (send(fd->connect_fd, out.buf, out.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug(id, "uri-too-long", "cannot send the answer");
+		shutdown(fd->connect_fd, SHUT_RDWR);
+	}
+	metrics_observe(s->metrics, s->cfg.nroutes + 1, 414, 0);
+	log_info(id, "uri-too-long", "answered 414 to %s: a URI of %zu bytes with %zu query parameters",
+		 cc->ip, cc->uri_len, nparams);
+	sb_release(&out);
+	sb_release(&resp.body);
+	free(tmp);
+}
+
+/* Sees each request's raw URI before libmicrohttpd splits and decodes it.
+ * A URI over HTTP_URI_MAX_BYTES or HTTP_QUERY_PARAMS_MAX parameters is
+ * answered here, at once. libmicrohttpd 0.9.75 keeps a record of each query
+ * parameter in the connection's memory pool; when they do not fit, it
+ * queues its 431 and then loses it, and the connection hangs silent until
+ * the idle timeout. The pool is sized for the promised limits (see
+ * http_server_start), so only a URI over them can run it out; such a URI
+ * is answered here on the socket itself, which is then shut down. */
+static void *check_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_server *s = cls;
+	struct conn_ctx *cc = conn_ctx_of(conn);
+	if (!cc)
+		return NULL;
+	size_t nparams = 0;
+	const char *q = strchr(uri, '?');
+	if (q && q[1])
+		for (nparams = 1, q++; *q; q++)
+			nparams += *q == '&';
+	cc->uri_len = strlen(uri);
+	cc->uri_nul = strstr(uri, "%00") != NULL;
+	cc->uri_refused = cc->uri_len > HTTP_URI_MAX_BYTES || nparams > HTTP_QUERY_PARAMS_MAX;
+	if (cc->uri_refused)
+		refuse_uri(s, conn, cc, nparams);
+	return NULL; /* no request context yet: access_handler makes it */
 }
 
 /* Parses "host:port", "[v6]:port", ":port" or "port". */
@@ -538,7 +659,13 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (unsigned)n : 2;
 	}
-	size_t header_max = cfg->header_max_bytes ? cfg->header_max_bytes : 32 * 1024;
+	s->header_max = cfg->header_max_bytes ? cfg->header_max_bytes : 32 * 1024;
+	/* libmicrohttpd reads a head into its connection's memory pool and adds
+	 * a record (under 64 bytes) for each query parameter and header field:
+	 * room for the largest head promised (http.h) and its answer's lines. */
+	size_t pool_bytes = s->header_max + HTTP_URI_MAX_BYTES +
+			    (HTTP_QUERY_PARAMS_MAX + HTTP_HEADER_FIELDS_MAX) * 64 + 8 * 1024;
+	s->deadlines = deadlines_start((int64_t)(cfg->header_timeout_s ? cfg->header_timeout_s : 10) * 1000);
 	s->router = router_new(cfg->routes, cfg->nroutes);
 	s->metrics = metrics_new(cfg->routes, cfg->nroutes);
 	s->ratelimit = ratelimit_new(16384);
@@ -564,7 +691,8 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->conn_max ? cfg->conn_max : 1024u,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)header_max,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_bytes,
+		MHD_OPTION_URI_LOG_CALLBACK, check_uri, s,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 		MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
@@ -605,6 +733,7 @@ void http_server_stop(struct http_server *s, int drain_ms)
 				 metrics_inflight(s->metrics), drain_ms);
 		MHD_stop_daemon(s->daemon);
 	}
+	deadlines_free(s->deadlines);
 	router_free(s->router);
 	metrics_free(s->metrics);
 	ratelimit_free(s->ratelimit);

@@ -26,7 +26,8 @@ struct http_server_config {
 	unsigned threads;          /* 0: one per core */
 	unsigned conn_max;         /* 0: 1024 */
 	unsigned idle_timeout_s;   /* 0: 60 */
-	size_t header_max_bytes;   /* 0: 32 KiB */
+	size_t header_max_bytes;   /* header fields together; 0: 32 KiB */
+	unsigned header_timeout_s; /* a request header must arrive within; 0: 10 */
 	bool access_log;
 	const char *img_src;       /* extra CSP img-src origins (map tiles), or NULL */
 };

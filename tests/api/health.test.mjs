@@ -2,8 +2,9 @@
 // answer carries.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { networkInterfaces } from 'node:os';
 import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
-import { api, login } from './lib/client.mjs';
+import { api, login, rawRequest } from './lib/client.mjs';
 import { assertJson, assertProblem, assertCommonHeaders, openapiDocument, loadOpenapi } from './lib/schema.mjs';
 
 // Every (method, path template) the API suite calls; the OpenAPI document
@@ -209,6 +210,82 @@ test('every log line is JSON with a timestamp, level and event', async () => {
 		assert.ok(['debug', 'info', 'warn', 'error'].includes(o.level), l);
 		assert.equal(typeof o.event, 'string');
 	}
+});
+
+test('every log line is JSON even when a path holds bytes that are not UTF-8', async () => {
+	const id = `bytes-${Date.now()}`;
+	for (const [n, path] of [
+		[1, Buffer.from('/nope%ff/%c0%af')],
+		[2, Buffer.concat([Buffer.from('/nope'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('/x')])],
+	]) {
+		const head = Buffer.from(` HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${id}-${n}\r\nConnection: close\r\n\r\n`);
+		const res = await rawRequest(srv.url, [Buffer.concat([Buffer.from('GET '), path, head])]);
+		assert.equal(res.status, 404);
+	}
+	await waitFor(() => srv.stderr.filter((l) => l.includes(id)).length >= 2);
+	// Read as bytes: decoding them as text would hide invalid UTF-8.
+	const utf8 = new TextDecoder('utf-8', { fatal: true });
+	const raw = Buffer.concat(srv.stderrBytes);
+	for (let at = 0; at < raw.length; ) {
+		let end = raw.indexOf(0x0a, at);
+		if (end < 0) end = raw.length;
+		const bytes = raw.subarray(at, end);
+		at = end + 1;
+		let line;
+		assert.doesNotThrow(() => (line = utf8.decode(bytes)), `a log line that is not UTF-8: ${bytes.toString('latin1')}`);
+		if (line.trim()) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
+	}
+	const lines = srv.logs().filter((l) => l.event === 'access' && l.req.startsWith(id));
+	assert.equal(lines.length, 2);
+	assert.equal(lines.find((l) => l.req === `${id}-1`).path, '/nope\ufffd/\ufffd\ufffd');
+	assert.equal(lines.find((l) => l.req === `${id}-2`).path, '/nope\ufffd\ufffd\ufffd/x');
+});
+
+test('--metrics-access token serves /metrics only with the metrics token', async () => {
+	const token = 'metrics-token-for-the-test-0123';
+	// "--access-log false", with a space, is taken too.
+	const m = await startServer({ seed: false, args: ['--metrics-access', 'token', '--access-log', 'false'], env: { YIZHAN_METRICS_TOKEN: token } });
+	try {
+		for (const authorization of [undefined, 'Bearer wrong-token-of-some-length', `Basic ${token}`, `Bearer ${token}x`]) {
+			const res = await api(m.url, { path: '/metrics', headers: { Authorization: authorization } });
+			assert.equal(res.status, 401, `${authorization}: ${res.status}`);
+			assert.match(res.headers.get('content-type'), /^application\/problem\+json/);
+			assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
+			assert.ok(!res.text.includes('yizhan_http_requests_total'));
+		}
+		const ok = await api(m.url, { path: '/metrics', headers: { Authorization: `Bearer ${token}` } });
+		assert.equal(ok.status, 200);
+		assert.match(ok.text, /^# TYPE yizhan_http_requests_total counter$/m);
+		assert.equal((await api(m.url, { path: '/healthz' })).status, 200, 'the other probes stay open');
+		await new Promise((r) => setTimeout(r, 100));
+		assert.ok(!m.logs().some((l) => l.event === 'access'), 'no access log lines');
+	} finally {
+		await m.stop();
+	}
+});
+
+test('--metrics-access loopback serves /metrics to this machine only', async () => {
+	const m = await startServer({ seed: false, args: ['--metrics-access', 'loopback', '--listen', '0.0.0.0:0'] });
+	try {
+		const port = new URL(m.url).port;
+		const local = await api(`http://127.0.0.1:${port}`, { path: '/metrics' });
+		assert.equal(local.status, 200);
+		const other = Object.values(networkInterfaces()).flat().find((i) => !i.internal && i.family === 'IPv4');
+		if (other) {
+			const far = await api(`http://${other.address}:${port}`, { path: '/metrics' });
+			assert.equal(far.status, 403, `from ${other.address}`);
+			assert.equal(far.json.type, '/problems/forbidden');
+			assert.equal((await api(`http://${other.address}:${port}`, { path: '/healthz' })).status, 200);
+		}
+	} finally {
+		await m.stop();
+	}
+});
+
+test('a metrics policy that cannot be kept stops the start with the reason', async () => {
+	await assert.rejects(startServer({ seed: false, args: ['--metrics-access', 'token'] }), /metrics token of at least 16/);
+	await assert.rejects(startServer({ seed: false, env: { YIZHAN_METRICS_TOKEN: 'a-token-that-would-be-ignored' } }), /--metrics-access token/);
+	await assert.rejects(startServer({ seed: false, args: ['--metrics-access', 'everyone'] }), /public, loopback or token/);
 });
 
 async function waitFor(cond, ms = 2000) {

@@ -4,9 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { startServer, sqlRows, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login, uniquePhone } from './lib/client.mjs';
 import { assertJson, assertProblem, assertNoContent, loadOpenapi } from './lib/schema.mjs';
+import { makePng } from './lib/images.mjs';
 
 let srv;
 let admin;
@@ -89,6 +90,29 @@ test('the same key on another route is another request, refused with 422', async
 	assert.equal(read.json.name, '幂等丙', 'not renamed');
 });
 
+test('the same key with another query string is another request, refused with 422', async () => {
+	const key = randomUUID();
+	const png = makePng(40, 30, () => [20, 160, 90, 255]);
+	const upload = (caption) =>
+		api(srv.url, {
+			method: 'POST',
+			path: `/api/v1/stations/1/photos?caption=${encodeURIComponent(caption)}`,
+			body: png,
+			session: admin,
+			headers: { 'Content-Type': 'image/png', 'Idempotency-Key': key },
+		});
+	const first = await upload('first');
+	const photo = await assertJson(srv.url, first, 201, 'Photo');
+	assert.equal(photo.caption, 'first');
+	const again = await upload('first');
+	assert.equal(again.headers.get('idempotent-replayed'), 'true', 'the same query replays');
+	assert.equal(again.text, first.text);
+	const other = await upload('second');
+	await assertProblem(srv.url, other, 422, 'idempotency-key-reused');
+	const station = (await api(srv.url, { path: '/api/v1/stations/1' })).json;
+	assert.deepEqual(station.photos.map((p) => p.caption), ['first'], 'one photo, with the first caption');
+});
+
 test('keys belong to the principal: another account\'s same key is not a replay', async () => {
 	const key = randomUUID();
 	const body = { phone: uniquePhone(), name: '幂等丁' };
@@ -124,6 +148,36 @@ test('an idempotent DELETE replays its 204', async () => {
 	assert.equal(again.headers.get('idempotent-replayed'), 'true');
 	const rows = (await api(srv.url, { path: `/api/v1/audit?action=token.revoke&object_id=${tok.id}`, session: admin })).json.items;
 	assert.equal(rows.length, 1);
+});
+
+test('a new API token is shown once: a retry with its key gets the answer without it, and only its hash is kept', async () => {
+	const key = randomUUID();
+	const body = { account_id: staff.account.id, name: '只显示一次' };
+	const make = (session) => api(srv.url, { method: 'POST', path: '/api/v1/tokens', body, session, headers: { 'Idempotency-Key': key } });
+	const first = await make(admin);
+	const created = await assertJson(srv.url, first, 201, 'TokenCreated');
+	assert.match(created.token, /^yzt_/);
+	assert.equal(created.secrets_withheld, undefined, 'the first answer withholds nothing');
+	// Another session of the same admin, after the token was revoked.
+	assertNoContent(await api(srv.url, { method: 'DELETE', path: `/api/v1/tokens/${created.id}`, session: admin }));
+	const other = await login(srv.url, DEMO.admin, DEMO_PASSWORD);
+	const again = await make(other);
+	const replayed = await assertJson(srv.url, again, 201, 'TokenCreated');
+	assert.equal(again.headers.get('idempotent-replayed'), 'true');
+	assert.equal(again.headers.get('location'), first.headers.get('location'));
+	assert.equal(replayed.id, created.id, 'the same token, not a second one');
+	assert.equal(replayed.token, undefined, 'the secret is not shown again');
+	assert.deepEqual(replayed.secrets_withheld, ['token']);
+	assert.ok(!again.text.includes(created.token.slice(4)));
+	// Nothing stored holds the secret: the stored answers, and the token row only its hash.
+	const secret = created.token.slice(4);
+	for (const [table, col] of [['idempotency_keys', 'body'], ['api_tokens', 'token_hash'], ['audit_log', 'detail']]) {
+		const rows = await sqlRows(srv.dbUrl, `SELECT ${col} FROM ${table}`);
+		assert.ok(rows.length > 0, `${table} has rows`);
+		for (const [v] of rows) assert.ok(!(v ?? '').includes(secret), `${table}.${col} holds the token`);
+	}
+	const tokens = (await api(srv.url, { path: '/api/v1/tokens', session: admin })).json.items;
+	assert.equal(tokens.filter((t) => t.name === body.name).length, 1, 'one token was made');
 });
 
 test('a role grant retried with its key is granted once', async () => {
@@ -169,4 +223,29 @@ test('ten concurrent requests with one key but different bodies: one wins, the r
 	let made = 0;
 	for (const b of bodies) made += (await accountsWithPhone(b.phone)).length;
 	assert.equal(made, 1);
+});
+
+test('stored answers expire after --idempotency-ttl, and then the key may be used again', async () => {
+	const short = await startServer({ args: ['--idempotency-ttl', '2'] });
+	try {
+		const session = await login(short.url, DEMO.admin, DEMO_PASSWORD);
+		const key = randomUUID();
+		const post = (body) => api(short.url, { method: 'POST', path: '/api/v1/accounts', body, session, headers: { 'Idempotency-Key': key } });
+		const first = await post({ phone: uniquePhone(), name: '过期甲' });
+		assert.equal(first.status, 201);
+		const stored = async () => (await sqlRows(short.dbUrl, `SELECT idem_key FROM idempotency_keys WHERE idem_key = '${key}'`)).length;
+		assert.equal(await stored(), 1, 'the answer is stored');
+		const t0 = Date.now();
+		while ((await stored()) > 0) {
+			assert.ok(Date.now() - t0 < 8000, 'the answer was not deleted within 8 s of a 2 s lifetime');
+			await new Promise((r) => setTimeout(r, 200));
+		}
+		// The key is free again: another body is a new request, not a reuse.
+		const second = await post({ phone: uniquePhone(), name: '过期乙' });
+		assert.equal(second.status, 201, second.text);
+		assert.equal(second.headers.get('idempotent-replayed'), null);
+	} finally {
+		const { code } = await short.stop();
+		assert.equal(code, 0, 'the server stops cleanly with its background job');
+	}
 });

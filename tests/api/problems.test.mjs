@@ -133,6 +133,20 @@ test('a body that is not JSON by its Content-Type answers 415', async () => {
 	}
 });
 
+test('the media type must be JSON exactly: parameters and case may vary, a longer name may not', async () => {
+	const login = (ct) =>
+		api(srv.url, { method: 'POST', path: '/api/v1/session', body: JSON.stringify({ phone: DEMO.admin, password: DEMO_PASSWORD }), headers: { 'Content-Type': ct } });
+	for (const ct of ['application/jsonx', 'application/json-patch+json', 'application/json5', 'application/jsonp; charset=utf-8', 'application/json,text/plain']) {
+		const res = await login(ct);
+		await assertProblem(srv.url, res, 415, 'unsupported-media-type');
+		assert.equal(res.headers.get('set-cookie'), null, `no session was made for ${ct}`);
+	}
+	for (const ct of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', 'application/json ; charset=utf-8']) {
+		const res = await login(ct);
+		assert.equal(res.status, 201, `${ct}: ${res.text}`);
+	}
+});
+
 test('the 415 problem body says status 415', async () => {
 	const res = await api(srv.url, {
 		method: 'POST',
@@ -183,6 +197,17 @@ test('missing required fields and unknown fields answer 422 naming them', async 
 
 test('a bad query parameter answers 422 naming it', async () => {
 	for (const q of ['limit=0', 'limit=201', 'limit=abc', 'after=-1']) {
+		const res = await api(srv.url, { path: `/api/v1/accounts?${q}`, session: admin });
+		await assertProblem(srv.url, res, 422, 'validation', { fields: [q.split('=')[0]] });
+	}
+});
+
+test('an integer outside its range answers 422 naming the field, in the body and in the query', async () => {
+	for (const account_id of [0, -1, -4294967295]) {
+		const res = await api(srv.url, { method: 'POST', path: '/api/v1/tokens', body: { account_id, name: '越界' }, session: admin });
+		await assertProblem(srv.url, res, 422, 'validation', { fields: ['account_id'] });
+	}
+	for (const q of ['after=99999999999999999999', 'after=-99999999999999999999', 'limit=18446744073709551617']) {
 		const res = await api(srv.url, { path: `/api/v1/accounts?${q}`, session: admin });
 		await assertProblem(srv.url, res, 422, 'validation', { fields: [q.split('=')[0]] });
 	}

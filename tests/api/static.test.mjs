@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { startServer, WEB } from './lib/server.mjs';
 import { rawRequest } from './lib/client.mjs';
-import { assertCommonHeaders } from './lib/schema.mjs';
+import { assertCommonHeaders, assertProblem } from './lib/schema.mjs';
 
 let srv;
 before(async () => {
@@ -66,4 +66,13 @@ test('nothing outside web/ can be named, and unknown files are 404 problems', as
 		assert.equal(raw.status, 404, path);
 		assert.match(raw.headers['content-type'] ?? '', /problem\+json/, path);
 	}
+});
+
+test('a NUL (%00) in a path or query answers 400 instead of cutting the name short', async () => {
+	for (const path of ['/index.html%00.css', '/css/app.css%00', '/api/v1/stations/1%00', '/healthz?x=a%00b', '/%00']) {
+		const res = await rawRequest(srv.url, [`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`]);
+		await assertProblem(srv.url, res, 400, 'bad-request');
+	}
+	const ok = await rawRequest(srv.url, ['GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']);
+	assert.equal(ok.status, 200);
 });

@@ -264,6 +264,32 @@ test('station validation reports every bad field at once', async () => {
 	await assertProblem(srv.url, unknown, 422, 'validation', { fields: ['colour'] });
 });
 
+test('an integer beyond its range answers 422 naming the field and the range, and nothing is stored cut short', async () => {
+	const path = `/api/v1/stations/${jinxinyi}`;
+	const before = (await api(srv.url, { path })).json;
+	// 2^32 + 5 would be 5 once cut to 32 bits.
+	const big = 4294967301;
+	for (const [body, field] of [
+		[{ stars: big }, 'stars'],
+		[{ stars: -4294967291 }, 'stars'],
+		[{ rooms: [{ name: '会议室', capacity: big }] }, 'rooms.capacity'],
+		[{ rooms: [{ name: '会议室', capacity: -1 }] }, 'rooms.capacity'],
+		[{ parent_id: -1 }, 'parent_id'],
+	]) {
+		const res = await api(srv.url, { method: 'PATCH', path, session: admin, body });
+		const p = await assertProblem(srv.url, res, 422, 'validation', { fields: [field] });
+		const msg = p.errors.find((e) => e.field === field).message;
+		assert.match(msg, /\d+ 到 \d+/, `the message names the range: ${msg}`);
+	}
+	const after = (await api(srv.url, { path })).json;
+	assert.equal(after.stars, before.stars, 'stars unchanged');
+	assert.deepEqual(after.rooms, before.rooms, 'rooms unchanged');
+	const sort = await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/big_sort', session: admin, body: { name_zh: '排序', name_en: 'Sort', icon: '🔢', sort: big } });
+	await assertProblem(srv.url, sort, 422, 'validation', { fields: ['sort'] });
+	const cat = (await api(srv.url, { path: '/api/v1/amenities' })).json;
+	assert.ok(!cat.amenities.some((a) => a.code === 'big_sort'), 'no catalog entry was made');
+});
+
 test('closing a station takes it out of "open now" until it reopens', async () => {
 	const id = jinxinyi;
 	const closed = await api(srv.url, { method: 'POST', path: `/api/v1/stations/${id}/close`, session: manager, body: { reason: '设备检修', until: '2099-01-01T08:00:00+08:00' } });

@@ -15,6 +15,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 
 const run = promisify(execFile);
 
@@ -70,6 +71,18 @@ export async function freshDatabase() {
 	};
 }
 
+/**
+ * Runs one SQL statement on a test database with the engine's own client
+ * (sqlite3, psql), for what no answer shows: what is stored. Resolves with
+ * the rows, each an array of column texts.
+ */
+export async function sqlRows(dbUrl, sql) {
+	const { stdout } = dbUrl.startsWith('sqlite:')
+		? await run('sqlite3', ['-batch', '-noheader', '-separator', '\t', dbUrl.slice('sqlite:'.length), sql])
+		: await run('psql', [dbUrl, '-v', 'ON_ERROR_STOP=1', '-AtF', '\t', '-c', sql]);
+	return stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+}
+
 /** Runs a yizhan verb to completion; rejects with its stderr on failure. */
 export async function yizhan(args, { input } = {}) {
 	return new Promise((res, rej) => {
@@ -98,10 +111,12 @@ function spawnServe(dbUrl, args, env) {
 		const proc = spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 		live.add(proc);
 		const stderr = [];
+		const stderrBytes = [];
+		const decoder = new StringDecoder('utf8');
 		let errBuf = '';
-		proc.stderr.setEncoding('utf8');
 		proc.stderr.on('data', (d) => {
-			errBuf += d;
+			stderrBytes.push(d);
+			errBuf += decoder.write(d);
 			let i;
 			while ((i = errBuf.indexOf('\n')) >= 0) {
 				stderr.push(errBuf.slice(0, i));
@@ -119,7 +134,7 @@ function spawnServe(dbUrl, args, env) {
 			const m = /^listening (http:\/\/\S+)$/.exec(outBuf.slice(0, nl));
 			started = true;
 			clearTimeout(timer);
-			if (m) res({ proc, url: m[1], stderr });
+			if (m) res({ proc, url: m[1], stderr, stderrBytes });
 			else rej(new Error(`unexpected first stdout line: ${outBuf.slice(0, nl)}`));
 		});
 		const exited = new Promise((r) => proc.once('close', (code, signal) => {
@@ -174,6 +189,8 @@ export async function startServer({ args = [], env = {}, seed = true, dbUrl } = 
 		url: null,
 		proc: null,
 		stderr: [],
+		/** Standard error as the bytes the server wrote (stderr holds them decoded). */
+		stderrBytes: [],
 		/** The stderr lines that are JSON objects, parsed. */
 		logs() {
 			return srv.stderr.flatMap((l) => {

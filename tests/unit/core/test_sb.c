@@ -190,6 +190,23 @@ static void test_sb__json_escaping_escapes_quotes_backslashes_and_controls(void 
 	sb_release(&sb);
 }
 
+static void test_sb__json_escaping_replaces_bytes_that_are_not_utf8(void **state)
+{
+	(void)state;
+	struct sb sb = SB_INIT;
+	/* A lone 0xff, a cut-off sequence, an overlong '/', a surrogate, a code
+	 * point past U+10FFFF; then well-formed two-, three- and four-byte ones. */
+	const char in[] = "/a\xff/\xe5\xae/\xc0\xaf/\xed\xa0\x80/\xf4\x90\x80\x80/\xc3\xa9\xe9\xa9\xbf\xf0\x9f\x9a\xb2";
+	sb_add_json_escaped(&sb, in, strlen(in));
+	assert_string_equal(sb_str(&sb),
+			    "/a\\ufffd/\\ufffd\\ufffd/\\ufffd\\ufffd/\\ufffd\\ufffd\\ufffd/"
+			    "\\ufffd\\ufffd\\ufffd\\ufffd/\xc3\xa9\xe9\xa9\xbf\xf0\x9f\x9a\xb2");
+	sb_reset(&sb);
+	sb_add_json_escaped(&sb, "\xe9\xa9", 2); /* cut off at the end of the input */
+	assert_string_equal(sb_str(&sb), "\\ufffd\\ufffd");
+	sb_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_sb__exact_halves_round_to_even_as_printf_does),
 		cmocka_unit_test(test_sb__every_precision_and_magnitude_prints_as_printf),
 		cmocka_unit_test(test_sb__json_escaping_escapes_quotes_backslashes_and_controls),
+		cmocka_unit_test(test_sb__json_escaping_replaces_bytes_that_are_not_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,6 +44,8 @@ static void test_permission__audit_is_for_admins_only(void **state)
 	struct principal staff = who(ROLE_STAFF, "*");
 	assert_true(permission_allows(&admin, ACT_AUDIT_READ, NULL));
 	assert_false(permission_allows(&staff, ACT_AUDIT_READ, NULL));
+	/* /metrics is the deployment's to open (--metrics-access), no role's. */
+	assert_false(permission_allows(&admin, ACT_METRICS_READ, NULL));
 }
 
 static void test_permission__region_scope_covers_what_lies_below(void **state)
