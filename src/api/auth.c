@@ -58,7 +58,7 @@ static bool metrics_allowed(struct http_req *req, struct http_resp *resp)
 	return refuse(req, resp, &prob);
 }
 
-bool api_auth(struct http_req *req, struct http_resp *resp)
+static bool authenticate(struct http_req *req, struct http_resp *resp)
 {
 	struct app *app = req->app;
 	struct problem prob;
@@ -122,4 +122,25 @@ bool api_auth(struct http_req *req, struct http_resp *resp)
 		return refuse(req, resp, &prob);
 	}
 	return true;
+}
+
+/* One rule for every API route: a query parameter the route does not name
+ * is refused (a misspelt amenity filter should not silently return every
+ * station). Pages (/c/…) take what links carry. */
+static bool query_known(struct http_req *req, struct http_resp *resp)
+{
+	if (strncmp(req->route->pattern, "/api/", 5) != 0)
+		return true;
+	const char *name = http_req_query_unknown(req);
+	if (!name)
+		return true;
+	struct problem prob;
+	problem_init(&prob);
+	problem_field(&prob, name, "这个地址不认识这个查询参数 (unknown query parameter)");
+	return refuse(req, resp, &prob);
+}
+
+bool api_auth(struct http_req *req, struct http_resp *resp)
+{
+	return authenticate(req, resp) && query_known(req, resp);
 }

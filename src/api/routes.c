@@ -74,7 +74,8 @@ static const struct http_route routes[] = {
 	  .summary = "驿站列表：地图视野（bbox）或名称、地址搜索（支持中文子串）",
 	  .resp_schema = "StationList",
 	  .query = "bbox:string:南,西,北,东;q:string:名称或地址片段;region:string:区域代码前缀;"
-		   "limit:integer:条数 1–2000（默认 500）;crs:string:坐标系" },
+		   "parent:integer:只列这个总站的分站;"
+		   "limit:integer:条数 1–2000（默认 500；total 为全部匹配数）;crs:string:坐标系" },
 	{ "GET", "/api/v1/stations.geojson", h_stations_geojson, ACT_PUBLIC, .tag = "stations",
 	  .summary = "全部驿站的 GeoJSON（RFC 7946，WGS-84；crs 只接受 wgs84）",
 	  .resp_media = "application/geo+json",

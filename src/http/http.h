@@ -87,6 +87,9 @@ const char *http_req_query(const struct http_req *req, const char *name);
  * and length-prefixed ("4:name=5:value&", "4:flag!&" without a value), so
  * two different queries never give the same text. */
 void http_req_query_canonical(const struct http_req *req, struct sb *sb);
+/* The name of the first query parameter the request's route does not
+ * declare in its query spec (borrowed, valid for the request), or NULL. */
+const char *http_req_query_unknown(const struct http_req *req);
 /* True if the Content-Type value ct names exactly the media type type
  * ("application/json"), in any case, with or without parameters
  * ("application/json; charset=utf-8"); "application/jsonx" is not. */

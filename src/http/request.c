@@ -40,6 +40,43 @@ void http_req_query_canonical(const struct http_req *req, struct sb *sb)
 	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, add_canonical, sb);
 }
 
+struct unknown_query {
+	const char *spec;
+	const char *name; /* the first parameter the spec does not declare */
+};
+
+/* True if spec ("name:type:description;…") declares name[0..len). */
+static bool declared(const char *spec, const char *name, size_t len)
+{
+	while (spec && *spec) {
+		size_t n = strcspn(spec, ":;");
+		if (n == len && memcmp(spec, name, len) == 0)
+			return true;
+		spec = strchr(spec, ';');
+		if (spec)
+			spec++;
+	}
+	return false;
+}
+
+static enum MHD_Result find_unknown(void *cls, enum MHD_ValueKind kind, const char *key,
+				    size_t key_size, const char *value, size_t value_size)
+{
+	struct unknown_query *u = cls;
+	(void)kind, (void)value, (void)value_size;
+	if (declared(u->spec, key, key_size))
+		return MHD_YES;
+	u->name = key;
+	return MHD_NO;
+}
+
+const char *http_req_query_unknown(const struct http_req *req)
+{
+	struct unknown_query u = { .spec = req->route ? req->route->query : NULL };
+	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, find_unknown, &u);
+	return u.name;
+}
+
 bool http_media_type_is(const char *ct, const char *type)
 {
 	if (!ct)

@@ -106,6 +106,17 @@ test('the OpenAPI document says what the server does: required query parameters,
 	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/stations/nearby?lat=34.3' }), 422, 'validation', { fields: ['lng'] });
 });
 
+test('an API route refuses a query parameter it does not name; a page link takes what it carries', async () => {
+	const typo = await api(srv.url, { path: '/api/v1/stations/nearby?lat=34.36&lng=107.2&amenties=microwave' });
+	await assertProblem(srv.url, typo, 422, 'validation', { fields: ['amenties'] });
+	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/amenities?x=1' }), 422, 'validation', { fields: ['x'] });
+	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/tokens?limit=5', session: admin }), 422, 'validation', { fields: ['limit'] });
+	// Declared parameters pass, and so do links people share (WeChat adds its own).
+	assert.equal((await api(srv.url, { path: '/api/v1/stations/nearby?lat=34.36&lng=107.2&amenity=microwave&open_now=true' })).status, 200);
+	const link = await fetch(`${srv.url}/c/whatever?from=singlemessage&isappinstalled=0`, { redirect: 'manual' });
+	assert.equal(link.status, 404, 'an unknown code, not an unknown parameter');
+});
+
 test('GeoJSON is WGS-84 only: crs other than wgs84 is refused, not ignored', async () => {
 	for (const crs of ['gcj02', 'bd09', 'foo']) {
 		const res = await api(srv.url, { path: `/api/v1/stations.geojson?limit=1&crs=${crs}` });
