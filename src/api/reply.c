@@ -94,13 +94,11 @@ void reply_problem(struct http_req *req, struct http_resp *resp, const struct pr
 	}
 }
 
-/* The parser's complaint in words a client can act on: jansson names its
- * own flag for a NUL inside a string. */
-static const char *json_error_words(const json_error_t *err)
+/* jansson names its own flag for a NUL inside a string: that complaint gets
+ * words a client can act on; the others are jansson's plain English. */
+static bool json_error_is_nul(const json_error_t *err)
 {
-	if (strstr(err->text, "JSON_ALLOW_NUL") || strstr(err->text, "\\u0000"))
-		return "字符串里不能有 \\u0000（NUL 字符）(\\u0000 is not allowed in strings)";
-	return err->text;
+	return strstr(err->text, "JSON_ALLOW_NUL") || strstr(err->text, "\\u0000");
 }
 
 bool body_object(struct http_req *req, struct http_resp *resp, json_t **out)
@@ -119,8 +117,13 @@ bool body_object(struct http_req *req, struct http_resp *resp, json_t **out)
 	json_error_t err;
 	json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (!j) {
-		problem_set(&prob, RC_INVALID, "bad-request", "JSON 格式错误（第 %d 行第 %d 列）: %s",
-			    err.line, err.column, json_error_words(&err));
+		if (json_error_is_nul(&err))
+			problem_set(&prob, RC_INVALID, "bad-request",
+				    "JSON 格式错误（第 %d 行第 %d 列）: 字符串里不能有 \\u0000（NUL 字符）",
+				    err.line, err.column);
+		else
+			problem_set(&prob, RC_INVALID, "bad-request", "JSON 格式错误（第 %d 行第 %d 列）: %s",
+				    err.line, err.column, err.text);
 		reply_problem(req, resp, &prob);
 		return false;
 	}
