@@ -43,35 +43,52 @@ void reply_json(struct http_resp *resp, int status, json_t *obj)
 	free(text);
 }
 
-static const char *title_for(int status)
+/* The title of a problem by its status: { Chinese, English }. */
+struct title {
+	int status;
+	const char *text[PROBLEM_LANG_COUNT];
+};
+
+static const struct title titles[] = {
+	{ 400, { "请求格式错误", "Bad request" } },
+	{ 401, { "需要登录", "Sign-in required" } },
+	{ 403, { "没有权限", "Not allowed" } },
+	{ 404, { "未找到", "Not found" } },
+	{ 409, { "数据冲突", "Conflict" } },
+	{ 413, { "请求体过大", "Request body too large" } },
+	{ 415, { "不支持的内容类型", "Unsupported content type" } },
+	{ 422, { "请求内容有误", "Invalid request content" } },
+	{ 423, { "账号已锁定", "Account locked" } },
+	{ 429, { "请求过于频繁", "Too many requests" } },
+	{ 503, { "服务暂时不可用", "Service temporarily unavailable" } },
+	{ 500, { "服务器内部错误", "Internal server error" } },
+};
+
+static const char *title_for(int status, enum problem_lang lang)
 {
-	switch (status) {
-	case 400: return "请求格式错误";
-	case 401: return "需要登录";
-	case 403: return "没有权限";
-	case 404: return "未找到";
-	case 409: return "数据冲突";
-	case 413: return "请求体过大";
-	case 415: return "不支持的内容类型";
-	case 422: return "请求内容有误";
-	case 423: return "账号已锁定";
-	case 429: return "请求过于频繁";
-	case 503: return "服务暂时不可用";
-	default: return "服务器内部错误";
-	}
+	size_t n = sizeof(titles) / sizeof(titles[0]);
+	for (size_t i = 0; i < n; i++)
+		if (titles[i].status == status)
+			return titles[i].text[lang];
+	return titles[n - 1].text[lang]; /* any other status is ours to explain: 500 */
 }
 
 void reply_problem(struct http_req *req, struct http_resp *resp, const struct problem *prob)
 {
+	enum problem_lang lang =
+		(enum problem_lang)http_req_language(req, problem_lang_tags, PROBLEM_LANG_COUNT);
 	int status = rc_status(prob->rc, prob);
 	json_t *o = json_object();
 	char type[80];
 	snprintf(type, sizeof(type), "/problems/%s", prob->type[0] ? prob->type : "error");
 	json_object_set_new(o, "type", json_string(type));
-	json_object_set_new(o, "title", json_string(title_for(status)));
+	json_object_set_new(o, "title", json_string(title_for(status, lang)));
 	json_object_set_new(o, "status", json_integer(status));
 	/* Internal errors never carry engine text to the client. */
-	const char *detail = status == 500 ? "服务器内部错误，请稍后再试" : prob->detail;
+	static const char *const internal[PROBLEM_LANG_COUNT] = {
+		"服务器内部错误，请稍后再试", "Internal server error; please try again later"
+	};
+	const char *detail = status == 500 ? internal[lang] : problem_detail(prob, lang);
 	if (detail[0])
 		json_object_set_new(o, "detail", json_string(detail));
 	json_object_set_new(o, "request_id", json_string(req->request_id));
@@ -80,13 +97,16 @@ void reply_problem(struct http_req *req, struct http_resp *resp, const struct pr
 		for (size_t i = 0; i < prob->nfields; i++) {
 			json_t *e = json_object();
 			json_object_set_new(e, "field", json_string(prob->fields[i].name));
-			json_object_set_new(e, "message", json_string(prob->fields[i].message));
+			json_object_set_new(e, "message",
+					    json_string(problem_field_message(prob, i, lang)));
 			json_array_append_new(errs, e);
 		}
 		json_object_set_new(o, "errors", errs);
 	}
 	reply_json(resp, status, o);
 	resp->content_type = "application/problem+json";
+	http_resp_header(resp, "Content-Language", problem_lang_tags[lang]);
+	http_resp_header(resp, "Vary", "Accept-Language");
 	if (prob->retry_after_s > 0) {
 		char ra[16];
 		snprintf(ra, sizeof(ra), "%d", prob->retry_after_s);
