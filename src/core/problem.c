@@ -10,9 +10,18 @@
 
 const char *const problem_lang_tags[PROBLEM_LANG_COUNT] = { "zh-CN", "en" };
 
+/* Only what is read before it is written: field slots past nfields are
+ * never read, so starting a problem, which every request does, costs the
+ * same however many fields and languages a problem can hold. */
 void problem_init(struct problem *prob)
 {
-	memset(prob, 0, sizeof(*prob));
+	prob->rc = RC_OK;
+	prob->type[0] = '\0';
+	prob->detail[0] = '\0';
+	prob->detail_en[0] = '\0';
+	prob->retry_after_s = 0;
+	prob->status = 0;
+	prob->nfields = 0;
 }
 
 /* The English format comes from a table, not a literal, so the compiler

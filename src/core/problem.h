@@ -44,6 +44,8 @@ struct problem {
 	struct problem_field fields[PROBLEM_FIELDS_MAX];
 };
 
+/* Empties prob: RC_OK, no type, detail or fields. Field slots past nfields
+ * are left as they were and must not be read. */
 void problem_init(struct problem *prob);
 /* Sets rc, type and a detail formatted from fmt, a Chinese format string, in
  * Chinese and (by the catalog) in English; returns rc so callers can
