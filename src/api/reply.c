@@ -44,35 +44,52 @@ void reply_json(struct http_resp *resp, int status, json_t *obj)
 	free(text);
 }
 
-static const char *title_for(int status)
+/* The title of a problem by its status: { Chinese, English }. */
+struct title {
+	int status;
+	const char *text[PROBLEM_LANG_COUNT];
+};
+
+static const struct title titles[] = {
+	{ 400, { "请求格式错误", "Bad request" } },
+	{ 401, { "需要登录", "Sign-in required" } },
+	{ 403, { "没有权限", "Not allowed" } },
+	{ 404, { "未找到", "Not found" } },
+	{ 409, { "数据冲突", "Conflict" } },
+	{ 413, { "请求体过大", "Request body too large" } },
+	{ 415, { "不支持的内容类型", "Unsupported content type" } },
+	{ 422, { "请求内容有误", "Invalid request content" } },
+	{ 423, { "账号已锁定", "Account locked" } },
+	{ 429, { "请求过于频繁", "Too many requests" } },
+	{ 503, { "服务暂时不可用", "Service temporarily unavailable" } },
+	{ 500, { "服务器内部错误", "Internal server error" } },
+};
+
+static const char *title_for(int status, enum problem_lang lang)
 {
-	switch (status) {
-	case 400: return "请求格式错误";
-	case 401: return "需要登录";
-	case 403: return "没有权限";
-	case 404: return "未找到";
-	case 409: return "数据冲突";
-	case 413: return "请求体过大";
-	case 415: return "不支持的内容类型";
-	case 422: return "请求内容有误";
-	case 423: return "账号已锁定";
-	case 429: return "请求过于频繁";
-	case 503: return "服务暂时不可用";
-	default: return "服务器内部错误";
-	}
+	size_t n = sizeof(titles) / sizeof(titles[0]);
+	for (size_t i = 0; i < n; i++)
+		if (titles[i].status == status)
+			return titles[i].text[lang];
+	return titles[n - 1].text[lang]; /* any other status is ours to explain: 500 */
 }
 
 void reply_problem(struct http_req *req, struct http_resp *resp, const struct problem *prob)
 {
+	enum problem_lang lang =
+		(enum problem_lang)http_req_language(req, problem_lang_tags, PROBLEM_LANG_COUNT);
 	int status = rc_status(prob->rc, prob);
 	json_t *o = json_object();
 	char type[80];
 	snprintf(type, sizeof(type), "/problems/%s", prob->type[0] ? prob->type : "error");
 	json_object_set_new(o, "type", json_string(type));
-	json_object_set_new(o, "title", json_string(title_for(status)));
+	json_object_set_new(o, "title", json_string(title_for(status, lang)));
 	json_object_set_new(o, "status", json_integer(status));
 	/* Internal errors never carry engine text to the client. */
-	const char *detail = status == 500 ? "服务器内部错误，请稍后再试" : prob->detail;
+	static const char *const internal[PROBLEM_LANG_COUNT] = {
+		"服务器内部错误，请稍后再试", "Internal server error; please try again later"
+	};
+	const char *detail = status == 500 ? internal[lang] : problem_detail(prob, lang);
 	if (detail[0])
 		json_object_set_new(o, "detail", json_string(detail));
 	json_object_set_new(o, "request_id", json_string(req->request_id));
@@ -81,13 +98,16 @@ void reply_problem(struct http_req *req, struct http_resp *resp, const struct pr
 		for (size_t i = 0; i < prob->nfields; i++) {
 			json_t *e = json_object();
 			json_object_set_new(e, "field", json_string(prob->fields[i].name));
-			json_object_set_new(e, "message", json_string(prob->fields[i].message));
+			json_object_set_new(e, "message",
+					    json_string(problem_field_message(prob, i, lang)));
 			json_array_append_new(errs, e);
 		}
 		json_object_set_new(o, "errors", errs);
 	}
 	reply_json(resp, status, o);
 	resp->content_type = "application/problem+json";
+	http_resp_header(resp, "Content-Language", problem_lang_tags[lang]);
+	http_resp_header(resp, "Vary", "Accept-Language");
 	if (prob->retry_after_s > 0) {
 		char ra[16];
 		snprintf(ra, sizeof(ra), "%d", prob->retry_after_s);
@@ -95,13 +115,11 @@ void reply_problem(struct http_req *req, struct http_resp *resp, const struct pr
 	}
 }
 
-/* The parser's complaint in words a client can act on: jansson names its
- * own flag for a NUL inside a string. */
-static const char *json_error_words(const json_error_t *err)
+/* jansson names its own flag for a NUL inside a string: that complaint gets
+ * words a client can act on; the others are jansson's plain English. */
+static bool json_error_is_nul(const json_error_t *err)
 {
-	if (strstr(err->text, "JSON_ALLOW_NUL") || strstr(err->text, "\\u0000"))
-		return "字符串里不能有 \\u0000（NUL 字符）(\\u0000 is not allowed in strings)";
-	return err->text;
+	return strstr(err->text, "JSON_ALLOW_NUL") || strstr(err->text, "\\u0000");
 }
 
 bool body_object(struct http_req *req, struct http_resp *resp, json_t **out)
@@ -120,8 +138,13 @@ bool body_object(struct http_req *req, struct http_resp *resp, json_t **out)
 	json_error_t err;
 	json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (!j) {
-		problem_set(&prob, RC_INVALID, "bad-request", "JSON 格式错误（第 %d 行第 %d 列）: %s",
-			    err.line, err.column, json_error_words(&err));
+		if (json_error_is_nul(&err))
+			problem_set(&prob, RC_INVALID, "bad-request",
+				    "JSON 格式错误（第 %d 行第 %d 列）: 字符串里不能有 \\u0000（NUL 字符）",
+				    err.line, err.column);
+		else
+			problem_set(&prob, RC_INVALID, "bad-request", "JSON 格式错误（第 %d 行第 %d 列）: %s",
+				    err.line, err.column, err.text);
 		reply_problem(req, resp, &prob);
 		return false;
 	}
@@ -205,8 +228,7 @@ bool value_int(json_t *v, const char *name, int64_t min, int64_t max, int64_t *o
 	}
 	json_int_t i = json_integer_value(v);
 	if (i < min || i > max) {
-		problem_field(prob, name, "应为 %lld 到 %lld 之间的整数 (an integer from %lld to %lld)",
-			      (long long)min, (long long)max, (long long)min, (long long)max);
+		problem_field(prob, name, "应为 %lld 到 %lld 之间的整数", (long long)min, (long long)max);
 		return false;
 	}
 	*out = i;

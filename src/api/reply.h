@@ -18,7 +18,9 @@ int rc_status(enum rc rc, const struct problem *prob);
 /* Writes obj as the JSON body with status; steals obj. */
 void reply_json(struct http_resp *resp, int status, json_t *obj);
 /* Writes prob as application/problem+json with its field errors, the
- * request id, and Retry-After when prob says when to retry. */
+ * request id, and Retry-After when prob says when to retry; in the language
+ * the client's Accept-Language prefers (Chinese unless it prefers English),
+ * named in Content-Language, with Vary: Accept-Language. */
 void reply_problem(struct http_req *req, struct http_resp *resp, const struct problem *prob);
 
 /* Parses the body as a JSON object into *out (new reference). On failure

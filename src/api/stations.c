@@ -141,8 +141,10 @@ static int query_kind(struct http_req *req, const char *name, const struct stati
 	if (!s || !*s)
 		return -1;
 	int k = station_kind_find(table, s);
+	/* Whole sentences, not a word slotted into one, so each has its English. */
 	if (k < 0)
-		problem_field(prob, name, "没有这个%s：%s", table == station_themes ? "主题" : "级别", s);
+		problem_field(prob, name, table == station_themes ? "没有这个主题：%s" : "没有这个级别：%s",
+			      s);
 	return k;
 }
 

@@ -116,8 +116,7 @@ enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t stat
 	db_rows_free(rows);
 	if (count >= STATION_PHOTOS_MAX)
 		return problem_set(prob, RC_INVALID, "too-many-photos",
-				   "每个驿站最多 %d 张照片，请先删除一张 (at most %d photos)",
-				   STATION_PHOTOS_MAX, STATION_PHOTOS_MAX);
+				   "每个驿站最多 %d 张照片，请先删除一张", STATION_PHOTOS_MAX);
 	rc = db_q(db,
 		  "INSERT INTO station_photos (station_id, photo_id, position, caption, added_by, added_s)"
 		  " VALUES ($1, $2, $3, $4, $5, $6)",

@@ -468,8 +468,7 @@ static enum rc read_header(const struct import_file *f, char *line, size_t idx[3
 				idx[w] = i;
 		if (want[w] && idx[w] == SIZE_MAX)
 			return problem_set(prob, RC_INVALID, "bad-data",
-					   "%s: 表头缺少 %s 列 (header lacks column %s)", f->name,
-					   want[w], want[w]);
+					   "%s: 表头缺少 %s 列", f->name, want[w]);
 	}
 	return RC_OK;
 }

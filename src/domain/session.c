@@ -325,7 +325,8 @@ enum rc api_token_list(struct db *db, const struct principal *viewer,
 		if (seen == RC_FORBIDDEN || seen == RC_NOT_FOUND)
 			continue;
 		if (seen != RC_OK) {
-			rc = problem_set(prob, seen, denied.type, "%s", denied.detail);
+			*prob = denied; /* both languages of its texts */
+			rc = seen;
 			break;
 		}
 		struct api_token_info *t = &(*items)[(*n)++];

@@ -473,11 +473,13 @@ static enum rc check_location_in_region(struct db *db, const char *region, doubl
 		db_rows_free(rows);
 		if (n == 0)
 			continue;
+		/* Whole sentences per level, so each has its English. */
 		if (best > levels[l].max_m)
 			problem_field(prob, "location",
-				      "位置离所属%s已知的社区太远（最近 %.1f 公里，应在 %.0f 公里以内）",
-				      levels[l].digits == 9 ? "街道" : "区县", best / 1000.0,
-				      levels[l].max_m / 1000.0);
+				      levels[l].digits == 9 ?
+					      "位置离所属街道已知的社区太远（最近 %.1f 公里，应在 %.0f 公里以内）" :
+					      "位置离所属区县已知的社区太远（最近 %.1f 公里，应在 %.0f 公里以内）",
+				      best / 1000.0, levels[l].max_m / 1000.0);
 		return problem_has_fields(prob) ? prob->rc : RC_OK;
 	}
 	return RC_OK;

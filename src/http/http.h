@@ -99,6 +99,17 @@ const char *http_req_param(const struct http_req *req, const char *name);
 /* The value of cookie name, copied into the arena, or NULL. */
 const char *http_req_cookie(const struct http_req *req, const char *name);
 
+/* Which of the n language tags in offered ("zh-CN", "en") the client prefers
+ * by accept_language, an Accept-Language value (RFC 9110 §12.5.4): each tag
+ * weighs the q of the most specific range naming it (the whole tag, then its
+ * primary subtag, then "*"); the heaviest wins. Returns an index into
+ * offered: 0, the server's default, when the header is NULL, names none of
+ * them acceptably, or ties. Elements that do not parse are skipped. Pure;
+ * looks at no more than the first 8 offers. */
+size_t http_language_pick(const char *accept_language, const char *const *offered, size_t n);
+/* http_language_pick for req's Accept-Language header. */
+size_t http_req_language(const struct http_req *req, const char *const *offered, size_t n);
+
 /* Adds a response header; both strings are copied into the arena. */
 void http_resp_header(struct http_resp *resp, const char *name, const char *value);
 /* Replaces the body with an RFC 9457 problem document without field errors. */

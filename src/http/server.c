@@ -352,12 +352,51 @@ static void route_request(struct http_server *s, struct req_ctx *ctx)
 	ctx->body_max = 64 * 1024; /* read and drop a small body, then answer */
 }
 
+/* The problems the server answers itself, before any handler: their texts
+ * in the languages of core/problem.h, Chinese first. */
+struct own_problem {
+	int status;
+	const char *type;
+	const char *title[PROBLEM_LANG_COUNT];
+	const char *detail[PROBLEM_LANG_COUNT];
+};
+
+static const struct own_problem not_found = {
+	404, "not-found", { "未找到", "Not found" },
+	{ "没有这个地址", "There is nothing at this address" }
+};
+static const struct own_problem not_allowed = {
+	405, "method-not-allowed", { "方法不允许", "Method not allowed" },
+	{ "这个地址不支持该请求方法", "This address does not take this method" }
+};
+static const struct own_problem rate_limited = {
+	429, "rate-limited", { "请求过于频繁", "Too many requests" },
+	{ "来自这个地址的请求过于频繁，请稍后再试",
+	  "Too many requests from this address; please try again later" }
+};
+
+/* Answers p in the language the client prefers, with detail (when not
+ * NULL) instead of p's own. */
+static void own_problem(struct req_ctx *ctx, const struct own_problem *p, const char *const *detail)
+{
+	size_t lang = http_req_language(&ctx->req, problem_lang_tags, PROBLEM_LANG_COUNT);
+	http_resp_problem(&ctx->resp, p->status, p->type, p->title[lang],
+			  (detail ? detail : p->detail)[lang]);
+	http_resp_header(&ctx->resp, "Content-Language", problem_lang_tags[lang]);
+	http_resp_header(&ctx->resp, "Vary", "Accept-Language");
+}
+
 static void too_large(struct req_ctx *ctx)
 {
-	char detail[160];
-	snprintf(detail, sizeof(detail), "请求体超过上限 %zu 字节 (request body larger than %zu bytes)",
-		 ctx->body_max, ctx->body_max);
-	http_resp_problem(&ctx->resp, 413, "body-too-large", "请求体过大", detail);
+	static const struct own_problem p = {
+		413, "body-too-large", { "请求体过大", "Request body too large" }, { NULL, NULL }
+	};
+	char zh[96], en[96];
+	snprintf(zh, sizeof(zh), "请求体超过上限 %zu 字节", ctx->body_max);
+	snprintf(en, sizeof(en), "The request body is larger than the limit of %zu bytes",
+		 ctx->body_max);
+	const char *const detail[PROBLEM_LANG_COUNT] = { zh, en };
+	own_problem(ctx, &p, detail);
 }
 
 static void dispatch(struct http_server *s, struct req_ctx *ctx)
@@ -380,12 +419,10 @@ static void dispatch(struct http_server *s, struct req_ctx *ctx)
 		return;
 	}
 	case REQ_NOT_FOUND:
-		http_resp_problem(resp, 404, "not-found", "未找到",
-				  "没有这个地址 (no such resource)");
+		own_problem(ctx, &not_found, NULL);
 		return;
 	case REQ_NOT_ALLOWED:
-		http_resp_problem(resp, 405, "method-not-allowed", "方法不允许",
-				  "这个地址不支持该请求方法 (method not allowed here)");
+		own_problem(ctx, &not_allowed, NULL);
 		http_resp_header(resp, "Allow", ctx->allow);
 		return;
 	case REQ_STATIC:
@@ -400,8 +437,7 @@ static void dispatch(struct http_server *s, struct req_ctx *ctx)
 			    req->route->rate_per_min, clock_now_ms(), &retry)) {
 		char ra[16];
 		snprintf(ra, sizeof(ra), "%d", retry);
-		http_resp_problem(resp, 429, "rate-limited", "请求过于频繁",
-				  "请求过于频繁，请稍后再试 (too many requests from this address)");
+		own_problem(ctx, &rate_limited, NULL);
 		http_resp_header(resp, "Retry-After", ra);
 		return;
 	}

@@ -3,6 +3,9 @@
 // Idempotency-Key on every write, and retries that are safe: reads are
 // retried freely, writes only with the same Idempotency-Key, so the server
 // answers a retry with the first answer instead of doing the work twice.
+// Problems come in the page's language (Accept-Language), not the browser's.
+
+import { getLang } from './i18n.js';
 
 const BASE = '/api/v1';
 const CSRF_KEY = 'yz.csrf';
@@ -121,7 +124,7 @@ async function once(method, u, { body, raw, headers, signal, timeoutMs }) {
  */
 export async function request(method, path, { query, body, raw, signal, retries, timeoutMs, key } = {}) {
 	const write = method !== 'GET' && method !== 'HEAD';
-	const headers = { Accept: 'application/json' };
+	const headers = { Accept: 'application/json', 'Accept-Language': getLang() };
 	if (body !== undefined) headers['Content-Type'] = 'application/json';
 	if (raw) headers['Content-Type'] = raw.type || 'application/octet-stream';
 	if (write) {
