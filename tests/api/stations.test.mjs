@@ -319,15 +319,31 @@ test('coverage says which communities have a station within a 15-minute walk', a
 	assert.ok(c.covered > 150 && c.covered < c.located, 'most, not all, are covered');
 	assert.equal(c.items.filter((i) => i.covered).length, c.covered);
 	assert.ok(Math.abs(c.share - c.covered / c.located) < 1e-3);
+	const stations = (await api(srv.url, { path: '/api/v1/stations?limit=2000' })).json.items;
 	for (const i of c.items) {
 		if (i.covered) assert.ok(i.nearest.distance_m <= 1200);
-		else assert.equal(i.nearest, null);
+		if (!i.location) continue;
+		// Covered or not, the nearest station is named with its distance: for a
+		// gap, how far its people walk today.
+		assert.ok(i.nearest, `${i.name}: the nearest station is named`);
+		const best = Math.min(...stations.map((s) => haversine(i.location, s.location)));
+		assert.ok(Math.abs(i.nearest.distance_m - best) <= 1, `${i.name}: nearest ${i.nearest.distance_m} m, by hand ${best} m`);
+		assert.ok(Math.abs(haversine(i.location, i.nearest.location) - i.nearest.distance_m) <= 1, 'its location is where it stands');
+		if (!i.covered) assert.ok(i.nearest.distance_m > 1200 && i.nearest.walk_minutes > 15, 'a gap is beyond the walk');
 	}
 	assert.equal(c.items[0].covered, false, 'the gaps come first');
+	// What is counted is said: the 居委会 (urban communities); villages and
+	// the rest of level 5 are named with their counts, not left out silently.
+	assert.deepEqual(c.counted_kinds, ['community']);
+	assert.deepEqual(c.not_counted, [
+		{ kind: 'village', count: 1163 },
+		{ kind: 'other', count: 4 },
+	]);
 	const wider = (await api(srv.url, { path: '/api/v1/coverage?region=6103&walk_m=5000' })).json;
 	assert.ok(wider.covered >= c.covered);
 	const jintai = (await api(srv.url, { path: '/api/v1/coverage?region=610303' })).json;
 	assert.equal(jintai.communities, 59);
+	assert.deepEqual(jintai.not_counted, [{ kind: 'village', count: 68 }], '金台区 has villages too');
 	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/coverage' }), 422, 'validation', { fields: ['region'] });
 	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/coverage?region=999999' }), 404, 'not-found');
 });
