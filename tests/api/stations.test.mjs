@@ -299,10 +299,29 @@ test('the QR code is for the keepers of the station, and an admin can rotate its
 	assert.notEqual(svg2.text, svg.text, 'a new secret draws a new code');
 });
 
+test('the catalog names drawn icons that the page has, never emoji', async () => {
+	const cat = await assertJson(srv.url, await api(srv.url, { path: '/api/v1/amenities' }), 200, 'Catalog');
+	const sprite = await api(srv.url, { path: '/vendor/icons.svg' });
+	assert.equal(sprite.status, 200);
+	assert.match(sprite.headers.get('content-type'), /^image\/svg\+xml/);
+	const drawn = new Set([...sprite.text.matchAll(/<symbol id="([a-z0-9-]+)"/g)].map((m) => m[1]));
+	for (const a of cat.amenities) {
+		assert.match(a.icon, /^[a-z0-9-]+$/, `${a.code}: an icon name, not "${a.icon}"`);
+		assert.ok(drawn.has(a.icon), `${a.code}: the sprite draws "${a.icon}"`);
+	}
+	assert.equal(cat.amenities.find((a) => a.code === 'microwave').icon, 'microwave');
+	assert.equal(cat.amenities.find((a) => a.code === 'water').icon, 'droplet');
+	// An icon the page cannot draw is refused, an emoji above all.
+	for (const icon of ['♨️', 'no-such-icon', '', 'Microwave'])
+		await assertProblem(srv.url, await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_tea', session: admin, body: { name_zh: '热茶', name_en: 'Hot tea', icon } }), 422, 'validation', { fields: ['icon'] });
+	assert.ok(!(await api(srv.url, { path: '/api/v1/amenities' })).json.amenities.some((a) => a.code === 'hot_tea'), 'nothing was written');
+});
+
 test('admins extend the amenity catalog and stations can use the new amenity', async () => {
-	const put = await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_water', session: admin, body: { name_zh: '热水', name_en: 'Hot water', icon: '♨️', sort: 5 } });
-	await assertJson(srv.url, put, 200, 'Amenity');
-	await assertProblem(srv.url, await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_water', session: staff, body: { name_zh: '热水', name_en: 'Hot water', icon: '♨️' } }), 403, 'forbidden');
+	const put = await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_water', session: admin, body: { name_zh: '热水', name_en: 'Hot water', icon: 'coffee', sort: 5 } });
+	const made = await assertJson(srv.url, put, 200, 'Amenity');
+	assert.equal(made.icon, 'coffee');
+	await assertProblem(srv.url, await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_water', session: staff, body: { name_zh: '热水', name_en: 'Hot water', icon: 'coffee' } }), 403, 'forbidden');
 	const cat = await assertJson(srv.url, await api(srv.url, { path: '/api/v1/amenities' }), 200, 'Catalog');
 	assert.ok(cat.amenities.some((a) => a.code === 'hot_water'));
 	const s = (await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${jinxinyi}`, session: manager, body: { amenities: ['water', 'hot_water'] } })).json;

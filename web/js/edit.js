@@ -8,7 +8,7 @@
 import { api, csrf, currentAccount } from './api.js';
 import { loadCatalog } from './catalog.js';
 import { initChrome, renderAccount } from './chrome.js';
-import { $, h, param, fill } from './dom.js';
+import { $, h, icon, param, fill } from './dom.js';
 import { isZh, nameOf, t } from './i18n.js';
 import { cityClock, countRanges, dateOf, dayNumOf, EXCEPTIONS_MAX, formatHHMM, parseHHMM, RANGES_MAX } from './hours.js';
 import { mountSignIn } from './signin.js';
@@ -279,7 +279,7 @@ function amenitiesBox() {
 					checked: form.amenities.has(a.code),
 					onchange: (e) => (e.target.checked ? form.amenities.add(a.code) : form.amenities.delete(a.code)),
 				});
-				return h('label', { class: 'check' }, box, h('span', { class: 'check-icon', 'aria-hidden': 'true', text: a.icon }), h('span', { text: nameOf(a) }));
+				return h('label', { class: 'check' }, box, icon(a.icon, 'check-icon'), h('span', { text: nameOf(a) }));
 			}),
 		),
 		h('p', { class: 'field-error', dataset: { errorFor: 'amenities' }, hidden: true }),

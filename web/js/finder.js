@@ -10,7 +10,7 @@
 import { api } from './api.js';
 import { COMMON, loadCatalog } from './catalog.js';
 import { initChrome } from './chrome.js';
-import { $, h, say, fill } from './dom.js';
+import { $, h, icon, say, fill } from './dom.js';
 import { formatDistance, nameOf, t } from './i18n.js';
 import { amenityIcons, errorText, navLinks, statusBadge } from './ui.js';
 import { lastLocation, locate, permissionState, rememberLocation } from './where.js';
@@ -137,7 +137,7 @@ function renderChips() {
 					dataset: { code: a.code },
 					onclick: () => toggleAmenity(a.code),
 				},
-				a.icon ? h('span', { class: 'chip-icon', 'aria-hidden': 'true', text: a.icon }) : null,
+				icon(a.icon, 'chip-icon'),
 				h('span', { class: 'chip-label', text: nameOf(a) }),
 			),
 		),
@@ -189,7 +189,7 @@ function whereText() {
 
 function renderWhere(extra) {
 	fill(el.where, 
-		h('span', { class: 'where-pin', 'aria-hidden': 'true', text: '📍' }),
+		icon('map-pin', 'where-pin'),
 		h('span', { class: 'where-text', text: whereText() }),
 		extra ? h('span', { class: 'where-extra', text: extra }) : null,
 	);
@@ -370,7 +370,7 @@ function card(s, i) {
 				h('span', { class: 'card-addr', text: s.address }),
 			),
 		),
-		h('a', { class: 'card-go', href: go.href, target: '_blank', rel: 'noopener', 'aria-label': t('finder.route_to', { name: s.name }) }, h('span', { class: 'go-arrow', 'aria-hidden': 'true', text: '➜' }), h('span', { text: t('finder.route') })),
+		h('a', { class: 'card-go', href: go.href, target: '_blank', rel: 'noopener', 'aria-label': t('finder.route_to', { name: s.name }) }, icon('navigation', 'go-arrow'), h('span', { text: t('finder.route') })),
 	);
 }
 
