@@ -57,6 +57,10 @@ const el = {
 	search: $('#search'),
 	searchResults: $('#search-results'),
 	mapWrap: $('#map-wrap'),
+	mapFolded: $('#map-folded'),
+	mapToggle: $('#map-toggle'),
+	filters: $('#filters'),
+	filtersMore: $('#filters-more'),
 };
 
 /* ---------- the starting state: link, then saved filters ---------- */
@@ -132,6 +136,7 @@ function renderChips() {
 		},
 	});
 	el.chips.classList.toggle('show-all', showAllChips);
+	requestAnimationFrame(filtersHint);
 	fill(el.chips, 
 		...list.map((a) =>
 			h(
@@ -150,6 +155,20 @@ function renderChips() {
 		extra ? more : null,
 	);
 }
+
+/**
+ * On a phone the chips are one row that scrolls sideways: an arrow at the
+ * right edge says there is more, and scrolls on when tapped, until the row's
+ * end is in view.
+ */
+function filtersHint() {
+	const f = el.filters;
+	el.filtersMore.hidden = !(f.scrollWidth - f.clientWidth - f.scrollLeft > 4);
+}
+
+el.filters.addEventListener('scroll', filtersHint, { passive: true });
+addEventListener('resize', filtersHint, { passive: true });
+el.filtersMore.addEventListener('click', () => el.filters.scrollBy({ left: el.filters.clientWidth * 0.7, behavior: 'smooth' }));
 
 function renderOpenNow() {
 	el.openNow.setAttribute('aria-checked', String(state.openNow));
@@ -549,6 +568,7 @@ async function startMap() {
 		const { createMap } = await import('./map.js');
 		mapView = await createMap($('#map'), catalog.config, {
 			onPick: (p) => setLocation({ ...p, source: 'map' }),
+			onNoTiles: () => foldMap(true),
 			onSelect: (s) => highlight(s.id),
 			popup: (s) =>
 				h(
@@ -566,6 +586,24 @@ async function startMap() {
 		document.body.classList.remove('has-map');
 	}
 }
+
+/**
+ * Without tiles the map is a grey box that pushed the list off a phone's
+ * first screen: fold it away (the list is the page) and offer it back.
+ */
+function foldMap(folded) {
+	el.mapFolded.hidden = false;
+	el.mapWrap.classList.toggle('is-folded', folded);
+	document.body.classList.toggle('has-map', !folded);
+	el.mapToggle.textContent = t(folded ? 'map.show' : 'map.hide');
+	el.mapToggle.setAttribute('aria-expanded', String(!folded));
+	if (!folded) mapView?.invalidate();
+}
+
+el.mapToggle.addEventListener('click', () => {
+	foldMap(!el.mapWrap.classList.contains('is-folded'));
+	if (!el.mapWrap.classList.contains('is-folded') && lastItems.length) mapView?.setStations(lastItems, state.loc);
+});
 
 function highlight(id) {
 	const cards = [...el.openList.children, ...el.list.children];

@@ -9,21 +9,11 @@ import { initChrome } from './chrome.js';
 import { $, h, icon, param, fill } from './dom.js';
 import { formatDistance, nameOf, t } from './i18n.js';
 import { cityClock, formatHHMM, nextChange, upcomingExceptions, weekView } from './hours.js';
-import { amenityIcon, errorText, navLinks, stateOf, statusBadge, telHref } from './ui.js';
+import { amenityIcon, errorText, navLinks, stateOf, statusBadge, telHref, whenText } from './ui.js';
 import { photoStrip } from './photos.js';
 import { distanceM, lastLocation, walkMinutes } from './where.js';
 
 const root = $('#station');
-
-/** "今天 20:00", "明天 08:00", "周三 08:00" (city time) */
-export function whenText(at, now = cityClock()) {
-	const time = formatHHMM(at.minute);
-	const d = at.dayNum - now.dayNum;
-	if (d === 0) return t('when.today', { time });
-	if (d === 1) return t('when.tomorrow', { time });
-	const weekday = ((((at.dayNum + 3) % 7) + 7) % 7) + 1;
-	return t('when.weekday', { day: t(`day.${weekday}`), time });
-}
 
 /** An RFC 3339 instant as the city's "11月25日 18:00". */
 function instantText(iso) {

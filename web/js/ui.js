@@ -3,6 +3,7 @@
 
 import { h, icon } from './dom.js';
 import { nameOf, t } from './i18n.js';
+import { cityClock, formatHHMM } from './hours.js';
 
 /** 'open' | 'shut' (temporarily closed) | 'off' (outside opening hours) */
 export function stateOf(s) {
@@ -49,6 +50,16 @@ export function amenityIcons(codes, catalog, highlight = new Set(), max = 3) {
 				})
 			: null,
 	);
+}
+
+/** "今天 20:00", "明天 08:00", "周三 08:00" (city time) */
+export function whenText(at, now = cityClock()) {
+	const time = formatHHMM(at.minute);
+	const d = at.dayNum - now.dayNum;
+	if (d === 0) return t('when.today', { time });
+	if (d === 1) return t('when.tomorrow', { time });
+	const weekday = ((((at.dayNum + 3) % 7) + 7) % 7) + 1;
+	return t('when.weekday', { day: t(`day.${weekday}`), time });
 }
 
 const isApple = () => /iPhone|iPad|iPod|Macintosh/.test(navigator.userAgent) && 'ontouchend' in document;

@@ -28,7 +28,7 @@ UPDATE amenities SET icon = CASE icon
 	ELSE icon END;
 UPDATE amenities SET icon = 'circle-dot' WHERE icon NOT IN (
 	'armchair', 'baby', 'bandage', 'battery-full', 'bike', 'book-open', 'camera',
-	'circle-dot', 'cloud-rain', 'coffee', 'cross', 'cup-soda', 'droplet',
+	'chevron-right', 'circle-dot', 'cloud-rain', 'coffee', 'cross', 'cup-soda', 'droplet',
 	'external-link', 'fan', 'flame', 'glass-water', 'heart-pulse', 'heater',
 	'locate', 'map', 'map-pin', 'microwave', 'navigation', 'phone', 'pill',
 	'plug-zap', 'printer', 'projector', 'refrigerator', 'scissors', 'shirt',

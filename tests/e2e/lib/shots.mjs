@@ -18,9 +18,11 @@ export async function layoutProblems(page) {
 			}
 			if (!out.length) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${vw}`);
 		}
-		for (const el of document.querySelectorAll('.btn, .chip, .bar-btn, .card-link, .card-go, .search-option, .check, select.input, input.input')) {
+		for (const el of document.querySelectorAll('.btn, .chip, .bar-btn, .card-link, .card-go, .search-option, .check, select.input, input.input, .leaflet-control-zoom a')) {
 			const r = el.getBoundingClientRect();
-			if (r.width && r.height < 43.5) out.push(`small target: ${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 20)}" ${Math.round(r.height)}px`);
+			const zoom = el.matches('.leaflet-control-zoom a');
+			if (r.width && (r.height < 43.5 || (zoom && r.width < 43.5)))
+				out.push(`small target: ${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 20)}" ${Math.round(r.width)}×${Math.round(r.height)}px`);
 		}
 		return out.slice(0, 12);
 	});
