@@ -1233,8 +1233,8 @@ void h_coverage(struct http_req *req, struct http_resp *resp)
 	json_t *items = json_array();
 	for (size_t i = 0; i < c.n; i++) {
 		const struct coverage_item *it = &c.items[i];
-		json_t *o = json_pack("{s:s,s:s,s:b}", "code", it->code, "name", it->name, "covered",
-				      it->covered);
+		json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "code", it->code, "name", it->name,
+				      "parent_name", it->parent_name, "covered", it->covered);
 		if (it->has_location) {
 			struct geo_point p = geo_from_wgs84(it->pt, crs);
 			json_object_set_new(o, "location", json_pack("{s:f,s:f}", "lat", round(p.lat * 1e6) / 1e6,

@@ -65,9 +65,10 @@ enum rc coverage_compute(struct db *db, const struct snapshot *snap, const char 
 	sb_addc(&like, '%');
 	struct db_rows *rows = NULL;
 	rc = db_q(db,
-		  "SELECT code, short_name, lat, lng FROM regions"
-		  " WHERE code LIKE $1 AND level = 5 AND kind = '" COVERAGE_COUNTED_KIND "'"
-		  " ORDER BY code",
+		  "SELECT c.code, c.short_name, c.lat, c.lng, p.short_name FROM regions c"
+		  " LEFT JOIN regions p ON p.code = c.parent_code"
+		  " WHERE c.code LIKE $1 AND c.level = 5 AND c.kind = '" COVERAGE_COUNTED_KIND "'"
+		  " ORDER BY c.code",
 		  &rows, prob, DB_T(sb_str(&like)));
 	sb_release(&like);
 	if (rc != RC_OK)
@@ -80,6 +81,8 @@ enum rc coverage_compute(struct db *db, const struct snapshot *snap, const char 
 		struct coverage_item *it = &out->items[i];
 		text_copy(it->code, sizeof(it->code), db_rows_text(rows, i, 0));
 		text_copy(it->name, sizeof(it->name), db_rows_text(rows, i, 1));
+		if (!db_rows_null(rows, i, 4))
+			text_copy(it->parent_name, sizeof(it->parent_name), db_rows_text(rows, i, 4));
 		it->has_location = !db_rows_null(rows, i, 2) && !db_rows_null(rows, i, 3);
 		if (!it->has_location)
 			continue;

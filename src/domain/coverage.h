@@ -17,6 +17,8 @@
 struct coverage_item {
 	char code[13];
 	char name[128];
+	char parent_name[128];   /* its street or town, which tells apart
+				  * communities of the same name */
 	bool has_location;
 	struct geo_point pt;
 	bool covered;

@@ -339,6 +339,10 @@ test('coverage says which communities have a station within a 15-minute walk', a
 	assert.equal(c.items.filter((i) => i.covered).length, c.covered);
 	assert.ok(Math.abs(c.share - c.covered / c.located) < 1e-3);
 	const stations = (await api(srv.url, { path: '/api/v1/stations?limit=2000' })).json.items;
+	const named = c.items.filter((i) => i.name === '南大街社区');
+	assert.equal(named.length, 2, 'two communities share a name…');
+	assert.notEqual(named[0].parent_name, named[1].parent_name, '…and their street or town tells them apart');
+	assert.equal(c.items.find((i) => i.code === '610303008003').parent_name, '卧龙寺街道');
 	for (const i of c.items) {
 		if (i.covered) assert.ok(i.nearest.distance_m <= 1200);
 		if (!i.location) continue;
