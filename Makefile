@@ -28,10 +28,13 @@ build: setup build/Makefile web-vendor
 build-asan: build-asan/Makefile
 	@set -o pipefail; $(MAKE) --no-print-directory -s -C build-asan -j$(JOBS) 2>&1 | { grep -v -E '^(\[|make\[)' || true; }
 
-# Third-party browser code comes from npm, copied next to our pages at build time.
+# Third-party browser code comes from npm, copied next to our pages at build
+# time: Leaflet, and the drawn icons of src/domain/icons.inc (lucide-static)
+# as one sprite.
 web-vendor:
 	@mkdir -p web/vendor
 	@rm -rf web/vendor/leaflet && cp -r node_modules/leaflet/dist web/vendor/leaflet
+	@node scripts/icons.mjs
 
 run: build
 	@mkdir -p var

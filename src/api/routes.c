@@ -118,7 +118,9 @@ static const struct http_route routes[] = {
 	{ "POST", "/api/v1/stations/{id}/qr/rotate", h_station_qr_rotate, ACT_QR_ROTATE,
 	  .tag = "stations", .summary = "更换二维码密钥（旧码作废）", .ok_status = 204 },
 	{ "GET", "/api/v1/coverage", h_coverage, ACT_PUBLIC, .tag = "planning",
-	  .summary = "覆盖率：区域内哪些社区在 15 分钟步行圈内有驿站、哪些没有", .resp_schema = "Coverage",
+	  .summary = "覆盖率：区域内哪些社区（居委会；村和其他类别不计入，另列个数）在步行圈内有驿站、"
+		     "哪些没有，每个社区最近的驿站及距离",
+	  .resp_schema = "Coverage",
 	  .query = "region:string!:区域代码，如 6103 或 610303;walk_m:integer:步行圈半径（米，默认 1200）;"
 		   "crs:string:坐标系" },
 	{ "GET", "/api/v1/amenities", h_amenities_list, ACT_PUBLIC, .tag = "stations",

@@ -1289,8 +1289,8 @@ void h_coverage(struct http_req *req, struct http_resp *resp)
 	json_t *items = json_array();
 	for (size_t i = 0; i < c.n; i++) {
 		const struct coverage_item *it = &c.items[i];
-		json_t *o = json_pack("{s:s,s:s,s:b}", "code", it->code, "name", it->name, "covered",
-				      it->covered);
+		json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "code", it->code, "name", it->name,
+				      "parent_name", it->parent_name, "covered", it->covered);
 		if (it->has_location) {
 			struct geo_point p = geo_from_wgs84(it->pt, crs);
 			json_object_set_new(o, "location", json_pack("{s:f,s:f}", "lat", round(p.lat * 1e6) / 1e6,
@@ -1301,18 +1301,26 @@ void h_coverage(struct http_req *req, struct http_resp *resp)
 		json_object_set_new(o, "stations_within", json_integer(it->stations_within));
 		if (it->nearest_id) {
 			const struct snap_station *s = snapshot_station(snap, it->nearest_id);
-			json_object_set_new(o, "nearest",
-					    json_pack("{s:I,s:s,s:i,s:i}", "id", (json_int_t)it->nearest_id,
-						      "name", s ? snapshot_text(snap, s->name) : "",
-						      "distance_m", (int)lround(it->nearest_m), "walk_minutes",
-						      geo_walk_minutes(it->nearest_m)));
+			struct geo_point np = geo_from_wgs84(it->nearest_pt, crs);
+			json_object_set_new(
+				o, "nearest",
+				json_pack("{s:I,s:s,s:i,s:i,s:{s:f,s:f}}", "id", (json_int_t)it->nearest_id,
+					  "name", s ? snapshot_text(snap, s->name) : "", "distance_m",
+					  (int)lround(it->nearest_m), "walk_minutes",
+					  geo_walk_minutes(it->nearest_m), "location", "lat",
+					  round(np.lat * 1e6) / 1e6, "lng", round(np.lng * 1e6) / 1e6));
 		} else {
 			json_object_set_new(o, "nearest", json_null());
 		}
 		json_array_append_new(items, o);
 	}
 	snapshot_release(app->stations, snap);
-	json_t *o = json_pack("{s:s,s:i,s:I,s:I,s:I,s:f,s:o}", "region", c.region, "walk_m", c.walk_m,
+	json_t *left_out = json_array();
+	for (size_t i = 0; i < c.nleft_out; i++)
+		json_array_append_new(left_out, json_pack("{s:s,s:I}", "kind", c.left_out[i].kind, "count",
+							  (json_int_t)c.left_out[i].count));
+	json_t *o = json_pack("{s:s,s:i,s:[s],s:o,s:I,s:I,s:I,s:f,s:o}", "region", c.region, "walk_m",
+			      c.walk_m, "counted_kinds", COVERAGE_COUNTED_KIND, "not_counted", left_out,
 			      "communities", (json_int_t)c.communities, "located", (json_int_t)c.located,
 			      "covered", (json_int_t)c.covered, "share",
 			      round(c.share * 10000) / 10000, "items", items);

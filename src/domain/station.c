@@ -12,6 +12,7 @@
 #include "core/text.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
+#include "domain/icon.h"
 #include "domain/permission.h"
 #include "domain/scope.h"
 #include "domain/secret.h"
@@ -115,8 +116,8 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 		problem_field(prob, "name_zh", "中文名称应为 1–10 个字");
 	if (!in->name_en[0])
 		problem_field(prob, "name_en", "请填写英文名称");
-	if (!in->icon[0])
-		problem_field(prob, "icon", "请填写图标");
+	if (!icon_known(in->icon))
+		problem_field(prob, "icon", "图标应为网页图标库里的名称，如 microwave、droplet");
 	if (problem_has_fields(prob))
 		return prob->rc;
 	struct db_rows *rows = NULL;

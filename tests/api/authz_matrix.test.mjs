@@ -139,7 +139,7 @@ async function request(method, path, side) {
 	if (path.endsWith('/close')) body = { reason: '矩阵测试' };
 	if (path.endsWith('/location')) body = { lat: 34.36, lng: 107.2 };
 	if (method === 'PATCH' && path === '/api/v1/accounts/{id}') body = { name: '矩阵改名' };
-	if (method === 'PUT' && path.startsWith('/api/v1/amenities/')) body = { name_zh: '矩阵', name_en: 'Matrix', icon: 'water' };
+	if (method === 'PUT' && path.startsWith('/api/v1/amenities/')) body = { name_zh: '矩阵', name_en: 'Matrix', icon: 'droplet' };
 	return { path: p, body };
 }
 

@@ -93,7 +93,7 @@ describe('a district admin cannot take over the city', () => {
 	});
 
 	test('the amenity catalog is the city\'s', async () => {
-		const body = { name_zh: '测试项', name_en: 'Test', icon: 'water' };
+		const body = { name_zh: '测试项', name_en: 'Test', icon: 'droplet' };
 		const res = await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/district_try', body, session: district });
 		await assertProblem(srv.url, res, 403, 'forbidden');
 		const ok = await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/city_try', body, session: city });

@@ -437,10 +437,29 @@ test('the QR code is for the keepers of the station, and an admin can rotate its
 	assert.notEqual(svg2.text, svg.text, 'a new secret draws a new code');
 });
 
+test('the catalog names drawn icons that the page has, never emoji', async () => {
+	const cat = await assertJson(srv.url, await api(srv.url, { path: '/api/v1/amenities' }), 200, 'Catalog');
+	const sprite = await api(srv.url, { path: '/vendor/icons.svg' });
+	assert.equal(sprite.status, 200);
+	assert.match(sprite.headers.get('content-type'), /^image\/svg\+xml/);
+	const drawn = new Set([...sprite.text.matchAll(/<symbol id="([a-z0-9-]+)"/g)].map((m) => m[1]));
+	for (const a of cat.amenities) {
+		assert.match(a.icon, /^[a-z0-9-]+$/, `${a.code}: an icon name, not "${a.icon}"`);
+		assert.ok(drawn.has(a.icon), `${a.code}: the sprite draws "${a.icon}"`);
+	}
+	assert.equal(cat.amenities.find((a) => a.code === 'microwave').icon, 'microwave');
+	assert.equal(cat.amenities.find((a) => a.code === 'water').icon, 'droplet');
+	// An icon the page cannot draw is refused, an emoji above all.
+	for (const icon of ['♨️', 'no-such-icon', '', 'Microwave'])
+		await assertProblem(srv.url, await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_tea', session: admin, body: { name_zh: '热茶', name_en: 'Hot tea', icon } }), 422, 'validation', { fields: ['icon'] });
+	assert.ok(!(await api(srv.url, { path: '/api/v1/amenities' })).json.amenities.some((a) => a.code === 'hot_tea'), 'nothing was written');
+});
+
 test('admins extend the amenity catalog and stations can use the new amenity', async () => {
-	const put = await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_water', session: admin, body: { name_zh: '热水', name_en: 'Hot water', icon: '♨️', sort: 5 } });
-	await assertJson(srv.url, put, 200, 'Amenity');
-	await assertProblem(srv.url, await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_water', session: staff, body: { name_zh: '热水', name_en: 'Hot water', icon: '♨️' } }), 403, 'forbidden');
+	const put = await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_water', session: admin, body: { name_zh: '热水', name_en: 'Hot water', icon: 'coffee', sort: 5 } });
+	const made = await assertJson(srv.url, put, 200, 'Amenity');
+	assert.equal(made.icon, 'coffee');
+	await assertProblem(srv.url, await api(srv.url, { method: 'PUT', path: '/api/v1/amenities/hot_water', session: staff, body: { name_zh: '热水', name_en: 'Hot water', icon: 'coffee' } }), 403, 'forbidden');
 	const cat = await assertJson(srv.url, await api(srv.url, { path: '/api/v1/amenities' }), 200, 'Catalog');
 	assert.ok(cat.amenities.some((a) => a.code === 'hot_water'));
 	const s = (await api(srv.url, { method: 'PATCH', path: `/api/v1/stations/${jinxinyi}`, session: manager, body: { amenities: ['water', 'hot_water'] } })).json;
@@ -457,15 +476,35 @@ test('coverage says which communities have a station within a 15-minute walk', a
 	assert.ok(c.covered > 150 && c.covered < c.located, 'most, not all, are covered');
 	assert.equal(c.items.filter((i) => i.covered).length, c.covered);
 	assert.ok(Math.abs(c.share - c.covered / c.located) < 1e-3);
+	const stations = (await api(srv.url, { path: '/api/v1/stations?limit=2000' })).json.items;
+	const named = c.items.filter((i) => i.name === '南大街社区');
+	assert.equal(named.length, 2, 'two communities share a name…');
+	assert.notEqual(named[0].parent_name, named[1].parent_name, '…and their street or town tells them apart');
+	assert.equal(c.items.find((i) => i.code === '610303008003').parent_name, '卧龙寺街道');
 	for (const i of c.items) {
 		if (i.covered) assert.ok(i.nearest.distance_m <= 1200);
-		else assert.equal(i.nearest, null);
+		if (!i.location) continue;
+		// Covered or not, the nearest station is named with its distance: for a
+		// gap, how far its people walk today.
+		assert.ok(i.nearest, `${i.name}: the nearest station is named`);
+		const best = Math.min(...stations.map((s) => haversine(i.location, s.location)));
+		assert.ok(Math.abs(i.nearest.distance_m - best) <= 1, `${i.name}: nearest ${i.nearest.distance_m} m, by hand ${best} m`);
+		assert.ok(Math.abs(haversine(i.location, i.nearest.location) - i.nearest.distance_m) <= 1, 'its location is where it stands');
+		if (!i.covered) assert.ok(i.nearest.distance_m > 1200 && i.nearest.walk_minutes > 15, 'a gap is beyond the walk');
 	}
 	assert.equal(c.items[0].covered, false, 'the gaps come first');
+	// What is counted is said: the 居委会 (urban communities); villages and
+	// the rest of level 5 are named with their counts, not left out silently.
+	assert.deepEqual(c.counted_kinds, ['community']);
+	assert.deepEqual(c.not_counted, [
+		{ kind: 'village', count: 1163 },
+		{ kind: 'other', count: 4 },
+	]);
 	const wider = (await api(srv.url, { path: '/api/v1/coverage?region=6103&walk_m=5000' })).json;
 	assert.ok(wider.covered >= c.covered);
 	const jintai = (await api(srv.url, { path: '/api/v1/coverage?region=610303' })).json;
 	assert.equal(jintai.communities, 59);
+	assert.deepEqual(jintai.not_counted, [{ kind: 'village', count: 68 }], '金台区 has villages too');
 	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/coverage' }), 422, 'validation', { fields: ['region'] });
 	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/coverage?region=999999' }), 404, 'not-found');
 });

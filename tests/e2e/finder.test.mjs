@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { startServer, DEMO, DEMO_PASSWORD } from '../api/lib/server.mjs';
 import { api } from '../api/lib/client.mjs';
 import { launch, openPage } from './lib/browser.mjs';
-import { RIDER, buildCity, nearby } from './lib/city.mjs';
+import { RIDER, buildCity, finderExpects, nearby } from './lib/city.mjs';
 import { makePng } from '../api/lib/images.mjs';
 
 let browser;
@@ -35,7 +35,7 @@ async function cityServer(t) {
 }
 
 const ready = (page, extra = '') => page.waitForSelector(`#results[data-state="ready"]${extra}`);
-const cardIds = (page) => page.$$eval('#results > li', (lis) => lis.map((li) => Number(li.dataset.id)));
+const cardIds = (page, list = '#results') => page.$$eval(`${list} > li`, (lis) => lis.map((li) => Number(li.dataset.id)));
 
 /** The city's (UTC+8) date n days from now: {date: YYYY-MM-DD, m, d}. */
 function cityDaysAhead(n) {
@@ -60,7 +60,11 @@ test('a rider given a place by link picks microwave and open now, gets the API�
 	await page.goto(`/?lat=${RIDER.lat}&lng=${RIDER.lng}`);
 	await ready(page);
 	assert.equal(await page.isHidden('#map-wrap'), true, 'no tiles: no map, the list is the page');
-	assert.deepEqual(await cardIds(page), (await nearby(srv.url, RIDER)).items.map((s) => s.id), 'unfiltered: the API’s order');
+	// Unfiltered: the API's order; when the nearest is shut (at night), the
+	// nearest open ones before it.
+	const expect = await finderExpects(srv.url, RIDER);
+	assert.deepEqual(await cardIds(page, '#results-open'), expect.open, 'the open ones first when the nearest is shut');
+	assert.deepEqual(await cardIds(page), expect.nearby, 'then the API’s order');
 
 	await page.click('#chips [data-code="microwave"]');
 	await page.click('#open-now');

@@ -4,7 +4,8 @@
 
 import { api } from './api.js';
 
-const KEY = 'yz.catalog.v1';
+// v2: icons are names of drawn icons (they were emoji in v1).
+const KEY = 'yz.catalog.v2';
 const MAX_AGE_MS = 24 * 3600 * 1000;
 
 /** The amenities riders ask for most, shown first. */

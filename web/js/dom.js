@@ -58,3 +58,23 @@ export function fill(el, ...children) {
 	el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 	return el;
 }
+
+const SPRITE = '/vendor/icons.svg';
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * A drawn icon from the sprite (src/domain/icons.inc, built into
+ * /vendor/icons.svg): an inline <svg> that takes the text's colour. It is
+ * decorative (aria-hidden): the words next to it, or its parent's label, say
+ * what it means. A name that is not an icon name (an old emoji) draws a dot.
+ */
+export function icon(name, cls) {
+	const svg = document.createElementNS(SVG_NS, 'svg');
+	svg.setAttribute('class', cls ? `icon ${cls}` : 'icon');
+	svg.setAttribute('aria-hidden', 'true');
+	svg.setAttribute('focusable', 'false');
+	const use = document.createElementNS(SVG_NS, 'use');
+	use.setAttribute('href', `${SPRITE}#${/^[a-z0-9-]+$/.test(name || '') ? name : 'circle-dot'}`);
+	svg.append(use);
+	return svg;
+}

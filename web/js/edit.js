@@ -8,11 +8,11 @@
 import { api, csrf, currentAccount } from './api.js';
 import { loadCatalog } from './catalog.js';
 import { initChrome, renderAccount } from './chrome.js';
-import { $, h, param, fill } from './dom.js';
+import { $, h, icon, param, fill } from './dom.js';
 import { isZh, nameOf, t } from './i18n.js';
-import { cityClock, countRanges, dateOf, dayNumOf, EXCEPTIONS_MAX, formatHHMM, parseHHMM, RANGES_MAX } from './hours.js';
+import { cityClock, countRanges, dateOf, dayNumOf, EXCEPTIONS_MAX, formatHHMM, nextChange, parseHHMM, RANGES_MAX } from './hours.js';
 import { mountSignIn } from './signin.js';
-import { errorText } from './ui.js';
+import { errorText, whenText } from './ui.js';
 import { photosBox } from './photos.js';
 
 const root = $('#edit');
@@ -279,7 +279,7 @@ function amenitiesBox() {
 					checked: form.amenities.has(a.code),
 					onchange: (e) => (e.target.checked ? form.amenities.add(a.code) : form.amenities.delete(a.code)),
 				});
-				return h('label', { class: 'check' }, box, h('span', { class: 'check-icon', 'aria-hidden': 'true', text: a.icon }), h('span', { text: nameOf(a) }));
+				return h('label', { class: 'check' }, box, icon(a.icon, 'check-icon'), h('span', { text: nameOf(a) }));
 			}),
 		),
 		h('p', { class: 'field-error', dataset: { errorFor: 'amenities' }, hidden: true }),
@@ -516,6 +516,24 @@ function instantText(iso) {
 	return t('when.date_time', { y, m, d, time: formatHHMM(c.minute) });
 }
 
+/**
+ * Where the station stands now by its hours, with the next change:
+ * "现在：按营业时间休息中（今天 08:00 开门）". The server's open_now decides
+ * open or shut; the hours say until when (left out if the two disagree, a
+ * minute either side of a change).
+ */
+function hoursNowText() {
+	const now = cityClock();
+	const nc = nextChange(station.hours, now);
+	const when = nc.open === station.open_now && nc.at ? whenText(nc.at, now) : '';
+	if (station.open_now) {
+		if (nc.open && !nc.at) return t('edit.now_always');
+		return when ? t('edit.now_open_until', { when }) : t('edit.now_open');
+	}
+	if (!nc.open && !nc.at) return t('edit.now_no_hours');
+	return when ? t('edit.now_shut_until', { when }) : t('edit.now_shut');
+}
+
 function closureBox() {
 	const box = h('section', { class: 'card-section closure', id: 'closure', 'aria-labelledby': 'closure-title' });
 	const msg = h('p', { class: 'flash', role: 'status', hidden: true });
@@ -619,7 +637,7 @@ function closureBox() {
 		},
 	});
 	f.id = 'closure-form';
-	box.append(title, h('p', { class: 'st-status-main', text: t('edit.now_normal') }), open, f);
+	box.append(title, h('p', { class: ['st-status-main', station.open_now ? 'is-open' : 'is-off'], id: 'hours-now', text: hoursNowText() }), open, f);
 	return box;
 }
 

@@ -10,7 +10,7 @@
 import { api } from './api.js';
 import { COMMON, loadCatalog } from './catalog.js';
 import { initChrome } from './chrome.js';
-import { $, h, say, fill } from './dom.js';
+import { $, h, icon, say, fill } from './dom.js';
 import { formatDistance, nameOf, t } from './i18n.js';
 import { amenityIcons, errorText, navLinks, statusBadge } from './ui.js';
 import { lastLocation, locate, permissionState, rememberLocation } from './where.js';
@@ -18,6 +18,10 @@ import { lastLocation, locate, permissionState, rememberLocation } from './where
 const FILTER_KEY = 'yz.filters';
 const RADIUS_M = 1500;
 const WIDE_RADIUS_M = 5000;
+// How far to look for an open station when nothing near is open (at night):
+// a rider on an e-bike rides that far rather than find a shut door.
+const OPEN_RADIUS_M = 20000;
+const OPEN_ELSEWHERE = 3;
 const PAGE = 10;
 const LIMIT_MAX = 50;
 
@@ -43,6 +47,8 @@ const el = {
 	chips: $('#chips'),
 	openNow: $('#open-now'),
 	list: $('#results'),
+	openBox: $('#open-elsewhere'),
+	openList: $('#results-open'),
 	count: $('#results-count'),
 	note: $('#results-note'),
 	empty: $('#results-empty'),
@@ -51,6 +57,10 @@ const el = {
 	search: $('#search'),
 	searchResults: $('#search-results'),
 	mapWrap: $('#map-wrap'),
+	mapFolded: $('#map-folded'),
+	mapToggle: $('#map-toggle'),
+	filters: $('#filters'),
+	filtersMore: $('#filters-more'),
 };
 
 /* ---------- the starting state: link, then saved filters ---------- */
@@ -126,6 +136,7 @@ function renderChips() {
 		},
 	});
 	el.chips.classList.toggle('show-all', showAllChips);
+	requestAnimationFrame(filtersHint);
 	fill(el.chips, 
 		...list.map((a) =>
 			h(
@@ -137,13 +148,27 @@ function renderChips() {
 					dataset: { code: a.code },
 					onclick: () => toggleAmenity(a.code),
 				},
-				a.icon ? h('span', { class: 'chip-icon', 'aria-hidden': 'true', text: a.icon }) : null,
+				icon(a.icon, 'chip-icon'),
 				h('span', { class: 'chip-label', text: nameOf(a) }),
 			),
 		),
 		extra ? more : null,
 	);
 }
+
+/**
+ * On a phone the chips are one row that scrolls sideways: an arrow at the
+ * right edge says there is more, and scrolls on when tapped, until the row's
+ * end is in view.
+ */
+function filtersHint() {
+	const f = el.filters;
+	el.filtersMore.hidden = !(f.scrollWidth - f.clientWidth - f.scrollLeft > 4);
+}
+
+el.filters.addEventListener('scroll', filtersHint, { passive: true });
+addEventListener('resize', filtersHint, { passive: true });
+el.filtersMore.addEventListener('click', () => el.filters.scrollBy({ left: el.filters.clientWidth * 0.7, behavior: 'smooth' }));
 
 function renderOpenNow() {
 	el.openNow.setAttribute('aria-checked', String(state.openNow));
@@ -189,7 +214,7 @@ function whereText() {
 
 function renderWhere(extra) {
 	fill(el.where, 
-		h('span', { class: 'where-pin', 'aria-hidden': 'true', text: '📍' }),
+		icon('map-pin', 'where-pin'),
 		h('span', { class: 'where-text', text: whereText() }),
 		extra ? h('span', { class: 'where-extra', text: extra }) : null,
 	);
@@ -278,16 +303,20 @@ async function search() {
 	let q = queryFor(RADIUS_M);
 	try {
 		let res = await api.get('stations/nearby', { query: q, signal: ctl.signal });
-		let widened = false;
-		if (!res.items.length) {
-			const wide = queryFor(WIDE_RADIUS_M);
+		let widened = 0;
+		// Nothing within the walk: look further (and, for "open now", further
+		// still: at night the nearest open door may be kilometres away).
+		for (const radius of state.openNow ? [WIDE_RADIUS_M, OPEN_RADIUS_M] : [WIDE_RADIUS_M]) {
+			if (res.items.length) break;
+			const wide = queryFor(radius);
 			const more = await api.get('stations/nearby', { query: wide, signal: ctl.signal });
 			if (more.items.length) {
 				res = more;
 				q = wide;
-				widened = true;
+				widened = radius;
 			}
 		}
+		const open = await openElsewhere(res.items, q, ctl.signal);
 		if (ctl.signal.aborted) return;
 		lastQuery = queryString(q);
 		await chromeReady;
@@ -299,7 +328,7 @@ async function search() {
 			}
 		}
 		if (ctl.signal.aborted) return;
-		render(res.items, { widened });
+		render(res.items, { widened, open });
 		el.list.dataset.query = lastQuery;
 		el.list.dataset.state = 'ready';
 	} catch (e) {
@@ -307,6 +336,7 @@ async function search() {
 		el.list.dataset.state = 'error';
 		el.loading.hidden = true;
 		el.list.replaceChildren();
+		el.openBox.hidden = true;
 		el.count.textContent = '';
 		showEmpty(errorText(e), [{ label: t('action.retry'), run: () => search() }]);
 	} finally {
@@ -317,6 +347,18 @@ async function search() {
 	}
 }
 
+/**
+ * When the nearest station found is not open now (at night, mostly), the
+ * nearest open ones with the same amenities, as far as OPEN_RADIUS_M: they
+ * come first. {items} (maybe none), or null when the nearest is open or the
+ * rider asked for open ones only.
+ */
+async function openElsewhere(items, q, signal) {
+	if (state.openNow || !items.length || (items[0].open_now && !items[0].closed)) return null;
+	const res = await api.get('stations/nearby', { query: { ...q, radius_m: OPEN_RADIUS_M, limit: OPEN_ELSEWHERE, open_now: 'true' }, signal });
+	return { items: res.items, radius: q.radius_m };
+}
+
 function showEmpty(text, actions = []) {
 	fill(el.empty, 
 		h('p', { text }),
@@ -325,15 +367,28 @@ function showEmpty(text, actions = []) {
 	el.empty.hidden = false;
 }
 
-function render(items, { widened }) {
-	lastItems = items;
+/** What the night note says: why the open stations come first. */
+function openNote(open) {
+	if (!open.items.length) return t('finder.none_open', { km: OPEN_RADIUS_M / 1000 });
+	if (open.items[0].distance_m > open.radius) return t('finder.none_open_near', { km: +(open.radius / 1000).toFixed(1) });
+	return t('finder.nearest_shut');
+}
+
+function render(found, { widened, open }) {
+	// At night the open ones first; the others near by after them, each once.
+	const opens = open?.items || [];
+	const items = found.filter((s) => !opens.some((o) => o.id === s.id));
+	lastItems = [...opens, ...items];
 	el.empty.hidden = true;
 	el.loading.hidden = true;
-	say(el.note, widened ? t('finder.widened', { km: WIDE_RADIUS_M / 1000 }) : '');
-	el.count.textContent = items.length ? t('finder.count', { n: items.length }) : '';
-	fill(el.list, ...items.map((s, i) => card(s, i)));
-	el.more.hidden = !(items.length >= state.limit && state.limit < LIMIT_MAX);
-	if (!items.length) {
+	if (open) say(el.note, openNote(open), 'night');
+	else say(el.note, widened ? t('finder.widened', { km: widened / 1000 }) : '');
+	el.count.textContent = lastItems.length ? t('finder.count', { n: lastItems.length }) : '';
+	el.openBox.hidden = !opens.length;
+	fill(el.openList, ...opens.map((s, i) => card(s, i)));
+	fill(el.list, ...items.map((s, i) => card(s, opens.length + i)));
+	el.more.hidden = !(found.length >= state.limit && state.limit < LIMIT_MAX);
+	if (!found.length) {
 		const actions = [];
 		if (state.amenities.size || state.openNow)
 			actions.push({
@@ -347,9 +402,9 @@ function render(items, { widened }) {
 					search();
 				},
 			});
-		showEmpty(t('finder.none', { km: WIDE_RADIUS_M / 1000 }), actions);
+		showEmpty(t('finder.none', { km: (state.openNow ? OPEN_RADIUS_M : WIDE_RADIUS_M) / 1000 }), actions);
 	}
-	mapView?.setStations(items, state.loc);
+	mapView?.setStations(lastItems, state.loc);
 }
 
 function card(s, i) {
@@ -370,7 +425,7 @@ function card(s, i) {
 				h('span', { class: 'card-addr', text: s.address }),
 			),
 		),
-		h('a', { class: 'card-go', href: go.href, target: '_blank', rel: 'noopener', 'aria-label': t('finder.route_to', { name: s.name }) }, h('span', { class: 'go-arrow', 'aria-hidden': 'true', text: '➜' }), h('span', { text: t('finder.route') })),
+		h('a', { class: 'card-go', href: go.href, target: '_blank', rel: 'noopener', 'aria-label': t('finder.route_to', { name: s.name }) }, icon('navigation', 'go-arrow'), h('span', { text: t('finder.route') })),
 	);
 }
 
@@ -513,6 +568,7 @@ async function startMap() {
 		const { createMap } = await import('./map.js');
 		mapView = await createMap($('#map'), catalog.config, {
 			onPick: (p) => setLocation({ ...p, source: 'map' }),
+			onNoTiles: () => foldMap(true),
 			onSelect: (s) => highlight(s.id),
 			popup: (s) =>
 				h(
@@ -531,11 +587,30 @@ async function startMap() {
 	}
 }
 
+/**
+ * Without tiles the map is a grey box that pushed the list off a phone's
+ * first screen: fold it away (the list is the page) and offer it back.
+ */
+function foldMap(folded) {
+	el.mapFolded.hidden = false;
+	el.mapWrap.classList.toggle('is-folded', folded);
+	document.body.classList.toggle('has-map', !folded);
+	el.mapToggle.textContent = t(folded ? 'map.show' : 'map.hide');
+	el.mapToggle.setAttribute('aria-expanded', String(!folded));
+	if (!folded) mapView?.invalidate();
+}
+
+el.mapToggle.addEventListener('click', () => {
+	foldMap(!el.mapWrap.classList.contains('is-folded'));
+	if (!el.mapWrap.classList.contains('is-folded') && lastItems.length) mapView?.setStations(lastItems, state.loc);
+});
+
 function highlight(id) {
-	for (const li of el.list.children) li.classList.toggle('is-selected', li.dataset.id === String(id));
+	const cards = [...el.openList.children, ...el.list.children];
+	for (const li of cards) li.classList.toggle('is-selected', li.dataset.id === String(id));
 	// Side by side (desktop), bring the card into view; on a phone the popup
 	// says it and the map stays where the thumb is.
-	if (matchMedia('(min-width: 900px)').matches) el.list.querySelector(`[data-id="${id}"]`)?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+	if (matchMedia('(min-width: 900px)').matches) cards.find((li) => li.dataset.id === String(id))?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 	mapView?.select(id);
 }
 
@@ -567,7 +642,12 @@ async function start() {
 		if (state.loc) search();
 	}
 	renderChips();
-	if (lastItems.length) fill(el.list, ...lastItems.map((s, i) => card(s, i)));
+	// The cards again, now with the catalog's words for their amenities.
+	const nOpen = el.openList.children.length;
+	if (lastItems.length) {
+		fill(el.openList, ...lastItems.slice(0, nOpen).map((s, i) => card(s, i)));
+		fill(el.list, ...lastItems.slice(nOpen).map((s, i) => card(s, nOpen + i)));
+	}
 	startMap();
 
 	if (!state.locFromLink) {

@@ -4,13 +4,15 @@
 
 import { api, currentAccount, signOut } from './api.js';
 import { initChrome } from './chrome.js';
-import { $, h, fill } from './dom.js';
+import { $, h, fill, icon } from './dom.js';
 import { t } from './i18n.js';
 import { mountSignIn } from './signin.js';
 import { errorText, statusBadge } from './ui.js';
 
 const root = $('#manage');
 const EDIT_ROLES = new Set(['admin', 'staff', 'manager']);
+// Who answers for a region's network, and so plans where stations go.
+const PLAN_ROLES = new Set(['admin', 'staff']);
 
 const LIST_MAX = 200;
 
@@ -58,6 +60,7 @@ function row(s) {
 async function showList(account) {
 	const roles = account.roles || [];
 	const may = roles.some((r) => EDIT_ROLES.has(r.role));
+	const plan = roles.find((r) => PLAN_ROLES.has(r.role) && (r.scope === '*' || /^\d{2,12}$/.test(String(r.scope))));
 	const list = h('ul', { class: 'manage-list', id: 'manage-list' });
 	const status = h('p', { class: 'muted', role: 'status' });
 	const filter = h('input', { class: 'input', type: 'search', placeholder: t('manage.filter'), 'aria-label': t('manage.filter'), maxlength: '40' });
@@ -98,6 +101,13 @@ async function showList(account) {
 				}),
 			),
 		),
+		plan
+			? h(
+					'p',
+					{ class: 'manage-tools' },
+					h('a', { class: 'btn btn-secondary', id: 'coverage-link', href: plan.scope === '*' ? '/coverage.html' : `/coverage.html?region=${plan.scope}` }, icon('map', 'ico'), h('span', { text: t('manage.coverage') })),
+				)
+			: null,
 		may ? h('div', { class: 'field' }, filter) : h('p', { class: 'flash', text: t('manage.no_rights') }),
 		may ? status : null,
 		may ? list : null,

@@ -81,9 +81,11 @@ export function gcjToWgs(g) {
 
 /**
  * A Leaflet map in el for config.tiles. onPick({lat, lng}) gets a tapped
- * point (WGS-84). Returns {setUser, setStations, select, invalidate}.
+ * point (WGS-84); onNoTiles() is called once if the first tiles all fail to
+ * load (no network to the tile server, a wrong URL): a grey map is then only
+ * in the way. Returns {setUser, setStations, select, invalidate}.
  */
-export async function createMap(el, config, { onPick, onSelect, popup } = {}) {
+export async function createMap(el, config, { onPick, onSelect, popup, onNoTiles } = {}) {
 	const L = await loadLeaflet();
 	const tiles = config.tiles;
 	const gcj = tiles.crs === 'gcj02';
@@ -95,12 +97,21 @@ export async function createMap(el, config, { onPick, onSelect, popup } = {}) {
 		config.city.zoom || 13,
 	);
 	map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
-	L.tileLayer(tiles.url, {
+	const layer = L.tileLayer(tiles.url, {
 		subdomains: tiles.subdomains || 'abc',
 		attribution: tiles.attribution || '',
 		maxZoom: 19,
 		crossOrigin: false,
-	}).addTo(map);
+	});
+	// Leaflet fires "load" when the visible tiles are done, loaded or failed.
+	let tilesLoaded = 0;
+	let tilesFailed = 0;
+	layer.on('tileload', () => tilesLoaded++);
+	layer.on('tileerror', () => tilesFailed++);
+	layer.once('load', () => {
+		if (!tilesLoaded && tilesFailed) onNoTiles?.();
+	});
+	layer.addTo(map);
 
 	const stationLayer = L.layerGroup().addTo(map);
 	let userMarker = null;

@@ -3,7 +3,7 @@
 // gallery and removes one (a second tap confirms). The server turns every
 // picture upright, scales it and strips its location data.
 import { api, uuid } from './api.js';
-import { h, fill } from './dom.js';
+import { h, fill, icon } from './dom.js';
 import { t, isZh } from './i18n.js';
 import { errorText } from './ui.js';
 
@@ -51,7 +51,7 @@ export function photosBox(station, { onAuthLost } = {}) {
 	const msg = h('p', { class: 'flash', id: 'photo-msg', role: 'status', hidden: true });
 	const caption = h('input', { class: 'input', id: 'photo-caption', type: 'text', maxlength: 60, autocomplete: 'off', placeholder: t('edit.photo_caption_ph') });
 	const file = h('input', { id: 'photo-file', type: 'file', accept: TYPES.join(','), class: 'sr-only' });
-	const pick = h('label', { class: 'btn btn-secondary', for: 'photo-file', id: 'photo-pick' }, h('span', { 'aria-hidden': 'true', text: '📷 ' }), h('span', { text: t('edit.photo_add') }));
+	const pick = h('label', { class: 'btn btn-secondary', for: 'photo-file', id: 'photo-pick' }, icon('camera', 'ico'), h('span', { text: t('edit.photo_add') }));
 	const count = h('p', { class: 'muted', id: 'photo-count' });
 
 	function say(text, kind) {

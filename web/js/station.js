@@ -6,24 +6,14 @@
 import { api } from './api.js';
 import { loadCatalog } from './catalog.js';
 import { initChrome } from './chrome.js';
-import { $, h, param, fill } from './dom.js';
+import { $, h, icon, param, fill } from './dom.js';
 import { formatDistance, nameOf, t } from './i18n.js';
 import { cityClock, formatHHMM, nextChange, upcomingExceptions, weekView } from './hours.js';
-import { amenityIcon, errorText, navLinks, stateOf, statusBadge, telHref } from './ui.js';
+import { amenityIcon, errorText, navLinks, stateOf, statusBadge, telHref, whenText } from './ui.js';
 import { photoStrip } from './photos.js';
 import { distanceM, lastLocation, walkMinutes } from './where.js';
 
 const root = $('#station');
-
-/** "今天 20:00", "明天 08:00", "周三 08:00" (city time) */
-export function whenText(at, now = cityClock()) {
-	const time = formatHHMM(at.minute);
-	const d = at.dayNum - now.dayNum;
-	if (d === 0) return t('when.today', { time });
-	if (d === 1) return t('when.tomorrow', { time });
-	const weekday = ((((at.dayNum + 3) % 7) + 7) % 7) + 1;
-	return t('when.weekday', { day: t(`day.${weekday}`), time });
-}
 
 /** An RFC 3339 instant as the city's "11月25日 18:00". */
 function instantText(iso) {
@@ -143,8 +133,8 @@ function render(s, catalog) {
 			h(
 				'div',
 				{ class: 'go-buttons' },
-				links.map((l, i) => h('a', { class: ['btn', i === 0 ? 'btn-primary' : 'btn-secondary', 'btn-go'], href: l.href, target: l.href.startsWith('http') ? '_blank' : null, rel: 'noopener', dataset: { app: l.app } }, h('span', { class: 'ico', 'aria-hidden': 'true', text: i === 0 ? '➜' : '↗' }), h('span', { text: l.label }))),
-				s.phone ? h('a', { class: 'btn btn-secondary btn-go btn-call', href: telHref(s.phone) }, h('span', { class: 'ico', 'aria-hidden': 'true', text: '☎' }), h('span', { text: t('station.call', { phone: s.phone }) })) : null,
+				links.map((l, i) => h('a', { class: ['btn', i === 0 ? 'btn-primary' : 'btn-secondary', 'btn-go'], href: l.href, target: l.href.startsWith('http') ? '_blank' : null, rel: 'noopener', dataset: { app: l.app } }, icon(i === 0 ? 'navigation' : 'external-link', 'ico'), h('span', { text: l.label }))),
+				s.phone ? h('a', { class: 'btn btn-secondary btn-go btn-call', href: telHref(s.phone) }, icon('phone', 'ico'), h('span', { text: t('station.call', { phone: s.phone }) })) : null,
 			),
 		),
 		photoStrip(s),
@@ -156,7 +146,7 @@ function render(s, catalog) {
 				? h(
 						'ul',
 						{ class: 'amen-grid' },
-						s.amenities.map((c) => h('li', { class: 'amen-item', dataset: { code: c } }, h('span', { class: 'amen-big', 'aria-hidden': 'true', text: amenityIcon(c, catalog) }), h('span', { text: nameOf(catalog?.amenityByCode?.[c]) || c }))),
+						s.amenities.map((c) => h('li', { class: 'amen-item', dataset: { code: c } }, amenityIcon(c, catalog, 'amen-big'), h('span', { text: nameOf(catalog?.amenityByCode?.[c]) || c }))),
 					)
 				: h('p', { class: 'muted', text: t('station.no_amenities') }),
 		),

@@ -1,8 +1,9 @@
 // Small pieces of station UI shared by the finder, the station page and the
 // manager's list: the open/closed badge, amenity icons, navigation links.
 
-import { h } from './dom.js';
+import { h, icon } from './dom.js';
 import { nameOf, t } from './i18n.js';
+import { cityClock, formatHHMM } from './hours.js';
 
 /** 'open' | 'shut' (temporarily closed) | 'off' (outside opening hours) */
 export function stateOf(s) {
@@ -14,38 +15,51 @@ export function statusBadge(s) {
 	return h('span', { class: `badge badge-${st}`, text: t(`status.${st}`) });
 }
 
-/** The icon of an amenity code (the catalog's emoji; a dot if unknown). */
-export function amenityIcon(code, catalog) {
-	return catalog?.amenityByCode?.[code]?.icon || '•';
+/** The drawn icon of an amenity code (the catalog's icon name; a dot if unknown). */
+export function amenityIcon(code, catalog, cls) {
+	return icon(catalog?.amenityByCode?.[code]?.icon || 'circle-dot', cls);
 }
 
 /**
- * Icons only (with names for screen readers and on hover): the ones asked
- * for first, then catalog order; past max, a "+N".
+ * A card's amenities: the first few with their words (the ones asked for
+ * first, then catalog order), the rest as "+N" whose label names them all.
  */
-export function amenityIcons(codes, catalog, highlight = new Set(), max = 6) {
+export function amenityIcons(codes, catalog, highlight = new Set(), max = 3) {
 	const order = catalog?.amenitiesSorted?.map((a) => a.code) || [];
 	const sorted = [...codes].sort((a, b) => {
 		const ha = highlight.has(a) ? 0 : 1;
 		const hb = highlight.has(b) ? 0 : 1;
 		return ha - hb || order.indexOf(a) - order.indexOf(b);
 	});
+	const name = (c) => nameOf(catalog?.amenityByCode?.[c]) || c;
+	const shown = sorted.length > max + 1 ? sorted.slice(0, max) : sorted;
+	const rest = sorted.slice(shown.length);
 	return h(
 		'span',
 		{ class: 'amen-icons', role: 'list', 'aria-label': t('station.amenities') },
-		sorted.slice(0, sorted.length > max ? max - 1 : max).map((c) => {
-			const name = nameOf(catalog?.amenityByCode?.[c]) || c;
-			return h('span', { class: ['amen-icon', highlight.has(c) && 'is-match'], role: 'listitem', title: name, 'aria-label': name, text: amenityIcon(c, catalog) });
-		}),
-		sorted.length > max
+		shown.map((c) =>
+			h('span', { class: ['amen-tag', highlight.has(c) && 'is-match'], role: 'listitem', title: name(c), dataset: { code: c } }, amenityIcon(c, catalog), h('span', { class: 'amen-name', text: name(c) })),
+		),
+		rest.length
 			? h('span', {
 					class: 'amen-more',
 					role: 'listitem',
-					title: sorted.slice(max - 1).map((c) => nameOf(catalog?.amenityByCode?.[c]) || c).join('、'),
-					text: `+${sorted.length - max + 1}`,
+					title: rest.map(name).join('、'),
+					'aria-label': t('finder.amen_more', { n: rest.length, names: rest.map(name).join('、') }),
+					text: `+${rest.length}`,
 				})
 			: null,
 	);
+}
+
+/** "今天 20:00", "明天 08:00", "周三 08:00" (city time) */
+export function whenText(at, now = cityClock()) {
+	const time = formatHHMM(at.minute);
+	const d = at.dayNum - now.dayNum;
+	if (d === 0) return t('when.today', { time });
+	if (d === 1) return t('when.tomorrow', { time });
+	const weekday = ((((at.dayNum + 3) % 7) + 7) % 7) + 1;
+	return t('when.weekday', { day: t(`day.${weekday}`), time });
 }
 
 const isApple = () => /iPhone|iPad|iPod|Macintosh/.test(navigator.userAgent) && 'ontouchend' in document;

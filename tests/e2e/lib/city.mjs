@@ -65,3 +65,34 @@ export async function nearby(url, { lat, lng, amenity, openNow, radius = 1500, l
 	assert.equal(r.status, 200, r.text);
 	return r.json;
 }
+
+/**
+ * Weekly hours that keep a station shut now, whatever the time of day: one
+ * hour every day, starting three hours from now (city time, UTC+8). Returns
+ * { hours, opensAt: 'HH:MM', opensTomorrow }.
+ */
+export function shutNowHours(nowMs = Date.now()) {
+	const minute = Math.floor(nowMs / 60000 + 480) % 1440;
+	const start = (Math.floor(minute / 60) + 3) % 24;
+	const hh = (h) => `${String(h).padStart(2, '0')}:00`;
+	return {
+		hours: { weekly: [{ days: [1, 2, 3, 4, 5, 6, 7], open: hh(start), close: hh(start + 1) }], exceptions: [] },
+		opensAt: hh(start),
+		opensTomorrow: start * 60 < minute,
+	};
+}
+
+/**
+ * What the finder shows for a nearby query, by the page's rule: when the
+ * nearest station is not open now (and "open now" was not asked for), the
+ * nearest open ones within 20 km come first, then the others near by, each
+ * once. Returns { open: [ids], nearby: [ids], first } from the API's answers.
+ */
+export async function finderExpects(url, params) {
+	const found = await nearby(url, params);
+	const first = found.items[0];
+	if (params.openNow || !first || (first.open_now && !first.closed)) return { open: [], nearby: found.items.map((s) => s.id), found };
+	const open = await nearby(url, { ...params, radius: 20000, limit: 3, openNow: true });
+	const openIds = open.items.map((s) => s.id);
+	return { open: openIds, nearby: found.items.map((s) => s.id).filter((id) => !openIds.includes(id)), found, openItems: open.items };
+}
