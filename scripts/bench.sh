@@ -9,7 +9,9 @@
 #   3. the server holding 150,000 stations: start-up, resident memory, and
 #      nearby vs nginx again where a city is dense (full answers);
 #   4. a photo upload's normalization against a plain libgd re-encoding
-#      (yizhan bench photo).
+#      (yizhan bench photo);
+#   5. /healthz while 100 wrong sign-ins arrive from 127.0.0.2–5, against
+#      /healthz idle in the same run (bench/login-flood.mjs).
 # Everything listens on 127.0.0.1 only, lives in one temporary folder and is
 # stopped on exit. Never a test: timings depend on the machine and its load.
 #
@@ -33,7 +35,7 @@ LIMIT_MIB=64
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$BIN" ] || die "$BIN not built (make build)"
-for tool in wrk curl sqlite3 awk; do
+for tool in wrk curl sqlite3 awk node; do
 	command -v "$tool" >/dev/null || die "$tool not found (make setup-test installs it)"
 done
 [ -x "$NGINX" ] || die "nginx not found at $NGINX (make setup-test installs nginx-light)"
@@ -350,6 +352,15 @@ echo "== 4. photo upload: normalizing a 12 MP phone picture =="
 PHOTO_LINE=$(grep 'image_normalize' "$TMP/photo.out" | sed 's/^ *image_normalize *//')
 echo
 
+# ---- 5. a sign-in flood ----
+
+echo "== 5. /healthz during a sign-in flood: 100 wrong sign-ins from 127.0.0.2–5 =="
+start_server "$DEMO" false "$TMP/serve-flood.err"
+timeout 600 node bench/login-flood.mjs "$URL" | tee "$TMP/flood.out"
+FLOOD_LINE=$(sed -n 's/^summary: //p' "$TMP/flood.out")
+stop_server
+echo
+
 # ---- summary ----
 
 RSS_OK=$(awk -v a="$RSS_AFTER" -v h="$HWM" -v l="$LIMIT_MIB" 'BEGIN { print ((a < l && h < l) ? 1 : 0) }')
@@ -378,4 +389,5 @@ summary "nearby, access log on" \
 summary "GET /healthz" "$HEALTHZ"
 summary "GET /api/v1/session" "$SESSION"
 summary "photo upload, 12 MP JPEG" "$PHOTO_LINE"
+summary "/healthz, sign-in flood" "${FLOOD_LINE%; target*}, target +5 ms" "${FLOOD_LINE##*: }"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
