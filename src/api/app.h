@@ -31,6 +31,7 @@ struct app {
 	_Atomic(struct station_render *) render; /* NULL until the first nearby answer */
 	struct blob_store photos;        /* uploaded pictures (core/blob.h) */
 	_Atomic int photo_work;          /* uploads being decoded right now */
+	atomic_ulong login_bursts;       /* failed sign-ins from many addresses against one account */
 };
 
 /* Frees app->render (api/stations.c); call once the server has stopped. */

@@ -22,7 +22,6 @@ int rc_status(enum rc rc, const struct problem *prob)
 	case RC_CONFLICT: return 409;
 	case RC_FORBIDDEN: return 403;
 	case RC_UNAUTHORIZED: return 401;
-	case RC_LOCKED: return 423;
 	case RC_LIMITED: return 429;
 	case RC_BUSY:
 	case RC_UNAVAILABLE: return 503;
@@ -54,7 +53,6 @@ static const char *title_for(int status)
 	case 413: return "请求体过大";
 	case 415: return "不支持的内容类型";
 	case 422: return "请求内容有误";
-	case 423: return "账号已锁定";
 	case 429: return "请求过于频繁";
 	case 503: return "服务暂时不可用";
 	default: return "服务器内部错误";

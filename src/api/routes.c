@@ -24,7 +24,8 @@ static const struct http_route routes[] = {
 
 	{ "POST", "/api/v1/session", h_session_create, ACT_PUBLIC, 4 * KIB, 30, .offload = true,
 	  .tag = "session",
-	  .summary = "登录：手机号 + 密码，设置会话 Cookie，返回 CSRF 令牌",
+	  .summary = "登录：手机号 + 密码，设置会话 Cookie，返回 CSRF 令牌。同一地址对同一号码失败 5 次后，"
+		     "该地址须等待 1、2、4…秒（最长 15 分钟）再试（429 login-throttled）；账号本身从不锁定",
 	  .req_schema = "LoginRequest", .resp_schema = "Session", .ok_status = 201 },
 	{ "GET", "/api/v1/session", h_session_get, ACT_SIGNED_IN, .tag = "session",
 	  .summary = "当前登录的账号与角色", .resp_schema = "Session" },

@@ -18,7 +18,7 @@ struct problem_field {
 
 struct problem {
 	enum rc rc;
-	char type[48];     /* short slug, e.g. "validation", "account-locked" */
+	char type[48];     /* short slug, e.g. "validation", "login-throttled" */
 	char detail[256];
 	int retry_after_s; /* > 0: the client may retry after this many seconds */
 	int status;        /* > 0: the HTTP status, when rc alone does not say it */
