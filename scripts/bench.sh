@@ -10,7 +10,9 @@
 #      nearby vs nginx again where a city is dense (full answers);
 #   4. a photo upload's normalization, time and peak memory, against a plain
 #      libgd re-encoding and against the way it was done before, decoding
-#      the whole picture (yizhan bench photo).
+#      the whole picture (yizhan bench photo);
+#   5. /healthz while 100 wrong sign-ins arrive from 127.0.0.2–5, against
+#      /healthz idle in the same run (bench/login-flood.mjs).
 # Everything listens on 127.0.0.1 only, lives in one temporary folder and is
 # stopped on exit. Never a test: timings depend on the machine and its load.
 #
@@ -62,7 +64,7 @@ photo)
 *) die "unknown part $1 (all, or photo)" ;;
 esac
 
-for tool in wrk curl sqlite3 awk; do
+for tool in wrk curl sqlite3 awk node; do
 	command -v "$tool" >/dev/null || die "$tool not found (make setup-test installs it)"
 done
 [ -x "$NGINX" ] || die "nginx not found at $NGINX (make setup-test installs nginx-light)"
@@ -374,6 +376,15 @@ echo
 
 bench_photo "$TMP/photo.out"
 
+# ---- 5. a sign-in flood ----
+
+echo "== 5. /healthz during a sign-in flood: 100 wrong sign-ins from 127.0.0.2–5 =="
+start_server "$DEMO" false "$TMP/serve-flood.err"
+timeout 600 node bench/login-flood.mjs "$URL" | tee "$TMP/flood.out"
+FLOOD_LINE=$(sed -n 's/^summary: //p' "$TMP/flood.out")
+stop_server
+echo
+
 # ---- summary ----
 
 RSS_OK=$(awk -v a="$RSS_AFTER" -v h="$HWM" -v l="$LIMIT_MIB" 'BEGIN { print ((a < l && h < l) ? 1 : 0) }')
@@ -402,4 +413,5 @@ summary "nearby, access log on" \
 summary "GET /healthz" "$HEALTHZ"
 summary "GET /api/v1/session" "$SESSION"
 summary "photo upload, 12 MP JPEG" "$PHOTO_LINE"
+summary "/healthz, sign-in flood" "${FLOOD_LINE%; target*}, target +5 ms" "${FLOOD_LINE##*: }"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

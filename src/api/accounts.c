@@ -32,7 +32,6 @@ json_t *render_account(const struct principal *viewer, const struct account *a)
 	json_object_set_new(o, "name", json_string(a->name));
 	json_object_set_new(o, "has_password", json_boolean(a->has_password));
 	json_object_set_new(o, "disabled", json_boolean(a->disabled));
-	json_object_set_new(o, "locked_until", json_time(a->locked_until_s));
 	json_object_set_new(o, "roles", render_grants(a->grants, a->ngrants));
 	json_object_set_new(o, "created_at", json_time(a->created_s));
 	json_object_set_new(o, "updated_at", json_time(a->updated_s));

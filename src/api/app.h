@@ -42,6 +42,7 @@ struct app {
 	struct image_budget photo_memory; /* what those may hold at once */
 	enum metrics_access metrics_access;
 	char metrics_token_hash[SECRET_HASH_LEN]; /* METRICS_TOKEN: SHA-256 of the token */
+	atomic_ulong login_bursts;       /* failed sign-ins from many addresses against one account */
 };
 
 /* Frees app->render (api/stations.c); call once the server has stopped. */

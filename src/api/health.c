@@ -4,6 +4,7 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/reply.h"
+#include "domain/login_throttle.h"
 #include "http/server.h"
 
 void h_healthz(struct http_req *req, struct http_resp *resp)
@@ -36,6 +37,12 @@ void h_metrics(struct http_req *req, struct http_resp *resp)
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	http_server_metrics(app->server, &resp->body);
+	sb_addf(&resp->body,
+		"# HELP yizhan_login_burst_total Bursts of failed sign-ins against one account from many"
+		" addresses (%d within %d minutes).\n"
+		"# TYPE yizhan_login_burst_total counter\nyizhan_login_burst_total %lu\n",
+		LOGIN_BURST_ADDRESSES, LOGIN_BURST_WINDOW_S / 60,
+		atomic_load_explicit(&app->login_bursts, memory_order_relaxed));
 }
 
 /* What the web page needs to know of this deployment. */

@@ -157,8 +157,15 @@ static json_t *operation(const struct http_route *r)
 	}
 	if (r->rate_per_min)
 		json_object_set_new(responses, "429", problem_response("请求过于频繁"));
+	if (r->offload)
+		json_object_set_new(responses, "503",
+				    problem_response(write ? "存储暂不可写，或耗时工作排满（busy，见 Retry-After），稍后重试" :
+							     "耗时工作排满（busy，见 Retry-After），稍后重试"));
+	/* Signing in: failures slow down the address they come from. */
 	if (!strcmp(r->pattern, "/api/v1/session") && !strcmp(r->method, "POST"))
-		json_object_set_new(responses, "423", problem_response("账号已锁定"));
+		json_object_set_new(responses, "429",
+				    problem_response("请求过于频繁（rate-limited），或此地址对该号码登录失败过多，"
+						     "须等待 Retry-After 秒（login-throttled）"));
 	json_object_set_new(op, "responses", responses);
 	return op;
 }

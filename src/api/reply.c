@@ -23,7 +23,6 @@ int rc_status(enum rc rc, const struct problem *prob)
 	case RC_CONFLICT: return 409;
 	case RC_FORBIDDEN: return 403;
 	case RC_UNAUTHORIZED: return 401;
-	case RC_LOCKED: return 423;
 	case RC_LIMITED: return 429;
 	case RC_BUSY:
 	case RC_UNAVAILABLE: return 503;

@@ -1,6 +1,7 @@
 /* THE route table: every URL yizhan answers, with the permission it needs,
- * its body limit, its per-address rate limit and what the OpenAPI document
- * says of it. The router, 405 Allow, the permission check and
+ * its body limit, its per-address rate limit, whether its handler runs on
+ * the work pool (offload: it hashes a password or decodes a picture) and
+ * what the OpenAPI document says of it. The router, 405 Allow, the permission check and
  * /api/v1/openapi.json all read this one table. */
 #include "api/app.h"
 #include "api/handlers.h"
@@ -22,8 +23,10 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/config", h_config, ACT_PUBLIC, .tag = "ops",
 	  .summary = "网页所需的部署配置：地图底图、城市、步行圈", .resp_schema = "Config" },
 
-	{ "POST", "/api/v1/session", h_session_create, ACT_PUBLIC, 4 * KIB, 30, .tag = "session",
-	  .summary = "登录：手机号 + 密码，设置会话 Cookie，返回 CSRF 令牌",
+	{ "POST", "/api/v1/session", h_session_create, ACT_PUBLIC, 4 * KIB, 30, .offload = true,
+	  .tag = "session",
+	  .summary = "登录：手机号 + 密码，设置会话 Cookie，返回 CSRF 令牌。同一地址对同一号码失败 5 次后，"
+		     "该地址须等待 1、2、4…秒（最长 15 分钟）再试（429 login-throttled）；账号本身从不锁定",
 	  .req_schema = "LoginRequest", .resp_schema = "Session", .ok_status = 201 },
 	{ "GET", "/api/v1/session", h_session_get, ACT_SIGNED_IN, .tag = "session",
 	  .summary = "当前登录的账号与角色", .resp_schema = "Session" },
@@ -33,7 +36,8 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/accounts", h_accounts_list, ACT_ACCOUNT_LIST, .tag = "accounts",
 	  .summary = "账号列表（按编号翻页）", .resp_schema = "AccountPage",
 	  .query = "q:string:姓名或手机号片段;after:integer:翻页游标（上一页的 next_after）;limit:integer:每页条数 1–200" },
-	{ "POST", "/api/v1/accounts", h_accounts_create, ACT_ACCOUNT_CREATE, 16 * KIB, .tag = "accounts",
+	{ "POST", "/api/v1/accounts", h_accounts_create, ACT_ACCOUNT_CREATE, 16 * KIB, .offload = true,
+	  .tag = "accounts",
 	  .summary = "创建账号", .req_schema = "AccountCreate", .resp_schema = "Account",
 	  .ok_status = 201 },
 	{ "GET", "/api/v1/accounts/{id}", h_account_get, ACT_SIGNED_IN, .tag = "accounts",
@@ -42,7 +46,7 @@ static const struct http_route routes[] = {
 	  .tag = "accounts", .summary = "修改姓名", .req_schema = "AccountUpdate",
 	  .resp_schema = "Account" },
 	{ "PUT", "/api/v1/accounts/{id}/password", h_account_password, ACT_SIGNED_IN, 4 * KIB, 30,
-	  .tag = "accounts", .summary = "设置密码（本人需提供当前密码）",
+	  .offload = true, .tag = "accounts", .summary = "设置密码（本人需提供当前密码）",
 	  .req_schema = "PasswordChange", .ok_status = 204 },
 	{ "POST", "/api/v1/accounts/{id}/disable", h_account_disable, ACT_ACCOUNT_UPDATE, .tag = "accounts",
 	  .summary = "停用账号：结束其会话，停止登录和接口令牌（不能停用自己）",
@@ -100,7 +104,7 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/stations/{id}/qr.png", h_station_qr_png, ACT_STATION_EDIT, .tag = "stations",
 	  .summary = "驿站签到二维码（PNG）", .resp_media = "image/png" },
 	{ "POST", "/api/v1/stations/{id}/photos", h_station_photo_add, ACT_STATION_EDIT, 12 * MIB, 60,
-	  .tag = "stations",
+	  .offload = true, .tag = "stations",
 	  .summary = "上传驿站照片（请求体即照片：最多 12 MiB、5000 万像素、处理所需内存 96 MiB，"
 		     "损坏或不完整的图片 422；同时处理的照片用满内存时 503 并带 Retry-After；"
 		     "每站最多 12 张，去除位置等元数据）",

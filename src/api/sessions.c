@@ -1,4 +1,5 @@
 /* /api/v1/session: sign in, who am I, sign out. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,8 +37,11 @@ void h_session_create(struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	struct session_new s;
-	enum rc rc = session_login(app->db, &app->session, phone, password, req->client_ip,
-				   req->request_id, &s, &prob);
+	struct login_attempt in = { .phone = phone, .password = password, .ip = req->client_ip,
+				    .request_id = req->request_id };
+	enum rc rc = session_login(app->db, &app->session, &in, &s, &prob);
+	if (in.burst)
+		atomic_fetch_add_explicit(&app->login_bursts, 1, memory_order_relaxed);
 	if (rc != RC_OK) {
 		reply_problem(req, resp, &prob);
 		goto out;

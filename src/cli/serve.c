@@ -28,6 +28,8 @@ struct serve_config {
 	const char *log_level;
 	bool access_log;
 	int64_t threads;
+	int64_t work_threads;
+	int64_t work_queue;
 	int64_t max_connections;
 	int64_t idle_timeout_s;
 	int64_t header_timeout_s;
@@ -61,7 +63,11 @@ static const struct config_option options[] = {
 	{ "access-log", "YIZHAN_ACCESS_LOG", "true", CONFIG_BOOL, OPT(access_log), 0, 0,
 	  "每个请求写一行 JSON 访问日志" },
 	{ "threads", "YIZHAN_THREADS", "0", CONFIG_INT, OPT(threads), 0, 256,
-	  "工作线程数（0 = CPU 核数）" },
+	  "请求线程数（0 = CPU 核数）" },
+	{ "work-threads", "YIZHAN_WORK_THREADS", "0", CONFIG_INT, OPT(work_threads), 0, 256,
+	  "耗时工作（密码哈希、照片解码）的线程数，也是同时计算的密码哈希数上限（0 = CPU 核数）" },
+	{ "work-queue", "YIZHAN_WORK_QUEUE", "64", CONFIG_INT, OPT(work_queue), 1, 100000,
+	  "等待耗时工作线程的请求数上限；排满时这类请求立即得到 503 和 Retry-After" },
 	{ "max-connections", "YIZHAN_MAX_CONNECTIONS", "1024", CONFIG_INT, OPT(max_connections), 1,
 	  100000, "同时连接数上限" },
 	{ "idle-timeout", "YIZHAN_IDLE_TIMEOUT_S", "60", CONFIG_INT, OPT(idle_timeout_s), 1, 3600,
@@ -323,6 +329,8 @@ int cli_serve(int argc, char **argv)
 		.auth = api_auth,
 		.static_dir = cfg.web,
 		.threads = (unsigned)cfg.threads,
+		.work_threads = (unsigned)cfg.work_threads,
+		.work_queue_max = (size_t)cfg.work_queue,
 		.conn_max = (unsigned)cfg.max_connections,
 		.idle_timeout_s = (unsigned)cfg.idle_timeout_s,
 		.header_timeout_s = (unsigned)cfg.header_timeout_s,

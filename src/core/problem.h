@@ -35,7 +35,7 @@ struct problem_field {
 /* About 8 KiB: fine on the stack of a request thread, not in a loop of them. */
 struct problem {
 	enum rc rc;
-	char type[48];     /* short slug, e.g. "validation", "account-locked" */
+	char type[48];     /* short slug, e.g. "validation", "login-throttled" */
 	char detail[256];  /* in Chinese */
 	char detail_en[256];
 	int retry_after_s; /* > 0: the client may retry after this many seconds */

@@ -10,7 +10,6 @@ const char *rc_name(enum rc rc)
 	case RC_CONFLICT: return "conflict";
 	case RC_FORBIDDEN: return "forbidden";
 	case RC_UNAUTHORIZED: return "unauthorized";
-	case RC_LOCKED: return "locked";
 	case RC_LIMITED: return "limited";
 	case RC_BUSY: return "busy";
 	case RC_UNAVAILABLE: return "unavailable";

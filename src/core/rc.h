@@ -11,7 +11,6 @@ enum rc {
 	RC_CONFLICT,     /* state does not allow it, or a unique key clash: 409 */
 	RC_FORBIDDEN,    /* 403 */
 	RC_UNAUTHORIZED, /* no or bad credentials: 401 */
-	RC_LOCKED,       /* account locked: 423 */
 	RC_LIMITED,      /* rate limited: 429 */
 	RC_BUSY,         /* retry later (lock contention, storage trouble): 503 */
 	RC_UNAVAILABLE,  /* storage refuses writes (disk full, failed sync): 503 */

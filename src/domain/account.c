@@ -34,7 +34,7 @@ bool account_name_acceptable(const char *name, const char *field, struct problem
 	return true;
 }
 
-#define ACCOUNT_COLS "id, phone, name, pw_hash IS NOT NULL, disabled, locked_until_s, created_s, updated_s"
+#define ACCOUNT_COLS "id, phone, name, pw_hash IS NOT NULL, disabled, created_s, updated_s"
 
 static void row_to_account(const struct db_rows *r, size_t i, struct account *a)
 {
@@ -45,9 +45,8 @@ static void row_to_account(const struct db_rows *r, size_t i, struct account *a)
 	const char *hp = db_rows_text(r, i, 3);
 	a->has_password = hp && (hp[0] == '1' || hp[0] == 't');
 	a->disabled = db_rows_int(r, i, 4) != 0;
-	a->locked_until_s = db_rows_int(r, i, 5);
-	a->created_s = db_rows_int(r, i, 6);
-	a->updated_s = db_rows_int(r, i, 7);
+	a->created_s = db_rows_int(r, i, 5);
+	a->updated_s = db_rows_int(r, i, 6);
 }
 
 enum rc account_grants(struct db *db, int64_t id, struct role_grant *out, size_t *n,
@@ -337,8 +336,7 @@ enum rc account_set_password(struct db *db, const struct actor *actor, int64_t i
 		return problem_set(prob, RC_INTERNAL, "internal", "无法计算密码摘要");
 	int64_t now = clock_now_s();
 	rc = db_q(db,
-		  "UPDATE accounts SET pw_hash = $1, failed_logins = 0, locked_until_s = 0,"
-		  " updated_s = $2 WHERE id = $3",
+		  "UPDATE accounts SET pw_hash = $1, updated_s = $2 WHERE id = $3",
 		  NULL, prob, DB_T(pwhash), DB_I(now), DB_I(id));
 	if (rc != RC_OK)
 		return rc;

@@ -22,7 +22,6 @@ struct account {
 	char name[ACCOUNT_NAME_MAX_CHARS * 4 + 1];
 	bool has_password;
 	bool disabled;
-	int64_t locked_until_s;
 	int64_t created_s;
 	int64_t updated_s;
 	size_t ngrants;
@@ -78,7 +77,7 @@ void account_page_release(struct account_page *page);
 enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, const char *name,
 		       struct problem *prob);
 /* Sets a password: the owner (who must give the current one, if any) or
- * ACT_ACCOUNT_UPDATE reaching the account. Clears lockout and ends the account's other sessions. */
+ * ACT_ACCOUNT_UPDATE reaching the account. Ends the account's other sessions. */
 enum rc account_set_password(struct db *db, const struct actor *actor, int64_t id,
 			     const char *current, const char *password, struct problem *prob);
 

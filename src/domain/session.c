@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/phone.h"
 #include "core/xalloc.h"
+#include "domain/login_throttle.h"
 #include "domain/permission.h"
 #include "domain/reach.h"
 
@@ -34,15 +35,38 @@ static void dummy_init(void)
 }
 
 struct login_ctx {
-	int64_t account_id;
+	const struct login_attempt *in;
+	const char *key;           /* the phone as the throttle counts it */
+	int64_t account_id;        /* 0: no account can sign in with this phone */
+	char phone[12];
 	bool ok;
-	int failed;       /* failed_logins before this attempt */
-	const char *ip, *request_id;
 	const struct session_policy *pol;
 	struct session_new *out;
-	bool locked_now;
-	char phone[12];
+	struct login_failure failure;
 };
+
+/* A failed attempt: counted for the address, and audited when there is an
+ * account to audit it on. */
+static enum rc failed_tx(struct db *db, struct login_ctx *c, const struct actor *actor,
+			 struct problem *prob)
+{
+	enum rc rc = login_throttle_failed(db, c->key, c->in->ip, &c->failure, prob);
+	if (rc != RC_OK || !c->account_id)
+		return rc;
+	char scope[SCOPE_MAX];
+	rc = reach_home_scope(db, c->account_id, scope, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_int(&d, "failures", c->failure.failures);
+	if (c->failure.delay_s)
+		audit_detail_int(&d, "delay_s", c->failure.delay_s);
+	rc = audit_record_id(db, actor, "session.login_failed", "account", c->account_id, scope, &d,
+			     prob);
+	audit_detail_release(&d);
+	return rc;
+}
 
 static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 {
@@ -50,30 +74,10 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 	int64_t now = clock_now_s();
 	struct principal who = { .kind = AUTH_SESSION, .account_id = c->account_id };
 	memcpy(who.phone, c->phone, sizeof(who.phone));
-	struct actor actor = { .p = &who, .ip = c->ip, .request_id = c->request_id };
-	enum rc rc;
-	if (!c->ok) {
-		int failed = c->failed + 1;
-		c->locked_now = failed >= SESSION_LOCK_AFTER;
-		rc = db_q(db, "UPDATE accounts SET failed_logins = $1, locked_until_s = $2 WHERE id = $3",
-			  NULL, prob, DB_I(c->locked_now ? 0 : failed),
-			  DB_I(c->locked_now ? now + SESSION_LOCK_S : 0), DB_I(c->account_id));
-		if (rc != RC_OK)
-			return rc;
-		char scope[SCOPE_MAX];
-		rc = reach_home_scope(db, c->account_id, scope, prob);
-		if (rc != RC_OK)
-			return rc;
-		struct audit_detail d;
-		audit_detail_init(&d);
-		audit_detail_int(&d, "failed_logins", failed);
-		rc = audit_record_id(db, &actor, c->locked_now ? "account.lock" : "session.login_failed",
-				     "account", c->account_id, scope, &d, prob);
-		audit_detail_release(&d);
-		return rc;
-	}
-	rc = db_q(db, "UPDATE accounts SET failed_logins = 0, locked_until_s = 0 WHERE id = $1", NULL,
-		  prob, DB_I(c->account_id));
+	struct actor actor = { .p = &who, .ip = c->in->ip, .request_id = c->in->request_id };
+	if (!c->ok)
+		return failed_tx(db, c, &actor, prob);
+	enum rc rc = login_throttle_clear(db, c->key, c->in->ip, prob);
 	if (rc != RC_OK)
 		return rc;
 	char token_hash[SECRET_HASH_LEN], csrf_hash[SECRET_HASH_LEN];
@@ -87,7 +91,7 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 		  "INSERT INTO sessions (token_hash, csrf_hash, account_id, created_s, last_seen_s,"
 		  " expires_s, ip) VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id",
 		  &rows, prob, DB_T(token_hash), DB_T(csrf_hash), DB_I(c->account_id), DB_I(now),
-		  DB_I(c->out->expires_s), DB_T(c->ip));
+		  DB_I(c->out->expires_s), DB_T(c->in->ip));
 	if (rc != RC_OK)
 		return rc;
 	c->out->id = db_rows_int(rows, 0, 0);
@@ -114,58 +118,59 @@ void session_csrf_token(const char *token, char out[SECRET_HASH_LEN])
 	sb_release(&sb);
 }
 
-enum rc session_login(struct db *db, const struct session_policy *pol, const char *phone,
-		      const char *password, const char *ip, const char *request_id,
+enum rc session_login(struct db *db, const struct session_policy *pol, struct login_attempt *in,
 		      struct session_new *out, struct problem *prob)
 {
 	pthread_once(&dummy_once, dummy_init);
 	memset(out, 0, sizeof(*out));
+	in->burst = false;
+	const char *password = in->password ? in->password : "";
+	char key[LOGIN_KEY_CAP];
+	login_throttle_key(in->phone, key);
+	/* Before anything that could tell the phone's accounts apart: an
+	 * address that must wait gets the same answer for every phone. */
+	enum rc rc = login_throttle_check(db, key, in->ip, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct login_ctx c = { .in = in, .key = key, .pol = pol, .out = out };
 	struct account a;
 	struct problem lookup = { 0 };
-	enum rc rc = account_get_by_phone(db, phone, &a, &lookup);
-	if (rc == RC_NOT_FOUND || (rc == RC_OK && (!a.has_password || a.disabled))) {
-		password_verify(dummy_hash, password ? password : "");
-		log_info(request_id, "login_failed", "sign-in refused for %s", phone ? phone : "");
-		return wrong_credentials(prob);
-	}
-	if (rc != RC_OK) {
+	rc = account_get_by_phone(db, in->phone, &a, &lookup);
+	if (rc != RC_OK && rc != RC_NOT_FOUND) {
 		*prob = lookup;
 		return rc;
 	}
-	int64_t now = clock_now_s();
-	if (a.locked_until_s > now) {
-		prob->retry_after_s = (int)(a.locked_until_s - now);
-		return problem_set(prob, RC_LOCKED, "account-locked",
-				   "连续输错密码 %d 次，账号已锁定，请 %lld 分钟后再试", SESSION_LOCK_AFTER,
-				   (long long)((a.locked_until_s - now + 59) / 60));
+	char *stored = NULL;
+	if (rc == RC_OK && a.has_password && !a.disabled) {
+		struct db_rows *rows = NULL;
+		rc = db_q(db, "SELECT pw_hash FROM accounts WHERE id = $1", &rows, prob, DB_I(a.id));
+		if (rc != RC_OK)
+			return rc;
+		stored = xstrdup(db_rows_text(rows, 0, 0) ? db_rows_text(rows, 0, 0) : "");
+		db_rows_free(rows);
+		c.account_id = a.id;
+		memcpy(c.phone, a.phone, sizeof(c.phone));
 	}
-	struct db_rows *rows = NULL;
-	rc = db_q(db, "SELECT pw_hash, failed_logins FROM accounts WHERE id = $1", &rows, prob,
-		  DB_I(a.id));
-	if (rc != RC_OK)
-		return rc;
-	char *stored = xstrdup(db_rows_text(rows, 0, 0) ? db_rows_text(rows, 0, 0) : "");
-	int failed = (int)db_rows_int(rows, 0, 1);
-	db_rows_free(rows);
-	struct login_ctx c = { .account_id = a.id, .failed = failed, .ip = ip,
-			       .request_id = request_id, .pol = pol, .out = out };
-	memcpy(c.phone, a.phone, sizeof(c.phone));
-	c.ok = password_verify(stored, password ? password : "");
+	/* An unknown phone costs the same verification as a wrong password. */
+	bool match = password_verify(stored ? stored : dummy_hash, password);
+	c.ok = stored && match;
 	free(stored);
 	rc = db_tx(db, login_tx, &c, prob);
 	if (rc != RC_OK)
 		return rc;
-	if (!c.ok) {
-		if (c.locked_now) {
-			prob->retry_after_s = SESSION_LOCK_S;
-			return problem_set(prob, RC_LOCKED, "account-locked",
-					   "连续输错密码 %d 次，账号已锁定 %d 分钟", SESSION_LOCK_AFTER,
-					   SESSION_LOCK_S / 60);
-		}
-		return wrong_credentials(prob);
+	if (c.ok) {
+		out->account = a;
+		return RC_OK;
 	}
-	out->account = a;
-	return RC_OK;
+	if (c.failure.burst && c.account_id) {
+		in->burst = true;
+		log_warn(in->request_id, "login_burst",
+			 "failed sign-ins for %s from %d addresses within %d minutes (the latest from %s)",
+			 c.phone, c.failure.addresses, LOGIN_BURST_WINDOW_S / 60, in->ip);
+	}
+	log_info(in->request_id, "login_failed", "sign-in refused for %s from %s",
+		 in->phone ? in->phone : "", in->ip);
+	return wrong_credentials(prob);
 }
 
 enum rc session_resolve(struct db *db, const struct session_policy *pol, const char *token,

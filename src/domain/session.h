@@ -1,8 +1,8 @@
 /* Sign-in: sessions for people (a cookie plus a CSRF token for writes) and
  * API tokens for integrations (a bearer value an admin creates and revokes).
  * Both are 256-bit random values stored only as SHA-256 hashes. Failed
- * sign-ins count per account: after SESSION_LOCK_AFTER in a row the account
- * is locked for SESSION_LOCK_S. */
+ * sign-ins slow down the address they come from (domain/login_throttle.h);
+ * no account is ever locked as a whole. */
 #ifndef YZ_DOMAIN_SESSION_H
 #define YZ_DOMAIN_SESSION_H
 
@@ -15,8 +15,6 @@
 #include "domain/principal.h"
 #include "domain/secret.h"
 
-#define SESSION_LOCK_AFTER 5
-#define SESSION_LOCK_S (15 * 60)
 #define SESSION_TOKEN_CAP 64
 
 struct session_policy {
@@ -32,12 +30,22 @@ struct session_new {
 	struct account account;
 };
 
+/* A sign-in attempt. The strings are borrowed. */
+struct login_attempt {
+	const char *phone, *password;
+	const char *ip;          /* the client's address: failures are counted per (phone, ip) */
+	const char *request_id;
+	bool burst;              /* out: this failure made a burst against the account (an alert) */
+};
+
 /* Checks phone and password and opens a session; runs its own transaction
- * (the failure counter must be committed even when sign-in fails).
- * RC_UNAUTHORIZED for a wrong phone or password (same answer for both),
- * RC_LOCKED while the account is locked (prob->retry_after_s set). */
-enum rc session_login(struct db *db, const struct session_policy *pol, const char *phone,
-		      const char *password, const char *ip, const char *request_id,
+ * (a failure must be counted even though sign-in fails). Costs one Argon2id
+ * verification (a dummy one for an unknown phone), unless the address must
+ * wait. RC_UNAUTHORIZED for a wrong phone or password; RC_LIMITED
+ * ("login-throttled", prob->retry_after_s set) while this address must wait
+ * before trying this phone again. Unknown and registered phones get the same
+ * answers, failure after failure. */
+enum rc session_login(struct db *db, const struct session_policy *pol, struct login_attempt *in,
 		      struct session_new *out, struct problem *prob);
 /* The CSRF token of the session whose cookie value is token: derived from
  * the cookie, so a page that has the cookie (a new tab) can ask for it again,

@@ -37,6 +37,11 @@ struct http_route {
 	int perm;                /* opaque to http: checked by the auth hook */
 	size_t body_max_bytes;   /* 0: HTTP_BODY_MAX_DEFAULT */
 	int rate_per_min;        /* > 0: per-client-address limit */
+	/* The handler does expensive work (hashing a password, decoding an
+	 * image): it runs on the server's work pool, after the rate limit and
+	 * the auth hook have run on the request thread, while the connection
+	 * waits suspended; a full pool answers 503 with Retry-After. */
+	bool offload;
 	/* For the OpenAPI document: */
 	const char *tag;
 	const char *summary;

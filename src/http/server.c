@@ -1,7 +1,13 @@
 /* The server. libmicrohttpd calls access_handler several times per request:
  * once when the headers are in (we route and check the declared body size),
  * once per chunk of body (we gather it, up to the route's limit), and once at
- * the end (we dispatch). The completion callback logs, counts and frees. */
+ * the end (we dispatch). The completion callback logs, counts and frees.
+ *
+ * A request thread serves many connections, so a handler that computes for
+ * a tenth of a second would hold up all of them. The handler of a route
+ * marked offload therefore runs on the work pool: the connection is
+ * suspended, the pool runs the handler and resumes the connection, and
+ * libmicrohttpd calls access_handler once more, which sends the answer. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -19,6 +25,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/workpool.h"
 #include "core/xalloc.h"
 #include "http/deadline.h"
 #include "http/metrics.h"
@@ -35,6 +42,7 @@ struct http_server {
 	struct static_files *files;
 	struct deadlines *deadlines; /* of request headers (http/deadline.h) */
 	size_t header_max;       /* header fields together, bytes */
+	struct workpool *pool;   /* runs the handlers of offloaded routes */
 	char *csp;               /* for pages: what a browser may load */
 	char id_prefix[13];
 	atomic_ullong next_id;
@@ -65,6 +73,10 @@ static const char csp_data[] = "default-src 'self'; frame-ancestors 'none'";
 enum req_state { REQ_ROUTED, REQ_NOT_FOUND, REQ_NOT_ALLOWED, REQ_STATIC, REQ_TOO_LARGE,
 		 REQ_BAD_URI, REQ_HEAD_TOO_LARGE };
 
+/* An offloaded request: its handler waits for or runs on the pool while the
+ * connection is suspended (RUNNING), then its answer waits to be sent. */
+enum req_offload { OFFLOAD_NONE, OFFLOAD_RUNNING, OFFLOAD_ANSWERED };
+
 struct req_ctx {
 	struct http_req req;
 	struct http_resp resp;
@@ -81,6 +93,7 @@ struct req_ctx {
 	size_t bytes;
 	size_t metrics_route;
 	bool dispatched;
+	enum req_offload offload;
 };
 
 static void request_id(struct http_server *s, struct MHD_Connection *conn, struct req_ctx *ctx)
@@ -399,32 +412,35 @@ static void too_large(struct req_ctx *ctx)
 	own_problem(ctx, &p, detail);
 }
 
-static void dispatch(struct http_server *s, struct req_ctx *ctx)
+/* Everything before the route's handler: the answers that need none (no
+ * route, too large, rate-limited, not authenticated). Returns true when the
+ * handler is to run; false having filled the answer. */
+static bool admit(struct http_server *s, struct req_ctx *ctx)
 {
 	struct http_req *req = &ctx->req;
 	struct http_resp *resp = &ctx->resp;
 	switch (ctx->state) {
 	case REQ_TOO_LARGE:
 		too_large(ctx);
-		return;
+		return false;
 	case REQ_BAD_URI:
 		http_resp_problem(resp, 400, "bad-request", "请求格式错误",
 				  "地址中不能含有 %00 (a NUL byte in the path or query)");
-		return;
+		return false;
 	case REQ_HEAD_TOO_LARGE: {
 		char detail[160];
 		snprintf(detail, sizeof(detail), "请求头超过 %zu 字节 (header fields larger than %zu bytes)",
 			 s->header_max, s->header_max);
 		http_resp_problem(resp, 431, "headers-too-large", "请求头过大", detail);
-		return;
+		return false;
 	}
 	case REQ_NOT_FOUND:
 		own_problem(ctx, &not_found, NULL);
-		return;
+		return false;
 	case REQ_NOT_ALLOWED:
 		own_problem(ctx, &not_allowed, NULL);
 		http_resp_header(resp, "Allow", ctx->allow);
-		return;
+		return false;
 	case REQ_STATIC:
 	case REQ_ROUTED:
 		break;
@@ -439,11 +455,43 @@ static void dispatch(struct http_server *s, struct req_ctx *ctx)
 		snprintf(ra, sizeof(ra), "%d", retry);
 		own_problem(ctx, &rate_limited, NULL);
 		http_resp_header(resp, "Retry-After", ra);
-		return;
+		return false;
 	}
-	if (s->cfg.auth && !s->cfg.auth(req, resp))
+	return !s->cfg.auth || s->cfg.auth(req, resp);
+}
+
+/* On a pool thread: the handler, then the connection goes back to its
+ * request thread, which sends the answer (access_handler). */
+static void run_offloaded(void *arg)
+{
+	struct req_ctx *ctx = arg;
+	ctx->req.route->handler(&ctx->req, &ctx->resp);
+	ctx->offload = OFFLOAD_ANSWERED;
+	/* Takes libmicrohttpd's lock, which the request thread takes before it
+	 * looks at the connection again: everything written above is seen. */
+	MHD_resume_connection(ctx->req.conn);
+}
+
+/* Hands the handler to the work pool. The connection is suspended before
+ * the job is queued, so that a job done at once cannot resume a connection
+ * that is not yet suspended. A full queue is answered 503 the same way,
+ * through a resume, so every offloaded answer leaves by one path. */
+static void offload(struct http_server *s, struct MHD_Connection *conn, struct req_ctx *ctx)
+{
+	ctx->offload = OFFLOAD_RUNNING;
+	MHD_suspend_connection(conn);
+	if (workpool_submit(s->pool, run_offloaded, ctx) == WORKPOOL_QUEUED)
 		return;
-	req->route->handler(req, resp);
+	char ra[16];
+	snprintf(ra, sizeof(ra), "%d", workpool_retry_after_s(s->pool));
+	static const struct own_problem busy = {
+		503, "busy", { "服务繁忙", "Busy" },
+		{ "服务器正忙，请稍后重试", "Too many expensive requests at once: please try again shortly" }
+	};
+	own_problem(ctx, &busy, NULL);
+	http_resp_header(&ctx->resp, "Retry-After", ra);
+	ctx->offload = OFFLOAD_ANSWERED;
+	MHD_resume_connection(conn);
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -487,12 +535,23 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (ctx->dispatched)
-		return MHD_YES;
+	if (ctx->dispatched) {
+		/* Called again after an offloaded handler resumed the connection. */
+		if (ctx->offload != OFFLOAD_ANSWERED)
+			return MHD_YES;
+		ctx->offload = OFFLOAD_NONE;
+		return queue(s, conn, ctx);
+	}
 	ctx->dispatched = true;
 	if (ctx->state == REQ_STATIC)
 		return serve_static(s, conn, ctx, static_find(s->files, ctx->req.path));
-	dispatch(s, ctx);
+	if (admit(s, ctx)) {
+		if (ctx->req.route->offload) {
+			offload(s, conn, ctx);
+			return MHD_YES;
+		}
+		ctx->req.route->handler(&ctx->req, &ctx->resp);
+	}
 	return queue(s, conn, ctx);
 }
 
@@ -706,6 +765,11 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 	s->metrics = metrics_new(cfg->routes, cfg->nroutes);
 	s->ratelimit = ratelimit_new(16384);
 	s->files = static_load(cfg->static_dir);
+	/* Nice 10: the work threads get a tenth of a core's share where a
+	 * request thread wants it too, and all of what is idle. */
+	struct workpool_config wc = { .threads = cfg->work_threads, .queue_max = cfg->work_queue_max,
+				      .nice = 10 };
+	s->pool = workpool_new(&wc);
 	unsigned char rnd[6];
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(s->id_prefix, sizeof(s->id_prefix), rnd, sizeof(rnd));
@@ -717,7 +781,8 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 		      "base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
 	s->csp = sb_detach(&csp, NULL);
 
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(
@@ -767,9 +832,15 @@ void http_server_stop(struct http_server *s, int drain_ms)
 		if (metrics_inflight(s->metrics) > 0)
 			log_warn(NULL, "shutdown", "%ld requests still in flight after %d ms",
 				 metrics_inflight(s->metrics), drain_ms);
+		/* libmicrohttpd must not stop with a connection suspended: let
+		 * the pool finish what it holds, each job resuming its own. Until
+		 * the daemon stops, a request that still arrives on an open
+		 * connection is refused by the stopped pool (503), not lost. */
+		workpool_stop(s->pool);
 		MHD_stop_daemon(s->daemon);
 	}
 	deadlines_free(s->deadlines);
+	workpool_free(s->pool);
 	router_free(s->router);
 	metrics_free(s->metrics);
 	ratelimit_free(s->ratelimit);
@@ -781,6 +852,23 @@ void http_server_stop(struct http_server *s, int drain_ms)
 void http_server_metrics(struct http_server *s, struct sb *sb)
 {
 	metrics_render(s->metrics, sb);
+	struct workpool_stats st;
+	workpool_stats(s->pool, &st);
+	sb_addf(sb,
+		"# HELP yizhan_work_threads Threads of the work pool (password hashing, photo decoding).\n"
+		"# TYPE yizhan_work_threads gauge\nyizhan_work_threads %u\n"
+		"# HELP yizhan_work_queue_max Offloaded requests that may wait for a work thread.\n"
+		"# TYPE yizhan_work_queue_max gauge\nyizhan_work_queue_max %zu\n"
+		"# HELP yizhan_work_waiting Offloaded requests waiting for a work thread now.\n"
+		"# TYPE yizhan_work_waiting gauge\nyizhan_work_waiting %zu\n"
+		"# HELP yizhan_work_running Offloaded requests on a work thread now.\n"
+		"# TYPE yizhan_work_running gauge\nyizhan_work_running %zu\n"
+		"# HELP yizhan_work_done_total Offloaded requests the work pool has run.\n"
+		"# TYPE yizhan_work_done_total counter\nyizhan_work_done_total %llu\n"
+		"# HELP yizhan_work_rejected_total Offloaded requests refused with 503: the queue was full.\n"
+		"# TYPE yizhan_work_rejected_total counter\nyizhan_work_rejected_total %llu\n",
+		st.threads, st.queue_max, st.waiting, st.running, (unsigned long long)st.done,
+		(unsigned long long)st.rejected);
 }
 
 size_t http_server_static_count(const struct http_server *s)

@@ -1,7 +1,8 @@
 /* The HTTP server: libmicrohttpd with epoll and an internal thread pool,
  * limits on headers, bodies, connections and idle time, security headers and
  * a request id on every response, JSON access log lines, metrics, static
- * files, and a graceful stop that lets requests in flight finish. */
+ * files, a work pool for the handlers of routes marked offload, and a
+ * graceful stop that lets requests in flight finish. */
 #ifndef YZ_HTTP_SERVER_H
 #define YZ_HTTP_SERVER_H
 
@@ -23,7 +24,9 @@ struct http_server_config {
 	 * having filled resp (401/403) to stop the request. */
 	bool (*auth)(struct http_req *req, struct http_resp *resp);
 	const char *static_dir;    /* NULL: no static files */
-	unsigned threads;          /* 0: one per core */
+	unsigned threads;          /* request threads; 0: one per core */
+	unsigned work_threads;     /* threads of the work pool (routes marked offload); 0: one per core */
+	size_t work_queue_max;     /* offloaded requests that may wait for a work thread; 0: 16 per thread */
 	unsigned conn_max;         /* 0: 1024 */
 	unsigned idle_timeout_s;   /* 0: 60 */
 	size_t header_max_bytes;   /* header fields together; 0: 32 KiB */

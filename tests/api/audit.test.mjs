@@ -114,7 +114,7 @@ describe('every write leaves one audit row with its request id', () => {
 		await oneRow(d, 'token.revoke', { actorId: admin.account.id, objectType: 'api_token', objectId: c.json.id });
 	});
 
-	test('session.login, session.logout, session.login_failed and account.lock', async () => {
+	test('session.login, session.logout and session.login_failed; the failure that slows the address down says by how much', async () => {
 		const phone = uniquePhone();
 		const acc = (await api(srv.url, { method: 'POST', path: '/api/v1/accounts', body: { phone, name: '审计丁', password: 'Audit#2026' }, session: admin })).json;
 		const li = await api(srv.url, { method: 'POST', path: '/api/v1/session', body: { phone, password: 'Audit#2026' } });
@@ -128,15 +128,17 @@ describe('every write leaves one audit row with its request id', () => {
 		const failures = [];
 		for (let i = 0; i < 5; i++)
 			failures.push(await api(srv.url, { method: 'POST', path: '/api/v1/session', body: { phone, password: 'Wrong#2026' } }));
-		// The first four are failed logins; the fifth locks the account (its
-		// answer may already be 423) and is recorded as account.lock.
-		for (const f of failures.slice(0, 4)) await oneRow(f, 'session.login_failed', { objectType: 'account', objectId: acc.id, actorId: acc.id });
-		assert.ok([401, 423].includes(failures[4].status));
-		await oneRow(failures[4], 'account.lock', { objectType: 'account', objectId: acc.id });
-		const locks = (await audit(`action=account.lock&object_type=account&object_id=${acc.id}`)).items;
-		assert.equal(locks.length, 1, 'one account.lock row');
-		assert.ok(failures.map((f) => f.headers.get('x-request-id')).includes(locks[0].request_id), 'the lock came from one of the failed logins');
-		assertMasked(locks[0]);
+		// The fifth failure from this address makes it wait a second: a try
+		// within it is refused, and leaves no row (no attempt was made).
+		const waiting = await api(srv.url, { method: 'POST', path: '/api/v1/session', body: { phone, password: 'Wrong#2026' } });
+		assert.deepEqual(failures.map((f) => f.status), [401, 401, 401, 401, 401]);
+		assert.equal(waiting.status, 429);
+		for (const [i, f] of failures.entries()) {
+			const row = await oneRow(f, 'session.login_failed', { objectType: 'account', objectId: acc.id, actorId: acc.id });
+			assert.deepEqual(row.detail, i < 4 ? { failures: i + 1 } : { failures: 5, delay_s: 1 });
+		}
+		assert.deepEqual(await rowsOf(waiting), []);
+		assert.deepEqual((await audit('action=account.lock')).items, [], 'no account is locked');
 	});
 
 	test('a refused write leaves no audit row', async () => {

@@ -1,7 +1,7 @@
 // The sign-in form (phone + password), used by the sign-in page and inline
 // wherever a page needs a signed-in user (the edit page). Errors are shown
-// as the server words them (in Chinese): wrong password, account locked for
-// N minutes, too many tries; field errors sit next to their fields.
+// as the server words them (in Chinese): wrong password, too many tries
+// (wait N seconds); field errors sit next to their fields.
 
 import { signIn } from './api.js';
 import { h, fill } from './dom.js';
@@ -72,7 +72,6 @@ export function mountSignIn(container, { onDone, intro } = {}) {
 		} catch (err) {
 			let msg;
 			if (err.status === 401) msg = isZh() ? err.message : t('signin.bad');
-			else if (err.status === 423) msg = isZh() ? err.message : t('signin.locked');
 			else if (err.status === 429) msg = isZh() ? err.message : t('signin.slow_down');
 			else if (err.status === 0) msg = t('error.offline');
 			else msg = err.message;

@@ -2,15 +2,18 @@
 // and CSRF header when a session is given, a Bearer token when a token is.
 // Plus raw-socket helpers for requests fetch() will not send.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 
 /**
  * Calls the API. body: an object (sent as JSON), or a string or bytes (sent
  * as is; set Content-Type in headers for bytes that are not JSON).
- * session: { cookie, csrf } from login(). token: a Bearer token.
+ * session: { cookie, csrf } from login(). token: a Bearer token. from: the
+ * loopback address to send from ('127.0.0.2'), so that one test can be
+ * several clients; the server tells clients apart by their address.
  * Returns { status, headers, json, text } (json is null unless the body parses).
  */
-export async function api(url, { method = 'GET', path, body, session, headers = {}, token } = {}) {
+export async function api(url, { method = 'GET', path, body, session, headers = {}, token, from } = {}) {
 	const h = {};
 	if (body !== undefined) h['Content-Type'] = 'application/json';
 	if (session) {
@@ -20,11 +23,8 @@ export async function api(url, { method = 'GET', path, body, session, headers = 
 	if (token) h.Authorization = `Bearer ${token}`;
 	Object.assign(h, headers);
 	for (const k of Object.keys(h)) if (h[k] === undefined || h[k] === null) delete h[k];
-	const res = await fetch(url + path, {
-		method,
-		headers: h,
-		body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
-	});
+	const payload = body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+	const res = from ? await requestFrom(from, url + path, method, h, payload) : await fetch(url + path, { method, headers: h, body: payload });
 	const text = await res.text();
 	let json = null;
 	try {
@@ -33,6 +33,28 @@ export async function api(url, { method = 'GET', path, body, session, headers = 
 		json = null;
 	}
 	return { status: res.status, headers: res.headers, json, text };
+}
+
+/**
+ * fetch() cannot choose the address it sends from: node:http can. Answers
+ * { status, headers (a fetch Headers), text() } like fetch's Response.
+ */
+function requestFrom(localAddress, target, method, headers, payload) {
+	return new Promise((res, rej) => {
+		const req = http.request(target, { method, headers, localAddress, agent: false }, (r) => {
+			const chunks = [];
+			r.on('data', (c) => chunks.push(c));
+			r.on('end', () => {
+				const hs = new Headers();
+				for (let i = 0; i < r.rawHeaders.length; i += 2) hs.append(r.rawHeaders[i], r.rawHeaders[i + 1]);
+				const text = Buffer.concat(chunks).toString('utf8');
+				res({ status: r.statusCode, headers: hs, text: async () => text });
+			});
+			r.on('error', rej);
+		});
+		req.on('error', rej);
+		req.end(payload);
+	});
 }
 
 /** Signs in; returns { cookie, csrf, account } or throws with the answer. */

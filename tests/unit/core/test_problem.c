@@ -138,13 +138,11 @@ static void test_problem__set_formats_both_texts_from_one_argument_list(void **s
 	(void)state;
 	struct problem prob;
 	problem_init(&prob);
-	enum rc rc = problem_set(&prob, RC_LOCKED, "account-locked",
-				 "连续输错密码 %d 次，账号已锁定，请 %lld 分钟后再试", 5, 12LL);
-	assert_int_equal(rc, RC_LOCKED);
-	assert_string_equal(prob.type, "account-locked");
-	assert_string_equal(prob.detail, "连续输错密码 5 次，账号已锁定，请 12 分钟后再试");
-	assert_string_equal(prob.detail_en,
-			    "After 5 wrong passwords in a row the account is locked; try again in 12 minutes");
+	enum rc rc = problem_set(&prob, RC_INVALID, "range", "应为 %lld 到 %lld 之间的整数", 1LL, 200LL);
+	assert_int_equal(rc, RC_INVALID);
+	assert_string_equal(prob.type, "range");
+	assert_string_equal(prob.detail, "应为 1 到 200 之间的整数");
+	assert_string_equal(prob.detail_en, "Must be a whole number from 1 to 200");
 	assert_string_equal(problem_detail(&prob, PROBLEM_LANG_ZH), prob.detail);
 	assert_string_equal(problem_detail(&prob, PROBLEM_LANG_EN), prob.detail_en);
 
