@@ -65,7 +65,7 @@ static const struct config_option options[] = {
 	{ "threads", "YIZHAN_THREADS", "0", CONFIG_INT, OPT(threads), 0, 256,
 	  "请求线程数（0 = CPU 核数）" },
 	{ "work-threads", "YIZHAN_WORK_THREADS", "0", CONFIG_INT, OPT(work_threads), 0, 256,
-	  "耗时工作（密码哈希、照片解码）的线程数，也是同时计算的密码哈希数上限（0 = CPU 核数）" },
+	  "耗时工作（密码哈希、照片解码）的线程数，也是同时计算的密码哈希数上限（0 = CPU 核数减一，至少 1：总留一个核给其他请求）" },
 	{ "work-queue", "YIZHAN_WORK_QUEUE", "64", CONFIG_INT, OPT(work_queue), 1, 100000,
 	  "等待耗时工作线程的请求数上限；排满时这类请求立即得到 503 和 Retry-After" },
 	{ "max-connections", "YIZHAN_MAX_CONNECTIONS", "1024", CONFIG_INT, OPT(max_connections), 1,

@@ -83,8 +83,10 @@ struct workpool *workpool_new(const struct workpool_config *cfg)
 	struct workpool *wp = xcalloc(1, sizeof(*wp));
 	unsigned n = cfg->threads;
 	if (!n) {
+		/* One core fewer than the machine has, so one is always free for
+		 * the cheap requests however many expensive ones queue up. */
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cores > 0 ? (unsigned)cores : 2;
+		n = cores > 1 ? (unsigned)cores - 1 : 1;
 	}
 	wp->nthreads = n;
 	wp->queue_max = cfg->queue_max ? cfg->queue_max : (size_t)n * WORKPOOL_QUEUE_PER_THREAD;

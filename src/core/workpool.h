@@ -16,7 +16,7 @@ struct workpool;
 typedef void (*workpool_fn)(void *arg);
 
 struct workpool_config {
-	unsigned threads;  /* 0: one per core */
+	unsigned threads;  /* 0: one fewer than the cores, at least one */
 	size_t queue_max;  /* jobs that may wait for a thread; 0: 16 per thread */
 	int nice;          /* added to the threads' nice value (0: same as the process) */
 };

@@ -25,7 +25,7 @@ struct http_server_config {
 	bool (*auth)(struct http_req *req, struct http_resp *resp);
 	const char *static_dir;    /* NULL: no static files */
 	unsigned threads;          /* request threads; 0: one per core */
-	unsigned work_threads;     /* threads of the work pool (routes marked offload); 0: one per core */
+	unsigned work_threads;     /* threads of the work pool (routes marked offload); 0: cores - 1 */
 	size_t work_queue_max;     /* offloaded requests that may wait for a work thread; 0: 16 per thread */
 	unsigned conn_max;         /* 0: 1024 */
 	unsigned idle_timeout_s;   /* 0: 60 */
