@@ -207,8 +207,9 @@ test('pictures small in bytes but costly to decode are refused with 422 and add 
 
 test('while another upload holds the photo memory, an upload gets 503 with Retry-After and adds nothing', async () => {
 	// 100 MiB of photo memory, and each 3500×3500 PNG needs about 80 MiB
-	// (decoded whole, then scaled): two never fit at once.
-	const busy = await startServer({ args: ['--photo-memory-mib', '100', '--threads', '4'] });
+	// (decoded whole, then scaled): two never fit at once. Enough work
+	// threads that the two are decoded side by side, not one after the other.
+	const busy = await startServer({ args: ['--photo-memory-mib', '100', '--threads', '4', '--work-threads', '4'] });
 	try {
 		const mgr = await login(busy.url, DEMO.manager, DEMO_PASSWORD);
 		const station = Number(mgr.account.roles.find((r) => r.role === 'manager').scope.replace('station:', ''));
