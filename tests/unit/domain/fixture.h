@@ -244,6 +244,36 @@ static inline struct actor fx_actor(const struct principal *p)
 	return a;
 }
 
+/* True if prob names field among its field errors. */
+static inline bool fx_has_field(const struct problem *prob, const char *field)
+{
+	for (size_t i = 0; i < prob->nfields && i < PROBLEM_FIELDS_MAX; i++)
+		if (!strcmp(prob->fields[i].name, field))
+			return true;
+	return false;
+}
+
+/* Opens a write transaction (domain writes run inside their caller's). */
+static inline void fx_begin(struct db *db)
+{
+	struct problem prob = { 0 };
+	if (db_begin(db, &prob) != RC_OK) {
+		fprintf(stderr, "begin: %s\n", prob.detail);
+		abort();
+	}
+}
+
+/* Ends the transaction fx_begin opened: commits if rc is RC_OK (returning
+ * the commit's result), else rolls back and returns rc. */
+static inline enum rc fx_end(struct db *db, enum rc rc, struct problem *prob)
+{
+	if (rc != RC_OK) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db, prob);
+}
+
 /* A minimal valid station input near FX_COMMUNITY. */
 static inline void fx_station_input(struct station_input *in, const char *name, const char *region)
 {
