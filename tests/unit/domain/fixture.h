@@ -126,6 +126,20 @@ static inline int64_t fx_int(struct db *db, const char *sql)
 	return v;
 }
 
+/* The one integer sql yields with $1 bound to p. */
+static inline int64_t fx_int_p(struct db *db, const char *sql, int64_t p)
+{
+	struct problem prob = { 0 };
+	struct db_rows *rows = NULL;
+	if (db_q(db, sql, &rows, &prob, DB_I(p)) != RC_OK || db_rows_count(rows) != 1) {
+		fprintf(stderr, "%s: %s: %s\n", sql, prob.type, prob.detail);
+		abort();
+	}
+	int64_t v = db_rows_int(rows, 0, 0);
+	db_rows_free(rows);
+	return v;
+}
+
 static inline void fx_seed_regions(struct db *db)
 {
 	fx_exec(db,
