@@ -1,15 +1,16 @@
-/* Failure paths walked on purpose (STYLE.md rule 20): each write below runs
- * the way the API runs it (write_begin claims an Idempotency-Key, the domain
- * command, write_commit stores the answer and commits; retried on
- * contention like api/write.c), once for every statement it makes with that
- * statement failing (db_fault_arm), then once with its commit failing.
- * Every failure must end in a clean error with no transaction left open and
- * nothing written: the rows of every table the write touches, its audit row,
- * its Idempotency-Key row and (PostgreSQL) its station notification are all
- * there after the one run that succeeds, and none are after any other.
- * A second walk answers each statement with lock contention instead: the
- * retry must then write everything exactly once. On SQLite always, on
- * PostgreSQL when YZ_TEST_PG_URL is set. */
+/* Failure paths walked on purpose (STYLE.md rule 20): each write below
+ * (station create, update, close and QR rotation, account create, role
+ * grant, photo add) runs the way the API runs it (write_begin claims an
+ * Idempotency-Key, the domain command, write_commit stores the answer and
+ * commits; retried on contention like api/write.c), once for every
+ * statement it makes with that statement failing (db_fault_arm), then once
+ * with its commit failing. Every failure must end in a clean error with no
+ * transaction left open and nothing written: the rows of every table the
+ * write touches, its audit row, its Idempotency-Key row and (PostgreSQL) its
+ * station notification are all there after the one run that succeeds, and
+ * none are after any other. A second walk answers each statement with lock
+ * contention instead: the retry must then write everything exactly once. On
+ * SQLite always, on PostgreSQL when YZ_TEST_PG_URL is set. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -384,6 +385,16 @@ static enum rc cmd_photo_add(struct db *db, struct problem *prob)
 	return station_photo_add(db, &fx.admin, fx.station_id, &files, "门口", &out, prob);
 }
 
+static enum rc cmd_station_close(struct db *db, struct problem *prob)
+{
+	return station_set_closed(db, &fx.admin, fx.station_id, true, "设备检修", 0, prob);
+}
+
+static enum rc cmd_station_rotate_qr(struct db *db, struct problem *prob)
+{
+	return station_rotate_qr(db, &fx.admin, fx.station_id, prob);
+}
+
 /* The tests */
 
 static void test_write_faults__station_create_is_all_or_nothing(void **state)
@@ -459,6 +470,20 @@ static void test_write_faults__photo_add_is_all_or_nothing(void **state)
 	walk_busy("photo add", cmd_photo_add, &d, statements < 10 ? statements : 10);
 }
 
+static void test_write_faults__station_close_and_qr_rotation_are_all_or_nothing(void **state)
+{
+	(void)state;
+	struct delta d = { .notified = 1, .station_version = 1 };
+	d.rows[T_AUDIT] = 1;
+	d.rows[T_IDEM] = 1;
+	unsigned statements = walk("station close", cmd_station_close, &d);
+	assert_true(statements >= 6);
+	walk_busy("station close", cmd_station_close, &d, statements);
+	statements = walk("qr rotation", cmd_station_rotate_qr, &d);
+	assert_true(statements >= 6);
+	walk_busy("qr rotation", cmd_station_rotate_qr, &d, statements);
+}
+
 static void test_write_faults__an_unarmed_hook_never_fires(void **state)
 {
 	(void)state;
@@ -502,6 +527,7 @@ int main(void)
 		TEST(test_write_faults__account_create_is_all_or_nothing),
 		TEST(test_write_faults__role_grant_is_all_or_nothing),
 		TEST(test_write_faults__photo_add_is_all_or_nothing),
+		TEST(test_write_faults__station_close_and_qr_rotation_are_all_or_nothing),
 		TEST(test_write_faults__an_unarmed_hook_never_fires),
 	};
 	int failed = cmocka_run_group_tests_name("write faults on sqlite", tests, sqlite_group_setup,
