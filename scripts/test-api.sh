@@ -2,7 +2,7 @@
 # Runs the API suite (tests/api, node:test) against the real yizhan binary on
 # one database engine. For PostgreSQL it starts a throwaway cluster on a unix
 # socket in a temporary folder (scripts/pg.sh) and stops it afterwards, and
-# also runs the db unit tests against it.
+# also runs the unit tests that take both engines against it.
 #   scripts/test-api.sh sqlite|postgres [path/to/yizhan]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,10 +17,14 @@ if [ "$engine" = postgres ]; then
   "$root/scripts/pg.sh" start "$pgdir"
   export YZ_PG_DIR=$pgdir
   "$root/scripts/pg.sh" createdb "$pgdir" yz_unit
-  unit=$(dirname "$bin")/unit_db_test_db
-  if [ -x "$unit" ]; then
-    YZ_TEST_PG_URL=$("$root/scripts/pg.sh" url "$pgdir" yz_unit) "$unit"
-  fi
+  # The unit tests that run on both engines: db itself, and the walks of
+  # failures through the domain's writes.
+  for name in unit_db_test_db unit_domain_test_write_faults; do
+    unit=$(dirname "$bin")/$name
+    if [ -x "$unit" ]; then
+      YZ_TEST_PG_URL=$("$root/scripts/pg.sh" url "$pgdir" yz_unit) "$unit"
+    fi
+  done
 fi
 cd "$root"
 node --test --test-concurrency=2 tests/api/

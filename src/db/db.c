@@ -125,6 +125,10 @@ enum rc db_open(const char *url, const struct db_options *opt, struct db **out,
 	pthread_mutex_init(&db->mu, NULL);
 	atomic_init(&db->storage, DB_STORAGE_OK);
 	atomic_init(&db->full_since_ms, 0);
+	atomic_init(&db->fault_kind, DB_FAULT_NONE);
+	atomic_init(&db->fault_left, 0);
+	atomic_init(&db->fault_rc, RC_OK);
+	atomic_init(&db->fault_fired, false);
 	unsigned char rnd[8] = { 0 };
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
 		uint64_t fallback = (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)db;
@@ -178,11 +182,62 @@ const char *db_url_safe(const struct db *db)
 	return db->url_safe;
 }
 
+/* Failure injection (db_fault_arm) */
+
+void db_fault_arm(struct db *db, enum db_fault kind, unsigned n, enum rc rc)
+{
+	atomic_store(&db->fault_kind, DB_FAULT_NONE);
+	atomic_store(&db->fault_fired, false);
+	db->fault_sql[0] = '\0';
+	atomic_store(&db->fault_rc, rc);
+	atomic_store(&db->fault_left, (long)(n ? n : 1));
+	atomic_store(&db->fault_kind, kind);
+}
+
+bool db_fault_fired(struct db *db)
+{
+	return atomic_load(&db->fault_fired);
+}
+
+const char *db_fault_sql(struct db *db)
+{
+	return atomic_load(&db->fault_fired) ? db->fault_sql : "";
+}
+
+/* RC_OK unless sql is where the armed fault of this kind fires; then the
+ * fault disarms itself and the statement fails the way the engine would
+ * have said it. Costs one atomic load while nothing is armed. */
+static enum rc fault_check(struct db *db, enum db_fault kind, const char *sql,
+			   struct problem *prob)
+{
+	if (atomic_load(&db->fault_kind) != (int)kind)
+		return RC_OK;
+	if (kind == DB_FAULT_STATEMENT && atomic_fetch_sub(&db->fault_left, 1) != 1)
+		return RC_OK;
+	int expected = (int)kind;
+	if (!atomic_compare_exchange_strong(&db->fault_kind, &expected, DB_FAULT_NONE))
+		return RC_OK;
+	snprintf(db->fault_sql, sizeof(db->fault_sql), "%s", sql);
+	atomic_store(&db->fault_fired, true);
+	enum rc rc = (enum rc)atomic_load(&db->fault_rc);
+	switch (rc) {
+	case RC_BUSY:
+		return problem_set(prob, RC_BUSY, "busy", "数据库繁忙，请稍后重试");
+	case RC_UNAVAILABLE:
+		return problem_set(prob, RC_UNAVAILABLE, "storage-unreachable", "数据库无法连接");
+	default:
+		return problem_set(prob, rc == RC_OK ? RC_INTERNAL : rc, "internal", "数据库错误");
+	}
+}
+
 enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, size_t nparams,
 		struct db_rows **rows, struct problem *prob)
 {
 	if (rows)
 		*rows = NULL;
+	enum rc rc = fault_check(db, DB_FAULT_STATEMENT, sql, prob);
+	if (rc != RC_OK)
+		return rc;
 	struct db_conn_slot *slot = slot_get(db, prob);
 	if (!slot)
 		return prob->rc;
@@ -205,6 +260,9 @@ char *db_like_pattern(const char *s, bool contains)
 
 enum rc db_exec_script(struct db *db, const char *sql, struct problem *prob)
 {
+	enum rc rc = fault_check(db, DB_FAULT_STATEMENT, sql, prob);
+	if (rc != RC_OK)
+		return rc;
 	struct db_conn_slot *slot = slot_get(db, prob);
 	if (!slot)
 		return prob->rc;
@@ -263,6 +321,9 @@ enum rc db_begin(struct db *db, struct problem *prob)
 		return prob->rc;
 	if (slot->in_tx)
 		return problem_set(prob, RC_INTERNAL, "internal", "nested transaction");
+	rc = fault_check(db, DB_FAULT_STATEMENT, db->ops->begin_sql, prob);
+	if (rc != RC_OK)
+		return rc;
 	rc = db->ops->exec(db, slot->conn, db->ops->begin_sql, NULL, 0, NULL, prob);
 	if (rc == RC_OK)
 		slot->in_tx = true;
@@ -274,7 +335,9 @@ enum rc db_commit(struct db *db, struct problem *prob)
 	struct db_conn_slot *slot = pthread_getspecific(db->key);
 	if (!slot || !slot->in_tx)
 		return problem_set(prob, RC_INTERNAL, "internal", "commit without transaction");
-	enum rc rc = db->ops->exec(db, slot->conn, "COMMIT", NULL, 0, NULL, prob);
+	enum rc rc = fault_check(db, DB_FAULT_COMMIT, "COMMIT", prob);
+	if (rc == RC_OK)
+		rc = db->ops->exec(db, slot->conn, "COMMIT", NULL, 0, NULL, prob);
 	if (rc != RC_OK) {
 		db->ops->exec(db, slot->conn, "ROLLBACK", NULL, 0, NULL, &(struct problem){ 0 });
 		slot->in_tx = false;

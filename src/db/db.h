@@ -127,6 +127,33 @@ enum rc db_listen(struct db *db, const char *channel, db_notify_fn fn, void *ctx
 /* Stops the thread and closes its connection. NULL is fine. */
 void db_listener_stop(struct db_listener *l);
 
+/* Failure injection, for tests that walk a write's failure paths (STYLE.md
+ * rule 20): inert until armed, and armed only by a test's call, never by
+ * configuration. Armed with DB_FAULT_STATEMENT, the nth statement from now
+ * (db_exec, db_exec_script, and the BEGIN of db_begin, counted on every
+ * thread of this handle) is not sent to the engine and fails with rc instead;
+ * armed with DB_FAULT_COMMIT, the next db_commit rolls back and fails with rc
+ * instead of committing. A fault fires once and disarms itself. rc is what a
+ * real failure would give: RC_INTERNAL (an engine error), RC_BUSY (lock
+ * contention: db_tx and the write path then retry the whole transaction),
+ * RC_UNAVAILABLE; its problem text is the one the engines use.
+ *
+ * No fault fails an allocation. xalloc aborts on exhaustion by design (rule
+ * 11), so no caller could answer a failed xmalloc with anything but a crash;
+ * the only allocations on a write path that end in an error rather than an
+ * abort are the engines' own (SQLite's SQLITE_NOMEM, libpq's NULL result),
+ * and each surfaces as a failed statement: the statement fault with
+ * RC_INTERNAL stands for them. Thread-safe; meant for single-threaded tests. */
+enum db_fault { DB_FAULT_NONE, DB_FAULT_STATEMENT, DB_FAULT_COMMIT };
+/* Arms kind to fire at the nth statement (n >= 1; ignored for a commit) with
+ * rc. DB_FAULT_NONE disarms. */
+void db_fault_arm(struct db *db, enum db_fault kind, unsigned n, enum rc rc);
+/* True once the last armed fault has fired. */
+bool db_fault_fired(struct db *db);
+/* The SQL the last fault failed (its first bytes; borrowed, valid until the
+ * next db_fault_arm), or "" if none fired. */
+const char *db_fault_sql(struct db *db);
+
 /* Results: a fully read, immutable table. Cells are text (as the engine
  * renders them) or NULL. */
 size_t db_rows_count(const struct db_rows *r);

@@ -52,6 +52,12 @@ struct db {
 	char instance[17];         /* this process's handle, in notifications */
 	atomic_int storage;        /* enum db_storage */
 	atomic_llong full_since_ms;
+	/* Test-only failure injection (db_fault_arm). */
+	atomic_int fault_kind;     /* enum db_fault */
+	atomic_long fault_left;    /* statements until the fault fires */
+	atomic_int fault_rc;
+	atomic_bool fault_fired;
+	char fault_sql[96];
 };
 
 /* Builds a result. Engines add column names, then cells row by row. */

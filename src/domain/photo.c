@@ -50,7 +50,10 @@ bool photo_caption_clean(const char *caption, char out[PHOTO_CAPTION_BYTES],
 	/* A character takes at most four bytes, so text longer than out holds
 	 * is too long anyway. */
 	if (len < PHOTO_CAPTION_BYTES) {
-		memcpy(out, text, len);
+		/* No caption at all is NULL, which memcpy may not be given even
+		 * for no bytes. */
+		if (len)
+			memcpy(out, text, len);
 		out[len] = '\0';
 	}
 	if (len >= PHOTO_CAPTION_BYTES || text_chars(out) > PHOTO_CAPTION_MAX) {
