@@ -36,6 +36,7 @@ struct db_conn_slot {
 	struct db *db;
 	struct db_conn *conn;
 	bool in_tx;
+	bool marked;           /* the open transaction wants db->on_commit after it commits */
 	struct db_conn_slot *next;
 };
 
@@ -52,6 +53,8 @@ struct db {
 	char instance[17];         /* this process's handle, in notifications */
 	atomic_int storage;        /* enum db_storage */
 	atomic_llong full_since_ms;
+	db_commit_fn on_commit;    /* set before serving, read-only after */
+	void *on_commit_ctx;
 };
 
 /* Builds a result. Engines add column names, then cells row by row. */
