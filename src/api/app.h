@@ -18,6 +18,7 @@
 
 struct http_server;
 struct snapshot_store;
+struct events;
 struct station_render;
 
 /* Who may read /metrics (--metrics-access). */
@@ -33,6 +34,7 @@ struct app {
 	struct http_server *server;
 	bool cookie_secure;   /* add Secure to cookies (behind HTTPS) */
 	struct snapshot_store *stations; /* the station snapshot (reads) */
+	struct events *events;           /* after-commit subscribers (domain/events.h) */
 	const char *public_url;          /* base of links printed in QR codes */
 	int walk_m;                      /* the walking circle for coverage (metres) */
 	struct tiles tiles;              /* the map's base layer */

@@ -985,23 +985,6 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 	}
 }
 
-/* Makes a committed write visible before answering: one station's write
- * replaces that station in the snapshot (id > 0); a catalog change rebuilds
- * it (id 0). A failure leaves the old snapshot, so it is logged loudly. */
-static void refresh_after_write(struct http_req *req, struct http_resp *resp, int64_t id,
-				bool whole)
-{
-	struct app *app = req->app;
-	if (resp->status < 200 || resp->status >= 300 || (!id && !whole))
-		return;
-	struct problem prob;
-	problem_init(&prob);
-	enum rc rc = whole ? snapshot_store_reload(app->stations, app->db, &prob) :
-			     snapshot_store_update_station(app->stations, app->db, id, &prob);
-	if (rc != RC_OK)
-		log_error(req->request_id, "snapshot", "refresh after write failed: %s", prob.detail);
-}
-
 static enum rc do_create(struct http_req *req, const struct actor *actor, void *arg,
 			 struct write_out *out, struct problem *prob)
 {
@@ -1042,9 +1025,8 @@ static void station_write(struct http_req *req, struct http_resp *resp, bool cre
 		reply_problem(req, resp, &prob);
 		goto out;
 	}
+	/* The snapshot follows the write's station.changed event at commit. */
 	api_write(req, resp, create ? do_create : do_update, a);
-	/* A replayed create has no id here: its station is in the snapshot. */
-	refresh_after_write(req, resp, a->id, false);
 out:
 	json_decref(body);
 	free(a);
@@ -1084,7 +1066,6 @@ void h_station_close(struct http_req *req, struct http_resp *resp)
 	if (until && clock_parse_rfc3339(until, &a->until_s) != 0)
 		problem_field(&prob, "until", "应为 RFC 3339 时间，如 2026-12-01T08:00:00+08:00");
 	api_write_checked(req, resp, &prob, do_close, a);
-	refresh_after_write(req, resp, a->id, false);
 out:
 	json_decref(body);
 	free(a);
@@ -1099,7 +1080,6 @@ void h_station_reopen(struct http_req *req, struct http_resp *resp)
 		reply_problem(req, resp, &prob);
 	} else {
 		api_write(req, resp, do_close, a);
-		refresh_after_write(req, resp, a->id, false);
 	}
 	free(a);
 }
@@ -1257,7 +1237,6 @@ void h_amenity_put(struct http_req *req, struct http_resp *resp)
 	memcpy(a.in.icon, icon, strlen(icon) + 1);
 	a.in.sort = (int)sort;
 	api_write(req, resp, do_amenity, &a);
-	refresh_after_write(req, resp, 0, true);
 	json_decref(body);
 }
 

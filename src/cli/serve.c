@@ -17,6 +17,8 @@
 #include "domain/idempotency.h"
 #include "domain/photo.h"
 #include "domain/secret.h"
+#include "core/clock.h"
+#include "domain/events.h"
 #include "domain/station.h"
 #include "domain/station_snapshot.h"
 #include "http/server.h"
@@ -120,15 +122,15 @@ int cli_config_doc(int argc, char **argv)
 	return 0;
 }
 
-/* Another server wrote a station (payload: its id) or something every
- * station depends on ("*", or NULL after the listener reconnected). */
-static void on_station_notice(const char *payload, void *ctx)
+/* A station changed (object_id: its id) or something every station depends
+ * on ("*"), written by this server or another: the snapshot follows. */
+static void on_station_changed(const struct event *e, void *ctx)
 {
 	struct app *app = ctx;
 	long long id = 0;
-	if (payload && strcmp(payload, "*") != 0) {
+	if (strcmp(e->object_id, "*") != 0) {
 		char *end = NULL;
-		id = strtoll(payload, &end, 10);
+		id = strtoll(e->object_id, &end, 10);
 		if (!end || *end || id <= 0)
 			return;
 	}
@@ -144,7 +146,15 @@ static void on_station_notice(const char *payload, void *ctx)
 		if (rc == RC_OK)
 			return;
 	}
-	log_error(NULL, "snapshot", "refresh after another server's write failed: %s", prob.detail);
+	log_error(NULL, "snapshot", "refresh after a station write failed: %s", prob.detail);
+}
+
+/* Another server committed events (or the listener reconnected, payload
+ * NULL, and some may have been missed): read the outbox from our position. */
+static void on_events_notice(const char *payload, void *ctx)
+{
+	(void)payload;
+	events_after_commit(ctx);
 }
 
 /* Stored answers of idempotent writes are for retries, not for ever: a
@@ -165,6 +175,9 @@ static void expire_answers(void *arg)
 		log_warn(NULL, "idempotency", "cannot delete expired answers: %s", prob.detail);
 	else if (n > 0)
 		log_debug(NULL, "idempotency", "deleted %ld expired answers", n);
+	problem_init(&prob);
+	if (events_purge(e->db, clock_now_s(), &prob) != RC_OK)
+		log_warn(NULL, "events", "cannot delete old outbox rows: %s", prob.detail);
 }
 
 static int64_t expiry_interval_ms(int64_t ttl_s)
@@ -250,6 +263,7 @@ static enum rc metrics_policy(const struct serve_config *cfg, enum metrics_acces
 static int start_failed(struct app *app, const char *event, struct problem *prob)
 {
 	log_msg(LOG_FATAL, NULL, event, "%s", prob->detail);
+	events_free(app->events);
 	snapshot_store_free(app->stations);
 	db_close(app->db);
 	log_close();
@@ -317,6 +331,13 @@ int cli_serve(int argc, char **argv)
 	memcpy(app.metrics_token_hash, metrics_token_hash, sizeof(app.metrics_token_hash));
 	if (open_photos(&app, &cfg, &prob) != RC_OK)
 		return start_failed(&app, "photos", &prob);
+	/* The outbox position first, then the snapshot: an event committed in
+	 * between is read again, never missed. */
+	app.events = events_new(db, &prob);
+	if (!app.events)
+		return start_failed(&app, "events", &prob);
+	events_subscribe(app.events, EVENT_STATION_CHANGED, on_station_changed, &app);
+	db_on_commit(db, events_after_commit, app.events);
 	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK)
 		return start_failed(&app, "snapshot", &prob);
 	size_t nroutes;
@@ -341,9 +362,9 @@ int cli_serve(int argc, char **argv)
 	app.server = http_server_start(&hc, bound, sizeof(bound), &prob);
 	if (!app.server)
 		return start_failed(&app, "listen", &prob);
-	/* Other servers' station writes (PostgreSQL; nothing with SQLite). */
+	/* Other servers' events (PostgreSQL; nothing with SQLite). */
 	struct db_listener *listener = NULL;
-	if (db_listen(db, STATION_CHANNEL, on_station_notice, &app, &listener, &prob) != RC_OK)
+	if (db_listen(db, EVENTS_CHANNEL, on_events_notice, app.events, &listener, &prob) != RC_OK)
 		log_warn(NULL, "listen", "%s: other servers' writes show only after a restart",
 			 prob.detail);
 	struct answer_expiry expiry = { .db = db, .ttl_s = cfg.idempotency_ttl_s };
@@ -363,6 +384,8 @@ int cli_serve(int argc, char **argv)
 	ticker_stop(expiry_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
+	db_on_commit(db, NULL, NULL);
+	events_free(app.events);
 	stations_render_free(&app);
 	snapshot_store_free(app.stations);
 	db_close(db);

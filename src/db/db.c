@@ -325,9 +325,24 @@ enum rc db_begin(struct db *db, struct problem *prob)
 	if (rc != RC_OK)
 		return rc;
 	rc = db->ops->exec(db, slot->conn, db->ops->begin_sql, NULL, 0, NULL, prob);
-	if (rc == RC_OK)
+	if (rc == RC_OK) {
 		slot->in_tx = true;
+		slot->marked = false;
+	}
 	return rc;
+}
+
+void db_on_commit(struct db *db, db_commit_fn fn, void *ctx)
+{
+	db->on_commit = fn;
+	db->on_commit_ctx = ctx;
+}
+
+void db_tx_mark(struct db *db)
+{
+	struct db_conn_slot *slot = pthread_getspecific(db->key);
+	if (slot && slot->in_tx)
+		slot->marked = true;
 }
 
 enum rc db_commit(struct db *db, struct problem *prob)
@@ -341,6 +356,7 @@ enum rc db_commit(struct db *db, struct problem *prob)
 	if (rc != RC_OK) {
 		db->ops->exec(db, slot->conn, "ROLLBACK", NULL, 0, NULL, &(struct problem){ 0 });
 		slot->in_tx = false;
+		slot->marked = false;
 		return rc;
 	}
 	slot->in_tx = false;
@@ -348,6 +364,11 @@ enum rc db_commit(struct db *db, struct problem *prob)
 		int expected = DB_STORAGE_FULL;
 		if (atomic_compare_exchange_strong(&db->storage, &expected, DB_STORAGE_OK))
 			log_info(NULL, "storage_ok", "writes succeed again after a full disk");
+	}
+	if (slot->marked) {
+		slot->marked = false;
+		if (db->on_commit)
+			db->on_commit(db->on_commit_ctx);
 	}
 	return RC_OK;
 }
@@ -361,6 +382,7 @@ void db_rollback(struct db *db)
 	if (slot->conn)
 		db->ops->exec(db, slot->conn, "ROLLBACK", NULL, 0, NULL, &ignored);
 	slot->in_tx = false;
+	slot->marked = false;
 }
 
 bool db_in_tx(struct db *db)

@@ -97,6 +97,14 @@ bool db_in_tx(struct db *db);
  * times) when the engine reports lock contention or a serialization failure.
  * fn returns RC_OK to commit; anything else rolls back and is returned. */
 typedef enum rc (*db_tx_fn)(struct db *db, void *ctx, struct problem *prob);
+/* After-commit work: fn runs on the committing thread, after a transaction
+ * marked with db_tx_mark has committed (never after a rollback). Set once,
+ * before any thread writes (not thread-safe to change later). */
+typedef void (*db_commit_fn)(void *ctx);
+void db_on_commit(struct db *db, db_commit_fn fn, void *ctx);
+/* Marks the calling thread's open transaction: when it commits, the
+ * db_on_commit function runs. A no-op outside a transaction. */
+void db_tx_mark(struct db *db);
 enum rc db_tx(struct db *db, db_tx_fn fn, void *ctx, struct problem *prob);
 
 enum db_storage { DB_STORAGE_OK, DB_STORAGE_FULL, DB_STORAGE_FAILED };

@@ -36,6 +36,7 @@ struct db_conn_slot {
 	struct db *db;
 	struct db_conn *conn;
 	bool in_tx;
+	bool marked;           /* the open transaction wants db->on_commit after it commits */
 	struct db_conn_slot *next;
 };
 
@@ -58,6 +59,8 @@ struct db {
 	atomic_int fault_rc;
 	atomic_bool fault_fired;
 	char fault_sql[96];
+	db_commit_fn on_commit;    /* set before serving, read-only after */
+	void *on_commit_ctx;
 };
 
 /* Builds a result. Engines add column names, then cells row by row. */

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/xalloc.h"
 #include "domain/icon.h"
+#include "domain/events.h"
 #include "domain/permission.h"
 #include "domain/scope.h"
 #include "domain/secret.h"
@@ -157,7 +158,7 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 			  in->code, NULL, &d, prob);
 	audit_detail_release(&d);
 	/* The catalog is part of every station's snapshot: re-read it all. */
-	return rc == RC_OK ? db_notify(db, STATION_CHANNEL, "*", prob) : rc;
+	return rc == RC_OK ? events_record(db, EVENT_STATION_CHANGED, "*", prob) : rc;
 }
 
 /* Reading */
@@ -578,9 +579,6 @@ static enum rc write_children(struct db *db, int64_t id, const struct station_in
 	return rc;
 }
 
-/* Every station write ends here, in its transaction: the audit row, and
- * the word to the other servers on the database that station id changed
- * (delivered at commit). */
 enum rc station_by_qr(struct db *db, const char *token, int64_t *id, struct problem *prob)
 {
 	struct db_rows *rows = NULL;
@@ -613,6 +611,9 @@ enum rc station_region_of(struct db *db, int64_t id, char out[SCOPE_MAX], struct
 	return RC_OK;
 }
 
+/* Every station write ends here, in its transaction: the audit row and the
+ * station.changed event (events.h), which refreshes every server's
+ * snapshot after commit. */
 static enum rc station_changed(struct db *db, const struct actor *actor, const char *action,
 			       int64_t id, struct audit_detail *d, struct problem *prob)
 {
@@ -623,9 +624,9 @@ static enum rc station_changed(struct db *db, const struct actor *actor, const c
 	rc = audit_record_id(db, actor, action, "station", id, region, d, prob);
 	if (rc != RC_OK)
 		return rc;
-	char payload[24];
-	snprintf(payload, sizeof(payload), "%lld", (long long)id);
-	return db_notify(db, STATION_CHANNEL, payload, prob);
+	char object_id[24];
+	snprintf(object_id, sizeof(object_id), "%lld", (long long)id);
+	return events_record(db, EVENT_STATION_CHANGED, object_id, prob);
 }
 
 /* Who may change each field of a station, beyond editing the station at

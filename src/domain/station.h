@@ -22,9 +22,6 @@
 #define STATION_STARS_MAX 5
 #define STATION_ROOM_CAPACITY_MAX 10000 /* people */
 #define AMENITY_SORT_MAX 99999           /* catalog order: 0 … this */
-/* The notification channel of station writes (db_notify): the payload is
- * the station's id, or "*" when every station must be re-read. */
-#define STATION_CHANNEL "yizhan_stations"
 #define STATION_QR_TOKEN_CAP 48
 
 /* Levels and themes: code, 中文, English. NULL-terminated tables. */

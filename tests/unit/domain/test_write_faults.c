@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "domain/events.h"
 #include "domain/idempotency.h"
 #include "domain/photo.h"
 #include "fixture.h"
@@ -33,10 +34,11 @@ static struct fx_engine eng;
 static const char *const tables[] = {
 	"stations", "station_amenities", "station_hours", "station_exceptions", "station_rooms",
 	"accounts", "role_grants", "photos", "station_photos", "audit_log", "idempotency_keys",
+	"outbox",
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 enum { T_STATIONS, T_AMENITIES, T_HOURS, T_EXCEPTIONS, T_ROOMS, T_ACCOUNTS, T_GRANTS, T_PHOTOS,
-       T_STATION_PHOTOS, T_AUDIT, T_IDEM };
+       T_STATION_PHOTOS, T_AUDIT, T_IDEM, T_OUTBOX };
 
 struct state {
 	int64_t rows[NTABLES];
@@ -115,7 +117,7 @@ static int setup(void **state)
 	if (eng.kind == DB_KIND_POSTGRES) {
 		struct problem prob = { 0 };
 		if (db_open(eng.url, NULL, &fx.other, &prob) != RC_OK ||
-		    db_listen(fx.other, STATION_CHANNEL, on_station_change, NULL, &fx.listener,
+		    db_listen(fx.other, EVENTS_CHANNEL, on_station_change, NULL, &fx.listener,
 			      &prob) != RC_OK) {
 			fprintf(stderr, "listener: %s\n", prob.detail);
 			return -1;
@@ -401,6 +403,7 @@ static void test_write_faults__station_create_is_all_or_nothing(void **state)
 {
 	(void)state;
 	struct delta d = { .notified = 1, .station_version = 1 };
+	d.rows[T_OUTBOX] = 1; /* its station.changed event */
 	d.rows[T_STATIONS] = 1;
 	d.rows[T_AMENITIES] = 2;
 	d.rows[T_HOURS] = 2;
@@ -419,6 +422,7 @@ static void test_write_faults__station_update_is_all_or_nothing(void **state)
 	/* From the setup's bare station: 3 amenities, 1 range, 2 exceptions,
 	 * 2 rooms; the second time around the same counts replace them. */
 	struct delta d = { .notified = 1, .station_version = 1 };
+	d.rows[T_OUTBOX] = 1; /* its station.changed event */
 	d.rows[T_AMENITIES] = 3;
 	d.rows[T_HOURS] = 1;
 	d.rows[T_EXCEPTIONS] = 2;
@@ -474,6 +478,7 @@ static void test_write_faults__station_close_and_qr_rotation_are_all_or_nothing(
 {
 	(void)state;
 	struct delta d = { .notified = 1, .station_version = 1 };
+	d.rows[T_OUTBOX] = 1; /* its station.changed event */
 	d.rows[T_AUDIT] = 1;
 	d.rows[T_IDEM] = 1;
 	unsigned statements = walk("station close", cmd_station_close, &d);

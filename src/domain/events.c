@@ -1,0 +1,184 @@
+/* The outbox and its readers. Ids come from one sequence, but concurrent
+ * transactions commit out of order: an id may become visible after larger
+ * ones were read. So the reader keeps a watermark below which everything was
+ * fed, and the ids above it it has already fed; a hole that stays open for
+ * EVENTS_HOLE_S (a rolled-back insert leaves one for ever on PostgreSQL) is
+ * given up. */
+#include "domain/events.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+
+#define EVENTS_HOLE_S 30
+#define EVENTS_SEEN_MAX 4096
+#define EVENTS_BATCH 500
+#define EVENTS_SUBSCRIBERS_MAX 16
+
+struct subscriber {
+	const char *topic;
+	event_fn fn;
+	void *ctx;
+};
+
+struct events {
+	struct db *db;
+	pthread_mutex_t mu; /* one feeder at a time; guards what follows */
+	int64_t watermark;  /* every id <= watermark was fed (or given up) */
+	size_t nseen;       /* fed ids above the watermark, ascending */
+	int64_t seen[EVENTS_SEEN_MAX];
+	int64_t hole_since_s; /* when the lowest hole above the watermark was first met */
+	size_t nsubs;
+	struct subscriber subs[EVENTS_SUBSCRIBERS_MAX];
+};
+
+struct events *events_new(struct db *db, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	if (db_q(db, "SELECT COALESCE(MAX(id), 0) FROM outbox", &rows, prob) != RC_OK)
+		return NULL;
+	struct events *ev = xcalloc(1, sizeof(*ev));
+	ev->db = db;
+	ev->watermark = db_rows_int(rows, 0, 0);
+	db_rows_free(rows);
+	pthread_mutex_init(&ev->mu, NULL);
+	return ev;
+}
+
+void events_free(struct events *ev)
+{
+	if (!ev)
+		return;
+	pthread_mutex_destroy(&ev->mu);
+	free(ev);
+}
+
+void events_subscribe(struct events *ev, const char *topic, event_fn fn, void *ctx)
+{
+	if (ev->nsubs == EVENTS_SUBSCRIBERS_MAX)
+		abort(); /* a programming error: raise the limit */
+	ev->subs[ev->nsubs++] = (struct subscriber){ topic, fn, ctx };
+}
+
+enum rc events_record(struct db *db, const char *topic, const char *object_id,
+		      struct problem *prob)
+{
+	enum rc rc = db_q(db, "INSERT INTO outbox (topic, object_id, created_s) VALUES ($1, $2, $3)",
+			  NULL, prob, DB_T(topic), DB_T(object_id), DB_I(clock_now_s()));
+	if (rc != RC_OK)
+		return rc;
+	db_tx_mark(db);
+	/* The payload says only "look": readers take the events from the table. */
+	return db_notify(db, EVENTS_CHANNEL, topic, prob);
+}
+
+static bool was_seen(const struct events *ev, int64_t id)
+{
+	size_t lo = 0, hi = ev->nseen;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (ev->seen[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ev->nseen && ev->seen[lo] == id;
+}
+
+static void add_seen(struct events *ev, int64_t id)
+{
+	if (ev->nseen == EVENTS_SEEN_MAX) {
+		/* Far too many out of order: give up the oldest hole. */
+		ev->watermark = ev->seen[0];
+		memmove(ev->seen, ev->seen + 1, (ev->nseen - 1) * sizeof(ev->seen[0]));
+		ev->nseen--;
+	}
+	size_t i = ev->nseen;
+	while (i > 0 && ev->seen[i - 1] > id) {
+		ev->seen[i] = ev->seen[i - 1];
+		i--;
+	}
+	ev->seen[i] = id;
+	ev->nseen++;
+}
+
+/* Moves the watermark over every fed id that follows it without a hole,
+ * and over a hole that has stayed open too long. */
+static void advance(struct events *ev, int64_t now_s)
+{
+	for (;;) {
+		size_t k = 0;
+		while (k < ev->nseen && ev->seen[k] == ev->watermark + 1 + (int64_t)k)
+			k++;
+		if (k) {
+			ev->watermark += (int64_t)k;
+			memmove(ev->seen, ev->seen + k, (ev->nseen - k) * sizeof(ev->seen[0]));
+			ev->nseen -= k;
+			ev->hole_since_s = 0;
+		}
+		if (!ev->nseen)
+			return;
+		if (!ev->hole_since_s)
+			ev->hole_since_s = now_s;
+		if (now_s - ev->hole_since_s < EVENTS_HOLE_S)
+			return;
+		ev->watermark = ev->seen[0] - 1; /* the hole is given up */
+		ev->hole_since_s = 0;
+	}
+}
+
+static void feed(struct events *ev, const struct event *e)
+{
+	for (size_t i = 0; i < ev->nsubs; i++)
+		if (strcmp(ev->subs[i].topic, e->topic) == 0)
+			ev->subs[i].fn(e, ev->subs[i].ctx);
+}
+
+enum rc events_catch_up(struct events *ev, struct problem *prob)
+{
+	enum rc rc = RC_OK;
+	pthread_mutex_lock(&ev->mu);
+	for (;;) {
+		struct db_rows *rows = NULL;
+		rc = db_q(ev->db,
+			  "SELECT id, topic, object_id FROM outbox WHERE id > $1 ORDER BY id LIMIT $2",
+			  &rows, prob, DB_I(ev->watermark), DB_I(EVENTS_BATCH));
+		if (rc != RC_OK)
+			break;
+		size_t n = db_rows_count(rows), fed = 0;
+		for (size_t i = 0; i < n; i++) {
+			int64_t id = db_rows_int(rows, i, 0);
+			if (was_seen(ev, id))
+				continue;
+			struct event e = { id, db_rows_text(rows, i, 1), db_rows_text(rows, i, 2) };
+			feed(ev, &e);
+			add_seen(ev, id);
+			fed++;
+		}
+		db_rows_free(rows);
+		advance(ev, clock_now_s());
+		if (n < EVENTS_BATCH || !fed)
+			break;
+	}
+	pthread_mutex_unlock(&ev->mu);
+	return rc;
+}
+
+void events_after_commit(void *arg)
+{
+	struct events *ev = arg;
+	struct problem prob;
+	problem_init(&prob);
+	if (events_catch_up(ev, &prob) != RC_OK)
+		log_error(NULL, "events", "reading the outbox failed: %s", prob.detail);
+}
+
+enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob)
+{
+	return db_q(db, "DELETE FROM outbox WHERE created_s < $1", NULL, prob,
+		    DB_I(now_s - EVENTS_KEEP_S));
+}

@@ -1,0 +1,56 @@
+/* After-commit events. A domain write records what happened
+ * (events_record: "station.changed" 42) in the outbox table, in its own
+ * transaction, so the event exists exactly when the write does. After
+ * commit, the process's subscribers hear of it: on the committing thread
+ * for its own writes (the snapshot is fresh before the answer goes out),
+ * and through LISTEN/NOTIFY for the writes of other servers on one
+ * PostgreSQL database. Subscribers are fed by reading the outbox from the
+ * process's position, never from the notification itself, so a
+ * notification lost (a dropped connection, a crash between commit and
+ * delivery) loses no event. */
+#ifndef YZ_DOMAIN_EVENTS_H
+#define YZ_DOMAIN_EVENTS_H
+
+#include <stdint.h>
+
+#include "core/problem.h"
+#include "db/db.h"
+
+#define EVENTS_CHANNEL "yizhan_events"
+#define EVENT_STATION_CHANGED "station.changed"
+#define EVENTS_KEEP_S (24 * 3600) /* outbox rows older than this are deleted */
+
+/* One event as subscribers see it. Borrowed for the call. */
+struct event {
+	int64_t id;
+	const char *topic;
+	const char *object_id; /* an id, or "*" for every object of the topic */
+};
+typedef void (*event_fn)(const struct event *e, void *ctx);
+
+struct events;
+/* A new registry with no subscribers, its position at the end of db's
+ * outbox (what happened before it existed is not its business). */
+struct events *events_new(struct db *db, struct problem *prob);
+/* Frees ev; NULL is fine. */
+void events_free(struct events *ev);
+/* fn(ctx) hears every event of topic from now on. Call before serving. */
+void events_subscribe(struct events *ev, const char *topic, event_fn fn, void *ctx);
+
+/* Records topic/object_id in the caller's open transaction, tells the other
+ * servers at commit (NOTIFY) and marks the transaction so that this
+ * process's subscribers hear of it right after commit (db_on_commit with
+ * events_after_commit). */
+enum rc events_record(struct db *db, const char *topic, const char *object_id,
+		      struct problem *prob);
+
+/* Feeds the subscribers every event committed since the last call, in id
+ * order, each once. Safe from any thread (one feeds at a time). */
+enum rc events_catch_up(struct events *ev, struct problem *prob);
+/* events_catch_up for db_on_commit and the listener: errors are logged. */
+void events_after_commit(void *ev);
+
+/* Deletes outbox rows older than EVENTS_KEEP_S. */
+enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob);
+
+#endif
