@@ -363,7 +363,7 @@ int cli_serve(int argc, char **argv)
 	ticker_stop(expiry_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
-	stations_render_free(&app);
+	station_render_free(&app);
 	snapshot_store_free(app.stations);
 	db_close(db);
 	log_info(NULL, "stop", "stopped cleanly");
