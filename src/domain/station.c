@@ -407,9 +407,10 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 			problem_field(prob, "region_code", "所属区域应为街道（9 位）或社区（12 位）代码");
 		} else {
 			struct db_rows *rows = NULL;
-			/* The region must be one we know, once regions are imported. */
+			/* The region must be one we know, once regions are imported
+			 * (whether any are is one row's question, not a count of all). */
 			enum rc rc = db_q(db, "SELECT (SELECT COUNT(*) FROM regions WHERE code = $1),"
-					      " (SELECT COUNT(*) FROM regions)",
+					      " (SELECT COUNT(*) FROM (SELECT 1 FROM regions LIMIT 1) AS any_region)",
 					  &rows, prob, DB_T(norm));
 			if (rc != RC_OK)
 				return rc;
