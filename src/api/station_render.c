@@ -6,7 +6,6 @@
  * value (parent_id, phone) is left out, in both. */
 #include "api/stations.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>

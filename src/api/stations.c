@@ -5,7 +5,6 @@
  * copies, not a tree of allocations. */
 #include "api/stations.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,6 @@
 #include "domain/station.h"
 #include "domain/station_snapshot.h"
 #include "geo/coord.h"
-#include "geo/distance.h"
 
 #define NEARBY_LIMIT_MAX 50
 #define LIST_LIMIT_MAX 2000
