@@ -48,7 +48,8 @@ test: setup-test build build-asan
 	@cd build-asan && ctest --output-on-failure -j2 -L unit
 	@cd build && ctest --output-on-failure -L 'build|api|e2e'
 
-# make bench PART=photo runs the photo figures alone.
+# make bench: the speed figures (scripts/bench.sh) from build/yizhan and the
+# benchmark program build/yizhan-bench; PART=photo runs the photo figures alone.
 bench: build
 	@scripts/bench.sh $(PART)
 

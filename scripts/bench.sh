@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: the speed figures of the "Speed" issue, from one run.
 #   1. the nearest-station query: in-memory index vs brute-force scan vs
-#      SQLite R*Tree at 350, 10,000 and 150,000 stations (yizhan bench index);
+#      SQLite R*Tree at 350, 10,000 and 150,000 stations (yizhan-bench index);
 #   2. HTTP on loopback with wrk: /api/v1/stations/nearby over many query
 #      points next to nginx (one worker) serving a static file of the same
 #      size, then with the access log on, then /healthz and GET
@@ -10,7 +10,7 @@
 #      nearby vs nginx again where a city is dense (full answers);
 #   4. a photo upload's normalization, time and peak memory, against a plain
 #      libgd re-encoding and against the way it was done before, decoding
-#      the whole picture (yizhan bench photo);
+#      the whole picture (yizhan-bench photo);
 #   5. /healthz while 100 wrong sign-ins arrive from 127.0.0.2–5, against
 #      /healthz idle in the same run (bench/login-flood.mjs).
 # Everything listens on 127.0.0.1 only, lives in one temporary folder and is
@@ -20,11 +20,17 @@
 #
 # Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ROUNDS (nginx /
 # nearby pairs, default 2; the best of each is compared), BENCH_INDEX_ARGS
-# (extra arguments for `yizhan bench index`), YIZHAN_BIN, NGINX.
+# (extra arguments for `yizhan-bench index`), YIZHAN_BIN, YIZHAN_BENCH_BIN,
+# NGINX.
+#
+# The figures come from two programs: build/yizhan, the server, and
+# build/yizhan-bench (src/bench/), which links the same library and seeds
+# stations through the domain's own create.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${YIZHAN_BIN:-build/yizhan}
+BENCH=${YIZHAN_BENCH_BIN:-build/yizhan-bench}
 NGINX=${NGINX:-/usr/sbin/nginx}
 SECS=${BENCH_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
@@ -38,13 +44,14 @@ LIMIT_MIB=64
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$BIN" ] || die "$BIN not built (make build)"
+[ -x "$BENCH" ] || die "$BENCH not built (make build)"
 
 # ---- 4. photo uploads (also alone: scripts/bench.sh photo) ----
 
 PHOTO_LINE=
 bench_photo() {
 	echo "== 4. photo upload: normalizing a 12 MP phone picture =="
-	"$BIN" bench photo | tee "$1"
+	"$BENCH" photo | tee "$1"
 	PHOTO_LINE=$(grep 'image_normalize vs before' "$1" | sed 's/^ *image_normalize vs before: //')
 	echo
 }
@@ -54,7 +61,7 @@ all) ;;
 photo)
 	out=$(mktemp /tmp/yizhan-bench-photo.XXXXXX)
 	trap 'rm -f "$out"' EXIT
-	echo "yizhan bench photo — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
+	echo "yizhan-bench photo — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
 		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	bench_photo "$out"
@@ -187,7 +194,7 @@ echo
 
 echo "== 1. nearest stations: index vs scan vs R*Tree =="
 # shellcheck disable=SC2086 # BENCH_INDEX_ARGS is a list of words on purpose
-timeout 900 "$BIN" bench index ${BENCH_INDEX_ARGS:-} | tee "$TMP/index.out"
+timeout 900 "$BENCH" index ${BENCH_INDEX_ARGS:-} | tee "$TMP/index.out"
 INDEX_LINE=$(grep '^at 150,000 stations' "$TMP/index.out" | sed 's/^at 150,000 stations: //' || true)
 echo
 
@@ -197,14 +204,8 @@ echo "== 2. HTTP on loopback: wrk -t2 -c64 -d${SECS}s, keep-alive =="
 DEMO="$TMP/demo.db"
 "$BIN" seed-demo --db "sqlite:$DEMO" >/dev/null
 NDEMO=$(sqlite3 "$DEMO" 'SELECT COUNT(*) FROM stations')
-if [ "$NDEMO" -lt 50 ]; then
-	# A seed-demo without stations of its own: add the synthetic ones
-	# around 宝鸡 that bench index uses at 350.
-	"$BIN" bench seed-synthetic --db "sqlite:$DEMO" --count 350 --cities 1 >/dev/null
-	echo "demo database: seed-demo accounts + 350 synthetic stations around 宝鸡 (seed-demo made $NDEMO)"
-else
-	echo "demo database: seed-demo, $NDEMO stations"
-fi
+[ "$NDEMO" -ge 50 ] || die "seed-demo made $NDEMO stations (the demo city needs its regions: npm install)"
+echo "demo database: seed-demo, $NDEMO stations"
 
 # query_points FILE LAT LNG RADIUS_M: NPATHS query points within RADIUS_M of
 # (LAT, LNG); every other one asks for a microwave, open now.
@@ -353,7 +354,7 @@ echo
 
 echo "== 3. the server holding 150,000 stations =="
 BIG="$TMP/big.db"
-timeout 900 "$BIN" bench seed-synthetic --db "sqlite:$BIG" --count 150000
+timeout 900 "$BENCH" seed-synthetic --db "sqlite:$BIG" --count 150000
 start_server "$BIG" false "$TMP/serve-big.err"
 RSS_LOADED=$(rss_mib "$SERVER_PID" VmRSS)
 BIG_START_MS=$START_MS

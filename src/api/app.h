@@ -1,7 +1,7 @@
 /* The application a handler works in: the database, the session policy and
  * the server (for /metrics). Built by cli/serve.c and handed to every
  * request as req->app. Read-only while serving, but for render: the cache of
- * rendered station fragments (api/stations.c), made on first use. */
+ * rendered station fragments (api/station_render.c), made on first use. */
 #ifndef YZ_API_APP_H
 #define YZ_API_APP_H
 
@@ -47,8 +47,8 @@ struct app {
 	atomic_ulong login_bursts;       /* failed sign-ins from many addresses against one account */
 };
 
-/* Frees app->render (api/stations.c); call once the server has stopped. */
-void stations_render_free(struct app *app);
+/* Frees app->render (api/station_render.c); call once the server has stopped. */
+void station_render_free(struct app *app);
 
 /* The route table (api/routes.c): borrowed, static. */
 const struct http_route *api_routes(size_t *n);

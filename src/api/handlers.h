@@ -45,8 +45,10 @@ void h_station_qr_svg(struct http_req *req, struct http_resp *resp);
 void h_checkin_link(struct http_req *req, struct http_resp *resp);
 void h_station_qr_png(struct http_req *req, struct http_resp *resp);
 void h_station_qr_rotate(struct http_req *req, struct http_resp *resp);
+/* amenities.c */
 void h_amenities_list(struct http_req *req, struct http_resp *resp);
 void h_amenity_put(struct http_req *req, struct http_resp *resp);
+/* coverage.c */
 void h_coverage(struct http_req *req, struct http_resp *resp);
 /* audit.c */
 void h_audit_list(struct http_req *req, struct http_resp *resp);

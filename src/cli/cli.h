@@ -14,9 +14,6 @@ int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_seed_demo(int argc, char **argv);
-int cli_bench(int argc, char **argv);
-/* yizhan bench photo (cli/bench_photo.c). */
-int bench_photo(int argc, char **argv);
 int cli_import_regions(int argc, char **argv);
 int cli_config_doc(int argc, char **argv);
 

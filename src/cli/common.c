@@ -19,7 +19,9 @@ int cli_parse(const char *verb, const char *about, const struct config_option *o
 	if (!help)
 		return -1;
 	struct sb sb = SB_INIT;
-	sb_addf(&sb, "usage: yizhan %s [options]\n\n%s\n\n", verb, about);
+	/* A verb names its program when it is not yizhan's (yizhan-bench …). */
+	sb_addf(&sb, "usage: %s%s [options]\n\n%s\n\n", strncmp(verb, "yizhan", 6) ? "yizhan " : "",
+		verb, about);
 	config_usage(opts, nopts, &sb);
 	fputs(sb_str(&sb), stdout);
 	sb_release(&sb);
@@ -28,7 +30,8 @@ int cli_parse(const char *verb, const char *about, const struct config_option *o
 
 int cli_fail(const char *verb, const struct problem *prob)
 {
-	fprintf(stderr, "yizhan %s: %s\n", verb, prob->detail[0] ? prob->detail : rc_name(prob->rc));
+	fprintf(stderr, "%s%s: %s\n", strncmp(verb, "yizhan", 6) ? "yizhan " : "", verb,
+		prob->detail[0] ? prob->detail : rc_name(prob->rc));
 	return 1;
 }
 

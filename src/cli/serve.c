@@ -386,7 +386,7 @@ int cli_serve(int argc, char **argv)
 	db_listener_stop(listener);
 	db_on_commit(db, NULL, NULL);
 	events_free(app.events);
-	stations_render_free(&app);
+	station_render_free(&app);
 	snapshot_store_free(app.stations);
 	db_close(db);
 	log_info(NULL, "stop", "stopped cleanly");

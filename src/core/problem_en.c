@@ -394,6 +394,8 @@ static const struct problem_text catalog[] = {
 	  "No such station" },
 	{ "驿站不能以自己为总站",
 	  "A station cannot be its own hub" },
+	{ "驿站信息生成失败",
+	  "Could not show the station" },
 };
 
 static int by_zh(const void *key, const void *entry)

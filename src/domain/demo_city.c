@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/rng.h"
 #include "core/xalloc.h"
 #include "domain/region.h"
 #include "domain/station.h"
@@ -42,35 +43,12 @@ static const char *const roads[] = {
 	"建设路", "引渭路", "石鼓路", "胜利路",
 };
 
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t next(struct rng *r)
-{
-	/* splitmix64: tiny, deterministic, good enough for demo data. */
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double unit(struct rng *r)
-{
-	return (double)(next(r) >> 11) / (double)(1ull << 53);
-}
-
-static bool chance(struct rng *r, double p)
-{
-	return unit(r) < p;
-}
-
 /* A point dist_km away from p in a random direction (flat-earth is fine at
  * these distances). */
 static struct geo_point offset(struct rng *r, struct geo_point p, double min_km, double max_km)
 {
-	double ang = unit(r) * 2 * M_PI;
-	double d = min_km + unit(r) * (max_km - min_km);
+	double ang = rng_unit(r) * 2 * M_PI;
+	double d = min_km + rng_unit(r) * (max_km - min_km);
 	struct geo_point q = { p.lat + d * sin(ang) / 111.0,
 			       p.lng + d * cos(ang) / (111.0 * cos(p.lat * M_PI / 180)) };
 	return q;
@@ -88,11 +66,11 @@ static void set_hours(struct station_input *in, struct rng *r, const char *level
 {
 	struct hours *h = &in->hours;
 	in->has_hours = true;
-	double p = unit(r);
+	double p = rng_unit(r);
 	if (!strcmp(level, "merchant") || !strcmp(level, "corner")) {
 		/* Shops: every day, long hours; a few night owls past midnight. */
-		int open = chance(r, 0.8) ? 540 : 480;
-		int close = chance(r, 0.15) ? 60 : 1260;
+		int open = rng_chance(r, 0.8) ? 540 : 480;
+		int close = rng_chance(r, 0.15) ? 60 : 1260;
 		for (int d = 1; d <= 7; d++)
 			h->ranges[h->nranges++] = (struct hours_range){ (uint8_t)d, (uint16_t)open,
 									(uint16_t)close };
@@ -133,7 +111,7 @@ static void set_amenities(struct station_input *in, struct rng *r, const char *l
 		double p = odds[i].p * (small && i > 2 ? 0.5 : 1.0);
 		if (!strcmp(level, "street") && i > 2)
 			p = p + (1 - p) * 0.5; /* hubs have more */
-		if (chance(r, p))
+		if (rng_chance(r, p))
 			in->amenities[in->namenities++] = odds[i].code;
 	}
 }
@@ -162,9 +140,9 @@ static enum rc add_station(struct builder *b, const char *name, const char *leve
 	in.lat = pt.lat;
 	in.lng = pt.lng;
 	char phone[16];
-	snprintf(phone, sizeof(phone), "0917-%07u", (unsigned)(next(&b->rng) % 9000000 + 1000000));
+	snprintf(phone, sizeof(phone), "0917-%07u", (unsigned)(rng_next(&b->rng) % 9000000 + 1000000));
 	in.phone = phone;
-	in.stars = 1 + (int)(unit(&b->rng) * 5);
+	in.stars = 1 + (int)(rng_unit(&b->rng) * 5);
 	if (parent) {
 		in.has_parent = true;
 		in.parent_id = parent;
@@ -177,17 +155,17 @@ static enum rc add_station(struct builder *b, const char *name, const char *leve
 	if (meeting) {
 		in.has_rooms = true;
 		snprintf(in.rooms[0].name, sizeof(in.rooms[0].name), "会议室");
-		in.rooms[0].capacity = 10 + (int)(unit(&b->rng) * 30);
+		in.rooms[0].capacity = 10 + (int)(rng_unit(&b->rng) * 30);
 		in.nrooms = 1;
 	}
 	enum rc rc = station_create(b->db, b->actor, &in, id, prob);
 	if (rc != RC_OK)
 		return rc;
 	b->st->stations++;
-	if (chance(&b->rng, 0.03)) {
+	if (rng_chance(&b->rng, 0.03)) {
 		static const char *const reasons[] = { "设备检修", "人员培训", "场地改造", "防汛值守调整" };
-		rc = station_set_closed(b->db, b->actor, *id, true, reasons[next(&b->rng) % 4],
-					clock_now_s() + (int64_t)(1 + next(&b->rng) % 14) * 86400, prob);
+		rc = station_set_closed(b->db, b->actor, *id, true, reasons[rng_next(&b->rng) % 4],
+					clock_now_s() + (int64_t)(1 + rng_next(&b->rng) % 14) * 86400, prob);
 		b->st->closed++;
 	}
 	return rc;
@@ -197,8 +175,8 @@ static void address_of(struct builder *b, const struct region *district, const s
 		       const struct region *community, char *out, size_t cap)
 {
 	snprintf(out, cap, "宝鸡市%s%s%s%s%u号", district->name, street->name,
-		 community ? community->short_name : "", roads[next(&b->rng) % (sizeof(roads) / sizeof(roads[0]))],
-		 (unsigned)(1 + next(&b->rng) % 260));
+		 community ? community->short_name : "", roads[rng_next(&b->rng) % (sizeof(roads) / sizeof(roads[0]))],
+		 (unsigned)(1 + rng_next(&b->rng) % 260));
 }
 
 static const char *pick_theme(struct builder *b)
@@ -206,7 +184,7 @@ static const char *pick_theme(struct builder *b)
 	static const char *const themes[] = { "love", "talent", "reading", "finance",
 					      "entrepreneurship", "integrity", "ecommerce",
 					      "mediation", "worker" };
-	return chance(&b->rng, 0.55) ? "general" : themes[next(&b->rng) % 9];
+	return rng_chance(&b->rng, 0.55) ? "general" : themes[rng_next(&b->rng) % 9];
 }
 
 static enum rc build_street(struct builder *b, const struct region *district,
@@ -238,7 +216,7 @@ static enum rc build_street(struct builder *b, const struct region *district,
 		bool town = strcmp(street->kind, "street") != 0;
 		/* A few communities, out at the edge, are still waiting for their
 		 * station: the planning tools should show them. */
-		bool waiting = chance(&b->rng, town ? 0.15 : 0.06);
+		bool waiting = rng_chance(&b->rng, town ? 0.15 : 0.06);
 		struct geo_point p = waiting ? offset(&b->rng, center, 2.2, 4.0) :
 					       offset(&b->rng, center, 0.15, town ? 1.0 : 1.8);
 		if (!c->has_location) {
@@ -258,7 +236,7 @@ static enum rc build_street(struct builder *b, const struct region *district,
 			snprintf(name, sizeof(name), "金心驿");
 		else
 			snprintf(name, sizeof(name), "%s%s", cname,
-				 chance(&b->rng, 0.2) ? "小哥驿站" : "红色驿站");
+				 rng_chance(&b->rng, 0.2) ? "小哥驿站" : "红色驿站");
 		address_of(b, district, street, c, address, sizeof(address));
 		rc = add_station(b, name, "community", pick_theme(b), c->code, address,
 				 offset(&b->rng, p, 0.0, 0.25), hub, &id, prob);
@@ -274,7 +252,7 @@ static enum rc build_street(struct builder *b, const struct region *district,
 			{ "merchant", "联盟商家爱心驿站", 0.2 },
 		};
 		for (size_t k = 0; k < 3; k++) {
-			if (!chance(&b->rng, extra[k].p * (town ? 0.5 : 1.0)))
+			if (!rng_chance(&b->rng, extra[k].p * (town ? 0.5 : 1.0)))
 				continue;
 			snprintf(name, sizeof(name), "%s%s", cname, extra[k].suffix);
 			address_of(b, district, street, c, address, sizeof(address));
@@ -322,8 +300,8 @@ enum rc demo_city_build(struct db *db, const struct actor *actor, uint64_t seed,
 		return problem_set(prob, RC_NOT_FOUND, "no-regions",
 				   "没有宝鸡市的行政区划：请先运行 yizhan import-regions --city 6103");
 	}
-	struct builder b = { .db = db, .actor = actor, .rng = { seed * 0x2545f4914f6cdd1dull + 1 },
-			     .st = st };
+	struct builder b = { .db = db, .actor = actor, .st = st };
+	rng_seed(&b.rng, seed);
 	/* 金台区 first, so 卧龙寺街道's hub and 金心驿 get the first ids. */
 	for (int pass = 0; pass < 2 && rc == RC_OK; pass++) {
 		for (size_t i = 0; i < ndistricts && rc == RC_OK; i++) {

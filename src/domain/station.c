@@ -408,9 +408,10 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 			problem_field(prob, "region_code", "所属区域应为街道（9 位）或社区（12 位）代码");
 		} else {
 			struct db_rows *rows = NULL;
-			/* The region must be one we know, once regions are imported. */
+			/* The region must be one we know, once regions are imported
+			 * (whether any are is one row's question, not a count of all). */
 			enum rc rc = db_q(db, "SELECT (SELECT COUNT(*) FROM regions WHERE code = $1),"
-					      " (SELECT COUNT(*) FROM regions)",
+					      " (SELECT COUNT(*) FROM (SELECT 1 FROM regions LIMIT 1) AS any_region)",
 					  &rows, prob, DB_T(norm));
 			if (rc != RC_OK)
 				return rc;
@@ -453,15 +454,27 @@ static enum rc check_location_in_region(struct db *db, const char *region, doubl
 	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
 		if (strlen(region) < levels[l].digits)
 			continue;
-		char prefix[SCOPE_MAX];
-		memcpy(prefix, region, levels[l].digits);
-		prefix[levels[l].digits] = '\0';
-		char *like = db_like_pattern(prefix, false);
+		/* The codes under a prefix of digits are those from the prefix up to
+		 * the next prefix (610303008 … 610303009): a range the primary key
+		 * answers, where LIKE, being case-insensitive, read every region —
+		 * tens of thousands a create once several cities are imported. No
+		 * region code starts with nines only, so the increment never wraps. */
+		size_t n_digits = levels[l].digits;
+		char prefix[SCOPE_MAX], next[SCOPE_MAX];
+		memcpy(prefix, region, n_digits);
+		prefix[n_digits] = '\0';
+		memcpy(next, prefix, n_digits + 1);
+		for (size_t i = n_digits; i-- > 0;) {
+			if (next[i] < '9') {
+				next[i]++;
+				break;
+			}
+			next[i] = '0';
+		}
 		struct db_rows *rows = NULL;
-		enum rc rc = db_q(db, "SELECT lat, lng FROM regions WHERE code LIKE $1 ESCAPE '\\'"
+		enum rc rc = db_q(db, "SELECT lat, lng FROM regions WHERE code >= $1 AND code < $2"
 				      " AND lat IS NOT NULL AND lng IS NOT NULL",
-				  &rows, prob, DB_T(like));
-		free(like);
+				  &rows, prob, DB_T(prefix), DB_T(next));
 		if (rc != RC_OK)
 			return rc;
 		size_t n = db_rows_count(rows);

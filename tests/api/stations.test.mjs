@@ -234,6 +234,36 @@ test('street staff edit stations of their street only, and create stations there
 	await assertProblem(srv.url, await api(srv.url, { method: 'POST', path: '/api/v1/stations', body: station }), 401, 'unauthenticated');
 });
 
+test('a station reads the same in a list, nearby and its own page: no phone or hub means no field', async () => {
+	const station = {
+		name: '龙腾路无电话驿站',
+		level: 'corner',
+		theme: 'general',
+		region_code: '610303008003',
+		address: '宝鸡市金台区卧龙寺街道龙腾路90号',
+		location: { lat: 34.3805, lng: 107.1507 },
+		amenities: ['water'],
+		hours: { always_open: true },
+	};
+	const lone = await assertJson(srv.url, await api(srv.url, { method: 'POST', path: '/api/v1/stations', session: admin, body: station }), 201, 'Station');
+	const hub = (await api(srv.url, { path: '/api/v1/stations?region=610303008&limit=2000' })).json.items.find((x) => x.level === 'street');
+	const branch = await assertJson(srv.url, await api(srv.url, { method: 'POST', path: '/api/v1/stations', session: admin, body: { ...station, name: '龙腾路有电话驿站', phone: '0917-3210000', parent_id: hub.id } }), 201, 'Station');
+	const shared = ['id', 'name', 'level', 'theme', 'parent_id', 'region_code', 'address', 'location', 'amenities', 'phone', 'stars', 'open_now', 'closed'];
+	const pick = (o) => Object.fromEntries(shared.filter((k) => k in o).map((k) => [k, o[k]]));
+	for (const made of [lone, branch]) {
+		const page = await assertJson(srv.url, await api(srv.url, { path: `/api/v1/stations/${made.id}` }), 200, 'Station');
+		const listed = (await assertJson(srv.url, await api(srv.url, { path: `/api/v1/stations?q=${encodeURIComponent(made.name)}` }), 200, 'StationList')).items.find((x) => x.id === made.id);
+		const nearby = (await assertJson(srv.url, await near({ lat: 34.3805, lng: 107.1507, radius_m: 50, limit: 10 }), 200, 'NearbyStations')).items.find((x) => x.id === made.id);
+		assert.deepEqual(pick(listed), pick(page), 'list and page agree');
+		assert.deepEqual(pick(nearby), pick(page), 'nearby and page agree');
+	}
+	const lonePage = (await api(srv.url, { path: `/api/v1/stations/${lone.id}` })).json;
+	assert.ok(!('phone' in lonePage) && !('parent_id' in lonePage), 'no phone, no hub: the fields are left out');
+	const branchPage = (await api(srv.url, { path: `/api/v1/stations/${branch.id}` })).json;
+	assert.equal(branchPage.phone, '0917-3210000');
+	assert.equal(branchPage.parent_id, hub.id);
+});
+
 test('station validation reports every bad field at once', async () => {
 	const res = await api(srv.url, {
 		method: 'POST',

@@ -93,6 +93,9 @@ export async function yizhan(args, { input } = {}) {
 		p.stderr.on('data', (d) => (err += d));
 		p.on('error', rej);
 		p.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`yizhan ${args[0]} exited ${code}: ${err}`))));
+		// A verb that reads nothing may exit before its input is closed: the
+		// EPIPE that follows says nothing, its exit code says everything.
+		p.stdin.on('error', () => {});
 		p.stdin.end(input ?? '');
 	});
 }

@@ -1,4 +1,4 @@
-/* yizhan bench photo: what an upload costs, in time and in memory. A
+/* yizhan-bench photo: what an upload costs, in time and in memory. A
  * 12-megapixel JPEG (a phone camera's picture, made here with a
  * deterministic pattern) goes through image_normalize — decoded at a reduced
  * size, scaled, turned, thumbnailed, encoded twice — next to two ways
@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "media/image.h"
@@ -178,7 +179,7 @@ static long child_peak_kib(enum way way, const char *path, const struct photo_be
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		execl("/proc/self/exe", "yizhan", "bench", "photo", "--child", way_names[way], "--input",
+		execl("/proc/self/exe", "yizhan-bench", "photo", "--child", way_names[way], "--input",
 		      path, "--quality", quality, (char *)NULL);
 		_exit(127);
 	}
@@ -223,7 +224,7 @@ static int write_temp(const unsigned char *jpeg, int len, char *path, size_t cap
 int bench_photo(int argc, char **argv)
 {
 	struct photo_bench_config cfg = { 0 };
-	int code = cli_parse("bench photo",
+	int code = cli_parse("yizhan-bench photo",
 			     "Times a photo upload's normalization, and measures its peak memory, "
 			     "against a plain re-encoding and the way it was done before.",
 			     photo_options, sizeof(photo_options) / sizeof(photo_options[0]), &cfg,

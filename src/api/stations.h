@@ -1,0 +1,42 @@
+/* What the station resources share: stations.c (finding, reading and
+ * writing stations), amenities.c (the catalog), station_render.c (the one
+ * way a station is shown). */
+#ifndef YZ_API_STATIONS_H
+#define YZ_API_STATIONS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/app.h"
+#include "core/problem.h"
+#include "core/sb.h"
+#include "domain/station.h"
+#include "domain/station_snapshot.h"
+#include "geo/coord.h"
+#include "http/http.h"
+
+/* station_render.c */
+
+/* Appends one station's summary object to sb, without its closing brace (a
+ * finding answer adds its own fields): id, name, level, theme, parent_id
+ * and phone when they have a value, region_code, address, location in crs,
+ * amenities, stars, open_now, closed (a closure whose end passed is over).
+ * snap and s are borrowed for the call. */
+void station_render_summary(struct sb *sb, const struct snapshot *snap,
+			    const struct snap_station *s, enum geo_crs crs, bool open_now,
+			    int64_t now_s);
+/* Appends the n items of a nearby answer, comma-separated: each hit's
+ * summary with distance_m and walk_minutes. In WGS-84 the part of a summary
+ * that changes only with the snapshot comes from a cache kept in app
+ * (made on first use; station_render_free releases it). Thread-safe. */
+void station_render_hits(struct sb *sb, struct app *app, const struct snapshot *snap,
+			 const struct nearby_hit *hits, size_t n, enum geo_crs crs, int64_t now_s);
+/* One station in full, read from the database, as req's caller may see it
+ * (the summary's fields plus names, description, hours, closure, rooms,
+ * photos, what the caller may edit, the check-in link for those who may).
+ * *out is a *new* object on RC_OK; errors (not found …) in prob. */
+enum rc station_render_detail(struct http_req *req, int64_t id, enum geo_crs crs, json_t **out,
+			      struct problem *prob);
+
+#endif

@@ -1,0 +1,15 @@
+/* The parts of yizhan-bench, the benchmark program (src/bench/main.c): each
+ * takes the arguments after its name and returns the exit code. It links
+ * the product's library and measures it from outside; nothing of it is in
+ * the server. */
+#ifndef YZ_BENCH_BENCH_H
+#define YZ_BENCH_BENCH_H
+
+/* index.c: the nearest-station query, index against scan and R*Tree. */
+int bench_index(int argc, char **argv);
+/* seed_synthetic.c: synthetic stations into a database, through the domain. */
+int bench_seed_synthetic(int argc, char **argv);
+/* photo.c: a photo upload's normalization, time and peak memory. */
+int bench_photo(int argc, char **argv);
+
+#endif
