@@ -51,8 +51,8 @@ void h_accounts_list(struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	struct account_page page;
-	if (account_list(app->db, req_principal(req), http_req_query(req, "q"), after, (size_t)limit, &page, &prob) !=
-	    RC_OK) {
+	if (account_list(app->db, req_principal(req), http_req_query(req, "q"), after,
+			 (size_t)limit, &page, &prob) != RC_OK) {
 		reply_problem(req, resp, &prob);
 		return;
 	}
@@ -61,7 +61,8 @@ void h_accounts_list(struct http_req *req, struct http_resp *resp)
 		json_array_append_new(items, render_account(req_principal(req), &page.items[i]));
 	json_t *o = json_object();
 	json_object_set_new(o, "items", items);
-	json_object_set_new(o, "next_after", page.next_after_id ? json_integer(page.next_after_id) : json_null());
+	json_object_set_new(o, "next_after",
+			    page.next_after_id ? json_integer(page.next_after_id) : json_null());
 	account_page_release(&page);
 	reply_json(resp, 200, o);
 }
@@ -96,10 +97,10 @@ void h_accounts_create(struct http_req *req, struct http_resp *resp)
 	if (!read_id_and_body(req, resp, NULL, NULL, allowed, &body, &prob))
 		return;
 	struct create_arg c = { .in = {
-		.phone = field_str(body, "phone", true, &prob),
-		.name = field_text(body, "name", true, false, &prob),
-		.password = field_str(body, "password", false, &prob),
-	} };
+					.phone = field_str(body, "phone", true, &prob),
+					.name = field_text(body, "name", true, false, &prob),
+					.password = field_str(body, "password", false, &prob),
+				} };
 	api_write_checked(req, resp, &prob, create, &c);
 	json_decref(body);
 }

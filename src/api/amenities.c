@@ -17,21 +17,25 @@ void h_amenities_list(struct http_req *req, struct http_resp *resp)
 	json_t *items = json_array();
 	for (size_t i = 0; i < snap->namenities; i++) {
 		const struct amenity *a = &snap->amenities[i];
-		json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s}", "code", a->code, "name_zh",
-						       a->name_zh, "name_en", a->name_en, "icon", a->icon));
+		json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s}", "code", a->code,
+						       "name_zh", a->name_zh, "name_en", a->name_en,
+						       "icon", a->icon));
 	}
 	snapshot_release(app->stations, snap);
 	json_t *levels = json_array(), *themes = json_array();
 	for (size_t i = 0; station_levels[i].code; i++)
-		json_array_append_new(levels, json_pack("{s:s,s:s,s:s}", "code", station_levels[i].code,
-							"name_zh", station_levels[i].zh, "name_en",
-							station_levels[i].en));
+		json_array_append_new(levels,
+				      json_pack("{s:s,s:s,s:s}", "code", station_levels[i].code,
+						"name_zh", station_levels[i].zh, "name_en",
+						station_levels[i].en));
 	for (size_t i = 0; station_themes[i].code; i++)
-		json_array_append_new(themes, json_pack("{s:s,s:s,s:s}", "code", station_themes[i].code,
-							"name_zh", station_themes[i].zh, "name_en",
-							station_themes[i].en));
-	reply_json(resp, 200,
-		   json_pack("{s:o,s:o,s:o}", "amenities", items, "levels", levels, "themes", themes));
+		json_array_append_new(themes,
+				      json_pack("{s:s,s:s,s:s}", "code", station_themes[i].code,
+						"name_zh", station_themes[i].zh, "name_en",
+						station_themes[i].en));
+	reply_json(
+		resp, 200,
+		json_pack("{s:o,s:o,s:o}", "amenities", items, "levels", levels, "themes", themes));
 }
 
 struct amenity_arg {
@@ -44,8 +48,8 @@ static enum rc do_amenity(struct http_req *req, const struct actor *actor, void 
 	struct amenity_arg *a = arg;
 	enum rc rc = amenity_upsert(((struct app *)req->app)->db, actor, &a->in, prob);
 	if (rc == RC_OK)
-		out->body = json_pack("{s:s,s:s,s:s,s:s}", "code", a->in.code, "name_zh", a->in.name_zh,
-				      "name_en", a->in.name_en, "icon", a->in.icon);
+		out->body = json_pack("{s:s,s:s,s:s,s:s}", "code", a->in.code, "name_zh",
+				      a->in.name_zh, "name_en", a->in.name_en, "icon", a->in.icon);
 	return rc;
 }
 
@@ -65,7 +69,8 @@ void h_amenity_put(struct http_req *req, struct http_resp *resp)
 	int64_t sort = 0;
 	field_int(body, "sort", false, 0, AMENITY_SORT_MAX, &sort, &prob);
 	if (strlen(code) >= sizeof(a.in.code) || (zh && strlen(zh) >= sizeof(a.in.name_zh)) ||
-	    (en && strlen(en) >= sizeof(a.in.name_en)) || (icon && strlen(icon) >= sizeof(a.in.icon)))
+	    (en && strlen(en) >= sizeof(a.in.name_en)) ||
+	    (icon && strlen(icon) >= sizeof(a.in.icon)))
 		problem_field(&prob, "name_zh", "名称或图标过长");
 	if (problem_has_fields(&prob)) {
 		reply_problem(req, resp, &prob);
@@ -81,4 +86,3 @@ void h_amenity_put(struct http_req *req, struct http_resp *resp)
 	api_write(req, resp, do_amenity, &a);
 	json_decref(body);
 }
-

@@ -23,28 +23,28 @@ struct station_render;
 
 /* Who may read /metrics (--metrics-access). */
 enum metrics_access {
-	METRICS_PUBLIC,   /* anyone */
+	METRICS_PUBLIC,	  /* anyone */
 	METRICS_LOOPBACK, /* clients on this machine (127.0.0.0/8, ::1) */
-	METRICS_TOKEN,    /* whoever sends Authorization: Bearer <the metrics token> */
+	METRICS_TOKEN,	  /* whoever sends Authorization: Bearer <the metrics token> */
 };
 
 struct app {
 	struct db *db;
 	struct session_policy session;
 	struct http_server *server;
-	bool cookie_secure;   /* add Secure to cookies (behind HTTPS) */
-	struct snapshot_store *stations; /* the station snapshot (reads) */
-	struct events *events;           /* after-commit subscribers (domain/events.h) */
-	const char *public_url;          /* base of links printed in QR codes */
-	int walk_m;                      /* the walking circle for coverage (metres) */
-	struct tiles tiles;              /* the map's base layer */
+	bool cookie_secure;			 /* add Secure to cookies (behind HTTPS) */
+	struct snapshot_store *stations;	 /* the station snapshot (reads) */
+	struct events *events;			 /* after-commit subscribers (domain/events.h) */
+	const char *public_url;			 /* base of links printed in QR codes */
+	int walk_m;				 /* the walking circle for coverage (metres) */
+	struct tiles tiles;			 /* the map's base layer */
 	_Atomic(struct station_render *) render; /* NULL until the first nearby answer */
-	struct blob_store photos;        /* uploaded pictures (core/blob.h) */
-	_Atomic int photo_work;          /* uploads being decoded right now */
-	struct image_budget photo_memory; /* what those may hold at once */
+	struct blob_store photos;		 /* uploaded pictures (core/blob.h) */
+	_Atomic int photo_work;			 /* uploads being decoded right now */
+	struct image_budget photo_memory;	 /* what those may hold at once */
 	enum metrics_access metrics_access;
 	char metrics_token_hash[SECRET_HASH_LEN]; /* METRICS_TOKEN: SHA-256 of the token */
-	atomic_ulong login_bursts;       /* failed sign-ins from many addresses against one account */
+	atomic_ulong login_bursts; /* failed sign-ins from many addresses against one account */
 };
 
 /* Frees app->render (api/station_render.c); call once the server has stopped. */

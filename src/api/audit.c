@@ -8,8 +8,7 @@
 #include "core/clock.h"
 #include "domain/audit.h"
 
-static bool query_time(struct http_req *req, const char *name, int64_t *out,
-		       struct problem *prob)
+static bool query_time(struct http_req *req, const char *name, int64_t *out, struct problem *prob)
 {
 	const char *s = http_req_query(req, name);
 	*out = 0;
@@ -54,13 +53,16 @@ void h_audit_list(struct http_req *req, struct http_resp *resp)
 		json_t *o = json_object();
 		json_object_set_new(o, "id", json_integer(e->id));
 		json_object_set_new(o, "at", json_time(e->at_s));
-		json_object_set_new(o, "actor_id", e->actor_id ? json_integer(e->actor_id) : json_null());
+		json_object_set_new(o, "actor_id",
+				    e->actor_id ? json_integer(e->actor_id) : json_null());
 		json_object_set_new(o, "actor", json_string(e->actor_label));
 		json_object_set_new(o, "action", json_string(e->action));
 		json_object_set_new(o, "object_type", json_string(e->object_type));
-		json_object_set_new(o, "object_id", e->object_id[0] ? json_string(e->object_id) : json_null());
+		json_object_set_new(o, "object_id",
+				    e->object_id[0] ? json_string(e->object_id) : json_null());
 		json_object_set_new(o, "ip", e->ip[0] ? json_string(e->ip) : json_null());
-		json_object_set_new(o, "request_id", e->request_id[0] ? json_string(e->request_id) : json_null());
+		json_object_set_new(o, "request_id",
+				    e->request_id[0] ? json_string(e->request_id) : json_null());
 		json_object_set_new(o, "scope", e->scope[0] ? json_string(e->scope) : json_null());
 		json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
 		json_object_set_new(o, "detail", d ? d : json_null());
@@ -68,7 +70,8 @@ void h_audit_list(struct http_req *req, struct http_resp *resp)
 	}
 	json_t *o = json_object();
 	json_object_set_new(o, "items", items);
-	json_object_set_new(o, "next_before", page.next_before_id ? json_integer(page.next_before_id) : json_null());
+	json_object_set_new(o, "next_before",
+			    page.next_before_id ? json_integer(page.next_before_id) : json_null());
 	audit_page_release(&page);
 	reply_json(resp, 200, o);
 }

@@ -42,7 +42,8 @@ static bool metrics_allowed(struct http_req *req, struct http_resp *resp)
 	    (app->metrics_access == METRICS_LOOPBACK && is_loopback(req->client_ip)))
 		return true;
 	if (app->metrics_access == METRICS_LOOPBACK) {
-		problem_set(&prob, RC_FORBIDDEN, "forbidden", "指标只对本机开放 (metrics are for this machine only)");
+		problem_set(&prob, RC_FORBIDDEN, "forbidden",
+			    "指标只对本机开放 (metrics are for this machine only)");
 		return refuse(req, resp, &prob);
 	}
 	const char *authz = http_req_header(req, "Authorization");
@@ -85,8 +86,9 @@ static bool authenticate(struct http_req *req, struct http_resp *resp)
 			enum rc rc = session_resolve(app->db, &app->session, cookie, p, &prob);
 			if (rc != RC_OK && !public_route) {
 				if (rc == RC_UNAUTHORIZED)
-					http_resp_header(resp, "Set-Cookie",
-							 "yz_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+					http_resp_header(
+						resp, "Set-Cookie",
+						"yz_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
 				return refuse(req, resp, &prob);
 			}
 			if (rc == RC_OK) {
@@ -101,9 +103,11 @@ static bool authenticate(struct http_req *req, struct http_resp *resp)
 				if (csrf_ok) {
 					req->principal = p;
 				} else if (!public_route) {
-					log_warn(req->request_id, "csrf", "write refused: missing or wrong CSRF token");
-					problem_set(&prob, RC_FORBIDDEN, "csrf",
-						    "缺少或错误的 CSRF 令牌 (X-CSRF-Token)，请刷新页面后重试");
+					log_warn(req->request_id, "csrf",
+						 "write refused: missing or wrong CSRF token");
+					problem_set(
+						&prob, RC_FORBIDDEN, "csrf",
+						"缺少或错误的 CSRF 令牌 (X-CSRF-Token)，请刷新页面后重试");
 					return refuse(req, resp, &prob);
 				}
 			}

@@ -20,7 +20,8 @@ void h_coverage(struct http_req *req, struct http_resp *resp)
 	enum geo_crs crs;
 	const char *region = http_req_query(req, "region");
 	if (!region || !*region)
-		problem_field(&prob, "region", "必填：区域代码，如 6103（宝鸡市）或 610303（金台区）");
+		problem_field(&prob, "region",
+			      "必填：区域代码，如 6103（宝鸡市）或 610303（金台区）");
 	query_int(req, "walk_m", 100, 10000, app->walk_m, &walk_m, &prob);
 	query_crs(req, &crs, &prob);
 	if (problem_has_fields(&prob)) {
@@ -42,8 +43,9 @@ void h_coverage(struct http_req *req, struct http_resp *resp)
 				      "parent_name", it->parent_name, "covered", it->covered);
 		if (it->has_location) {
 			struct geo_point p = geo_from_wgs84(it->pt, crs);
-			json_object_set_new(o, "location", json_pack("{s:f,s:f}", "lat", round(p.lat * 1e6) / 1e6,
-								     "lng", round(p.lng * 1e6) / 1e6));
+			json_object_set_new(o, "location",
+					    json_pack("{s:f,s:f}", "lat", round(p.lat * 1e6) / 1e6,
+						      "lng", round(p.lng * 1e6) / 1e6));
 		} else {
 			json_object_set_new(o, "location", json_null());
 		}
@@ -51,13 +53,15 @@ void h_coverage(struct http_req *req, struct http_resp *resp)
 		if (it->nearest_id) {
 			const struct snap_station *s = snapshot_station(snap, it->nearest_id);
 			struct geo_point np = geo_from_wgs84(it->nearest_pt, crs);
-			json_object_set_new(
-				o, "nearest",
-				json_pack("{s:I,s:s,s:i,s:i,s:{s:f,s:f}}", "id", (json_int_t)it->nearest_id,
-					  "name", s ? snapshot_text(snap, s->name) : "", "distance_m",
-					  (int)lround(it->nearest_m), "walk_minutes",
-					  geo_walk_minutes(it->nearest_m), "location", "lat",
-					  round(np.lat * 1e6) / 1e6, "lng", round(np.lng * 1e6) / 1e6));
+			json_object_set_new(o, "nearest",
+					    json_pack("{s:I,s:s,s:i,s:i,s:{s:f,s:f}}", "id",
+						      (json_int_t)it->nearest_id, "name",
+						      s ? snapshot_text(snap, s->name) : "",
+						      "distance_m", (int)lround(it->nearest_m),
+						      "walk_minutes",
+						      geo_walk_minutes(it->nearest_m), "location",
+						      "lat", round(np.lat * 1e6) / 1e6, "lng",
+						      round(np.lng * 1e6) / 1e6));
 		} else {
 			json_object_set_new(o, "nearest", json_null());
 		}
@@ -66,13 +70,14 @@ void h_coverage(struct http_req *req, struct http_resp *resp)
 	snapshot_release(app->stations, snap);
 	json_t *left_out = json_array();
 	for (size_t i = 0; i < c.nleft_out; i++)
-		json_array_append_new(left_out, json_pack("{s:s,s:I}", "kind", c.left_out[i].kind, "count",
-							  (json_int_t)c.left_out[i].count));
-	json_t *o = json_pack("{s:s,s:i,s:[s],s:o,s:I,s:I,s:I,s:f,s:o}", "region", c.region, "walk_m",
-			      c.walk_m, "counted_kinds", COVERAGE_COUNTED_KIND, "not_counted", left_out,
-			      "communities", (json_int_t)c.communities, "located", (json_int_t)c.located,
-			      "covered", (json_int_t)c.covered, "share",
-			      round(c.share * 10000) / 10000, "items", items);
+		json_array_append_new(left_out,
+				      json_pack("{s:s,s:I}", "kind", c.left_out[i].kind, "count",
+						(json_int_t)c.left_out[i].count));
+	json_t *o = json_pack("{s:s,s:i,s:[s],s:o,s:I,s:I,s:I,s:f,s:o}", "region", c.region,
+			      "walk_m", c.walk_m, "counted_kinds", COVERAGE_COUNTED_KIND,
+			      "not_counted", left_out, "communities", (json_int_t)c.communities,
+			      "located", (json_int_t)c.located, "covered", (json_int_t)c.covered,
+			      "share", round(c.share * 10000) / 10000, "items", items);
 	coverage_release(&c);
 	reply_json(resp, 200, o);
 }

@@ -22,12 +22,15 @@ void h_readyz(struct http_req *req, struct http_resp *resp)
 	json_t *o = json_object();
 	enum rc rc = db_ping(app->db, &prob);
 	enum db_storage st = db_storage_state(app->db);
-	const char *storage = st == DB_STORAGE_OK ? "ok" : st == DB_STORAGE_FULL ? "full" : "failed";
+	const char *storage = st == DB_STORAGE_OK     ? "ok"
+			      : st == DB_STORAGE_FULL ? "full"
+						      : "failed";
 	bool ready = rc == RC_OK && st == DB_STORAGE_OK;
 	json_object_set_new(o, "status", json_string(ready ? "ok" : "unavailable"));
 	json_object_set_new(o, "database", json_string(rc == RC_OK ? "reachable" : "unreachable"));
 	json_object_set_new(o, "storage", json_string(storage));
-	json_object_set_new(o, "schema_version", json_integer(rc == RC_OK ? db_schema_version(app->db) : 0));
+	json_object_set_new(o, "schema_version",
+			    json_integer(rc == RC_OK ? db_schema_version(app->db) : 0));
 	reply_json(resp, ready ? 200 : 503, o);
 }
 
@@ -49,15 +52,16 @@ void h_metrics(struct http_req *req, struct http_resp *resp)
 void h_config(struct http_req *req, struct http_resp *resp)
 {
 	struct app *app = req->app;
-	json_t *tiles = app->tiles.url[0] ?
-				json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", app->tiles.name, "url",
-					  app->tiles.url, "subdomains", app->tiles.subdomains, "crs",
-					  app->tiles.crs, "attribution", app->tiles.attribution) :
-				json_null();
+	json_t *tiles = app->tiles.url[0]
+				? json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", app->tiles.name, "url",
+					    app->tiles.url, "subdomains", app->tiles.subdomains,
+					    "crs", app->tiles.crs, "attribution",
+					    app->tiles.attribution)
+				: json_null();
 	/* The demo city's centre (宝鸡市 金台区), WGS-84; the page starts here
 	 * when the phone will not say where it is. */
 	json_t *o = json_pack("{s:o,s:i,s:{s:s,s:s,s:{s:f,s:f},s:i}}", "tiles", tiles, "walk_m",
-			      app->walk_m, "city", "code", "6103", "name", "宝鸡市", "center", "lat",
-			      34.3650, "lng", 107.1460, "zoom", 14);
+			      app->walk_m, "city", "code", "6103", "name", "宝鸡市", "center",
+			      "lat", 34.3650, "lng", 107.1460, "zoom", 14);
 	reply_json(resp, 200, o);
 }

@@ -25,9 +25,10 @@ static json_t *media_content(const char *types)
 		snprintf(t, sizeof(t), "%.*s", (int)n, p);
 		/* A JSON flavour (application/geo+json) is an object; the rest are bytes. */
 		bool is_json = n >= 4 && !strncmp(p + n - 4, "json", 4);
-		json_object_set_new(c, t, is_json ? json_pack("{s:{s:s}}", "schema", "type", "object") :
-						    json_pack("{s:{s:s,s:s}}", "schema", "type", "string",
-							      "contentMediaType", t));
+		json_object_set_new(c, t,
+				    is_json ? json_pack("{s:{s:s}}", "schema", "type", "object")
+					    : json_pack("{s:{s:s,s:s}}", "schema", "type", "string",
+							"contentMediaType", t));
 		p += n;
 		if (*p == ',')
 			p++;
@@ -38,7 +39,8 @@ static json_t *media_content(const char *types)
 static json_t *problem_response(const char *description)
 {
 	return json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", description, "content",
-			 "application/problem+json", "schema", "$ref", "#/components/schemas/Problem");
+			 "application/problem+json", "schema", "$ref",
+			 "#/components/schemas/Problem");
 }
 
 static json_t *path_params(const char *pattern)
@@ -49,9 +51,10 @@ static json_t *path_params(const char *pattern)
 		if (!end)
 			break;
 		json_t *name = json_stringn(p + 1, (size_t)(end - p - 1));
-		bool is_id = !strcmp(json_string_value(name), "id") || strstr(json_string_value(name), "_id");
-		json_array_append_new(arr, json_pack("{s:o,s:s,s:b,s:{s:s}}", "name", name, "in", "path",
-						     "required", 1, "schema", "type",
+		bool is_id = !strcmp(json_string_value(name), "id") ||
+			     strstr(json_string_value(name), "_id");
+		json_array_append_new(arr, json_pack("{s:o,s:s,s:b,s:{s:s}}", "name", name, "in",
+						     "path", "required", 1, "schema", "type",
 						     is_id ? "integer" : "string"));
 	}
 	return arr;
@@ -69,12 +72,12 @@ static void query_params(json_t *params, const char *spec)
 		if (c1 && c2) {
 			size_t tlen = (size_t)(c2 - c1 - 1);
 			bool required = tlen && c1[tlen] == '!';
-			json_array_append_new(
-				params,
-				json_pack("{s:s%,s:s,s:b,s:s%,s:{s:s%}}", "name", spec, (size_t)(c1 - spec),
-					  "in", "query", "required", required, "description", c2 + 1,
-					  len - (size_t)(c2 + 1 - spec), "schema", "type", c1 + 1,
-					  tlen - (required ? 1 : 0)));
+			json_array_append_new(params,
+					      json_pack("{s:s%,s:s,s:b,s:s%,s:{s:s%}}", "name",
+							spec, (size_t)(c1 - spec), "in", "query",
+							"required", required, "description", c2 + 1,
+							len - (size_t)(c2 + 1 - spec), "schema",
+							"type", c1 + 1, tlen - (required ? 1 : 0)));
 		}
 		spec = end ? end + 1 : NULL;
 	}
@@ -101,7 +104,8 @@ static json_t *operation(const struct http_route *r)
 	else
 		json_decref(params);
 	if (r->perm != ACT_PUBLIC)
-		json_object_set_new(op, "security", json_pack("[{s:[]},{s:[]}]", "cookie", "bearer"));
+		json_object_set_new(op, "security",
+				    json_pack("[{s:[]},{s:[]}]", "cookie", "bearer"));
 	bool write = strcmp(r->method, "GET") != 0;
 	if (r->req_schema) {
 		char ref[128];
@@ -112,7 +116,8 @@ static json_t *operation(const struct http_route *r)
 	}
 	if (r->req_media)
 		json_object_set_new(op, "requestBody",
-				    json_pack("{s:b,s:o}", "required", 1, "content", media_content(r->req_media)));
+				    json_pack("{s:b,s:o}", "required", 1, "content",
+					      media_content(r->req_media)));
 	json_t *responses = json_object();
 	int ok = r->ok_status ? r->ok_status : 200;
 	char code[8];
@@ -121,15 +126,17 @@ static json_t *operation(const struct http_route *r)
 	if (r->resp_schema && ok != 204) {
 		char ref[128];
 		snprintf(ref, sizeof(ref), "#/components/schemas/%s", r->resp_schema);
-		json_object_set_new(okr, "content",
-				    json_pack("{s:{s:{s:s}}}", "application/json", "schema", "$ref", ref));
+		json_object_set_new(
+			okr, "content",
+			json_pack("{s:{s:{s:s}}}", "application/json", "schema", "$ref", ref));
 	} else if (r->resp_media && ok != 204) {
 		json_object_set_new(okr, "content", media_content(r->resp_media));
 	}
 	json_object_set_new(responses, code, okr);
 	if (r->req_schema || r->req_media || r->query || strchr(r->pattern, '{')) {
 		json_object_set_new(responses, "400", problem_response("请求格式错误"));
-		json_object_set_new(responses, "422", problem_response("字段校验失败（见 errors）"));
+		json_object_set_new(responses, "422",
+				    problem_response("字段校验失败（见 errors）"));
 	}
 	if (r->perm != ACT_PUBLIC) {
 		json_object_set_new(responses, "401", problem_response("需要登录"));
@@ -149,23 +156,29 @@ static json_t *operation(const struct http_route *r)
 			params2 = json_array();
 			json_object_set_new(op, "parameters", params2);
 		}
-		json_array_append_new(params2,
-				      json_pack("{s:s,s:s,s:b,s:s,s:{s:s,s:i}}", "name", "Idempotency-Key",
-						"in", "header", "required", 0, "description",
-						"同一键的重试返回首次的应答，不会重复执行；同一键配不同请求返回 422",
-						"schema", "type", "string", "maxLength", 255));
+		json_array_append_new(
+			params2,
+			json_pack(
+				"{s:s,s:s,s:b,s:s,s:{s:s,s:i}}", "name", "Idempotency-Key", "in",
+				"header", "required", 0, "description",
+				"同一键的重试返回首次的应答，不会重复执行；同一键配不同请求返回 422",
+				"schema", "type", "string", "maxLength", 255));
 	}
 	if (r->rate_per_min)
 		json_object_set_new(responses, "429", problem_response("请求过于频繁"));
 	if (r->offload)
-		json_object_set_new(responses, "503",
-				    problem_response(write ? "存储暂不可写，或耗时工作排满（busy，见 Retry-After），稍后重试" :
-							     "耗时工作排满（busy，见 Retry-After），稍后重试"));
+		json_object_set_new(
+			responses, "503",
+			problem_response(
+				write ? "存储暂不可写，或耗时工作排满（busy，见 Retry-After），稍后重试"
+				      : "耗时工作排满（busy，见 Retry-After），稍后重试"));
 	/* Signing in: failures slow down the address they come from. */
 	if (!strcmp(r->pattern, "/api/v1/session") && !strcmp(r->method, "POST"))
-		json_object_set_new(responses, "429",
-				    problem_response("请求过于频繁（rate-limited），或此地址对该号码登录失败过多，"
-						     "须等待 Retry-After 秒（login-throttled）"));
+		json_object_set_new(
+			responses, "429",
+			problem_response(
+				"请求过于频繁（rate-limited），或此地址对该号码登录失败过多，"
+				"须等待 Retry-After 秒（login-throttled）"));
 	json_object_set_new(op, "responses", responses);
 	return op;
 }

@@ -21,7 +21,8 @@
  * to bound. */
 #define PHOTO_WORK_MAX 2
 
-static const struct image_limits photo_limits = { .max_edge = 1600, .thumb_edge = 360,
+static const struct image_limits photo_limits = { .max_edge = 1600,
+						  .thumb_edge = 360,
 						  .quality = 82 };
 
 json_t *render_photo(const struct photo *p)
@@ -45,8 +46,8 @@ static enum rc add(struct http_req *req, const struct actor *actor, void *arg,
 {
 	struct add_arg *a = arg;
 	struct photo p;
-	enum rc rc = station_photo_add(((struct app *)req->app)->db, actor, a->station_id, &a->files,
-				       a->caption, &p, prob);
+	enum rc rc = station_photo_add(((struct app *)req->app)->db, actor, a->station_id,
+				       &a->files, a->caption, &p, prob);
 	if (rc != RC_OK)
 		return rc;
 	out->status = 201;
@@ -71,7 +72,8 @@ static enum rc store_upload(struct app *app, const struct http_req *req, struct 
 	if (atomic_fetch_add(&app->photo_work, 1) >= PHOTO_WORK_MAX) {
 		atomic_fetch_sub(&app->photo_work, 1);
 		prob->retry_after_s = 2;
-		return problem_set(prob, RC_BUSY, "busy", "正在处理其他照片，请稍后重试 (busy, retry)");
+		return problem_set(prob, RC_BUSY, "busy",
+				   "正在处理其他照片，请稍后重试 (busy, retry)");
 	}
 	struct image_limits lim = photo_limits;
 	lim.budget = &app->photo_memory;
@@ -82,7 +84,8 @@ static enum rc store_upload(struct app *app, const struct http_req *req, struct 
 		return rc;
 	rc = blob_put(&app->photos, img.full, img.full_len, PHOTO_EXT, f->sha256, prob);
 	if (rc == RC_OK)
-		rc = blob_put(&app->photos, img.thumb, img.thumb_len, PHOTO_EXT, f->thumb_sha256, prob);
+		rc = blob_put(&app->photos, img.thumb, img.thumb_len, PHOTO_EXT, f->thumb_sha256,
+			      prob);
 	f->width = img.width;
 	f->height = img.height;
 	f->bytes = (int64_t)img.full_len;
@@ -101,8 +104,9 @@ void h_station_photo_add(struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	if (!is_image_type(http_req_header(req, "Content-Type"))) {
-		problem_set(&prob, RC_INVALID, "unsupported-media-type",
-			    "请上传照片本身：Content-Type 应为 image/jpeg、image/png 或 image/webp");
+		problem_set(
+			&prob, RC_INVALID, "unsupported-media-type",
+			"请上传照片本身：Content-Type 应为 image/jpeg、image/png 或 image/webp");
 		prob.status = 415;
 		reply_problem(req, resp, &prob);
 		return;

@@ -23,9 +23,9 @@ bool query_crs(struct http_req *req, enum geo_crs *crs, struct problem *prob)
  * gives. Anything else goes to strtod itself. */
 static double parse_double(const char *s, char **end)
 {
-	static const double pow10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-					 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-					 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+	static const double pow10[] = { 1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,
+					1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+					1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
 	const char *p = s;
 	bool neg = *p == '-';
 	if (neg)
@@ -50,8 +50,8 @@ static double parse_double(const char *s, char **end)
 	return neg ? -v : v;
 }
 
-bool query_double(struct http_req *req, const char *name, bool required, double min,
-			 double max, double def, double *out, struct problem *prob)
+bool query_double(struct http_req *req, const char *name, bool required, double min, double max,
+		  double def, double *out, struct problem *prob)
 {
 	const char *s = http_req_query(req, name);
 	if (!s || !*s) {
@@ -85,8 +85,7 @@ bool query_bool(struct http_req *req, const char *name, bool *out, struct proble
 }
 
 /* bbox=south,west,north,east */
-bool query_bbox(struct http_req *req, double box[4], enum geo_crs crs,
-		       struct problem *prob)
+bool query_bbox(struct http_req *req, double box[4], enum geo_crs crs, struct problem *prob)
 {
 	const char *s = http_req_query(req, "bbox");
 	if (!s)

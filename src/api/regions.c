@@ -20,7 +20,8 @@ static json_t *render_region(const struct region *g)
 	json_object_set_new(o, "short_name", json_string(g->short_name));
 	json_object_set_new(o, "level", json_integer(g->level));
 	json_object_set_new(o, "kind", json_string(g->kind));
-	json_object_set_new(o, "parent_code", g->parent_code[0] ? json_string(g->parent_code) : json_null());
+	json_object_set_new(o, "parent_code",
+			    g->parent_code[0] ? json_string(g->parent_code) : json_null());
 	json_t *loc = json_null();
 	if (g->has_location)
 		loc = json_pack("{s:f,s:f,s:s}", "lat", g->lat, "lng", g->lng, "source",
@@ -50,7 +51,8 @@ void h_regions_list(struct http_req *req, struct http_resp *resp)
 	struct region *items = NULL;
 	size_t n = 0;
 	enum rc rc;
-	if (!query_int(req, "limit", 1, REGION_SEARCH_LIMIT_MAX, SEARCH_LIMIT_DEFAULT, &limit, &prob)) {
+	if (!query_int(req, "limit", 1, REGION_SEARCH_LIMIT_MAX, SEARCH_LIMIT_DEFAULT, &limit,
+		       &prob)) {
 		reply_problem(req, resp, &prob);
 		return;
 	}

@@ -17,8 +17,7 @@ int rc_status(enum rc rc, const struct problem *prob)
 		return prob->status;
 	switch (rc) {
 	case RC_OK: return 200;
-	case RC_INVALID:
-		return prob && !strcmp(prob->type, "bad-request") ? 400 : 422;
+	case RC_INVALID: return prob && !strcmp(prob->type, "bad-request") ? 400 : 422;
 	case RC_NOT_FOUND: return 404;
 	case RC_CONFLICT: return 409;
 	case RC_FORBIDDEN: return 403;
@@ -75,8 +74,8 @@ static const char *title_for(int status, enum problem_lang lang)
 
 void reply_problem(struct http_req *req, struct http_resp *resp, const struct problem *prob)
 {
-	enum problem_lang lang =
-		(enum problem_lang)http_req_language(req, problem_lang_tags, PROBLEM_LANG_COUNT);
+	enum problem_lang lang = (enum problem_lang)http_req_language(req, problem_lang_tags,
+								      PROBLEM_LANG_COUNT);
 	int status = rc_status(prob->rc, prob);
 	json_t *o = json_object();
 	char type[80];
@@ -135,21 +134,25 @@ bool body_object(struct http_req *req, struct http_resp *resp, json_t **out)
 		return false;
 	}
 	json_error_t err;
-	json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+			       &err);
 	if (!j) {
 		if (json_error_is_nul(&err))
-			problem_set(&prob, RC_INVALID, "bad-request",
-				    "JSON 格式错误（第 %d 行第 %d 列）: 字符串里不能有 \\u0000（NUL 字符）",
-				    err.line, err.column);
+			problem_set(
+				&prob, RC_INVALID, "bad-request",
+				"JSON 格式错误（第 %d 行第 %d 列）: 字符串里不能有 \\u0000（NUL 字符）",
+				err.line, err.column);
 		else
-			problem_set(&prob, RC_INVALID, "bad-request", "JSON 格式错误（第 %d 行第 %d 列）: %s",
-				    err.line, err.column, err.text);
+			problem_set(&prob, RC_INVALID, "bad-request",
+				    "JSON 格式错误（第 %d 行第 %d 列）: %s", err.line, err.column,
+				    err.text);
 		reply_problem(req, resp, &prob);
 		return false;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
-		problem_set(&prob, RC_INVALID, "validation", "请求体应为 JSON 对象 (expected an object)");
+		problem_set(&prob, RC_INVALID, "validation",
+			    "请求体应为 JSON 对象 (expected an object)");
 		reply_problem(req, resp, &prob);
 		return false;
 	}
@@ -169,17 +172,20 @@ const char *text_value(json_t *v, const char *name, bool multiline, struct probl
 		const char *nl = multiline ? memchr(s + at, '\n', len - at) : NULL;
 		size_t end = nl ? (size_t)(nl - s) : len;
 		switch (text_line_fault(s + at, end - at)) {
-		case TEXT_FINE:
-			break;
+		case TEXT_FINE: break;
 		case TEXT_NOT_UTF8:
 			problem_field(prob, name, "不是有效的 UTF-8 文本 (not valid UTF-8)");
 			return NULL;
 		case TEXT_CONTROL:
-			problem_field(prob, name, multiline ? "不能包含换行以外的控制字符 (no control characters)" :
-							     "不能包含换行等控制字符 (no control characters)");
+			problem_field(prob, name,
+				      multiline
+					      ? "不能包含换行以外的控制字符 (no control characters)"
+					      : "不能包含换行等控制字符 (no control characters)");
 			return NULL;
 		case TEXT_BIDI:
-			problem_field(prob, name, "不能包含双向文字控制符（如 U+202E）(no bidirectional controls)");
+			problem_field(
+				prob, name,
+				"不能包含双向文字控制符（如 U+202E）(no bidirectional controls)");
 			return NULL;
 		}
 		at = end + 1;
@@ -227,15 +233,16 @@ bool value_int(json_t *v, const char *name, int64_t min, int64_t max, int64_t *o
 	}
 	json_int_t i = json_integer_value(v);
 	if (i < min || i > max) {
-		problem_field(prob, name, "应为 %lld 到 %lld 之间的整数", (long long)min, (long long)max);
+		problem_field(prob, name, "应为 %lld 到 %lld 之间的整数", (long long)min,
+			      (long long)max);
 		return false;
 	}
 	*out = i;
 	return true;
 }
 
-bool field_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max,
-	       int64_t *out, struct problem *prob)
+bool field_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max, int64_t *out,
+	       struct problem *prob)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v)) {
@@ -266,7 +273,8 @@ void fields_known(json_t *obj, const char *const *allowed, struct problem *prob)
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		bool ok = false;
 		for (size_t i = 0; allowed[i]; i++)
 			if (!strcmp(allowed[i], key))
@@ -276,9 +284,8 @@ void fields_known(json_t *obj, const char *const *allowed, struct problem *prob)
 	}
 }
 
-bool read_id_and_body(struct http_req *req, struct http_resp *resp, const char *param,
-		      int64_t *id, const char *const *allowed, json_t **body,
-		      struct problem *prob)
+bool read_id_and_body(struct http_req *req, struct http_resp *resp, const char *param, int64_t *id,
+		      const char *const *allowed, json_t **body, struct problem *prob)
 {
 	*body = NULL;
 	if (param && !param_id(req, param, id, prob)) {
@@ -303,7 +310,8 @@ bool query_int(struct http_req *req, const char *name, int64_t min, int64_t max,
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (*end || errno == ERANGE || v < min || v > max) {
-		problem_field(prob, name, "应为 %lld 到 %lld 之间的整数", (long long)min, (long long)max);
+		problem_field(prob, name, "应为 %lld 到 %lld 之间的整数", (long long)min,
+			      (long long)max);
 		return false;
 	}
 	*out = v;

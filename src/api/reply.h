@@ -43,8 +43,8 @@ const char *field_text(json_t *obj, const char *key, bool required, bool multili
 const char *text_value(json_t *v, const char *name, bool multiline, struct problem *prob);
 /* An integer field within [min, max], checked in 64 bits before any caller
  * narrows it: out of range is a field error that names the range. */
-bool field_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max,
-	       int64_t *out, struct problem *prob);
+bool field_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max, int64_t *out,
+	       struct problem *prob);
 /* The same check of a value v found inside another field (an array item),
  * reported under name ("rooms.capacity"); v may be NULL (false, no error). */
 bool value_int(json_t *v, const char *name, int64_t min, int64_t max, int64_t *out,
@@ -57,9 +57,8 @@ void fields_known(json_t *obj, const char *const *allowed, struct problem *prob)
  * whose keys must all be in allowed (NULL-terminated); unknown keys become
  * field errors in prob. Answers and returns false when the id or the body
  * cannot be read at all. *body is a new reference on success. */
-bool read_id_and_body(struct http_req *req, struct http_resp *resp, const char *param,
-		      int64_t *id, const char *const *allowed, json_t **body,
-		      struct problem *prob);
+bool read_id_and_body(struct http_req *req, struct http_resp *resp, const char *param, int64_t *id,
+		      const char *const *allowed, json_t **body, struct problem *prob);
 
 /* Reads an integer query parameter within [min, max]; def when absent. */
 bool query_int(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t def,

@@ -37,7 +37,9 @@ void h_session_create(struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	struct session_new s;
-	struct login_attempt in = { .phone = phone, .password = password, .ip = req->client_ip,
+	struct login_attempt in = { .phone = phone,
+				    .password = password,
+				    .ip = req->client_ip,
 				    .request_id = req->request_id };
 	enum rc rc = session_login(app->db, &app->session, &in, &s, &prob);
 	if (in.burst)

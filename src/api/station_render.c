@@ -142,7 +142,8 @@ static void render_open_part(struct sb *sb, const struct snapshot *snap,
 }
 
 void station_render_summary(struct sb *sb, const struct snapshot *snap,
-			   const struct snap_station *s, enum geo_crs crs, bool open_now, int64_t now_s)
+			    const struct snap_station *s, enum geo_crs crs, bool open_now,
+			    int64_t now_s)
 {
 	render_fixed_part(sb, snap, s, crs);
 	render_open_part(sb, snap, s, open_now, now_s);
@@ -168,17 +169,17 @@ void station_render_summary(struct sb *sb, const struct snapshot *snap,
 #define FRAG_BUDGET_BYTES (8u << 20)
 
 struct frag_cache {
-	_Atomic uint32_t *slots;  /* by position in snap->stations: 0 or an offset in base */
-	char *base;               /* FRAG_BUDGET_BYTES reserved; NULL: cache nothing */
-	size_t used;              /* under the store's mutex */
-	atomic_bool full;         /* the budget is spent: stop trying */
+	_Atomic uint32_t *slots; /* by position in snap->stations: 0 or an offset in base */
+	char *base;		 /* FRAG_BUDGET_BYTES reserved; NULL: cache nothing */
+	size_t used;		 /* under the store's mutex */
+	atomic_bool full;	 /* the budget is spent: stop trying */
 };
 
 struct station_render {
 	pthread_mutex_t mu;
 	_Atomic uint64_t generation[2]; /* of cache[i], plus one: 0 is none */
 	_Atomic(struct frag_cache *) cache[2];
-	size_t bytes;             /* used in both caches, under mu */
+	size_t bytes; /* used in both caches, under mu */
 };
 
 static void frag_cache_free(struct frag_cache *c)
@@ -307,7 +308,6 @@ static void render_summary_cached(struct sb *sb, struct station_render *r, struc
 	render_open_part(sb, snap, s, open_now, now_s);
 }
 
-
 /* The items of a nearby answer: each hit's summary with its distance and
  * walking minutes, comma-separated. In WGS-84 the fixed parts come from the
  * cache of the snapshot's generation. */
@@ -325,9 +325,11 @@ void station_render_hits(struct sb *sb, struct app *app, const struct snapshot *
 		if (i)
 			sb_addc(sb, ',');
 		if (c)
-			render_summary_cached(sb, r, c, snap, hits[i].station, hits[i].open_now, now_s);
+			render_summary_cached(sb, r, c, snap, hits[i].station, hits[i].open_now,
+					      now_s);
 		else
-			station_render_summary(sb, snap, hits[i].station, crs, hits[i].open_now, now_s);
+			station_render_summary(sb, snap, hits[i].station, crs, hits[i].open_now,
+					       now_s);
 		sb_addlit(sb, ",\"distance_m\":");
 		sb_add_fixed(sb, hits[i].distance_m, 0);
 		sb_addlit(sb, ",\"walk_minutes\":");
@@ -350,7 +352,8 @@ static json_t *hours_json(const struct station *s)
 		json_t *days = json_array();
 		for (size_t k = i; k < s->hours.nranges; k++) {
 			const struct hours_range *o = &s->hours.ranges[k];
-			if (!used[k] && o->open_min == r->open_min && o->close_min == r->close_min) {
+			if (!used[k] && o->open_min == r->open_min &&
+			    o->close_min == r->close_min) {
 				used[k] = true;
 				json_array_append_new(days, json_integer(o->day));
 			}
@@ -383,8 +386,8 @@ static json_t *hours_json(const struct station *s)
 }
 
 static json_t *station_json(struct http_req *req, const struct station *s, enum geo_crs crs,
-			    const struct amenity *catalog, size_t ncatalog, const struct photo *photo,
-			    size_t nphotos)
+			    const struct amenity *catalog, size_t ncatalog,
+			    const struct photo *photo, size_t nphotos)
 {
 	struct actor actor = api_actor(req);
 	int lv = station_kind_find(station_levels, s->level);
@@ -413,7 +416,8 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 		return NULL;
 	json_object_set_new(o, "level_name", json_string(lv >= 0 ? station_levels[lv].zh : ""));
 	json_object_set_new(o, "theme_name", json_string(th >= 0 ? station_themes[th].zh : ""));
-	json_object_set_new(o, "description", s->description[0] ? json_string(s->description) : json_null());
+	json_object_set_new(o, "description",
+			    s->description[0] ? json_string(s->description) : json_null());
 	json_object_set_new(o, "hours", hours_json(s));
 	int64_t now = clock_now_s();
 	struct hours_view hv = hours_view_of(&s->hours);
@@ -421,14 +425,14 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 	json_object_set_new(o, "open_now", json_boolean(hours_open_at(&s->hours, now)));
 	json_object_set_new(o, "closed", json_boolean(closed));
 	json_object_set_new(o, "closure",
-			    closed ? json_pack("{s:s,s:o}", "reason", s->closed_reason,
-							"until", json_time(s->hours.closed_until_s)) :
-					      json_null());
+			    closed ? json_pack("{s:s,s:o}", "reason", s->closed_reason, "until",
+					       json_time(s->hours.closed_until_s))
+				   : json_null());
 	json_t *rooms = json_array();
 	for (size_t i = 0; i < s->nrooms; i++)
-		json_array_append_new(rooms, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)s->rooms[i].id,
-						       "name", s->rooms[i].name, "capacity",
-						       s->rooms[i].capacity));
+		json_array_append_new(
+			rooms, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)s->rooms[i].id, "name",
+					 s->rooms[i].name, "capacity", s->rooms[i].capacity));
 	json_object_set_new(o, "rooms", rooms);
 	json_t *photos = json_array();
 	for (size_t i = 0; i < nphotos; i++)

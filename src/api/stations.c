@@ -24,7 +24,7 @@
 #include "geo/coord.h"
 
 #define NEARBY_LIMIT_MAX 50
-#define LIST_LIMIT_MAX 2000
+#define LIST_LIMIT_MAX	 2000
 
 /* "microwave,charger" → bitset; unknown codes are field errors. */
 static uint64_t query_amenities(struct http_req *req, const struct snapshot *snap,
@@ -59,8 +59,8 @@ static int query_kind(struct http_req *req, const char *name, const struct stati
 	int k = station_kind_find(table, s);
 	/* Whole sentences, not a word slotted into one, so each has its English. */
 	if (k < 0)
-		problem_field(prob, name, table == station_themes ? "没有这个主题：%s" : "没有这个级别：%s",
-			      s);
+		problem_field(prob, name,
+			      table == station_themes ? "没有这个主题：%s" : "没有这个级别：%s", s);
 	return k;
 }
 
@@ -202,7 +202,8 @@ void h_stations_list(struct http_req *req, struct http_resp *resp)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			sb_addc(sb, ',');
-		station_render_summary(sb, snap, found[i], crs, snapshot_open_at(snap, found[i], now), now);
+		station_render_summary(sb, snap, found[i], crs,
+				       snapshot_open_at(snap, found[i], now), now);
 		sb_addc(sb, '}');
 	}
 	sb_addlit(sb, "],\"count\":");
@@ -257,7 +258,8 @@ void h_stations_geojson(struct http_req *req, struct http_resp *resp)
 		sb_addc(sb, ',');
 		sb_add_fixed(sb, s->pt.lat, 6);
 		sb_addlit(sb, "]},\"properties\":");
-		station_render_summary(sb, snap, s, GEO_CRS_WGS84, snapshot_open_at(snap, s, now), now);
+		station_render_summary(sb, snap, s, GEO_CRS_WGS84, snapshot_open_at(snap, s, now),
+				       now);
 		sb_adds(sb, "}}");
 	}
 	sb_adds(sb, "]}");
@@ -298,7 +300,8 @@ static void parse_hours(json_t *h, struct station_input *in, struct problem *pro
 	in->has_hours = true;
 	json_t *weekly = json_object_get(h, "weekly");
 	json_t *exc = json_object_get(h, "exceptions");
-	if (!json_is_object(h) || (weekly && !json_is_array(weekly)) || (exc && !json_is_array(exc))) {
+	if (!json_is_object(h) || (weekly && !json_is_array(weekly)) ||
+	    (exc && !json_is_array(exc))) {
 		problem_field(prob, "hours", "应为 {weekly: [...], exceptions: [...]}");
 		return;
 	}
@@ -307,9 +310,11 @@ static void parse_hours(json_t *h, struct station_input *in, struct problem *pro
 	json_t *r;
 	if (always) {
 		for (int d = 1; d <= 7; d++)
-			in->hours.ranges[in->hours.nranges++] = (struct hours_range){ (uint8_t)d, 0, 1440 };
+			in->hours.ranges[in->hours.nranges++] = (struct hours_range){ (uint8_t)d, 0,
+										      1440 };
 	}
-	json_array_foreach(weekly, i, r) {
+	json_array_foreach(weekly, i, r)
+	{
 		if (always)
 			break;
 		json_t *days = json_object_get(r, "days");
@@ -317,27 +322,33 @@ static void parse_hours(json_t *h, struct station_input *in, struct problem *pro
 		int close = hours_parse_hhmm(json_string_value(json_object_get(r, "close")));
 		if (!json_is_array(days) || !json_array_size(days) || open < 0 || open >= 1440 ||
 		    close <= 0) {
-			problem_field(prob, "hours.weekly",
-				      "每一段应为 {days: [1–7], open: \"HH:MM\", close: \"HH:MM\"}");
+			problem_field(
+				prob, "hours.weekly",
+				"每一段应为 {days: [1–7], open: \"HH:MM\", close: \"HH:MM\"}");
 			return;
 		}
 		size_t k;
 		json_t *d;
-		json_array_foreach(days, k, d) {
+		json_array_foreach(days, k, d)
+		{
 			json_int_t day = json_is_integer(d) ? json_integer_value(d) : 0;
 			if (day < 1 || day > 7) {
-				problem_field(prob, "hours.weekly", "星期应为 1（周一）到 7（周日）");
+				problem_field(prob, "hours.weekly",
+					      "星期应为 1（周一）到 7（周日）");
 				return;
 			}
 			if (in->hours.nranges >= HOURS_RANGES_MAX) {
-				problem_field(prob, "hours.weekly", "每周最多 %d 个时段", HOURS_RANGES_MAX);
+				problem_field(prob, "hours.weekly", "每周最多 %d 个时段",
+					      HOURS_RANGES_MAX);
 				return;
 			}
-			in->hours.ranges[in->hours.nranges++] =
-				(struct hours_range){ (uint8_t)day, (uint16_t)open, (uint16_t)close };
+			in->hours.ranges[in->hours.nranges++] = (struct hours_range){
+				(uint8_t)day, (uint16_t)open, (uint16_t)close
+			};
 		}
 	}
-	json_array_foreach(exc, i, r) {
+	json_array_foreach(exc, i, r)
+	{
 		int32_t day;
 		const char *date = json_string_value(json_object_get(r, "date"));
 		if (!date || !hours_parse_date(date, &day)) {
@@ -345,7 +356,8 @@ static void parse_hours(json_t *h, struct station_input *in, struct problem *pro
 			return;
 		}
 		if (in->hours.nexceptions >= HOURS_EXCEPTIONS_MAX) {
-			problem_field(prob, "hours.exceptions", "最多 %d 个特殊日期", HOURS_EXCEPTIONS_MAX);
+			problem_field(prob, "hours.exceptions", "最多 %d 个特殊日期",
+				      HOURS_EXCEPTIONS_MAX);
 			return;
 		}
 		size_t k = in->hours.nexceptions;
@@ -354,15 +366,18 @@ static void parse_hours(json_t *h, struct station_input *in, struct problem *pro
 		e->closed = !json_is_false(json_object_get(r, "closed"));
 		if (!e->closed) {
 			int open = hours_parse_hhmm(json_string_value(json_object_get(r, "open")));
-			int close = hours_parse_hhmm(json_string_value(json_object_get(r, "close")));
+			int close = hours_parse_hhmm(
+				json_string_value(json_object_get(r, "close")));
 			if (open < 0 || open >= 1440 || close <= 0) {
-				problem_field(prob, "hours.exceptions", "不休息的特殊日期需要 open 和 close");
+				problem_field(prob, "hours.exceptions",
+					      "不休息的特殊日期需要 open 和 close");
 				return;
 			}
 			e->open_min = (uint16_t)open;
 			e->close_min = (uint16_t)close;
 		}
-		const char *note = text_value(json_object_get(r, "note"), "hours.exceptions", false, prob);
+		const char *note = text_value(json_object_get(r, "note"), "hours.exceptions", false,
+					      prob);
 		if (note && strlen(note) >= sizeof(in->exception_notes[k])) {
 			problem_field(prob, "hours.exceptions", "备注最多 30 个字");
 			return;
@@ -376,16 +391,17 @@ static void parse_hours(json_t *h, struct station_input *in, struct problem *pro
 /* Reads the station fields of body into a->in; every bad field is reported. */
 static void parse_station(json_t *body, struct station_arg *a, struct problem *prob)
 {
-	static const char *const allowed[] = { "name", "level", "theme", "parent_id", "region_code",
-					       "address", "location", "phone", "stars",
-					       "description", "amenities", "hours", "rooms", NULL };
+	static const char *const allowed[] = {
+		"name",	 "level", "theme",	 "parent_id", "region_code", "address", "location",
+		"phone", "stars", "description", "amenities", "hours",	     "rooms",	NULL
+	};
 	struct station_input *in = &a->in;
 	fields_known(body, allowed, prob);
 	json_t *v;
-#define STR_FIELD(key, has, dst)                                        \
-	if ((v = json_object_get(body, key))) {                         \
-		in->has = true;                                         \
-		in->dst = field_text(body, key, false, false, prob);    \
+#define STR_FIELD(key, has, dst)                                     \
+	if ((v = json_object_get(body, key))) {                      \
+		in->has = true;                                      \
+		in->dst = field_text(body, key, false, false, prob); \
 	}
 	STR_FIELD("name", has_name, name)
 	STR_FIELD("level", has_level, level)
@@ -414,7 +430,8 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 			problem_field(prob, "location", "应为 {lat: 纬度, lng: 经度}");
 		} else {
 			struct geo_point p = geo_to_wgs84(
-				(struct geo_point){ json_number_value(lat), json_number_value(lng) },
+				(struct geo_point){ json_number_value(lat),
+						    json_number_value(lng) },
 				a->crs);
 			in->has_location = true;
 			in->lat = p.lat;
@@ -428,7 +445,8 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 		if (!json_is_array(v) || json_array_size(v) > 64)
 			problem_field(prob, "amenities", "应为设施编码数组");
 		else
-			json_array_foreach(v, i, code) {
+			json_array_foreach(v, i, code)
+			{
 				if (!json_is_string(code)) {
 					problem_field(prob, "amenities", "应为设施编码数组");
 					break;
@@ -443,18 +461,22 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 		json_t *r;
 		in->has_rooms = true;
 		if (!json_is_array(v) || json_array_size(v) > STATION_ROOMS_MAX)
-			problem_field(prob, "rooms", "应为房间数组（最多 %d 间）", STATION_ROOMS_MAX);
+			problem_field(prob, "rooms", "应为房间数组（最多 %d 间）",
+				      STATION_ROOMS_MAX);
 		else
-			json_array_foreach(v, i, r) {
-				const char *name = text_value(json_object_get(r, "name"), "rooms", false, prob);
+			json_array_foreach(v, i, r)
+			{
+				const char *name = text_value(json_object_get(r, "name"), "rooms",
+							      false, prob);
 				json_t *cap = json_object_get(r, "capacity");
 				int64_t capacity = 0;
 				if (!name || !*name || strlen(name) >= sizeof(in->rooms[0].name)) {
-					problem_field(prob, "rooms", "每间房需要 name（名称）和整数 capacity");
+					problem_field(prob, "rooms",
+						      "每间房需要 name（名称）和整数 capacity");
 					break;
 				}
-				if (cap && !value_int(cap, "rooms.capacity", 0, STATION_ROOM_CAPACITY_MAX,
-						      &capacity, prob))
+				if (cap && !value_int(cap, "rooms.capacity", 0,
+						      STATION_ROOM_CAPACITY_MAX, &capacity, prob))
 					break;
 				memcpy(in->rooms[in->nrooms].name, name, strlen(name) + 1);
 				in->rooms[in->nrooms].capacity = (int)capacity;
@@ -526,7 +548,8 @@ static enum rc do_close(struct http_req *req, const struct actor *actor, void *a
 	struct station_arg *a = arg;
 	enum rc rc = station_set_closed(((struct app *)req->app)->db, actor, a->id, a->closed,
 					a->reason, a->until_s, prob);
-	return rc == RC_OK ? station_render_detail(req, a->id, GEO_CRS_WGS84, &out->body, prob) : rc;
+	return rc == RC_OK ? station_render_detail(req, a->id, GEO_CRS_WGS84, &out->body, prob)
+			   : rc;
 }
 
 void h_station_close(struct http_req *req, struct http_resp *resp)
@@ -597,7 +620,8 @@ static void station_qr(struct http_req *req, struct http_resp *resp, bool png)
 		goto out;
 	}
 	if (!station_may_edit(&actor, s)) {
-		problem_set(&prob, RC_FORBIDDEN, "forbidden", "只有负责这个驿站的人可以打印它的二维码");
+		problem_set(&prob, RC_FORBIDDEN, "forbidden",
+			    "只有负责这个驿站的人可以打印它的二维码");
 		reply_problem(req, resp, &prob);
 		goto out;
 	}
@@ -644,4 +668,3 @@ void h_checkin_link(struct http_req *req, struct http_resp *resp)
 	http_resp_header(resp, "Cache-Control", "no-store");
 	resp->status = 302;
 }
-

@@ -42,11 +42,13 @@ bool tiles_resolve(const char *name, const char *url, const char *crs, struct ti
 	memset(out, 0, sizeof(*out));
 	if (url && *url) {
 		if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
-			problem_set(prob, RC_INVALID, "config", "--tiles-url must start with http:// or https://");
+			problem_set(prob, RC_INVALID, "config",
+				    "--tiles-url must start with http:// or https://");
 			return false;
 		}
 		if (strcmp(crs, "wgs84") != 0 && strcmp(crs, "gcj02") != 0) {
-			problem_set(prob, RC_INVALID, "config", "--tiles-crs must be wgs84 or gcj02");
+			problem_set(prob, RC_INVALID, "config",
+				    "--tiles-crs must be wgs84 or gcj02");
 			return false;
 		}
 		text_copy(out->name, sizeof(out->name), "custom");
@@ -55,14 +57,17 @@ bool tiles_resolve(const char *name, const char *url, const char *crs, struct ti
 		text_copy(out->subdomains, sizeof(out->subdomains), "abc");
 	} else if (!strcmp(name, "osm")) {
 		text_copy(out->name, sizeof(out->name), "osm");
-		text_copy(out->url, sizeof(out->url), "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png");
+		text_copy(out->url, sizeof(out->url),
+			  "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png");
 		text_copy(out->subdomains, sizeof(out->subdomains), "abc");
 		text_copy(out->crs, sizeof(out->crs), "wgs84");
-		text_copy(out->attribution, sizeof(out->attribution), "© OpenStreetMap contributors");
+		text_copy(out->attribution, sizeof(out->attribution),
+			  "© OpenStreetMap contributors");
 	} else if (!strcmp(name, "amap")) {
 		text_copy(out->name, sizeof(out->name), "amap");
-		text_copy(out->url, sizeof(out->url),
-		    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}");
+		text_copy(
+			out->url, sizeof(out->url),
+			"https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}");
 		text_copy(out->subdomains, sizeof(out->subdomains), "1234");
 		text_copy(out->crs, sizeof(out->crs), "gcj02");
 		text_copy(out->attribution, sizeof(out->attribution), "© 高德地图 AutoNavi");
@@ -71,7 +76,8 @@ bool tiles_resolve(const char *name, const char *url, const char *crs, struct ti
 		text_copy(out->crs, sizeof(out->crs), "wgs84");
 		return true;
 	} else {
-		problem_set(prob, RC_INVALID, "config", "--tiles must be osm, amap or none (got \"%s\")", name);
+		problem_set(prob, RC_INVALID, "config",
+			    "--tiles must be osm, amap or none (got \"%s\")", name);
 		return false;
 	}
 	origin_of(out->url, out->origin, sizeof(out->origin));

@@ -9,12 +9,12 @@
 #include "core/problem.h"
 
 struct tiles {
-	char name[16];        /* "osm", "amap", "custom", "none" */
-	char url[256];        /* Leaflet template; "" for none */
+	char name[16]; /* "osm", "amap", "custom", "none" */
+	char url[256]; /* Leaflet template; "" for none */
 	char subdomains[16];
-	char crs[8];          /* "wgs84" or "gcj02" */
+	char crs[8]; /* "wgs84" or "gcj02" */
 	char attribution[128];
-	char origin[160];     /* for CSP img-src, "" for none */
+	char origin[160]; /* for CSP img-src, "" for none */
 };
 
 /* Resolves --tiles / --tiles-url / --tiles-crs. False with prob filled for

@@ -19,7 +19,8 @@
 
 struct actor api_actor(const struct http_req *req)
 {
-	struct actor a = { .p = req_principal(req), .ip = req->client_ip,
+	struct actor a = { .p = req_principal(req),
+			   .ip = req->client_ip,
 			   .request_id = req->request_id };
 	return a;
 }
@@ -100,11 +101,18 @@ void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *
 			rc = fn(req, &actor, arg, &out, &prob);
 			if (rc == RC_OK) {
 				int status = out.status ? out.status : (out.body ? 200 : 204);
-				char *text = out.body ? json_dumps(out.body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
-				char *stored = k.key && out.secret_keys ? without_secrets(out.body, out.secret_keys) : NULL;
+				char *text = out.body ? json_dumps(out.body,
+								   JSON_COMPACT |
+									   JSON_REAL_PRECISION(10))
+						      : NULL;
+				char *stored = k.key && out.secret_keys
+						       ? without_secrets(out.body, out.secret_keys)
+						       : NULL;
 				json_decref(out.body);
 				rc = write_commit(app->db, &k, status, "application/json",
-						  stored ? stored : text ? text : "",
+						  stored ? stored
+						  : text ? text
+							 : "",
 						  out.location[0] ? out.location : NULL, &prob);
 				free(stored);
 				if (rc == RC_OK) {

@@ -11,9 +11,9 @@
 #include "http/http.h"
 
 struct write_out {
-	int status;          /* 200 if 0 */
-	json_t *body;        /* stolen by the write path; NULL for 204 */
-	char location[160];  /* Location header for 201, or "" */
+	int status;	    /* 200 if 0 */
+	json_t *body;	    /* stolen by the write path; NULL for 204 */
+	char location[160]; /* Location header for 201, or "" */
 	/* Keys of body that carry a secret (NULL-terminated, static), or NULL.
 	 * The secret is shown in this answer only: the answer stored for a
 	 * retry with the same Idempotency-Key leaves these keys out and names

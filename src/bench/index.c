@@ -23,8 +23,8 @@
 
 /* The question every method answers. */
 #define QUERY_RADIUS_M 1500.0
-#define QUERY_LIMIT 10
-#define QUERY_AMENITY "microwave"
+#define QUERY_LIMIT    10
+#define QUERY_AMENITY  "microwave"
 
 /* How many queries are checked for identical answers across methods. */
 #define VERIFY_QUERIES 1000
@@ -46,10 +46,10 @@ struct bench_answer {
 
 struct bench {
 	struct snapshot_store *store;
-	uint64_t need;           /* the amenity bit */
-	int64_t now_s;           /* of the query running (for the scan's filter) */
+	uint64_t need; /* the amenity bit */
+	int64_t now_s; /* of the query running (for the scan's filter) */
 	const struct snapshot *snap;
-	struct db *sql;          /* the R*Tree's in-memory database */
+	struct db *sql; /* the R*Tree's in-memory database */
 	const struct bench_query *queries;
 	size_t nqueries;
 };
@@ -182,12 +182,13 @@ static bool rtree_build(struct bench *b, const struct snapshot *snap)
 	problem_init(&prob);
 	rc = db_open("sqlite::memory:", &opt, &b->sql, &prob);
 	if (rc == RC_OK)
-		rc = db_exec_script(b->sql,
-				    "CREATE VIRTUAL TABLE st_rtree USING rtree(id, min_lat, max_lat,"
-				    " min_lng, max_lng);"
-				    "CREATE TABLE st_attr (id INTEGER PRIMARY KEY, pos INTEGER NOT NULL,"
-				    " amenities INTEGER NOT NULL)",
-				    &prob);
+		rc = db_exec_script(
+			b->sql,
+			"CREATE VIRTUAL TABLE st_rtree USING rtree(id, min_lat, max_lat,"
+			" min_lng, max_lng);"
+			"CREATE TABLE st_attr (id INTEGER PRIMARY KEY, pos INTEGER NOT NULL,"
+			" amenities INTEGER NOT NULL)",
+			&prob);
 	if (rc == RC_OK)
 		rc = db_begin(b->sql, &prob);
 	for (size_t i = 0; rc == RC_OK && i < snap->n; i++) {
@@ -211,11 +212,11 @@ static bool rtree_build(struct bench *b, const struct snapshot *snap)
 /* The machine may be shared (builds, tests), so the three methods are timed
  * in alternating slices, and each gets the median of its per-slice rates: a
  * burst of someone else's work then hurts one slice, not one method. */
-#define SLICE_US 100000
+#define SLICE_US   100000
 #define SLICES_MAX 4096
 
 struct meter {
-	size_t next;           /* the next query to answer */
+	size_t next; /* the next query to answer */
 	size_t nrates;
 	double rates[SLICES_MAX];
 };
@@ -281,7 +282,8 @@ static bool verify(struct bench *b, size_t *checked, double *mean_hits)
 		answer_rtree(b, &b->queries[i], &z);
 		hits += x.n;
 		if (!same_answer(&x, &y) || !same_answer(&x, &z)) {
-			fprintf(stderr, "yizhan-bench: answers differ for query %zu (%.6f, %.6f):\n", i,
+			fprintf(stderr,
+				"yizhan-bench: answers differ for query %zu (%.6f, %.6f):\n", i,
 				b->queries[i].center.lat, b->queries[i].center.lng);
 			print_answer("index", &x);
 			print_answer("scan", &y);
@@ -469,8 +471,11 @@ int bench_index(int argc, char **argv)
 	struct size_result res[SIZES_MAX];
 
 	problem_init(&prob);
-	int code = cli_parse("yizhan-bench index", "Times \"10 nearest within 1,500 m with a microwave, open now\" from the\n"
-			     "in-memory index, a brute-force scan and SQLite's R*Tree.", index_options, NINDEX_OPTIONS, &cfg, argc, argv);
+	int code = cli_parse(
+		"yizhan-bench index",
+		"Times \"10 nearest within 1,500 m with a microwave, open now\" from the\n"
+		"in-memory index, a brute-force scan and SQLite's R*Tree.",
+		index_options, NINDEX_OPTIONS, &cfg, argc, argv);
 	if (code >= 0)
 		return code;
 	if (!parse_sizes(cfg.sizes, sizes, &nsizes)) {
@@ -501,10 +506,10 @@ int bench_index(int argc, char **argv)
 			return 1;
 		}
 		printf("%9s %6zu | %14.1f %6.1f | %11s %11s %11s | %9.1fx %10.1fx | %6.2f yes (%zu)\n",
-		       grouped((double)r->n, a), r->ncities, r->index_build_ms, r->snapshot_build_ms,
-		       grouped(r->index_qps, b), grouped(r->scan_qps, c), grouped(r->rtree_qps, d),
-		       r->index_qps / r->scan_qps, r->index_qps / r->rtree_qps, r->mean_hits,
-		       r->checked);
+		       grouped((double)r->n, a), r->ncities, r->index_build_ms,
+		       r->snapshot_build_ms, grouped(r->index_qps, b), grouped(r->scan_qps, c),
+		       grouped(r->rtree_qps, d), r->index_qps / r->scan_qps,
+		       r->index_qps / r->rtree_qps, r->mean_hits, r->checked);
 		fflush(stdout);
 	}
 	printf("\nindex: snapshot_acquire + snapshot_nearby + snapshot_release, as the server does.\n"
@@ -530,4 +535,3 @@ int bench_index(int argc, char **argv)
 	}
 	return 0;
 }
-

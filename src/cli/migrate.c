@@ -20,7 +20,8 @@ int cli_migrate(int argc, char **argv)
 	struct migrate_config cfg = { 0 };
 	struct problem prob;
 	problem_init(&prob);
-	int code = cli_parse("migrate", "Applies pending schema migrations.", options, 1, &cfg, argc, argv);
+	int code = cli_parse("migrate", "Applies pending schema migrations.", options, 1, &cfg,
+			     argc, argv);
 	if (code >= 0)
 		return code;
 	log_open(2, LOG_WARN, false);

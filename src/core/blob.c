@@ -46,8 +46,8 @@ static bool sync_dir(const char *path)
 enum rc blob_store_open(struct blob_store *bs, const char *dir, struct problem *prob)
 {
 	if (!dir || !*dir || strlen(dir) > sizeof(bs->dir) - 80)
-		return problem_set(prob, RC_INVALID, "config", "照片目录无效 (bad photo folder): %s",
-				   dir ? dir : "");
+		return problem_set(prob, RC_INVALID, "config",
+				   "照片目录无效 (bad photo folder): %s", dir ? dir : "");
 	text_copy(bs->dir, sizeof(bs->dir), dir);
 	size_t n = strlen(bs->dir);
 	while (n > 1 && bs->dir[n - 1] == '/')
@@ -56,8 +56,8 @@ enum rc blob_store_open(struct blob_store *bs, const char *dir, struct problem *
 		return problem_set(prob, RC_UNAVAILABLE, "storage", "无法创建照片目录 %s: %s",
 				   bs->dir, strerror(errno));
 	if (access(bs->dir, W_OK | X_OK) != 0)
-		return problem_set(prob, RC_UNAVAILABLE, "storage", "照片目录不可写 %s: %s", bs->dir,
-				   strerror(errno));
+		return problem_set(prob, RC_UNAVAILABLE, "storage", "照片目录不可写 %s: %s",
+				   bs->dir, strerror(errno));
 	return RC_OK;
 }
 
@@ -196,8 +196,7 @@ enum rc blob_read(const struct blob_store *bs, const char *hex, const char *ext,
 	return RC_OK;
 }
 
-enum rc blob_marker(const struct blob_store *bs, char id[33], bool *created,
-		    struct problem *prob)
+enum rc blob_marker(const struct blob_store *bs, char id[33], bool *created, struct problem *prob)
 {
 	char path[560];
 	snprintf(path, sizeof(path), "%s/.yizhan-folder", bs->dir);
@@ -209,7 +208,8 @@ enum rc blob_marker(const struct blob_store *bs, char id[33], bool *created,
 		id[n > 0 ? n : 0] = '\0';
 		if (n == 32)
 			return RC_OK;
-		return problem_set(prob, RC_UNAVAILABLE, "storage", "照片目录标记文件损坏: %s", path);
+		return problem_set(prob, RC_UNAVAILABLE, "storage", "照片目录标记文件损坏: %s",
+				   path);
 	}
 	unsigned char rnd[16];
 	randombytes_buf(rnd, sizeof(rnd));
@@ -220,8 +220,8 @@ enum rc blob_marker(const struct blob_store *bs, char id[33], bool *created,
 		close(fd);
 	if (!ok || !sync_dir(bs->dir)) {
 		unlink(path);
-		return problem_set(prob, RC_UNAVAILABLE, "storage", "无法写入照片目录标记 %s: %s", path,
-				   strerror(errno));
+		return problem_set(prob, RC_UNAVAILABLE, "storage", "无法写入照片目录标记 %s: %s",
+				   path, strerror(errno));
 	}
 	*created = true;
 	return RC_OK;
@@ -257,7 +257,8 @@ long blob_collect(const struct blob_store *bs, int64_t min_age_s, blob_keep_fn k
 		bool changed = false;
 		struct dirent *fe;
 		while ((fe = readdir(dir))) {
-			if (fe->d_name[0] == '.' && strncmp(fe->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)
+			if (fe->d_name[0] == '.' &&
+			    strncmp(fe->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)
 				continue;
 			struct stat st;
 			if (fstatat(dirfd(dir), fe->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||

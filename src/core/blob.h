@@ -38,8 +38,7 @@ enum rc blob_read(const struct blob_store *bs, const char *hex, const char *ext,
 /* The folder's identity: the random id in DIR/.yizhan-folder, made (and
  * synced) on first use, when *created is set. RC_UNAVAILABLE if it cannot be
  * read or written. */
-enum rc blob_marker(const struct blob_store *bs, char id[33], bool *created,
-		    struct problem *prob);
+enum rc blob_marker(const struct blob_store *bs, char id[33], bool *created, struct problem *prob);
 
 /* Decides whether the stored file with this hash is still referenced. */
 typedef bool (*blob_keep_fn)(const char *hex, void *ctx);

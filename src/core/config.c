@@ -24,26 +24,25 @@ static enum rc set_value(const struct config_option *o, void *base, const char *
 {
 	char *slot = (char *)base + o->offset;
 	switch (o->type) {
-	case CONFIG_STR:
-		*(const char **)slot = value;
-		return RC_OK;
+	case CONFIG_STR: *(const char **)slot = value; return RC_OK;
 	case CONFIG_INT: {
 		char *end = NULL;
 		errno = 0;
 		long long v = value ? strtoll(value, &end, 10) : 0;
 		if (!value || !*value || *end || errno || v < o->min || v > o->max)
-			return problem_set(prob, RC_INVALID, "config",
-					   "%s: --%s wants a whole number from %lld to %lld, got \"%s\"",
-					   from, o->flag, (long long)o->min, (long long)o->max,
-					   value ? value : "");
+			return problem_set(
+				prob, RC_INVALID, "config",
+				"%s: --%s wants a whole number from %lld to %lld, got \"%s\"", from,
+				o->flag, (long long)o->min, (long long)o->max, value ? value : "");
 		*(int64_t *)slot = v;
 		return RC_OK;
 	}
 	case CONFIG_BOOL: {
 		bool b = true;
 		if (value && *value && !bool_word(value, &b))
-			return problem_set(prob, RC_INVALID, "config", "%s: --%s wants true or false, got \"%s\"",
-					   from, o->flag, value);
+			return problem_set(prob, RC_INVALID, "config",
+					   "%s: --%s wants true or false, got \"%s\"", from,
+					   o->flag, value);
 		*(bool *)slot = value && !*value ? false : b;
 		return RC_OK;
 	}
@@ -73,7 +72,8 @@ enum rc config_parse(const struct config_option *opts, size_t nopts, void *base,
 			return RC_OK;
 		}
 		if (strncmp(arg, "--", 2) != 0)
-			return problem_set(prob, RC_INVALID, "config", "unexpected argument \"%s\"", arg);
+			return problem_set(prob, RC_INVALID, "config", "unexpected argument \"%s\"",
+					   arg);
 		const char *name = arg + 2;
 		const char *eq = strchr(name, '=');
 		size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
@@ -82,8 +82,8 @@ enum rc config_parse(const struct config_option *opts, size_t nopts, void *base,
 			if (strlen(opts[i].flag) == nlen && !strncmp(opts[i].flag, name, nlen))
 				o = &opts[i];
 		if (!o)
-			return problem_set(prob, RC_INVALID, "config", "unknown option --%.*s (see --help)",
-					   (int)nlen, name);
+			return problem_set(prob, RC_INVALID, "config",
+					   "unknown option --%.*s (see --help)", (int)nlen, name);
 		const char *value = eq ? eq + 1 : NULL;
 		bool b;
 		if (!value && o->type == CONFIG_BOOL) {
@@ -93,7 +93,8 @@ enum rc config_parse(const struct config_option *opts, size_t nopts, void *base,
 				value = argv[++a];
 		} else if (!value) {
 			if (a + 1 >= argc)
-				return problem_set(prob, RC_INVALID, "config", "--%s needs a value", o->flag);
+				return problem_set(prob, RC_INVALID, "config", "--%s needs a value",
+						   o->flag);
 			value = argv[++a];
 		}
 		enum rc rc = set_value(o, base, value, "command line", prob);

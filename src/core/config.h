@@ -15,12 +15,12 @@
 enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL };
 
 struct config_option {
-	const char *flag;   /* "listen" for --listen */
-	const char *env;    /* "YIZHAN_LISTEN", or NULL */
-	const char *def;    /* default as text, or NULL */
+	const char *flag; /* "listen" for --listen */
+	const char *env;  /* "YIZHAN_LISTEN", or NULL */
+	const char *def;  /* default as text, or NULL */
 	enum config_type type;
-	size_t offset;      /* into the caller's struct: const char *, int64_t or bool */
-	int64_t min, max;   /* CONFIG_INT bounds */
+	size_t offset;	  /* into the caller's struct: const char *, int64_t or bool */
+	int64_t min, max; /* CONFIG_INT bounds */
 	const char *help;
 };
 

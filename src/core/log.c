@@ -26,8 +26,7 @@ static struct {
 	pthread_t flusher;
 	char *buf;
 	size_t len;
-} lg = { .fd = 2, .min = LOG_INFO, .mu = PTHREAD_MUTEX_INITIALIZER,
-	 .cv = PTHREAD_COND_INITIALIZER };
+} lg = { .fd = 2, .min = LOG_INFO, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static char lg_static_buf[LOG_BUF_BYTES];
 

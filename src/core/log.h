@@ -38,8 +38,8 @@ const char *log_now_rfc3339(void);
  * longer digit run) in place: 13812341234 → 138****1234. */
 void log_mask_phones(char *s, size_t len);
 
-#define log_info(req, event, ...) log_msg(LOG_INFO, req, event, __VA_ARGS__)
-#define log_warn(req, event, ...) log_msg(LOG_WARN, req, event, __VA_ARGS__)
+#define log_info(req, event, ...)  log_msg(LOG_INFO, req, event, __VA_ARGS__)
+#define log_warn(req, event, ...)  log_msg(LOG_WARN, req, event, __VA_ARGS__)
 #define log_error(req, event, ...) log_msg(LOG_ERROR, req, event, __VA_ARGS__)
 #define log_debug(req, event, ...) log_msg(LOG_DEBUG, req, event, __VA_ARGS__)
 

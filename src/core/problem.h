@@ -17,17 +17,13 @@
 #define PROBLEM_FIELDS_MAX 16
 
 /* The languages a problem is written in, the default first. */
-enum problem_lang {
-	PROBLEM_LANG_ZH,
-	PROBLEM_LANG_EN,
-	PROBLEM_LANG_COUNT
-};
+enum problem_lang { PROBLEM_LANG_ZH, PROBLEM_LANG_EN, PROBLEM_LANG_COUNT };
 /* Their language tags (RFC 5646), indexed by enum problem_lang:
  * "zh-CN", "en". */
 extern const char *const problem_lang_tags[PROBLEM_LANG_COUNT];
 
 struct problem_field {
-	char name[64];        /* JSON pointer-ish field name: "phone", "roles[0].scope" */
+	char name[64];	      /* JSON pointer-ish field name: "phone", "roles[0].scope" */
 	char message[192];    /* human text in Chinese */
 	char message_en[192]; /* the same in English */
 };
@@ -35,11 +31,11 @@ struct problem_field {
 /* About 8 KiB: fine on the stack of a request thread, not in a loop of them. */
 struct problem {
 	enum rc rc;
-	char type[48];     /* short slug, e.g. "validation", "login-throttled" */
-	char detail[256];  /* in Chinese */
+	char type[48];	  /* short slug, e.g. "validation", "login-throttled" */
+	char detail[256]; /* in Chinese */
 	char detail_en[256];
 	int retry_after_s; /* > 0: the client may retry after this many seconds */
-	int status;        /* > 0: the HTTP status, when rc alone does not say it */
+	int status;	   /* > 0: the HTTP status, when rc alone does not say it */
 	size_t nfields;
 	struct problem_field fields[PROBLEM_FIELDS_MAX];
 };

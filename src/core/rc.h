@@ -6,15 +6,15 @@
 
 enum rc {
 	RC_OK = 0,
-	RC_INVALID,      /* input is wrong: 400/422 */
-	RC_NOT_FOUND,    /* 404 */
-	RC_CONFLICT,     /* state does not allow it, or a unique key clash: 409 */
-	RC_FORBIDDEN,    /* 403 */
+	RC_INVALID,	 /* input is wrong: 400/422 */
+	RC_NOT_FOUND,	 /* 404 */
+	RC_CONFLICT,	 /* state does not allow it, or a unique key clash: 409 */
+	RC_FORBIDDEN,	 /* 403 */
 	RC_UNAUTHORIZED, /* no or bad credentials: 401 */
-	RC_LIMITED,      /* rate limited: 429 */
-	RC_BUSY,         /* retry later (lock contention, storage trouble): 503 */
-	RC_UNAVAILABLE,  /* storage refuses writes (disk full, failed sync): 503 */
-	RC_INTERNAL,     /* a bug or an unexpected engine error: 500 */
+	RC_LIMITED,	 /* rate limited: 429 */
+	RC_BUSY,	 /* retry later (lock contention, storage trouble): 503 */
+	RC_UNAVAILABLE,	 /* storage refuses writes (disk full, failed sync): 503 */
+	RC_INTERNAL,	 /* a bug or an unexpected engine error: 500 */
 };
 
 /* Returns a static lower-case name for logs ("ok", "invalid", ...). */

@@ -162,7 +162,7 @@ void sb_add_int(struct sb *sb, long long v)
  * uses snprintf). */
 static char *fmt_fixed(char *end, double v, int decimals)
 {
-	static const uint32_t pow10[] = { 1,      10,      100,      1000,      10000,
+	static const uint32_t pow10[] = { 1,	  10,	   100,	     1000,	10000,
 					  100000, 1000000, 10000000, 100000000, 1000000000 };
 	double a = fabs(v);
 	if (decimals < 0 || decimals > 9 || !(a < 0x1p53) || (a != 0 && a < 0x1p-12))
@@ -210,8 +210,11 @@ void sb_add_fixed(struct sb *sb, double v, int decimals)
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
 	static const uint32_t least[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
-		     s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	size_t len = s[0] < 0x80		    ? 1
+		     : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+		     : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		     : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+						    : 0;
 	if (len == 0 || len > n)
 		return 0;
 	uint32_t cp = s[0] & (0x7fu >> len);

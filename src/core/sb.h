@@ -10,14 +10,17 @@
 #include <string.h>
 
 struct sb {
-	char *buf;      /* NUL-terminated; "" (static) until the first append */
+	char *buf; /* NUL-terminated; "" (static) until the first append */
 	size_t len;
 	size_t cap;
 	size_t max_len; /* 0: unlimited */
-	bool err;       /* set once an append would pass max_len */
+	bool err;	/* set once an append would pass max_len */
 };
 
-#define SB_INIT { .buf = NULL, .len = 0, .cap = 0, .max_len = 0, .err = false }
+#define SB_INIT                                                             \
+	{                                                                   \
+		.buf = NULL, .len = 0, .cap = 0, .max_len = 0, .err = false \
+	}
 
 /* Prepares an empty builder holding at most max_len bytes (0: no cap). */
 void sb_init(struct sb *sb, size_t max_len);

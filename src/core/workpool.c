@@ -16,7 +16,7 @@
 #include "core/xalloc.h"
 
 #define WORKPOOL_QUEUE_PER_THREAD 16
-#define RETRY_AFTER_MAX_S 60
+#define RETRY_AFTER_MAX_S	  60
 
 struct job {
 	workpool_fn fn;
@@ -26,14 +26,14 @@ struct job {
 struct workpool {
 	pthread_mutex_t mu;
 	pthread_cond_t wake;
-	struct job *ring;       /* queue_max slots */
+	struct job *ring; /* queue_max slots */
 	size_t queue_max;
-	size_t head, waiting;   /* the oldest job, and how many wait */
+	size_t head, waiting; /* the oldest job, and how many wait */
 	size_t running;
 	uint64_t done, rejected;
-	int64_t job_us;         /* moving average of a job's duration */
+	int64_t job_us; /* moving average of a job's duration */
 	bool stopping;
-	bool joined;            /* the threads have ended (workpool_stop) */
+	bool joined; /* the threads have ended (workpool_stop) */
 	int nice;
 	unsigned nthreads;
 	pthread_t *threads;

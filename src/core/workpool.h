@@ -16,9 +16,9 @@ struct workpool;
 typedef void (*workpool_fn)(void *arg);
 
 struct workpool_config {
-	unsigned threads;  /* 0: one fewer than the cores, at least one */
-	size_t queue_max;  /* jobs that may wait for a thread; 0: 16 per thread */
-	int nice;          /* added to the threads' nice value (0: same as the process) */
+	unsigned threads; /* 0: one fewer than the cores, at least one */
+	size_t queue_max; /* jobs that may wait for a thread; 0: 16 per thread */
+	int nice;	  /* added to the threads' nice value (0: same as the process) */
 };
 
 enum workpool_result { WORKPOOL_QUEUED, WORKPOOL_FULL };
@@ -26,11 +26,11 @@ enum workpool_result { WORKPOOL_QUEUED, WORKPOOL_FULL };
 struct workpool_stats {
 	unsigned threads;
 	size_t queue_max;
-	size_t waiting;     /* jobs in the queue now */
-	size_t running;     /* jobs on a thread now */
-	uint64_t done;      /* jobs finished since start */
-	uint64_t rejected;  /* submissions refused because the queue was full */
-	int64_t job_us;     /* a recent job's typical duration (moving average) */
+	size_t waiting;	   /* jobs in the queue now */
+	size_t running;	   /* jobs on a thread now */
+	uint64_t done;	   /* jobs finished since start */
+	uint64_t rejected; /* submissions refused because the queue was full */
+	int64_t job_us;	   /* a recent job's typical duration (moving average) */
 };
 
 /* Starts the threads. Returns a *new* pool; aborts if no thread can start. */

@@ -14,7 +14,7 @@
 #include "core/xalloc.h"
 
 #define DB_FULL_PROBE_MS 5000
-#define DB_TX_ATTEMPTS 8
+#define DB_TX_ATTEMPTS	 8
 
 struct db_cell {
 	size_t off; /* into text */
@@ -78,7 +78,8 @@ static char *mask_url(const char *url)
 	/* postgresql://user:secret@host/db → postgresql://user:***@host/db */
 	const char *scheme = strstr(url, "://");
 	const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-	const char *colon = scheme ? memchr(scheme + 3, ':', at ? (size_t)(at - scheme - 3) : 0) : NULL;
+	const char *colon = scheme ? memchr(scheme + 3, ':', at ? (size_t)(at - scheme - 3) : 0)
+				   : NULL;
 	if (!at || !colon)
 		return xstrdup(url);
 	struct sb sb = SB_INIT;
@@ -105,8 +106,10 @@ enum rc db_open(const char *url, const struct db_options *opt, struct db **out,
 		kind = DB_KIND_POSTGRES;
 		target = url;
 	} else {
-		return problem_set(prob, RC_INVALID, "config",
-				   "数据库地址无法识别: 应为 sqlite:PATH 或 postgresql://… (got \"%.80s\")", url);
+		return problem_set(
+			prob, RC_INVALID, "config",
+			"数据库地址无法识别: 应为 sqlite:PATH 或 postgresql://… (got \"%.80s\")",
+			url);
 	}
 	if (!*target)
 		return problem_set(prob, RC_INVALID, "config", "数据库地址缺少文件路径");
@@ -207,8 +210,7 @@ const char *db_fault_sql(struct db *db)
 /* RC_OK unless sql is where the armed fault of this kind fires; then the
  * fault disarms itself and the statement fails the way the engine would
  * have said it. Costs one atomic load while nothing is armed. */
-static enum rc fault_check(struct db *db, enum db_fault kind, const char *sql,
-			   struct problem *prob)
+static enum rc fault_check(struct db *db, enum db_fault kind, const char *sql, struct problem *prob)
 {
 	if (atomic_load(&db->fault_kind) != (int)kind)
 		return RC_OK;
@@ -221,12 +223,10 @@ static enum rc fault_check(struct db *db, enum db_fault kind, const char *sql,
 	atomic_store(&db->fault_fired, true);
 	enum rc rc = (enum rc)atomic_load(&db->fault_rc);
 	switch (rc) {
-	case RC_BUSY:
-		return problem_set(prob, RC_BUSY, "busy", "数据库繁忙，请稍后重试");
+	case RC_BUSY: return problem_set(prob, RC_BUSY, "busy", "数据库繁忙，请稍后重试");
 	case RC_UNAVAILABLE:
 		return problem_set(prob, RC_UNAVAILABLE, "storage-unreachable", "数据库无法连接");
-	default:
-		return problem_set(prob, rc == RC_OK ? RC_INTERNAL : rc, "internal", "数据库错误");
+	default: return problem_set(prob, rc == RC_OK ? RC_INTERNAL : rc, "internal", "数据库错误");
 	}
 }
 
@@ -279,7 +279,8 @@ void db_storage_full(struct db *db)
 	int expected = DB_STORAGE_OK;
 	atomic_store(&db->full_since_ms, clock_now_ms());
 	if (atomic_compare_exchange_strong(&db->storage, &expected, DB_STORAGE_FULL))
-		log_error(NULL, "storage_full", "database reports a full disk: writes refused until space is freed");
+		log_error(NULL, "storage_full",
+			  "database reports a full disk: writes refused until space is freed");
 }
 
 void db_storage_failed(struct db *db)
@@ -294,8 +295,9 @@ static enum rc write_gate(struct db *db, struct problem *prob)
 	int st = atomic_load(&db->storage);
 	if (st == DB_STORAGE_FAILED) {
 		prob->retry_after_s = 60;
-		return problem_set(prob, RC_UNAVAILABLE, "storage-failed",
-				   "存储写入失败，系统暂停接收修改，请稍后再试 (storage failed a sync; writes paused until restart)");
+		return problem_set(
+			prob, RC_UNAVAILABLE, "storage-failed",
+			"存储写入失败，系统暂停接收修改，请稍后再试 (storage failed a sync; writes paused until restart)");
 	}
 	if (st == DB_STORAGE_FULL) {
 		/* Let one write through now and then as a probe: if space was

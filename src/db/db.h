@@ -37,15 +37,15 @@ static inline struct db_val db_text(const char *s)
 	struct db_val v = { .type = s ? DB_TEXT : DB_NULL, .s = s };
 	return v;
 }
-#define DB_T(x) db_text(x)
-#define DB_NUL ((struct db_val){ .type = DB_NULL })
+#define DB_T(x)		    db_text(x)
+#define DB_NUL		    ((struct db_val){ .type = DB_NULL })
 /* An optional integer: NULL unless present. */
 #define DB_IOPT(present, x) ((present) ? DB_I(x) : DB_NUL)
 
 struct db_options {
-	int busy_timeout_ms;     /* SQLite lock wait; default 5000 */
-	int64_t sqlite_max_pages; /* > 0: cap the SQLite file (tests of a full disk) */
-	bool allow_weak_sync;    /* tests only: accept weaker durability settings */
+	int busy_timeout_ms;		/* SQLite lock wait; default 5000 */
+	int64_t sqlite_max_pages;	/* > 0: cap the SQLite file (tests of a full disk) */
+	bool allow_weak_sync;		/* tests only: accept weaker durability settings */
 	const char *sqlite_synchronous; /* tests only: OFF, NORMAL or EXTRA instead of FULL */
 };
 
@@ -69,8 +69,9 @@ const char *db_url_safe(const struct db *db);
 enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, size_t nparams,
 		struct db_rows **rows, struct problem *prob);
 
-#define DB_ARGS(...) (const struct db_val[]){ __VA_ARGS__ }, \
-	(sizeof((const struct db_val[]){ __VA_ARGS__ }) / sizeof(struct db_val))
+#define DB_ARGS(...)                            \
+	(const struct db_val[]){ __VA_ARGS__ }, \
+		(sizeof((const struct db_val[]){ __VA_ARGS__ }) / sizeof(struct db_val))
 /* db_q(db, sql, &rows, prob, DB_I(1), DB_T("x")) — at least one parameter. */
 #define db_q(db, sql, rows, prob, ...) db_exec(db, sql, DB_ARGS(__VA_ARGS__), rows, prob)
 
@@ -119,8 +120,7 @@ enum rc db_ping(struct db *db, struct problem *prob);
  * (PostgreSQL LISTEN/NOTIFY; with SQLite there is one server and these do
  * nothing). db_notify queues payload on channel in the caller's open
  * transaction: it is delivered when, and only if, the transaction commits. */
-enum rc db_notify(struct db *db, const char *channel, const char *payload,
-		  struct problem *prob);
+enum rc db_notify(struct db *db, const char *channel, const char *payload, struct problem *prob);
 /* Called on the listener's thread for each notification from another
  * process, and with payload NULL after the listener (re)connects, when
  * notifications may have been missed and everything should be re-read.

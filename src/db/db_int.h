@@ -36,30 +36,30 @@ struct db_conn_slot {
 	struct db *db;
 	struct db_conn *conn;
 	bool in_tx;
-	bool marked;           /* the open transaction wants db->on_commit after it commits */
+	bool marked; /* the open transaction wants db->on_commit after it commits */
 	struct db_conn_slot *next;
 };
 
 struct db {
 	const struct db_ops *ops;
 	enum db_kind kind;
-	char *url;       /* as given */
-	char *url_safe;  /* password masked */
-	char *target;    /* engine part: file path or libpq conninfo */
+	char *url;	/* as given */
+	char *url_safe; /* password masked */
+	char *target;	/* engine part: file path or libpq conninfo */
 	struct db_options opt;
 	pthread_key_t key;
 	pthread_mutex_t mu; /* guards slots */
 	struct db_conn_slot *slots;
-	char instance[17];         /* this process's handle, in notifications */
-	atomic_int storage;        /* enum db_storage */
+	char instance[17];  /* this process's handle, in notifications */
+	atomic_int storage; /* enum db_storage */
 	atomic_llong full_since_ms;
 	/* Test-only failure injection (db_fault_arm). */
-	atomic_int fault_kind;     /* enum db_fault */
-	atomic_long fault_left;    /* statements until the fault fires */
+	atomic_int fault_kind;	/* enum db_fault */
+	atomic_long fault_left; /* statements until the fault fires */
 	atomic_int fault_rc;
 	atomic_bool fault_fired;
 	char fault_sql[96];
-	db_commit_fn on_commit;    /* set before serving, read-only after */
+	db_commit_fn on_commit; /* set before serving, read-only after */
 	void *on_commit_ctx;
 };
 

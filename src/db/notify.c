@@ -133,8 +133,8 @@ static void *listen_main(void *arg)
 		PGconn *c = connect_listening(l);
 		if (!c) {
 			if (!warned)
-				log_warn(NULL, "listen", "cannot listen on %s at %s; retrying", l->channel,
-					 l->db->url_safe);
+				log_warn(NULL, "listen", "cannot listen on %s at %s; retrying",
+					 l->channel, l->db->url_safe);
 			warned = true;
 			if (wait_stop(l, pause_ms))
 				return NULL;

@@ -16,14 +16,14 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 
-#define STMT_CACHE_SLOTS 256
-#define PARAMS_ON_STACK 16
-#define NUM_TEXT_BYTES 32
+#define STMT_CACHE_SLOTS  256
+#define PARAMS_ON_STACK	  16
+#define NUM_TEXT_BYTES	  32
 #define CONNECT_TIMEOUT_S "10"
 
 /* Type oids from the server's pg_type.dat; libpq has no header for them. */
-#define OID_BOOL 16
-#define OID_INT8 20
+#define OID_BOOL   16
+#define OID_INT8   20
 #define OID_FLOAT8 701
 
 /* Session settings applied on every (re)connect: a runaway statement, a
@@ -37,10 +37,10 @@ static const char session_sql[] = "SET statement_timeout = '30s';"
 
 struct stmt_slot {
 	const char *sql; /* the caller's pointer: the hash key */
-	char *text;      /* a copy: dynamic SQL may reuse a freed address */
+	char *text;	 /* a copy: dynamic SQL may reuse a freed address */
 	size_t nparams;
-	Oid *types;      /* as prepared; 0 lets the server infer */
-	char name[16];   /* "" while the slot is empty */
+	Oid *types;    /* as prepared; 0 lets the server infer */
+	char name[16]; /* "" while the slot is empty */
 };
 
 struct db_conn {
@@ -135,7 +135,8 @@ static bool first_word_is(const char *sql, const char *word)
 		sql++;
 	size_t n = strlen(word);
 	return strncasecmp(sql, word, n) == 0 &&
-	       (sql[n] == '\0' || sql[n] == ' ' || sql[n] == ';' || sql[n] == '\n' || sql[n] == '\t');
+	       (sql[n] == '\0' || sql[n] == ' ' || sql[n] == ';' || sql[n] == '\n' ||
+		sql[n] == '\t');
 }
 
 static bool is_commit(const char *sql)
@@ -207,7 +208,8 @@ static enum rc map_error(struct db *db, struct db_conn *c, const PGresult *res, 
 			/* The COMMIT may have reached the server and been made
 			 * durable before the reply was lost (Jepsen's lesson):
 			 * only a retry with the same idempotency key is safe. */
-			log_warn(NULL, "pg_commit_unknown", "connection lost during COMMIT (%s): outcome unknown",
+			log_warn(NULL, "pg_commit_unknown",
+				 "connection lost during COMMIT (%s): outcome unknown",
 				 state ? state : "no sqlstate");
 			return problem_set(prob, RC_BUSY, "storage-unreachable",
 					   "数据库连接中断，提交结果未知，请稍后用同一请求重试 "
@@ -223,16 +225,19 @@ static enum rc map_error(struct db *db, struct db_conn *c, const PGresult *res, 
 	if (is_state(state, "40001") || is_state(state, "40P01") || is_state(state, "55P03"))
 		return problem_set(prob, RC_BUSY, "busy", "数据库繁忙，请稍后重试");
 	if (is_class(state, "22"))
-		return problem_set(prob, RC_INVALID, "validation", "数据值无效或超出范围 (SQLSTATE %s)",
-				   state);
+		return problem_set(prob, RC_INVALID, "validation",
+				   "数据值无效或超出范围 (SQLSTATE %s)", state);
 	if (is_state(state, "57014") || is_class(state, "53")) {
 		/* A statement timeout or an exhausted server: the same work
 		 * right away would meet the same fate, so the client waits. */
-		log_warn(NULL, "pg_overload", "postgresql error %s (%s) on: %.120s", state, msg, sql);
+		log_warn(NULL, "pg_overload", "postgresql error %s (%s) on: %.120s", state, msg,
+			 sql);
 		prob->retry_after_s = 1;
-		return problem_set(prob, RC_BUSY, "busy", "数据库繁忙，请稍后重试 (SQLSTATE %s)", state);
+		return problem_set(prob, RC_BUSY, "busy", "数据库繁忙，请稍后重试 (SQLSTATE %s)",
+				   state);
 	}
-	log_error(NULL, "pg_error", "postgresql error %s (%s) on: %.200s", state ? state : "-", msg, sql);
+	log_error(NULL, "pg_error", "postgresql error %s (%s) on: %.200s", state ? state : "-", msg,
+		  sql);
 	return problem_set(prob, RC_INTERNAL, "internal", "数据库错误");
 }
 
@@ -276,7 +281,8 @@ static enum rc pgsql_connect(struct db *db, struct db_conn **out, struct problem
 	c->conn = PQconnectdbParams(keys, vals, 1);
 	if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
 		const char *msg = c->conn ? PQerrorMessage(c->conn) : "out of memory";
-		log_warn(NULL, "pg_connect", "cannot connect to %s: %.*s", db->url_safe, line_len(msg), msg);
+		log_warn(NULL, "pg_connect", "cannot connect to %s: %.*s", db->url_safe,
+			 line_len(msg), msg);
 		prob->retry_after_s = 1;
 		problem_set(prob, RC_BUSY, "storage-unreachable", "无法连接数据库 %s: %.*s",
 			    db->url_safe, line_len(msg), msg);
@@ -305,7 +311,8 @@ static char *show(struct db_conn *c, const char *name)
 	PGresult *res = PQexec(c->conn, sb_str(&sb));
 	sb_release(&sb);
 	char *v = NULL;
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !PQgetisnull(res, 0, 0))
 		v = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return v;
@@ -327,13 +334,15 @@ static enum rc pgsql_check_settings(struct db *db, struct db_conn *c, struct pro
 		bool ok = v && ((need[i].ok[0] && strcmp(v, need[i].ok[0]) == 0) ||
 				(need[i].ok[1] && strcmp(v, need[i].ok[1]) == 0));
 		if (!ok && !db->opt.allow_weak_sync)
-			rc = problem_set(prob, RC_UNAVAILABLE, "weak-durability",
-					 "refusing to run with weak durability: %s=%s (need %s%s%s)",
-					 need[i].name, v ? v : "unreadable", need[i].ok[0],
-					 need[i].ok[1] ? " or " : "", need[i].ok[1] ? need[i].ok[1] : "");
+			rc = problem_set(
+				prob, RC_UNAVAILABLE, "weak-durability",
+				"refusing to run with weak durability: %s=%s (need %s%s%s)",
+				need[i].name, v ? v : "unreadable", need[i].ok[0],
+				need[i].ok[1] ? " or " : "", need[i].ok[1] ? need[i].ok[1] : "");
 		else if (!ok)
-			log_warn(NULL, "weak_durability", "postgresql %s=%s: acknowledged writes may be lost",
-				 need[i].name, v ? v : "unreadable");
+			log_warn(NULL, "weak_durability",
+				 "postgresql %s=%s: acknowledged writes may be lost", need[i].name,
+				 v ? v : "unreadable");
 		free(v);
 	}
 	if (rc != RC_OK)
@@ -342,7 +351,8 @@ static enum rc pgsql_check_settings(struct db *db, struct db_conn *c, struct pro
 	 * line in the log but not a refusal (initdb decides, not us). */
 	char *sums = show(c, "data_checksums");
 	if (!sums || strcmp(sums, "on") != 0)
-		log_warn(NULL, "pg_checksums", "postgresql data_checksums=%s: initdb --data-checksums recommended",
+		log_warn(NULL, "pg_checksums",
+			 "postgresql data_checksums=%s: initdb --data-checksums recommended",
 			 sums ? sums : "unreadable");
 	free(sums);
 	return RC_OK;
@@ -504,7 +514,8 @@ static enum rc pgsql_exec(struct db *db, struct db_conn *c, const char *sql,
 		} else {
 			struct stmt_slot *s = stmt_get(c, sql, params, nparams, &res);
 			if (s)
-				res = PQexecPrepared(c->conn, s->name, (int)nparams, vals, NULL, NULL, 0);
+				res = PQexecPrepared(c->conn, s->name, (int)nparams, vals, NULL,
+						     NULL, 0);
 			const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 			if (s && !result_ok(res) &&
 			    (is_state(state, "0A000") || is_state(state, "26000"))) {
@@ -525,7 +536,8 @@ static enum rc pgsql_exec(struct db *db, struct db_conn *c, const char *sql,
 			/* The server restarted since our last statement: BEGIN,
 			 * or a read outside a transaction, changes nothing, so
 			 * reconnect and try it once more. */
-			log_info(NULL, "pg_reconnect", "postgresql connection was lost; reconnecting");
+			log_info(NULL, "pg_reconnect",
+				 "postgresql connection was lost; reconnecting");
 			if (reopen(db, c))
 				continue;
 		}
@@ -539,8 +551,10 @@ static enum rc pgsql_exec(struct db *db, struct db_conn *c, const char *sql,
 	if (is_commit(sql) && strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
 		/* PostgreSQL answers COMMIT of a failed transaction with
 		 * "ROLLBACK" and no error; never let that pass as durable. */
-		log_error(NULL, "pg_commit_rolled_back", "COMMIT of an aborted transaction was rolled back");
-		rc = problem_set(prob, RC_INTERNAL, "internal", "数据库错误 (transaction was rolled back)");
+		log_error(NULL, "pg_commit_rolled_back",
+			  "COMMIT of an aborted transaction was rolled back");
+		rc = problem_set(prob, RC_INTERNAL, "internal",
+				 "数据库错误 (transaction was rolled back)");
 		goto out;
 	}
 	if (rows)

@@ -15,10 +15,10 @@
 
 struct stmt_slot {
 	const char *sql; /* the caller's pointer: the hash key */
-	char *text;      /* a copy: dynamic SQL may reuse a freed address */
+	char *text;	 /* a copy: dynamic SQL may reuse a freed address */
 	sqlite3_stmt *stmt;
 	int nbind;
-	int *param_of;   /* bind index - 1 → $N - 1; worked out once at prepare */
+	int *param_of; /* bind index - 1 → $N - 1; worked out once at prepare */
 };
 
 struct db_conn {
@@ -34,8 +34,7 @@ static enum rc map_error(struct db *db, sqlite3 *h, int err, const char *sql, st
 	case SQLITE_CONSTRAINT:
 		return problem_set(prob, RC_CONFLICT, "conflict", "数据冲突: %s", msg);
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return problem_set(prob, RC_BUSY, "busy", "数据库繁忙，请稍后重试");
+	case SQLITE_LOCKED: return problem_set(prob, RC_BUSY, "busy", "数据库繁忙，请稍后重试");
 	case SQLITE_FULL:
 		db_storage_full(db);
 		prob->retry_after_s = 5;
@@ -72,8 +71,9 @@ static enum rc sq_connect(struct db *db, struct db_conn **out, struct problem *p
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	int rc = sqlite3_open_v2(db->target, &c->h, flags, NULL);
 	if (rc != SQLITE_OK) {
-		problem_set(prob, RC_UNAVAILABLE, "storage-unreachable", "无法打开数据库文件 %s: %s",
-			    db->target, c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
+		problem_set(prob, RC_UNAVAILABLE, "storage-unreachable",
+			    "无法打开数据库文件 %s: %s", db->target,
+			    c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
 		sqlite3_close(c->h);
 		free(c);
 		return RC_UNAVAILABLE;
@@ -87,7 +87,8 @@ static enum rc sq_connect(struct db *db, struct db_conn **out, struct problem *p
 		if (strcmp(want, weaker[i]) == 0)
 			sync = weaker[i];
 	struct sb sb = SB_INIT;
-	sb_addf(&sb, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;", sync);
+	sb_addf(&sb, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+		sync);
 	if (db->opt.sqlite_max_pages > 0)
 		sb_addf(&sb, "PRAGMA max_page_count=%lld;", (long long)db->opt.sqlite_max_pages);
 	enum rc r = sq_exec_script(db, c, sb_str(&sb), prob);
@@ -122,10 +123,11 @@ static int pragma_int(sqlite3 *h, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	int v = -1;
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_TEXT ?
-			    (strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0) :
-			    sqlite3_column_int(st, 0);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_type(st, 0) == SQLITE_TEXT
+			    ? (strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0)
+			    : sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return v;
 }
@@ -136,10 +138,11 @@ static enum rc sq_check_settings(struct db *db, struct db_conn *c, struct proble
 	int sync = pragma_int(c->h, "PRAGMA synchronous");
 	int fk = pragma_int(c->h, "PRAGMA foreign_keys");
 	if ((wal != 1 || sync < 2 || fk != 1) && !db->opt.allow_weak_sync)
-		return problem_set(prob, RC_UNAVAILABLE, "weak-durability",
-				   "refusing to run with weak durability: journal_mode=%s synchronous=%d "
-				   "foreign_keys=%d (need wal, 2 (FULL), 1)",
-				   wal == 1 ? "wal" : "other", sync, fk);
+		return problem_set(
+			prob, RC_UNAVAILABLE, "weak-durability",
+			"refusing to run with weak durability: journal_mode=%s synchronous=%d "
+			"foreign_keys=%d (need wal, 2 (FULL), 1)",
+			wal == 1 ? "wal" : "other", sync, fk);
 	return RC_OK;
 }
 
@@ -167,7 +170,8 @@ static int stmt_get(struct db_conn *c, const char *sql, struct stmt_slot **out)
 	s->param_of = xcalloc(s->nbind ? (size_t)s->nbind : 1, sizeof(int));
 	for (int i = 1; i <= s->nbind; i++) {
 		const char *name = sqlite3_bind_parameter_name(st, i);
-		s->param_of[i - 1] = name && name[0] == '$' ? (int)strtol(name + 1, NULL, 10) - 1 : -1;
+		s->param_of[i - 1] = name && name[0] == '$' ? (int)strtol(name + 1, NULL, 10) - 1
+							    : -1;
 	}
 	*out = s;
 	return SQLITE_OK;
@@ -221,7 +225,8 @@ static enum rc sq_exec(struct db *db, struct db_conn *c, const char *sql,
 				continue;
 			}
 			const unsigned char *t = sqlite3_column_text(st, i);
-			db_rows_add_cell(r, (const char *)t, (size_t)sqlite3_column_bytes(st, i), false);
+			db_rows_add_cell(r, (const char *)t, (size_t)sqlite3_column_bytes(st, i),
+					 false);
 		}
 	}
 	if (rc != SQLITE_DONE) {

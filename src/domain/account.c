@@ -53,8 +53,9 @@ enum rc account_grants(struct db *db, int64_t id, struct role_grant *out, size_t
 		       struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT id, role, scope FROM role_grants WHERE account_id = $1 ORDER BY id",
-			  &rows, prob, DB_I(id));
+	enum rc rc = db_q(
+		db, "SELECT id, role, scope FROM role_grants WHERE account_id = $1 ORDER BY id",
+		&rows, prob, DB_I(id));
 	*n = 0;
 	if (rc != RC_OK)
 		return rc;
@@ -128,7 +129,8 @@ enum rc account_create(struct db *db, const struct actor *actor, const struct ac
 	rows = NULL;
 	if (taken) {
 		problem_field(prob, "phone", "该手机号已注册");
-		return problem_set(prob, RC_CONFLICT, "phone-taken", "该手机号已注册 (phone already registered)");
+		return problem_set(prob, RC_CONFLICT, "phone-taken",
+				   "该手机号已注册 (phone already registered)");
 	}
 	int64_t now = clock_now_s();
 	rc = db_q(db,
@@ -156,8 +158,8 @@ enum rc account_create(struct db *db, const struct actor *actor, const struct ac
 
 /* What a viewer sees of one account: may they see it at all, and its whole
  * phone number? Self sees everything. */
-static enum rc view_of(struct db *db, const struct principal *viewer, enum action see,
-		       int64_t id, bool *visible, bool *reveal, struct problem *prob)
+static enum rc view_of(struct db *db, const struct principal *viewer, enum action see, int64_t id,
+		       bool *visible, bool *reveal, struct problem *prob)
 {
 	*visible = *reveal = false;
 	if (viewer && viewer->kind != AUTH_NONE && viewer->account_id == id) {
@@ -168,8 +170,8 @@ static enum rc view_of(struct db *db, const struct principal *viewer, enum actio
 	enum rc rc = reach_load(db, id, r, prob);
 	if (rc == RC_OK) {
 		*visible = permission_reaches(viewer, see, r->grants, r->places, r->n);
-		*reveal = *visible && permission_reaches(viewer, ACT_PHONE_REVEAL, r->grants,
-							 r->places, r->n);
+		*reveal = *visible &&
+			  permission_reaches(viewer, ACT_PHONE_REVEAL, r->grants, r->places, r->n);
 	}
 	free(r);
 	return rc;
@@ -182,8 +184,8 @@ static void mask_phone(struct account *a)
 	memcpy(a->phone, masked, sizeof(masked));
 }
 
-enum rc account_read(struct db *db, const struct principal *viewer, int64_t id,
-		     struct account *out, struct problem *prob)
+enum rc account_read(struct db *db, const struct principal *viewer, int64_t id, struct account *out,
+		     struct problem *prob)
 {
 	bool visible, reveal;
 	enum rc rc = view_of(db, viewer, ACT_ACCOUNT_READ, id, &visible, &reveal, prob);
@@ -212,9 +214,8 @@ static bool phone_matches(const char *phone, const char *q, bool reveal)
 	return strcmp(phone, q) == 0 || strstr(masked, q) != NULL;
 }
 
-enum rc account_list(struct db *db, const struct principal *viewer, const char *q,
-		     int64_t after_id, size_t limit, struct account_page *page,
-		     struct problem *prob)
+enum rc account_list(struct db *db, const struct principal *viewer, const char *q, int64_t after_id,
+		     size_t limit, struct account_page *page, struct problem *prob)
 {
 	memset(page, 0, sizeof(*page));
 	if (limit == 0 || limit > 200)
@@ -229,11 +230,12 @@ enum rc account_list(struct db *db, const struct principal *viewer, const char *
 	while (rc == RC_OK && !exhausted && page->n <= limit) {
 		struct db_rows *rows = NULL;
 		const size_t batch = 200;
-		rc = db_q(db,
-			  "SELECT " ACCOUNT_COLS " FROM accounts WHERE id > $1"
-			  " AND (CAST($2 AS TEXT) IS NULL OR name LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\')"
-			  " ORDER BY id LIMIT $3",
-			  &rows, prob, DB_I(cursor), DB_T(like), DB_I(batch));
+		rc = db_q(
+			db,
+			"SELECT " ACCOUNT_COLS " FROM accounts WHERE id > $1"
+			" AND (CAST($2 AS TEXT) IS NULL OR name LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\')"
+			" ORDER BY id LIMIT $3",
+			&rows, prob, DB_I(cursor), DB_T(like), DB_I(batch));
 		if (rc != RC_OK)
 			break;
 		size_t n = db_rows_count(rows);
@@ -289,8 +291,8 @@ enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, con
 	struct reach *r = xmalloc(sizeof(*r));
 	enum rc rc = reach_check(db, actor, ACT_ACCOUNT_UPDATE, id, true, r, prob);
 	if (rc == RC_OK)
-		rc = db_q(db, "UPDATE accounts SET name = $1, updated_s = $2 WHERE id = $3", NULL, prob,
-			  DB_T(name), DB_I(clock_now_s()), DB_I(id));
+		rc = db_q(db, "UPDATE accounts SET name = $1, updated_s = $2 WHERE id = $3", NULL,
+			  prob, DB_T(name), DB_I(clock_now_s()), DB_I(id));
 	if (rc == RC_OK) {
 		char scope[SCOPE_MAX];
 		reach_audit_scope(r, actor->p, ACT_ACCOUNT_UPDATE, scope);
@@ -325,7 +327,8 @@ enum rc account_set_password(struct db *db, const struct actor *actor, int64_t i
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
 	}
 	const char *stored = db_rows_text(rows, 0, 0);
-	bool ok = !self || actor->p->kind == AUTH_CLI || !stored || password_verify(stored, current);
+	bool ok = !self || actor->p->kind == AUTH_CLI || !stored ||
+		  password_verify(stored, current);
 	db_rows_free(rows);
 	if (!ok) {
 		problem_field(prob, "current_password", "当前密码不正确");
@@ -335,15 +338,15 @@ enum rc account_set_password(struct db *db, const struct actor *actor, int64_t i
 	if (!password_hash(password, pwhash))
 		return problem_set(prob, RC_INTERNAL, "internal", "无法计算密码摘要");
 	int64_t now = clock_now_s();
-	rc = db_q(db,
-		  "UPDATE accounts SET pw_hash = $1, updated_s = $2 WHERE id = $3",
-		  NULL, prob, DB_T(pwhash), DB_I(now), DB_I(id));
+	rc = db_q(db, "UPDATE accounts SET pw_hash = $1, updated_s = $2 WHERE id = $3", NULL, prob,
+		  DB_T(pwhash), DB_I(now), DB_I(id));
 	if (rc != RC_OK)
 		return rc;
 	/* A new password ends every other session of the account. */
 	int64_t keep = self && actor->p->kind == AUTH_SESSION ? actor->p->credential_id : 0;
-	rc = db_q(db, "UPDATE sessions SET revoked_s = $1 WHERE account_id = $2 AND id <> $3"
-		      " AND revoked_s IS NULL",
+	rc = db_q(db,
+		  "UPDATE sessions SET revoked_s = $1 WHERE account_id = $2 AND id <> $3"
+		  " AND revoked_s IS NULL",
 		  NULL, prob, DB_I(now), DB_I(id), DB_I(keep));
 	if (rc != RC_OK)
 		return rc;
@@ -379,13 +382,15 @@ enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t i
 	if (rc != RC_OK)
 		return rc;
 	if (disabled) {
-		rc = db_q(db, "UPDATE sessions SET revoked_s = $1 WHERE account_id = $2 AND revoked_s IS NULL",
-			  NULL, prob, DB_I(now), DB_I(id));
+		rc = db_q(
+			db,
+			"UPDATE sessions SET revoked_s = $1 WHERE account_id = $2 AND revoked_s IS NULL",
+			NULL, prob, DB_I(now), DB_I(id));
 		if (rc != RC_OK)
 			return rc;
 	}
-	return audit_record_id(db, actor, disabled ? "account.disable" : "account.enable", "account", id,
-			       scope, NULL, prob);
+	return audit_record_id(db, actor, disabled ? "account.disable" : "account.enable",
+			       "account", id, scope, NULL, prob);
 }
 
 /* Resolves scope for a grant: it must name a region or station that is
@@ -408,8 +413,7 @@ static enum rc grant_place(struct db *db, const char *scope, struct scope_place 
 }
 
 enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account_id,
-		       const char *role, const char *scope, int64_t *grant_id,
-		       struct problem *prob)
+		       const char *role, const char *scope, int64_t *grant_id, struct problem *prob)
 {
 	enum role r;
 	char norm[SCOPE_MAX];
@@ -427,7 +431,8 @@ enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account
 		return rc;
 	if (!permission_may_grant(actor->p, r, &place))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden",
-				   "无权在范围 %s 内授予角色 %s (outside your scope or rank)", norm, role);
+				   "无权在范围 %s 内授予角色 %s (outside your scope or rank)", norm,
+				   role);
 	/* Nobody changes the roles of someone whose roles reach beyond their own. */
 	rc = reach_check(db, actor, ACT_ROLE_GRANT, account_id, false, NULL, prob);
 	if (rc != RC_OK)
@@ -461,7 +466,8 @@ enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t acco
 			  int64_t grant_id, struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT role, scope FROM role_grants WHERE id = $1 AND account_id = $2",
+	enum rc rc = db_q(db,
+			  "SELECT role, scope FROM role_grants WHERE id = $1 AND account_id = $2",
 			  &rows, prob, DB_I(grant_id), DB_I(account_id));
 	if (rc != RC_OK)
 		return rc;
@@ -482,8 +488,8 @@ enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t acco
 	if (rc != RC_OK)
 		return rc;
 	if (!permission_may_grant(actor->p, r, &place))
-		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权撤销范围 %s 内的角色 %s", scope,
-				   role);
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权撤销范围 %s 内的角色 %s",
+				   scope, role);
 	rc = reach_check(db, actor, ACT_ROLE_GRANT, account_id, false, NULL, prob);
 	if (rc != RC_OK)
 		return rc;

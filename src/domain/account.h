@@ -46,8 +46,8 @@ enum rc account_create(struct db *db, const struct actor *actor, const struct ac
  * viewer's own or viewer reaches it with ACT_ACCOUNT_READ (reach.h); the
  * phone is masked unless it is viewer's own or viewer reaches it with
  * ACT_PHONE_REVEAL. RC_NOT_FOUND if none. */
-enum rc account_read(struct db *db, const struct principal *viewer, int64_t id,
-		     struct account *out, struct problem *prob);
+enum rc account_read(struct db *db, const struct principal *viewer, int64_t id, struct account *out,
+		     struct problem *prob);
 /* Reads one account with its grants, unmasked, without asking who wants
  * it (for the domain and the command line). RC_NOT_FOUND if none. */
 enum rc account_get(struct db *db, int64_t id, struct account *out, struct problem *prob);
@@ -68,9 +68,8 @@ struct account_page {
  * a name substring or by phone digits: the whole number, the digits the
  * masked form shows, or any digits of a number viewer sees whole, so a
  * search never finds what the answer hides. */
-enum rc account_list(struct db *db, const struct principal *viewer, const char *q,
-		     int64_t after_id, size_t limit, struct account_page *page,
-		     struct problem *prob);
+enum rc account_list(struct db *db, const struct principal *viewer, const char *q, int64_t after_id,
+		     size_t limit, struct account_page *page, struct problem *prob);
 void account_page_release(struct account_page *page);
 
 /* Renames an account: its owner, or ACT_ACCOUNT_UPDATE reaching it. */

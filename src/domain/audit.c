@@ -139,24 +139,25 @@ enum rc audit_list(struct db *db, const struct principal *viewer, const struct a
 	bool prefix = action && action[strlen(action) - 1] == '.';
 	char *like = prefix ? db_like_pattern(action, false) : NULL;
 	struct db_val params[10 + 1 + PRINCIPAL_GRANTS_MAX] = {
-		DB_I(f->actor_id), DB_T(prefix ? NULL : action), DB_T(like),
-		DB_T(f->object_type), DB_T(f->object_id), DB_T(f->request_id), DB_I(f->since_s),
-		DB_I(f->until_s), DB_I(f->before_id), DB_I(limit + 1),
+		DB_I(f->actor_id),  DB_T(prefix ? NULL : action),
+		DB_T(like),	    DB_T(f->object_type),
+		DB_T(f->object_id), DB_T(f->request_id),
+		DB_I(f->since_s),   DB_I(f->until_s),
+		DB_I(f->before_id), DB_I(limit + 1),
 	};
 	size_t np = 10;
 	char *pats[PRINCIPAL_GRANTS_MAX] = { 0 };
 	struct sb sql = SB_INIT;
-	sb_adds(&sql,
-		"SELECT id, at_s, actor_id, actor_label, action, object_type, object_id, ip,"
-		" request_id, detail, scope FROM audit_log"
-		" WHERE ($1 = 0 OR actor_id = $1)"
-		" AND (CAST($2 AS TEXT) IS NULL OR action = $2)"
-		" AND (CAST($3 AS TEXT) IS NULL OR action LIKE $3 ESCAPE '\\')"
-		" AND (CAST($4 AS TEXT) IS NULL OR object_type = $4)"
-		" AND (CAST($5 AS TEXT) IS NULL OR object_id = $5)"
-		" AND (CAST($6 AS TEXT) IS NULL OR request_id = $6)"
-		" AND ($7 = 0 OR at_s >= $7) AND ($8 = 0 OR at_s < $8)"
-		" AND ($9 = 0 OR id < $9)");
+	sb_adds(&sql, "SELECT id, at_s, actor_id, actor_label, action, object_type, object_id, ip,"
+		      " request_id, detail, scope FROM audit_log"
+		      " WHERE ($1 = 0 OR actor_id = $1)"
+		      " AND (CAST($2 AS TEXT) IS NULL OR action = $2)"
+		      " AND (CAST($3 AS TEXT) IS NULL OR action LIKE $3 ESCAPE '\\')"
+		      " AND (CAST($4 AS TEXT) IS NULL OR object_type = $4)"
+		      " AND (CAST($5 AS TEXT) IS NULL OR object_id = $5)"
+		      " AND (CAST($6 AS TEXT) IS NULL OR request_id = $6)"
+		      " AND ($7 = 0 OR at_s >= $7) AND ($8 = 0 OR at_s < $8)"
+		      " AND ($9 = 0 OR id < $9)");
 	visible_rows(viewer, &sql, params, &np, pats);
 	sb_adds(&sql, " ORDER BY id DESC LIMIT $10");
 	struct db_rows *rows = NULL;

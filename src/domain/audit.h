@@ -45,7 +45,7 @@ enum rc audit_record_id(struct db *db, const struct actor *actor, const char *ac
 struct audit_entry {
 	int64_t id;
 	int64_t at_s;
-	int64_t actor_id;   /* 0: system or anonymous */
+	int64_t actor_id; /* 0: system or anonymous */
 	char actor_label[32];
 	char action[48];
 	char object_type[32];
@@ -53,24 +53,24 @@ struct audit_entry {
 	char ip[48];
 	char request_id[72];
 	char scope[SCOPE_MAX]; /* "" for everywhere */
-	char *detail;       /* JSON text (owned by the page), or NULL */
+	char *detail;	       /* JSON text (owned by the page), or NULL */
 };
 
 struct audit_filter {
-	int64_t actor_id;         /* 0: any */
-	const char *action;       /* exact, or a prefix ending in '.' ("role.") */
+	int64_t actor_id;   /* 0: any */
+	const char *action; /* exact, or a prefix ending in '.' ("role.") */
 	const char *object_type;
 	const char *object_id;
 	const char *request_id;
 	int64_t since_s, until_s; /* 0: open */
-	int64_t before_id;        /* cursor: entries with id < before_id; 0: newest */
-	size_t limit;             /* 1..200 */
+	int64_t before_id;	  /* cursor: entries with id < before_id; 0: newest */
+	size_t limit;		  /* 1..200 */
 };
 
 struct audit_page {
 	size_t n;
 	struct audit_entry *entries; /* newest first */
-	int64_t next_before_id;      /* 0: no more */
+	int64_t next_before_id;	     /* 0: no more */
 };
 
 /* Reads one page of the entries matching f that viewer may read: all of

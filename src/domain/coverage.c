@@ -9,7 +9,7 @@
 #include "core/xalloc.h"
 #include "domain/region.h"
 
-#define WITHIN_MAX 50
+#define WITHIN_MAX     50
 /* Farther than any two points on Earth: "the nearest station, however far". */
 #define ANY_DISTANCE_M 2.1e7
 
@@ -23,8 +23,7 @@ static int cmp_item(const void *a, const void *b)
 
 /* The other kinds of level-5 region under code, with their counts, so that an
  * answer says what it leaves out. */
-static enum rc left_out(struct db *db, const char *code, struct coverage *out,
-			struct problem *prob)
+static enum rc left_out(struct db *db, const char *code, struct coverage *out, struct problem *prob)
 {
 	struct sb like = SB_INIT;
 	sb_adds(&like, code);
@@ -50,8 +49,8 @@ static enum rc left_out(struct db *db, const char *code, struct coverage *out,
 	return RC_OK;
 }
 
-enum rc coverage_compute(struct db *db, const struct snapshot *snap, const char *region,
-			 int walk_m, struct coverage *out, struct problem *prob)
+enum rc coverage_compute(struct db *db, const struct snapshot *snap, const char *region, int walk_m,
+			 struct coverage *out, struct problem *prob)
 {
 	memset(out, 0, sizeof(*out));
 	struct region r;
@@ -82,15 +81,19 @@ enum rc coverage_compute(struct db *db, const struct snapshot *snap, const char 
 		text_copy(it->code, sizeof(it->code), db_rows_text(rows, i, 0));
 		text_copy(it->name, sizeof(it->name), db_rows_text(rows, i, 1));
 		if (!db_rows_null(rows, i, 4))
-			text_copy(it->parent_name, sizeof(it->parent_name), db_rows_text(rows, i, 4));
+			text_copy(it->parent_name, sizeof(it->parent_name),
+				  db_rows_text(rows, i, 4));
 		it->has_location = !db_rows_null(rows, i, 2) && !db_rows_null(rows, i, 3);
 		if (!it->has_location)
 			continue;
 		it->pt.lat = db_rows_real(rows, i, 2);
 		it->pt.lng = db_rows_real(rows, i, 3);
 		out->located++;
-		struct nearby_query q = { .center = it->pt, .radius_m = walk_m, .limit = WITHIN_MAX,
-					  .theme = -1, .level = -1 };
+		struct nearby_query q = { .center = it->pt,
+					  .radius_m = walk_m,
+					  .limit = WITHIN_MAX,
+					  .theme = -1,
+					  .level = -1 };
 		size_t k = snapshot_nearby(snap, &q, work, hits);
 		it->stations_within = (int64_t)k;
 		it->covered = k > 0;

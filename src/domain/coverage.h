@@ -17,12 +17,12 @@
 struct coverage_item {
 	char code[13];
 	char name[128];
-	char parent_name[128];   /* its street or town, which tells apart
+	char parent_name[128]; /* its street or town, which tells apart
 				  * communities of the same name */
 	bool has_location;
 	struct geo_point pt;
 	bool covered;
-	int64_t nearest_id;      /* the nearest station at any distance; 0: no
+	int64_t nearest_id; /* the nearest station at any distance; 0: no
 				  * point, or the network has no station */
 	double nearest_m;
 	struct geo_point nearest_pt;
@@ -44,10 +44,10 @@ struct coverage_left_out {
 struct coverage {
 	char region[13];
 	int walk_m;
-	size_t communities;      /* all communities (居委会) in the region */
-	size_t located;          /* with a known point */
+	size_t communities; /* all communities (居委会) in the region */
+	size_t located;	    /* with a known point */
 	size_t covered;
-	double share;            /* covered / located, 0 when none located */
+	double share; /* covered / located, 0 when none located */
 	size_t n;
 	struct coverage_item *items; /* uncovered first, then by code */
 	size_t nleft_out;
@@ -59,8 +59,8 @@ struct coverage {
  * walk, and the other kinds of level-5 region left out. RC_NOT_FOUND for an
  * unknown region. out is filled only on RC_OK; release it with
  * coverage_release. */
-enum rc coverage_compute(struct db *db, const struct snapshot *snap, const char *region,
-			 int walk_m, struct coverage *out, struct problem *prob);
+enum rc coverage_compute(struct db *db, const struct snapshot *snap, const char *region, int walk_m,
+			 struct coverage *out, struct problem *prob);
 void coverage_release(struct coverage *c);
 
 #endif

@@ -38,9 +38,9 @@ static const struct seat {
 };
 
 static const char *const roads[] = {
-	"行政大道", "宝光路", "经二路", "清姜路", "渭滨大道", "红旗路", "中山路", "火炬路",
-	"高新大道", "陈仓大道", "公园路", "东风路", "新建路", "金台大道", "大庆路", "西宝路",
-	"建设路", "引渭路", "石鼓路", "胜利路",
+	"行政大道", "宝光路",	"经二路",   "清姜路", "渭滨大道", "红旗路", "中山路",
+	"火炬路",   "高新大道", "陈仓大道", "公园路", "东风路",	  "新建路", "金台大道",
+	"大庆路",   "西宝路",	"建设路",   "引渭路", "石鼓路",	  "胜利路",
 };
 
 /* A point dist_km away from p in a random direction (flat-earth is fine at
@@ -87,7 +87,8 @@ static void set_hours(struct station_input *in, struct rng *r, const char *level
 	/* New Year's Day off. */
 	int32_t day;
 	if (hours_parse_date("2027-01-01", &day) && strcmp(level, "merchant") != 0) {
-		h->exceptions[h->nexceptions] = (struct hours_exception){ .day_num = day, .closed = true };
+		h->exceptions[h->nexceptions] = (struct hours_exception){ .day_num = day,
+									  .closed = true };
 		memcpy(in->exception_notes[h->nexceptions], "元旦休息", sizeof("元旦休息"));
 		h->nexceptions++;
 	}
@@ -99,11 +100,13 @@ static void set_amenities(struct station_input *in, struct rng *r, const char *l
 		const char *code;
 		double p;
 	} odds[] = {
-		{ "water", 0.97 }, { "rest", 0.95 },       { "charger", 0.9 },   { "microwave", 0.6 },
-		{ "medicine_kit", 0.75 }, { "umbrella", 0.55 }, { "heating", 0.6 }, { "cooling", 0.6 },
-		{ "wifi", 0.65 },  { "toilet", 0.5 },      { "raincoat", 0.3 },  { "toolbox", 0.35 },
-		{ "tyre_pump", 0.25 }, { "power_bank", 0.4 }, { "fridge", 0.2 },  { "books", 0.45 },
-		{ "sewing_kit", 0.3 }, { "nursing_room", 0.1 }, { "meeting_room", 0.3 }, { "projector", 0.15 },
+		{ "water", 0.97 },	 { "rest", 0.95 },	   { "charger", 0.9 },
+		{ "microwave", 0.6 },	 { "medicine_kit", 0.75 }, { "umbrella", 0.55 },
+		{ "heating", 0.6 },	 { "cooling", 0.6 },	   { "wifi", 0.65 },
+		{ "toilet", 0.5 },	 { "raincoat", 0.3 },	   { "toolbox", 0.35 },
+		{ "tyre_pump", 0.25 },	 { "power_bank", 0.4 },	   { "fridge", 0.2 },
+		{ "books", 0.45 },	 { "sewing_kit", 0.3 },	   { "nursing_room", 0.1 },
+		{ "meeting_room", 0.3 }, { "projector", 0.15 },
 	};
 	bool small = !strcmp(level, "corner") || !strcmp(level, "merchant");
 	in->has_amenities = true;
@@ -140,7 +143,8 @@ static enum rc add_station(struct builder *b, const char *name, const char *leve
 	in.lat = pt.lat;
 	in.lng = pt.lng;
 	char phone[16];
-	snprintf(phone, sizeof(phone), "0917-%07u", (unsigned)(rng_next(&b->rng) % 9000000 + 1000000));
+	snprintf(phone, sizeof(phone), "0917-%07u",
+		 (unsigned)(rng_next(&b->rng) % 9000000 + 1000000));
 	in.phone = phone;
 	in.stars = 1 + (int)(rng_unit(&b->rng) * 5);
 	if (parent) {
@@ -163,32 +167,37 @@ static enum rc add_station(struct builder *b, const char *name, const char *leve
 		return rc;
 	b->st->stations++;
 	if (rng_chance(&b->rng, 0.03)) {
-		static const char *const reasons[] = { "设备检修", "人员培训", "场地改造", "防汛值守调整" };
-		rc = station_set_closed(b->db, b->actor, *id, true, reasons[rng_next(&b->rng) % 4],
-					clock_now_s() + (int64_t)(1 + rng_next(&b->rng) % 14) * 86400, prob);
+		static const char *const reasons[] = { "设备检修", "人员培训", "场地改造",
+						       "防汛值守调整" };
+		rc = station_set_closed(
+			b->db, b->actor, *id, true, reasons[rng_next(&b->rng) % 4],
+			clock_now_s() + (int64_t)(1 + rng_next(&b->rng) % 14) * 86400, prob);
 		b->st->closed++;
 	}
 	return rc;
 }
 
-static void address_of(struct builder *b, const struct region *district, const struct region *street,
-		       const struct region *community, char *out, size_t cap)
+static void address_of(struct builder *b, const struct region *district,
+		       const struct region *street, const struct region *community, char *out,
+		       size_t cap)
 {
 	snprintf(out, cap, "宝鸡市%s%s%s%s%u号", district->name, street->name,
-		 community ? community->short_name : "", roads[rng_next(&b->rng) % (sizeof(roads) / sizeof(roads[0]))],
+		 community ? community->short_name : "",
+		 roads[rng_next(&b->rng) % (sizeof(roads) / sizeof(roads[0]))],
 		 (unsigned)(1 + rng_next(&b->rng) % 260));
 }
 
 static const char *pick_theme(struct builder *b)
 {
-	static const char *const themes[] = { "love", "talent", "reading", "finance",
-					      "entrepreneurship", "integrity", "ecommerce",
-					      "mediation", "worker" };
+	static const char *const themes[] = { "love",	   "talent",	       "reading",
+					      "finance",   "entrepreneurship", "integrity",
+					      "ecommerce", "mediation",	       "worker" };
 	return rng_chance(&b->rng, 0.55) ? "general" : themes[rng_next(&b->rng) % 9];
 }
 
 static enum rc build_street(struct builder *b, const struct region *district,
-			    const struct region *street, struct geo_point center, struct problem *prob)
+			    const struct region *street, struct geo_point center,
+			    struct problem *prob)
 {
 	struct region *comms = NULL;
 	size_t ncomms = 0;
@@ -205,7 +214,8 @@ static enum rc build_street(struct builder *b, const struct region *district,
 	char name[STATION_NAME_MAX * 4 + 1], address[STATION_ADDRESS_MAX * 4 + 1];
 	snprintf(name, sizeof(name), "%s党群服务驿站", street->name);
 	address_of(b, district, street, NULL, address, sizeof(address));
-	rc = add_station(b, name, "street", "general", street->code, address, center, 0, &hub, prob);
+	rc = add_station(b, name, "street", "general", street->code, address, center, 0, &hub,
+			 prob);
 	if (rc != RC_OK)
 		goto out;
 	b->st->hubs++;
@@ -217,10 +227,11 @@ static enum rc build_street(struct builder *b, const struct region *district,
 		/* A few communities, out at the edge, are still waiting for their
 		 * station: the planning tools should show them. */
 		bool waiting = rng_chance(&b->rng, town ? 0.15 : 0.06);
-		struct geo_point p = waiting ? offset(&b->rng, center, 2.2, 4.0) :
-					       offset(&b->rng, center, 0.15, town ? 1.0 : 1.8);
+		struct geo_point p = waiting ? offset(&b->rng, center, 2.2, 4.0)
+					     : offset(&b->rng, center, 0.15, town ? 1.0 : 1.8);
 		if (!c->has_location) {
-			rc = region_set_location(b->db, b->actor, c->code, p.lat, p.lng, "estimated", prob);
+			rc = region_set_location(b->db, b->actor, c->code, p.lat, p.lng,
+						 "estimated", prob);
 			if (rc != RC_OK)
 				goto out;
 			b->st->communities_located++;
@@ -256,8 +267,9 @@ static enum rc build_street(struct builder *b, const struct region *district,
 				continue;
 			snprintf(name, sizeof(name), "%s%s", cname, extra[k].suffix);
 			address_of(b, district, street, c, address, sizeof(address));
-			rc = add_station(b, name, extra[k].level, k == 0 ? "general" : "love", c->code,
-					 address, offset(&b->rng, p, 0.2, 0.7), 0, &id, prob);
+			rc = add_station(b, name, extra[k].level, k == 0 ? "general" : "love",
+					 c->code, address, offset(&b->rng, p, 0.2, 0.7), 0, &id,
+					 prob);
 			if (rc != RC_OK)
 				goto out;
 		}
@@ -270,8 +282,10 @@ out:
 enum rc demo_city_featured_station(struct db *db, int64_t *id, struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT id FROM stations WHERE region_code = $1 AND name = $2 ORDER BY id LIMIT 1",
-			  &rows, prob, DB_T("610303008003"), DB_T("金心驿"));
+	enum rc rc = db_q(
+		db,
+		"SELECT id FROM stations WHERE region_code = $1 AND name = $2 ORDER BY id LIMIT 1",
+		&rows, prob, DB_T("610303008003"), DB_T("金心驿"));
 	if (rc == RC_OK)
 		*id = db_rows_count(rows) ? db_rows_int(rows, 0, 0) : 0;
 	db_rows_free(rows);
@@ -297,8 +311,9 @@ enum rc demo_city_build(struct db *db, const struct actor *actor, uint64_t seed,
 		return rc;
 	if (!ndistricts) {
 		free(districts);
-		return problem_set(prob, RC_NOT_FOUND, "no-regions",
-				   "没有宝鸡市的行政区划：请先运行 yizhan import-regions --city 6103");
+		return problem_set(
+			prob, RC_NOT_FOUND, "no-regions",
+			"没有宝鸡市的行政区划：请先运行 yizhan import-regions --city 6103");
 	}
 	struct builder b = { .db = db, .actor = actor, .st = st };
 	rng_seed(&b.rng, seed);
@@ -312,7 +327,8 @@ enum rc demo_city_build(struct db *db, const struct actor *actor, uint64_t seed,
 			const struct seat *seat = seat_of(d->code);
 			if (!seat)
 				continue;
-			struct geo_point center = geo_gcj02_to_wgs84((struct geo_point){ seat->lat, seat->lng });
+			struct geo_point center = geo_gcj02_to_wgs84(
+				(struct geo_point){ seat->lat, seat->lng });
 			struct region *streets = NULL;
 			size_t nstreets = 0;
 			rc = region_children(db, d->code, &streets, &nstreets, prob);
@@ -326,10 +342,12 @@ enum rc demo_city_build(struct db *db, const struct actor *actor, uint64_t seed,
 			for (size_t k = 0; rc == RC_OK && k < nstreets; k++) {
 				const struct region *s = &streets[k];
 				bool town = strcmp(s->kind, "street") != 0;
-				struct geo_point c = town ? offset(&b.rng, center, 4, 18) :
-						 offset(&b.rng, center, 0.2, seat->spread_km);
+				struct geo_point c = town ? offset(&b.rng, center, 4, 18)
+							  : offset(&b.rng, center, 0.2,
+								   seat->spread_km);
 				if (!strcmp(s->code, "610303008")) /* 卧龙寺街道 around 行政大道 */
-					c = geo_gcj02_to_wgs84((struct geo_point){ 34.3762, 107.1475 });
+					c = geo_gcj02_to_wgs84(
+						(struct geo_point){ 34.3762, 107.1475 });
 				rc = build_street(&b, d, s, c, prob);
 			}
 			free(streets);

@@ -14,9 +14,9 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 
-#define EVENTS_HOLE_S 30
-#define EVENTS_SEEN_MAX 4096
-#define EVENTS_BATCH 500
+#define EVENTS_HOLE_S	       30
+#define EVENTS_SEEN_MAX	       4096
+#define EVENTS_BATCH	       500
 #define EVENTS_SUBSCRIBERS_MAX 16
 
 struct subscriber {
@@ -29,7 +29,7 @@ struct events {
 	struct db *db;
 	pthread_mutex_t mu; /* one feeder at a time; guards what follows */
 	int64_t watermark;  /* every id <= watermark was fed (or given up) */
-	size_t nseen;       /* fed ids above the watermark, ascending */
+	size_t nseen;	    /* fed ids above the watermark, ascending */
 	int64_t seen[EVENTS_SEEN_MAX];
 	int64_t hole_since_s; /* when the lowest hole above the watermark was first met */
 	size_t nsubs;
@@ -64,10 +64,10 @@ void events_subscribe(struct events *ev, const char *topic, event_fn fn, void *c
 	ev->subs[ev->nsubs++] = (struct subscriber){ topic, fn, ctx };
 }
 
-enum rc events_record(struct db *db, const char *topic, const char *object_id,
-		      struct problem *prob)
+enum rc events_record(struct db *db, const char *topic, const char *object_id, struct problem *prob)
 {
-	enum rc rc = db_q(db, "INSERT INTO outbox (topic, object_id, created_s) VALUES ($1, $2, $3)",
+	enum rc rc = db_q(db,
+			  "INSERT INTO outbox (topic, object_id, created_s) VALUES ($1, $2, $3)",
 			  NULL, prob, DB_T(topic), DB_T(object_id), DB_I(clock_now_s()));
 	if (rc != RC_OK)
 		return rc;
@@ -144,9 +144,10 @@ enum rc events_catch_up(struct events *ev, struct problem *prob)
 	pthread_mutex_lock(&ev->mu);
 	for (;;) {
 		struct db_rows *rows = NULL;
-		rc = db_q(ev->db,
-			  "SELECT id, topic, object_id FROM outbox WHERE id > $1 ORDER BY id LIMIT $2",
-			  &rows, prob, DB_I(ev->watermark), DB_I(EVENTS_BATCH));
+		rc = db_q(
+			ev->db,
+			"SELECT id, topic, object_id FROM outbox WHERE id > $1 ORDER BY id LIMIT $2",
+			&rows, prob, DB_I(ev->watermark), DB_I(EVENTS_BATCH));
 		if (rc != RC_OK)
 			break;
 		size_t n = db_rows_count(rows), fed = 0;

@@ -16,9 +16,9 @@
 #include "core/problem.h"
 #include "db/db.h"
 
-#define EVENTS_CHANNEL "yizhan_events"
+#define EVENTS_CHANNEL	      "yizhan_events"
 #define EVENT_STATION_CHANGED "station.changed"
-#define EVENTS_KEEP_S (24 * 3600) /* outbox rows older than this are deleted */
+#define EVENTS_KEEP_S	      (24 * 3600) /* outbox rows older than this are deleted */
 
 /* One event as subscribers see it. Borrowed for the call. */
 struct event {

@@ -85,8 +85,8 @@ static bool day_covers(const struct hours_view *h, int32_t day_num, int weekday,
 
 struct hours_view hours_view_of(const struct hours *h)
 {
-	struct hours_view v = { h->ranges, h->nranges, h->exceptions, h->nexceptions, h->closed,
-				h->closed_until_s };
+	struct hours_view v = { h->ranges,	h->nranges, h->exceptions,
+				h->nexceptions, h->closed,  h->closed_until_s };
 	return v;
 }
 
@@ -148,7 +148,8 @@ bool hours_parse_date(const char *s, int32_t *day_num)
 	char tail;
 	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
 		return false;
-	if (s[4] != '-' || s[7] != '-' || y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
+	if (s[4] != '-' || s[7] != '-' || y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1 ||
+	    d > 31)
 		return false;
 	int32_t n = days_from_civil(y, m, d);
 	int yy, mm, dd;

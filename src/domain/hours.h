@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define HOURS_LOCAL_OFFSET_S (8 * 3600)
-#define HOURS_RANGES_MAX 28
+#define HOURS_RANGES_MAX     28
 #define HOURS_EXCEPTIONS_MAX 32
 
 /* day 1 (Monday) … 7 (Sunday); minutes after local midnight. close_min <=
@@ -24,7 +24,7 @@ struct hours_range {
 
 /* Replaces one local date's weekly ranges: closed, or one range. */
 struct hours_exception {
-	int32_t day_num;   /* days since 1970-01-01, local */
+	int32_t day_num; /* days since 1970-01-01, local */
 	bool closed;
 	uint16_t open_min, close_min;
 };
@@ -34,8 +34,8 @@ struct hours {
 	struct hours_range ranges[HOURS_RANGES_MAX];
 	size_t nexceptions;
 	struct hours_exception exceptions[HOURS_EXCEPTIONS_MAX];
-	bool closed;             /* temporarily closed */
-	int64_t closed_until_s;  /* 0: until reopened */
+	bool closed;		/* temporarily closed */
+	int64_t closed_until_s; /* 0: until reopened */
 };
 
 /* A borrowed view of hours, so compact copies (the snapshot keeps ranges in

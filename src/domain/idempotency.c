@@ -39,7 +39,8 @@ void write_key_hash(struct write_key *k, const char *method, const char *path, c
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const unsigned char *)method, strlen(method) + 1);
 	crypto_hash_sha256_update(&st, (const unsigned char *)path, strlen(path) + 1);
-	crypto_hash_sha256_update(&st, (const unsigned char *)query_len_text, strlen(query_len_text));
+	crypto_hash_sha256_update(&st, (const unsigned char *)query_len_text,
+				  strlen(query_len_text));
 	crypto_hash_sha256_update(&st, (const unsigned char *)query, query_len);
 	crypto_hash_sha256_update(&st, (const unsigned char *)body, body_len);
 	crypto_hash_sha256_final(&st, h);
@@ -50,10 +51,11 @@ static enum rc replay_or_refuse(struct db *db, const struct write_key *k, enum w
 				struct write_replay *replay, struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db,
-			  "SELECT request_hash, status, content_type, body, location FROM idempotency_keys"
-			  " WHERE principal = $1 AND idem_key = $2",
-			  &rows, prob, DB_T(k->principal), DB_T(k->key));
+	enum rc rc = db_q(
+		db,
+		"SELECT request_hash, status, content_type, body, location FROM idempotency_keys"
+		" WHERE principal = $1 AND idem_key = $2",
+		&rows, prob, DB_T(k->principal), DB_T(k->key));
 	db_rollback(db);
 	if (rc != RC_OK)
 		return rc;
@@ -66,8 +68,9 @@ static enum rc replay_or_refuse(struct db *db, const struct write_key *k, enum w
 	}
 	if (strcmp(db_rows_text(rows, 0, 0), k->request_hash) != 0) {
 		db_rows_free(rows);
-		return problem_set(prob, RC_INVALID, "idempotency-key-reused",
-				   "这个 Idempotency-Key 已用于另一个请求 (key reused with a different request)");
+		return problem_set(
+			prob, RC_INVALID, "idempotency-key-reused",
+			"这个 Idempotency-Key 已用于另一个请求 (key reused with a different request)");
 	}
 	*start = WRITE_REPLAY;
 	replay->status = (int)db_rows_int(rows, 0, 1);
@@ -107,16 +110,16 @@ enum rc write_begin(struct db *db, const struct write_key *k, enum write_start *
 	return replay_or_refuse(db, k, start, replay, prob);
 }
 
-enum rc write_commit(struct db *db, const struct write_key *k, int status,
-		     const char *content_type, const char *body, const char *location,
-		     struct problem *prob)
+enum rc write_commit(struct db *db, const struct write_key *k, int status, const char *content_type,
+		     const char *body, const char *location, struct problem *prob)
 {
 	if (k->key) {
-		enum rc rc = db_q(db,
-				  "UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5,"
-				  " location = $6 WHERE principal = $1 AND idem_key = $2",
-				  NULL, prob, DB_T(k->principal), DB_T(k->key), DB_I(status),
-				  DB_T(content_type), DB_T(body), DB_T(location));
+		enum rc rc = db_q(
+			db,
+			"UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5,"
+			" location = $6 WHERE principal = $1 AND idem_key = $2",
+			NULL, prob, DB_T(k->principal), DB_T(k->key), DB_I(status),
+			DB_T(content_type), DB_T(body), DB_T(location));
 		if (rc != RC_OK) {
 			db_rollback(db);
 			return rc;
@@ -141,8 +144,8 @@ void write_replay_release(struct write_replay *r)
 long idem_expire(struct db *db, int64_t max_age_s, struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "DELETE FROM idempotency_keys WHERE created_s < $1 RETURNING 1", &rows,
-			  prob, DB_I(clock_now_s() - max_age_s));
+	enum rc rc = db_q(db, "DELETE FROM idempotency_keys WHERE created_s < $1 RETURNING 1",
+			  &rows, prob, DB_I(clock_now_s() - max_age_s));
 	long n = rc == RC_OK ? (long)db_rows_count(rows) : -1;
 	db_rows_free(rows);
 	return n;

@@ -17,16 +17,16 @@
 #define IDEM_KEY_MAX 255
 
 struct write_key {
-	const char *principal;    /* "a:42" or "ip:127.0.0.1" */
-	const char *key;          /* NULL: no idempotency for this write */
-	char request_hash[65];    /* over method, path, query and body */
+	const char *principal; /* "a:42" or "ip:127.0.0.1" */
+	const char *key;       /* NULL: no idempotency for this write */
+	char request_hash[65]; /* over method, path, query and body */
 };
 
 enum write_start { WRITE_FRESH, WRITE_REPLAY };
 
 struct write_replay {
 	int status;
-	char *content_type;       /* new; write_replay_release */
+	char *content_type; /* new; write_replay_release */
 	char *body;
 	char *location;
 };
@@ -46,9 +46,8 @@ enum rc write_begin(struct db *db, const struct write_key *k, enum write_start *
 		    struct write_replay *replay, struct problem *prob);
 /* Stores the answer under the key (if any) and commits. Only RC_OK means
  * the write is durable. */
-enum rc write_commit(struct db *db, const struct write_key *k, int status,
-		     const char *content_type, const char *body, const char *location,
-		     struct problem *prob);
+enum rc write_commit(struct db *db, const struct write_key *k, int status, const char *content_type,
+		     const char *body, const char *location, struct problem *prob);
 /* Rolls the write back. */
 void write_abort(struct db *db);
 void write_replay_release(struct write_replay *r);

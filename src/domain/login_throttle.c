@@ -39,8 +39,9 @@ static int delay_s(int failures)
 enum rc login_throttle_check(struct db *db, const char *key, const char *ip, struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT blocked_until_ms FROM login_throttle WHERE phone = $1 AND ip = $2",
-			  &rows, prob, DB_T(key), DB_T(ip));
+	enum rc rc = db_q(
+		db, "SELECT blocked_until_ms FROM login_throttle WHERE phone = $1 AND ip = $2",
+		&rows, prob, DB_T(key), DB_T(ip));
 	if (rc != RC_OK)
 		return rc;
 	int64_t until_ms = db_rows_count(rows) ? db_rows_int(rows, 0, 0) : 0;
@@ -51,9 +52,10 @@ enum rc login_throttle_check(struct db *db, const char *key, const char *ip, str
 	prob->retry_after_s = (int)((left_ms + 999) / 1000);
 	/* The same words whatever the number: they must not tell whether it
 	 * belongs to an account. */
-	return problem_set(prob, RC_LIMITED, "login-throttled",
-			   "登录失败次数过多，请 %d 秒后再试 (too many failed sign-ins from this address)",
-			   prob->retry_after_s);
+	return problem_set(
+		prob, RC_LIMITED, "login-throttled",
+		"登录失败次数过多，请 %d 秒后再试 (too many failed sign-ins from this address)",
+		prob->retry_after_s);
 }
 
 /* Addresses whose last failure as key is at or after since_s. */
@@ -61,9 +63,9 @@ static enum rc failing_addresses(struct db *db, const char *key, int64_t since_s
 				 struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db,
-			  "SELECT COUNT(*) FROM login_throttle WHERE phone = $1 AND last_failed_s >= $2",
-			  &rows, prob, DB_T(key), DB_I(since_s));
+	enum rc rc = db_q(
+		db, "SELECT COUNT(*) FROM login_throttle WHERE phone = $1 AND last_failed_s >= $2",
+		&rows, prob, DB_T(key), DB_I(since_s));
 	if (rc != RC_OK)
 		return rc;
 	*out = (int)db_rows_int(rows, 0, 0);
@@ -82,21 +84,25 @@ enum rc login_throttle_failed(struct db *db, const char *key, const char *ip,
 	if (rc != RC_OK)
 		return rc;
 	struct db_rows *rows = NULL;
-	rc = db_q(db,
-		  "INSERT INTO login_throttle (phone, ip, failures, last_failed_s) VALUES ($1, $2, 1, $3)"
-		  " ON CONFLICT (phone, ip) DO UPDATE SET last_failed_s = $3,"
-		  " failures = CASE WHEN login_throttle.last_failed_s < $4 THEN 1"
-		  " ELSE login_throttle.failures + 1 END"
-		  " RETURNING failures",
-		  &rows, prob, DB_T(key), DB_T(ip), DB_I(now_s), DB_I(forget_s));
+	rc = db_q(
+		db,
+		"INSERT INTO login_throttle (phone, ip, failures, last_failed_s) VALUES ($1, $2, 1, $3)"
+		" ON CONFLICT (phone, ip) DO UPDATE SET last_failed_s = $3,"
+		" failures = CASE WHEN login_throttle.last_failed_s < $4 THEN 1"
+		" ELSE login_throttle.failures + 1 END"
+		" RETURNING failures",
+		&rows, prob, DB_T(key), DB_T(ip), DB_I(now_s), DB_I(forget_s));
 	if (rc != RC_OK)
 		return rc;
 	out->failures = (int)db_rows_int(rows, 0, 0);
 	db_rows_free(rows);
 	out->delay_s = delay_s(out->failures);
 	if (out->delay_s) {
-		rc = db_q(db, "UPDATE login_throttle SET blocked_until_ms = $1 WHERE phone = $2 AND ip = $3",
-			  NULL, prob, DB_I(now_ms + (int64_t)out->delay_s * 1000), DB_T(key), DB_T(ip));
+		rc = db_q(
+			db,
+			"UPDATE login_throttle SET blocked_until_ms = $1 WHERE phone = $2 AND ip = $3",
+			NULL, prob, DB_I(now_ms + (int64_t)out->delay_s * 1000), DB_T(key),
+			DB_T(ip));
 		if (rc != RC_OK)
 			return rc;
 	}

@@ -16,18 +16,18 @@
 #include "core/problem.h"
 #include "db/db.h"
 
-#define LOGIN_FREE_FAILURES 5            /* failures from one address before it must wait */
-#define LOGIN_DELAY_MAX_S (15 * 60)      /* the longest wait */
-#define LOGIN_FORGET_S (60 * 60)         /* failures older than this count no more */
-#define LOGIN_BURST_ADDRESSES 5          /* a burst: this many addresses failing … */
-#define LOGIN_BURST_WINDOW_S (10 * 60)   /* … against one number within this long */
-#define LOGIN_KEY_CAP 33                 /* a number as a key: 11 digits, or "?" and 31 hex digits */
+#define LOGIN_FREE_FAILURES   5		/* failures from one address before it must wait */
+#define LOGIN_DELAY_MAX_S     (15 * 60) /* the longest wait */
+#define LOGIN_FORGET_S	      (60 * 60) /* failures older than this count no more */
+#define LOGIN_BURST_ADDRESSES 5		/* a burst: this many addresses failing … */
+#define LOGIN_BURST_WINDOW_S  (10 * 60) /* … against one number within this long */
+#define LOGIN_KEY_CAP	      33	/* a number as a key: 11 digits, or "?" and 31 hex digits */
 
 struct login_failure {
-	int failures;   /* from this address, this one included */
-	int delay_s;    /* the wait this failure started, or 0 */
-	int addresses;  /* addresses whose last failure against the number is within the window */
-	bool burst;     /* this failure brought addresses to LOGIN_BURST_ADDRESSES */
+	int failures;  /* from this address, this one included */
+	int delay_s;   /* the wait this failure started, or 0 */
+	int addresses; /* addresses whose last failure against the number is within the window */
+	bool burst;    /* this failure brought addresses to LOGIN_BURST_ADDRESSES */
 };
 
 /* Writes the key that counts sign-ins for phone: its 11 digits if it is a

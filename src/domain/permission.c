@@ -5,8 +5,9 @@
 #include <string.h>
 
 #define R(role) (1u << (role))
-#define ANY_ROLE (R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) | R(ROLE_VOLUNTEER) | \
-		  R(ROLE_WORKER) | R(ROLE_RESIDENT))
+#define ANY_ROLE                                                                                \
+	(R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) | R(ROLE_VOLUNTEER) | R(ROLE_WORKER) | \
+	 R(ROLE_RESIDENT))
 
 static const struct {
 	const char *name;
@@ -37,8 +38,7 @@ const char *action_name(enum action a)
 	return (unsigned)a < ACT_COUNT ? table[a].name : "unknown";
 }
 
-bool permission_allows(const struct principal *p, enum action a,
-		       const struct scope_target *target)
+bool permission_allows(const struct principal *p, enum action a, const struct scope_target *target)
 {
 	if ((unsigned)a >= ACT_COUNT)
 		return false;
@@ -79,9 +79,8 @@ bool permission_may_grant(const struct principal *p, enum role role,
 	return false;
 }
 
-bool permission_reaches(const struct principal *p, enum action a,
-			const struct role_grant *grants, const struct scope_place *places,
-			size_t n)
+bool permission_reaches(const struct principal *p, enum action a, const struct role_grant *grants,
+			const struct scope_place *places, size_t n)
 {
 	if ((unsigned)a >= ACT_COUNT || !p || p->kind == AUTH_NONE)
 		return false;
@@ -92,8 +91,8 @@ bool permission_reaches(const struct principal *p, enum action a,
 		bool covered = false;
 		for (size_t j = 0; j < p->ngrants && !covered; j++) {
 			const struct role_grant *g = &p->grants[j];
-			covered = (table[a].roles & R(g->role)) && outranks(g->role, grants[i].role) &&
-				  scope_covers(g->scope, &t);
+			covered = (table[a].roles & R(g->role)) &&
+				  outranks(g->role, grants[i].role) && scope_covers(g->scope, &t);
 		}
 		if (!covered)
 			return false;
@@ -110,7 +109,8 @@ bool permission_allows_citywide(const struct principal *p, enum action a)
 		if (!(table[a].roles & R(g->role)))
 			continue;
 		size_t len = strlen(g->scope);
-		if (strcmp(g->scope, "*") == 0 || (len <= 4 && strncmp(g->scope, "station:", 8) != 0))
+		if (strcmp(g->scope, "*") == 0 ||
+		    (len <= 4 && strncmp(g->scope, "station:", 8) != 0))
 			return true;
 	}
 	return false;

@@ -10,15 +10,15 @@
 #include "domain/scope.h"
 
 enum action {
-	ACT_PUBLIC = 0,      /* anyone, signed in or not */
-	ACT_SIGNED_IN,       /* any account */
+	ACT_PUBLIC = 0, /* anyone, signed in or not */
+	ACT_SIGNED_IN,	/* any account */
 	ACT_ACCOUNT_LIST,
 	ACT_ACCOUNT_CREATE,
-	ACT_ACCOUNT_READ,    /* another account's profile */
-	ACT_ACCOUNT_UPDATE,  /* another account's name, password, lock */
-	ACT_PHONE_REVEAL,    /* see full phone numbers */
-	ACT_ROLE_GRANT,      /* grant or revoke roles within the scope */
-	ACT_TOKEN_MANAGE,    /* API tokens */
+	ACT_ACCOUNT_READ,   /* another account's profile */
+	ACT_ACCOUNT_UPDATE, /* another account's name, password, lock */
+	ACT_PHONE_REVEAL,   /* see full phone numbers */
+	ACT_ROLE_GRANT,	    /* grant or revoke roles within the scope */
+	ACT_TOKEN_MANAGE,   /* API tokens */
 	ACT_AUDIT_READ,
 	ACT_STATION_CREATE,  /* register a station within the scope */
 	ACT_STATION_EDIT,    /* a station's day-to-day fields: hours, amenities, closure,
@@ -27,7 +27,7 @@ enum action {
 			      * location */
 	ACT_STATION_RATE,    /* a station's stars (evaluation) */
 	ACT_CATALOG_EDIT,    /* the amenity catalog */
-	ACT_QR_ROTATE,       /* replace a station's check-in QR secret */
+	ACT_QR_ROTATE,	     /* replace a station's check-in QR secret */
 	ACT_REGION_EDIT,     /* a region's representative point (admins) */
 	ACT_METRICS_READ,    /* /metrics: granted by the deployment's --metrics-access, no role */
 	ACT_COUNT
@@ -40,8 +40,7 @@ const char *action_name(enum action a);
  * route-level check). ACT_PUBLIC is always allowed; ACT_SIGNED_IN needs an
  * account; every other action needs a grant whose role the action's table
  * row lists and whose scope covers target. */
-bool permission_allows(const struct principal *p, enum action a,
-		       const struct scope_target *target);
+bool permission_allows(const struct principal *p, enum action a, const struct scope_target *target);
 
 /* True if p may grant (or revoke) role at place: p needs ACT_ROLE_GRANT
  * through a grant whose scope covers place and whose role outranks the role
@@ -56,9 +55,8 @@ bool permission_may_grant(const struct principal *p, enum role role,
  * also reaches admins at or within its scope). So nobody acts on someone
  * whose roles reach beyond their own. An account with no grants is reached
  * by anyone who may do a somewhere. Acting on oneself is the caller's rule. */
-bool permission_reaches(const struct principal *p, enum action a,
-			const struct role_grant *grants, const struct scope_place *places,
-			size_t n);
+bool permission_reaches(const struct principal *p, enum action a, const struct role_grant *grants,
+			const struct scope_place *places, size_t n);
 
 /* True if p may do a across a whole city: through a grant whose scope is
  * "*", a province or a city (a region code of at most 4 digits). For what

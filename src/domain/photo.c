@@ -22,8 +22,7 @@ enum rc station_photo_may_edit(struct db *db, const struct actor *actor, int64_t
 	return rc;
 }
 
-bool photo_caption_clean(const char *caption, char out[PHOTO_CAPTION_BYTES],
-			 struct problem *prob)
+bool photo_caption_clean(const char *caption, char out[PHOTO_CAPTION_BYTES], struct problem *prob)
 {
 	size_t len = caption ? strlen(caption) : 0;
 	const char *text = caption;
@@ -32,13 +31,13 @@ bool photo_caption_clean(const char *caption, char out[PHOTO_CAPTION_BYTES],
 	/* A query string's %ff arrives as the byte 0xff: nothing here may
 	 * assume the caption is text until this says so. */
 	switch (text_line_fault(caption, len)) {
-	case TEXT_FINE:
-		break;
+	case TEXT_FINE: break;
 	case TEXT_NOT_UTF8:
 		problem_field(prob, "caption", "照片说明不是有效的 UTF-8 文字 (not valid UTF-8)");
 		return false;
 	case TEXT_CONTROL:
-		problem_field(prob, "caption", "照片说明不能包含换行等控制字符 (no control characters)");
+		problem_field(prob, "caption",
+			      "照片说明不能包含换行等控制字符 (no control characters)");
 		return false;
 	case TEXT_BIDI:
 		problem_field(prob, "caption",
@@ -97,12 +96,12 @@ enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t stat
 	int64_t by = actor->p ? actor->p->account_id : 0;
 
 	/* One row per picture, whoever uploaded it first. */
-	rc = db_q(db,
-		  "INSERT INTO photos (sha256, thumb_sha256, width, height, bytes, created_by, created_s)"
-		  " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
-		  NULL, prob, DB_T(files->sha256), DB_T(files->thumb_sha256), DB_I(files->width),
-		  DB_I(files->height), DB_I(files->bytes), DB_IOPT(by != 0, by),
-		  DB_I(now));
+	rc = db_q(
+		db,
+		"INSERT INTO photos (sha256, thumb_sha256, width, height, bytes, created_by, created_s)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
+		NULL, prob, DB_T(files->sha256), DB_T(files->thumb_sha256), DB_I(files->width),
+		DB_I(files->height), DB_I(files->bytes), DB_IOPT(by != 0, by), DB_I(now));
 	if (rc != RC_OK)
 		return rc;
 	struct db_rows *rows = NULL;
@@ -120,14 +119,16 @@ enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t stat
 	if (count >= STATION_PHOTOS_MAX)
 		return problem_set(prob, RC_INVALID, "too-many-photos",
 				   "每个驿站最多 %d 张照片，请先删除一张", STATION_PHOTOS_MAX);
-	rc = db_q(db,
-		  "INSERT INTO station_photos (station_id, photo_id, position, caption, added_by, added_s)"
-		  " VALUES ($1, $2, $3, $4, $5, $6)",
-		  NULL, prob, DB_I(station_id), DB_I(photo_id), DB_I(position),
-		  DB_T(caption), DB_IOPT(by != 0, by), DB_I(now));
+	rc = db_q(
+		db,
+		"INSERT INTO station_photos (station_id, photo_id, position, caption, added_by, added_s)"
+		" VALUES ($1, $2, $3, $4, $5, $6)",
+		NULL, prob, DB_I(station_id), DB_I(photo_id), DB_I(position), DB_T(caption),
+		DB_IOPT(by != 0, by), DB_I(now));
 	if (rc == RC_CONFLICT)
-		return problem_set(prob, RC_CONFLICT, "duplicate-photo",
-				   "这张照片已经在本站的照片里 (the station shows this photo already)");
+		return problem_set(
+			prob, RC_CONFLICT, "duplicate-photo",
+			"这张照片已经在本站的照片里 (the station shows this photo already)");
 	if (rc != RC_OK)
 		return rc;
 
@@ -151,8 +152,8 @@ enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t stat
 	char region[SCOPE_MAX];
 	rc = station_region_of(db, station_id, region, prob);
 	if (rc == RC_OK)
-		rc = audit_record_id(db, actor, "station.photo_add", "station", station_id, region, &d,
-				     prob);
+		rc = audit_record_id(db, actor, "station.photo_add", "station", station_id, region,
+				     &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -164,23 +165,25 @@ enum rc station_photo_remove(struct db *db, const struct actor *actor, int64_t s
 	if (rc != RC_OK)
 		return rc;
 	struct db_rows *rows = NULL;
-	rc = db_q(db,
-		  "DELETE FROM station_photos WHERE station_id = $1 AND photo_id = $2 RETURNING photo_id",
-		  &rows, prob, DB_I(station_id), DB_I(photo_id));
+	rc = db_q(
+		db,
+		"DELETE FROM station_photos WHERE station_id = $1 AND photo_id = $2 RETURNING photo_id",
+		&rows, prob, DB_I(station_id), DB_I(photo_id));
 	if (rc != RC_OK)
 		return rc;
 	size_t n = db_rows_count(rows);
 	db_rows_free(rows);
 	if (n == 0)
-		return problem_set(prob, RC_NOT_FOUND, "not-found", "本站没有这张照片 (no such photo)");
+		return problem_set(prob, RC_NOT_FOUND, "not-found",
+				   "本站没有这张照片 (no such photo)");
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_int(&d, "photo_id", photo_id);
 	char region[SCOPE_MAX];
 	rc = station_region_of(db, station_id, region, prob);
 	if (rc == RC_OK)
-		rc = audit_record_id(db, actor, "station.photo_remove", "station", station_id, region,
-				     &d, prob);
+		rc = audit_record_id(db, actor, "station.photo_remove", "station", station_id,
+				     region, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -191,7 +194,8 @@ enum rc station_photos(struct db *db, int64_t station_id, struct photo *out, siz
 	*n = 0;
 	struct db_rows *rows = NULL;
 	enum rc rc = db_q(db,
-			  "SELECT " PHOTO_COLS " FROM station_photos sp JOIN photos p ON p.id = sp.photo_id"
+			  "SELECT " PHOTO_COLS
+			  " FROM station_photos sp JOIN photos p ON p.id = sp.photo_id"
 			  " WHERE sp.station_id = $1 ORDER BY sp.position, p.id LIMIT $2",
 			  &rows, prob, DB_I(station_id), DB_I(STATION_PHOTOS_MAX));
 	if (rc != RC_OK)
@@ -206,7 +210,8 @@ enum rc photo_get_public(struct db *db, int64_t photo_id, struct photo *out, str
 {
 	struct db_rows *rows = NULL;
 	enum rc rc = db_q(db,
-			  "SELECT " PHOTO_COLS " FROM photos p JOIN station_photos sp ON sp.photo_id = p.id"
+			  "SELECT " PHOTO_COLS
+			  " FROM photos p JOIN station_photos sp ON sp.photo_id = p.id"
 			  " WHERE p.id = $1 ORDER BY sp.station_id LIMIT 1",
 			  &rows, prob, DB_I(photo_id));
 	if (rc != RC_OK)
@@ -215,7 +220,8 @@ enum rc photo_get_public(struct db *db, int64_t photo_id, struct photo *out, str
 	if (found)
 		row_to_photo(rows, 0, out);
 	db_rows_free(rows);
-	return found ? RC_OK : problem_set(prob, RC_NOT_FOUND, "not-found", "没有这张照片 (no such photo)");
+	return found ? RC_OK
+		     : problem_set(prob, RC_NOT_FOUND, "not-found", "没有这张照片 (no such photo)");
 }
 
 enum rc photo_folder_claim(struct db *db, const struct blob_store *bs, bool *ours,
@@ -228,8 +234,8 @@ enum rc photo_folder_claim(struct db *db, const struct blob_store *bs, bool *our
 	if (rc != RC_OK)
 		return rc;
 	if (created) {
-		rc = db_q(db, "INSERT INTO photo_folders (marker, created_s) VALUES ($1, $2)", NULL, prob,
-			  DB_T(id), DB_I(clock_now_s()));
+		rc = db_q(db, "INSERT INTO photo_folders (marker, created_s) VALUES ($1, $2)", NULL,
+			  prob, DB_T(id), DB_I(clock_now_s()));
 		*ours = rc == RC_OK;
 		return rc;
 	}

@@ -14,10 +14,10 @@
 #include "db/db.h"
 #include "domain/audit.h"
 
-#define STATION_PHOTOS_MAX 12
-#define PHOTO_CAPTION_MAX 60 /* characters */
+#define STATION_PHOTOS_MAX  12
+#define PHOTO_CAPTION_MAX   60 /* characters */
 #define PHOTO_CAPTION_BYTES (PHOTO_CAPTION_MAX * 4 + 1)
-#define PHOTO_EXT ".jpg"
+#define PHOTO_EXT	    ".jpg"
 
 struct photo {
 	int64_t id;
@@ -25,7 +25,7 @@ struct photo {
 	char thumb_sha256[BLOB_HASH_HEX];
 	int width, height;
 	int64_t bytes;
-	int position;                             /* within the station */
+	int position; /* within the station */
 	char caption[PHOTO_CAPTION_BYTES];
 	int64_t added_s;
 };
@@ -47,8 +47,7 @@ enum rc station_photo_may_edit(struct db *db, const struct actor *actor, int64_t
  * error on "caption", when it is not UTF-8, holds a control character (a new
  * line too) or a bidirectional override, or is longer than PHOTO_CAPTION_MAX
  * characters once trimmed; out is then "". */
-bool photo_caption_clean(const char *caption, char out[PHOTO_CAPTION_BYTES],
-			 struct problem *prob);
+bool photo_caption_clean(const char *caption, char out[PHOTO_CAPTION_BYTES], struct problem *prob);
 /* Adds the picture to the station, last in order, with its audit row (in
  * the caller's transaction); the caption is cleaned as photo_caption_clean
  * does. Refuses a bad caption (RC_INVALID, field "caption"), a 13th photo
@@ -64,8 +63,7 @@ enum rc station_photo_remove(struct db *db, const struct actor *actor, int64_t s
 enum rc station_photos(struct db *db, int64_t station_id, struct photo *out, size_t *n,
 		       struct problem *prob);
 /* A photo anyone may see (one a station shows); RC_NOT_FOUND otherwise. */
-enum rc photo_get_public(struct db *db, int64_t photo_id, struct photo *out,
-			 struct problem *prob);
+enum rc photo_get_public(struct db *db, int64_t photo_id, struct photo *out, struct problem *prob);
 /* Ties the photo folder to this database: a folder this database made its
  * marker for is *ours; a folder another database marked is not (its files
  * are never collected here). */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 static const char *const role_names[ROLE_COUNT] = {
-	[ROLE_ADMIN] = "admin",         [ROLE_STAFF] = "staff",   [ROLE_MANAGER] = "manager",
+	[ROLE_ADMIN] = "admin",		[ROLE_STAFF] = "staff",	  [ROLE_MANAGER] = "manager",
 	[ROLE_VOLUNTEER] = "volunteer", [ROLE_WORKER] = "worker", [ROLE_RESIDENT] = "resident",
 };
 

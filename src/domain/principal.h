@@ -10,15 +10,15 @@
 #include <stdint.h>
 
 #define PRINCIPAL_GRANTS_MAX 32
-#define SCOPE_MAX 24
+#define SCOPE_MAX	     24
 
 /* Ordered from most to least powerful: a lower value outranks a higher. */
 enum role {
-	ROLE_ADMIN,     /* district (组织部) */
-	ROLE_STAFF,     /* street / community */
-	ROLE_MANAGER,   /* station */
+	ROLE_ADMIN,   /* district (组织部) */
+	ROLE_STAFF,   /* street / community */
+	ROLE_MANAGER, /* station */
 	ROLE_VOLUNTEER,
-	ROLE_WORKER,    /* courier, rider, driver */
+	ROLE_WORKER, /* courier, rider, driver */
 	ROLE_RESIDENT,
 	ROLE_COUNT
 };
@@ -33,11 +33,11 @@ struct role_grant {
 
 struct principal {
 	enum auth_kind kind;
-	int64_t account_id;   /* 0 for AUTH_NONE and AUTH_CLI */
+	int64_t account_id;    /* 0 for AUTH_NONE and AUTH_CLI */
 	int64_t credential_id; /* session or token id */
 	char phone[12];
 	char name[96];
-	char csrf_hash[65];   /* sessions only */
+	char csrf_hash[65]; /* sessions only */
 	size_t ngrants;
 	struct role_grant grants[PRINCIPAL_GRANTS_MAX];
 };

@@ -23,8 +23,8 @@ enum rc scope_resolve(struct db *db, const char *scope, struct scope_place *out,
 	enum rc rc;
 	if (strncmp(scope, "station:", 8) == 0) {
 		out->station_id = strtoll(scope + 8, NULL, 10);
-		rc = db_q(db, "SELECT region_code, parent_id FROM stations WHERE id = $1", &rows, prob,
-			  DB_I(out->station_id));
+		rc = db_q(db, "SELECT region_code, parent_id FROM stations WHERE id = $1", &rows,
+			  prob, DB_I(out->station_id));
 		if (rc != RC_OK)
 			return rc;
 		if (db_rows_count(rows) == 1) {
@@ -49,7 +49,8 @@ enum rc reach_load(struct db *db, int64_t account_id, struct reach *out, struct 
 	memset(out, 0, sizeof(*out));
 	out->account_id = account_id;
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT id FROM accounts WHERE id = $1", &rows, prob, DB_I(account_id));
+	enum rc rc = db_q(db, "SELECT id FROM accounts WHERE id = $1", &rows, prob,
+			  DB_I(account_id));
 	if (rc != RC_OK)
 		return rc;
 	size_t found = db_rows_count(rows);

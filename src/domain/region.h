@@ -17,24 +17,24 @@ enum region_level {
 	REGION_PROVINCE = 1,
 	REGION_CITY,
 	REGION_DISTRICT,
-	REGION_STREET,    /* township level: 街道, 镇, 乡 and the like */
+	REGION_STREET,	  /* township level: 街道, 镇, 乡 and the like */
 	REGION_COMMUNITY, /* village level: 居委会 (community) and 村委会 (village) */
 };
 
-#define REGION_CODE_MAX 13        /* 12 digits and the NUL */
+#define REGION_CODE_MAX		  13 /* 12 digits and the NUL */
 #define REGION_SEARCH_Q_MAX_BYTES 64
-#define REGION_SEARCH_LIMIT_MAX 200
+#define REGION_SEARCH_LIMIT_MAX	  200
 
 struct region {
 	char code[REGION_CODE_MAX];
-	char name[128];         /* official: 龙腾路社区居委会 */
-	char short_name[128];   /* for display and matching: 龙腾路社区 */
-	int level;              /* enum region_level */
-	char kind[12];          /* province, city, district; street, town, township;
+	char name[128];			   /* official: 龙腾路社区居委会 */
+	char short_name[128];		   /* for display and matching: 龙腾路社区 */
+	int level;			   /* enum region_level */
+	char kind[12];			   /* province, city, district; street, town, township;
 				 * community, village; other */
 	char parent_code[REGION_CODE_MAX]; /* "" for a province */
 	bool has_location;
-	double lat, lng;        /* WGS-84, when has_location */
+	double lat, lng;	  /* WGS-84, when has_location */
 	char location_source[12]; /* "estimated" or "surveyed" when has_location */
 };
 
@@ -76,13 +76,13 @@ enum rc region_ancestors(struct db *db, const char *code, struct region **items,
  * ACT_REGION_EDIT over the region. Runs in the caller's transaction and
  * records "region.locate" there. RC_INVALID with field errors on "lat",
  * "lng", "source"; RC_FORBIDDEN; RC_NOT_FOUND. */
-enum rc region_set_location(struct db *db, const struct actor *actor, const char *code,
-			    double lat, double lng, const char *source, struct problem *prob);
+enum rc region_set_location(struct db *db, const struct actor *actor, const char *code, double lat,
+			    double lng, const char *source, struct problem *prob);
 
 /* What region_import did. progress, if set, is called after each file. */
 struct region_import_stats {
 	size_t rows[REGION_COMMUNITY + 1]; /* rows loaded by level ([0] unused) */
-	size_t changed;                    /* rows new or with a changed name or parent */
+	size_t changed;			   /* rows new or with a changed name or parent */
 	double seconds;
 	void (*progress)(void *ctx, const char *file, size_t rows, double seconds);
 	void *progress_ctx;

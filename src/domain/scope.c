@@ -85,6 +85,7 @@ bool scope_within(const char *outer, const char *inner)
 struct scope_target scope_place_target(const struct scope_place *pl)
 {
 	struct scope_target t = { .region = pl->region[0] ? pl->region : NULL,
-				  .station_id = pl->station_id, .hub_id = pl->hub_id };
+				  .station_id = pl->station_id,
+				  .hub_id = pl->hub_id };
 	return t;
 }

@@ -16,7 +16,8 @@ void secret_token(const char *prefix, char *out, size_t cap)
 	unsigned char raw[32];
 	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	size_t plen = prefix ? strlen(prefix) : 0, blen = strlen(b64);
 	if (plen + blen + 1 > cap) {
 		out[0] = '\0';
@@ -61,7 +62,8 @@ bool password_acceptable(const char *pw, const char *field, struct problem *prob
 	}
 	int classes = lower + upper + digit + other;
 	if (chars < 8 || classes < 3) {
-		problem_field(prob, field, "密码至少 8 位，并包含大写字母、小写字母、数字、符号中的至少三类");
+		problem_field(prob, field,
+			      "密码至少 8 位，并包含大写字母、小写字母、数字、符号中的至少三类");
 		return false;
 	}
 	if (bytes > 128) {
@@ -73,7 +75,8 @@ bool password_acceptable(const char *pw, const char *field, struct problem *prob
 
 bool password_hash(const char *password, char out[SECRET_PWHASH_LEN])
 {
-	return crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	return crypto_pwhash_str(out, password, strlen(password),
+				 crypto_pwhash_OPSLIMIT_INTERACTIVE,
 				 crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
 }
 

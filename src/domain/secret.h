@@ -9,8 +9,8 @@
 
 #include "core/problem.h"
 
-#define SECRET_TOKEN_LEN 44  /* base64url of 32 bytes, no padding: 43 + NUL */
-#define SECRET_HASH_LEN 65   /* hex SHA-256 + NUL */
+#define SECRET_TOKEN_LEN  44 /* base64url of 32 bytes, no padding: 43 + NUL */
+#define SECRET_HASH_LEN	  65 /* hex SHA-256 + NUL */
 #define SECRET_PWHASH_LEN 128
 
 /* Initializes libsodium; false if the library cannot start. */

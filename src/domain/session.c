@@ -36,8 +36,8 @@ static void dummy_init(void)
 
 struct login_ctx {
 	const struct login_attempt *in;
-	const char *key;           /* the phone as the throttle counts it */
-	int64_t account_id;        /* 0: no account can sign in with this phone */
+	const char *key;    /* the phone as the throttle counts it */
+	int64_t account_id; /* 0: no account can sign in with this phone */
 	char phone[12];
 	bool ok;
 	const struct session_policy *pol;
@@ -103,8 +103,7 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_int(&d, "account_id", c->account_id);
-	rc = audit_record_id(db, &actor, "session.login", "session", c->out->id, scope, &d,
-			     prob);
+	rc = audit_record_id(db, &actor, "session.login", "session", c->out->id, scope, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -143,7 +142,8 @@ enum rc session_login(struct db *db, const struct session_policy *pol, struct lo
 	char *stored = NULL;
 	if (rc == RC_OK && a.has_password && !a.disabled) {
 		struct db_rows *rows = NULL;
-		rc = db_q(db, "SELECT pw_hash FROM accounts WHERE id = $1", &rows, prob, DB_I(a.id));
+		rc = db_q(db, "SELECT pw_hash FROM accounts WHERE id = $1", &rows, prob,
+			  DB_I(a.id));
 		if (rc != RC_OK)
 			return rc;
 		stored = xstrdup(db_rows_text(rows, 0, 0) ? db_rows_text(rows, 0, 0) : "");
@@ -164,9 +164,10 @@ enum rc session_login(struct db *db, const struct session_policy *pol, struct lo
 	}
 	if (c.failure.burst && c.account_id) {
 		in->burst = true;
-		log_warn(in->request_id, "login_burst",
-			 "failed sign-ins for %s from %d addresses within %d minutes (the latest from %s)",
-			 c.phone, c.failure.addresses, LOGIN_BURST_WINDOW_S / 60, in->ip);
+		log_warn(
+			in->request_id, "login_burst",
+			"failed sign-ins for %s from %d addresses within %d minutes (the latest from %s)",
+			c.phone, c.failure.addresses, LOGIN_BURST_WINDOW_S / 60, in->ip);
 	}
 	log_info(in->request_id, "login_failed", "sign-in refused for %s from %s",
 		 in->phone ? in->phone : "", in->ip);
@@ -180,11 +181,12 @@ enum rc session_resolve(struct db *db, const struct session_policy *pol, const c
 	memset(out, 0, sizeof(*out));
 	secret_hash(token, hash);
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db,
-			  "SELECT s.id, s.account_id, s.csrf_hash, s.last_seen_s, s.expires_s,"
-			  " s.revoked_s, a.phone, a.name, a.disabled"
-			  " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
-			  &rows, prob, DB_T(hash));
+	enum rc rc = db_q(
+		db,
+		"SELECT s.id, s.account_id, s.csrf_hash, s.last_seen_s, s.expires_s,"
+		" s.revoked_s, a.phone, a.name, a.disabled"
+		" FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
+		&rows, prob, DB_T(hash));
 	if (rc != RC_OK)
 		return rc;
 	int64_t now = clock_now_s();
@@ -193,7 +195,8 @@ enum rc session_resolve(struct db *db, const struct session_policy *pol, const c
 		  now - db_rows_int(rows, 0, 3) <= pol->idle_s;
 	if (!ok) {
 		db_rows_free(rows);
-		return problem_set(prob, RC_UNAUTHORIZED, "session-expired", "登录已过期，请重新登录");
+		return problem_set(prob, RC_UNAUTHORIZED, "session-expired",
+				   "登录已过期，请重新登录");
 	}
 	out->kind = AUTH_SESSION;
 	out->credential_id = db_rows_int(rows, 0, 0);
@@ -277,13 +280,13 @@ out:
 	return rc;
 }
 
-enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id,
-			 struct problem *prob)
+enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id, struct problem *prob)
 {
 	if (!permission_allows(actor->p, ACT_TOKEN_MANAGE, NULL))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以管理接口令牌");
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT account_id FROM api_tokens WHERE id = $1 AND revoked_s IS NULL",
+	enum rc rc = db_q(db,
+			  "SELECT account_id FROM api_tokens WHERE id = $1 AND revoked_s IS NULL",
 			  &rows, prob, DB_I(id));
 	if (rc != RC_OK)
 		return rc;
@@ -306,8 +309,8 @@ enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id,
 	return rc;
 }
 
-enum rc api_token_list(struct db *db, const struct principal *viewer,
-		       struct api_token_info **items, size_t *n, struct problem *prob)
+enum rc api_token_list(struct db *db, const struct principal *viewer, struct api_token_info **items,
+		       size_t *n, struct problem *prob)
 {
 	struct db_rows *rows = NULL;
 	*items = NULL;
@@ -326,7 +329,8 @@ enum rc api_token_list(struct db *db, const struct principal *viewer,
 		int64_t account_id = db_rows_int(rows, i, 1);
 		struct problem denied;
 		problem_init(&denied);
-		enum rc seen = reach_check(db, &who, ACT_TOKEN_MANAGE, account_id, true, r, &denied);
+		enum rc seen = reach_check(db, &who, ACT_TOKEN_MANAGE, account_id, true, r,
+					   &denied);
 		if (seen == RC_FORBIDDEN || seen == RC_NOT_FOUND)
 			continue;
 		if (seen != RC_OK) {

@@ -18,7 +18,7 @@
 #define SESSION_TOKEN_CAP 64
 
 struct session_policy {
-	int64_t idle_s;     /* ends after this long without a request (default 1800) */
+	int64_t idle_s;	    /* ends after this long without a request (default 1800) */
 	int64_t absolute_s; /* ends this long after sign-in whatever happens (default 43200) */
 };
 
@@ -33,9 +33,9 @@ struct session_new {
 /* A sign-in attempt. The strings are borrowed. */
 struct login_attempt {
 	const char *phone, *password;
-	const char *ip;          /* the client's address: failures are counted per (phone, ip) */
+	const char *ip; /* the client's address: failures are counted per (phone, ip) */
 	const char *request_id;
-	bool burst;              /* out: this failure made a burst against the account (an alert) */
+	bool burst; /* out: this failure made a burst against the account (an alert) */
 };
 
 /* Checks phone and password and opens a session; runs its own transaction
@@ -81,8 +81,8 @@ enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id,
 			 struct problem *prob);
 /* Lists the tokens of the accounts viewer reaches with ACT_TOKEN_MANAGE
  * (and viewer's own), newest first (*items is new; free() it). */
-enum rc api_token_list(struct db *db, const struct principal *viewer,
-		       struct api_token_info **items, size_t *n, struct problem *prob);
+enum rc api_token_list(struct db *db, const struct principal *viewer, struct api_token_info **items,
+		       size_t *n, struct problem *prob);
 /* Resolves a bearer value to a principal; RC_UNAUTHORIZED if unknown or revoked. */
 enum rc api_token_resolve(struct db *db, const char *token, struct principal *out,
 			  struct problem *prob);

@@ -72,8 +72,9 @@ enum rc amenity_catalog(struct db *db, struct amenity **items, size_t *n, struct
 	struct db_rows *rows = NULL;
 	*items = NULL;
 	*n = 0;
-	enum rc rc = db_exec(db, "SELECT code, bit, name_zh, name_en, icon, sort FROM amenities"
-				 " ORDER BY sort, code",
+	enum rc rc = db_exec(db,
+			     "SELECT code, bit, name_zh, name_en, icon, sort FROM amenities"
+			     " ORDER BY sort, code",
 			     NULL, 0, &rows, prob);
 	if (rc != RC_OK)
 		return rc;
@@ -134,8 +135,9 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 	}
 	db_rows_free(rows);
 	if (exists) {
-		rc = db_q(db, "UPDATE amenities SET name_zh = $1, name_en = $2, icon = $3, sort = $4"
-			      " WHERE code = $5",
+		rc = db_q(db,
+			  "UPDATE amenities SET name_zh = $1, name_en = $2, icon = $3, sort = $4"
+			  " WHERE code = $5",
 			  NULL, prob, DB_T(in->name_zh), DB_T(in->name_en), DB_T(in->icon),
 			  DB_I(in->sort), DB_T(in->code));
 	} else {
@@ -143,11 +145,14 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 		while (bit < 64 && (used & (1ull << bit)))
 			bit++;
 		if (bit == 64)
-			return problem_set(prob, RC_CONFLICT, "catalog-full", "设施目录已满（最多 64 项）");
-		rc = db_q(db, "INSERT INTO amenities (code, bit, name_zh, name_en, icon, sort, created_s)"
-			      " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-			  NULL, prob, DB_T(in->code), DB_I(bit), DB_T(in->name_zh), DB_T(in->name_en),
-			  DB_T(in->icon), DB_I(in->sort), DB_I(clock_now_s()));
+			return problem_set(prob, RC_CONFLICT, "catalog-full",
+					   "设施目录已满（最多 64 项）");
+		rc = db_q(
+			db,
+			"INSERT INTO amenities (code, bit, name_zh, name_en, icon, sort, created_s)"
+			" VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			NULL, prob, DB_T(in->code), DB_I(bit), DB_T(in->name_zh), DB_T(in->name_en),
+			DB_T(in->icon), DB_I(in->sort), DB_I(clock_now_s()));
 	}
 	if (rc != RC_OK)
 		return rc;
@@ -163,7 +168,7 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 
 /* Reading */
 
-#define STATION_COLS                                                                       \
+#define STATION_COLS                                                                         \
 	"id, name, level, theme, parent_id, region_code, address, lat, lng, phone, stars,"   \
 	" description, closed, closed_reason, closed_until_s, qr_token, version, created_s," \
 	" updated_s"
@@ -241,10 +246,11 @@ static enum rc load_details(struct db *db, struct station *st, size_t n, int64_t
 		r->close_min = (uint16_t)db_rows_int(rows, i, 3);
 	}
 	db_rows_free(rows);
-	rc = db_q(db,
-		  "SELECT station_id, day, closed, open_min, close_min, note FROM station_exceptions"
-		  " WHERE station_id >= $1 AND station_id <= $2 ORDER BY station_id, day",
-		  &rows, prob, DB_I(lo), DB_I(hi));
+	rc = db_q(
+		db,
+		"SELECT station_id, day, closed, open_min, close_min, note FROM station_exceptions"
+		" WHERE station_id >= $1 AND station_id <= $2 ORDER BY station_id, day",
+		&rows, prob, DB_I(lo), DB_I(hi));
 	if (rc != RC_OK)
 		return rc;
 	for (size_t i = 0; i < db_rows_count(rows); i++) {
@@ -259,7 +265,8 @@ static enum rc load_details(struct db *db, struct station *st, size_t n, int64_t
 		e->closed = db_rows_int(rows, i, 2) != 0;
 		e->open_min = (uint16_t)db_rows_int(rows, i, 3);
 		e->close_min = (uint16_t)db_rows_int(rows, i, 4);
-		text_copy(s->exception_notes[k], sizeof(s->exception_notes[k]), db_rows_text(rows, i, 5));
+		text_copy(s->exception_notes[k], sizeof(s->exception_notes[k]),
+			  db_rows_text(rows, i, 5));
 	}
 	db_rows_free(rows);
 	rc = db_q(db,
@@ -306,7 +313,9 @@ enum rc station_each(struct db *db, void (*fn)(const struct station *s, void *ct
 	enum rc rc = RC_OK;
 	for (;;) {
 		struct db_rows *rows = NULL;
-		rc = db_q(db, "SELECT " STATION_COLS " FROM stations WHERE id > $1 ORDER BY id LIMIT $2",
+		rc = db_q(db,
+			  "SELECT " STATION_COLS
+			  " FROM stations WHERE id > $1 ORDER BY id LIMIT $2",
 			  &rows, prob, DB_I(after), DB_I(PAGE_ROWS));
 		if (rc != RC_OK)
 			break;
@@ -333,7 +342,8 @@ enum rc station_each(struct db *db, void (*fn)(const struct station *s, void *ct
 
 static struct scope_target target_of(const struct station *s)
 {
-	struct scope_target t = { .region = s->region_code, .station_id = s->id,
+	struct scope_target t = { .region = s->region_code,
+				  .station_id = s->id,
 				  .hub_id = s->parent_id };
 	return t;
 }
@@ -353,9 +363,11 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 			problem_field(prob, "name", "名称应为 1–%d 个字", STATION_NAME_MAX);
 	}
 	if ((in->has_level || create) && station_kind_find(station_levels, in->level) < 0)
-		problem_field(prob, "level", "级别应为 street, community, compound, corner, merchant 之一");
+		problem_field(prob, "level",
+			      "级别应为 street, community, compound, corner, merchant 之一");
 	if (in->has_theme && station_kind_find(station_themes, in->theme) < 0)
-		problem_field(prob, "theme", "主题不在目录中（如 general, love, talent, reading …）");
+		problem_field(prob, "theme",
+			      "主题不在目录中（如 general, love, talent, reading …）");
 	if (in->has_address || create) {
 		size_t n = text_chars(in->address);
 		if (!in->address || n == 0 || n > STATION_ADDRESS_MAX || has_control(in->address))
@@ -386,7 +398,8 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 			const struct hours_range *r = &in->hours.ranges[i];
 			if (r->day < 1 || r->day > 7 || r->open_min >= 1440 || r->close_min == 0 ||
 			    r->close_min > 1440) {
-				problem_field(prob, "hours.weekly", "营业时间有误：星期应为 1–7，时间 00:00–24:00");
+				problem_field(prob, "hours.weekly",
+					      "营业时间有误：星期应为 1–7，时间 00:00–24:00");
 				break;
 			}
 		}
@@ -405,30 +418,35 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 		char norm[SCOPE_MAX];
 		if (!scope_normalize(in->region_code, norm) || strlen(norm) < 9 ||
 		    !strcmp(norm, "*") || !strncmp(norm, "station:", 8)) {
-			problem_field(prob, "region_code", "所属区域应为街道（9 位）或社区（12 位）代码");
+			problem_field(prob, "region_code",
+				      "所属区域应为街道（9 位）或社区（12 位）代码");
 		} else {
 			struct db_rows *rows = NULL;
 			/* The region must be one we know, once regions are imported
 			 * (whether any are is one row's question, not a count of all). */
-			enum rc rc = db_q(db, "SELECT (SELECT COUNT(*) FROM regions WHERE code = $1),"
-					      " (SELECT COUNT(*) FROM (SELECT 1 FROM regions LIMIT 1) AS any_region)",
-					  &rows, prob, DB_T(norm));
+			enum rc rc = db_q(
+				db,
+				"SELECT (SELECT COUNT(*) FROM regions WHERE code = $1),"
+				" (SELECT COUNT(*) FROM (SELECT 1 FROM regions LIMIT 1) AS any_region)",
+				&rows, prob, DB_T(norm));
 			if (rc != RC_OK)
 				return rc;
 			if (db_rows_int(rows, 0, 0) == 0 && db_rows_int(rows, 0, 1) > 0)
-				problem_field(prob, "region_code", "没有这个街道或社区代码：%s", norm);
+				problem_field(prob, "region_code", "没有这个街道或社区代码：%s",
+					      norm);
 			db_rows_free(rows);
 		}
 	}
 	if (in->has_amenities) {
 		for (size_t i = 0; i < in->namenities; i++) {
 			struct db_rows *rows = NULL;
-			enum rc rc = db_q(db, "SELECT 1 FROM amenities WHERE code = $1", &rows, prob,
-					  DB_T(in->amenities[i]));
+			enum rc rc = db_q(db, "SELECT 1 FROM amenities WHERE code = $1", &rows,
+					  prob, DB_T(in->amenities[i]));
 			if (rc != RC_OK)
 				return rc;
 			if (db_rows_count(rows) == 0)
-				problem_field(prob, "amenities", "设施目录中没有 \"%s\"", in->amenities[i]);
+				problem_field(prob, "amenities", "设施目录中没有 \"%s\"",
+					      in->amenities[i]);
 			db_rows_free(rows);
 		}
 	}
@@ -438,13 +456,13 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 /* How far a station may lie from the known points of its region: from the
  * nearest community point of its street, or, when the street has none yet,
  * of its district (a county's villages lie far from its towns). */
-#define STATION_NEAR_STREET_M 5000.0
+#define STATION_NEAR_STREET_M	5000.0
 #define STATION_NEAR_DISTRICT_M 30000.0
 
 /* Field error on "location" if (lat, lng) lies far from region's known
  * points; nothing when none are known (regions not located yet). */
-static enum rc check_location_in_region(struct db *db, const char *region, double lat,
-					double lng, struct problem *prob)
+static enum rc check_location_in_region(struct db *db, const char *region, double lat, double lng,
+					struct problem *prob)
 {
 	struct geo_point at = { lat, lng };
 	static const struct {
@@ -472,8 +490,9 @@ static enum rc check_location_in_region(struct db *db, const char *region, doubl
 			next[i] = '0';
 		}
 		struct db_rows *rows = NULL;
-		enum rc rc = db_q(db, "SELECT lat, lng FROM regions WHERE code >= $1 AND code < $2"
-				      " AND lat IS NOT NULL AND lng IS NOT NULL",
+		enum rc rc = db_q(db,
+				  "SELECT lat, lng FROM regions WHERE code >= $1 AND code < $2"
+				  " AND lat IS NOT NULL AND lng IS NOT NULL",
 				  &rows, prob, DB_T(prefix), DB_T(next));
 		if (rc != RC_OK)
 			return rc;
@@ -490,18 +509,18 @@ static enum rc check_location_in_region(struct db *db, const char *region, doubl
 			continue;
 		/* Whole sentences per level, so each has its English. */
 		if (best > levels[l].max_m)
-			problem_field(prob, "location",
-				      levels[l].digits == 9 ?
-					      "位置离所属街道已知的社区太远（最近 %.1f 公里，应在 %.0f 公里以内）" :
-					      "位置离所属区县已知的社区太远（最近 %.1f 公里，应在 %.0f 公里以内）",
-				      best / 1000.0, levels[l].max_m / 1000.0);
+			problem_field(
+				prob, "location",
+				levels[l].digits == 9
+					? "位置离所属街道已知的社区太远（最近 %.1f 公里，应在 %.0f 公里以内）"
+					: "位置离所属区县已知的社区太远（最近 %.1f 公里，应在 %.0f 公里以内）",
+				best / 1000.0, levels[l].max_m / 1000.0);
 		return problem_has_fields(prob) ? prob->rc : RC_OK;
 	}
 	return RC_OK;
 }
 
-static enum rc check_parent(struct db *db, int64_t self_id, int64_t parent_id,
-			    struct problem *prob)
+static enum rc check_parent(struct db *db, int64_t self_id, int64_t parent_id, struct problem *prob)
 {
 	if (!parent_id)
 		return RC_OK;
@@ -529,41 +548,49 @@ static enum rc write_children(struct db *db, int64_t id, const struct station_in
 {
 	enum rc rc = RC_OK;
 	if (in->has_amenities) {
-		rc = db_q(db, "DELETE FROM station_amenities WHERE station_id = $1", NULL, prob, DB_I(id));
+		rc = db_q(db, "DELETE FROM station_amenities WHERE station_id = $1", NULL, prob,
+			  DB_I(id));
 		for (size_t i = 0; rc == RC_OK && i < in->namenities; i++)
-			rc = db_q(db, "INSERT INTO station_amenities (station_id, amenity) VALUES ($1, $2)"
-				      " ON CONFLICT DO NOTHING",
-				  NULL, prob, DB_I(id), DB_T(in->amenities[i]));
+			rc = db_q(
+				db,
+				"INSERT INTO station_amenities (station_id, amenity) VALUES ($1, $2)"
+				" ON CONFLICT DO NOTHING",
+				NULL, prob, DB_I(id), DB_T(in->amenities[i]));
 	}
 	if (rc == RC_OK && in->has_hours) {
-		rc = db_q(db, "DELETE FROM station_hours WHERE station_id = $1", NULL, prob, DB_I(id));
+		rc = db_q(db, "DELETE FROM station_hours WHERE station_id = $1", NULL, prob,
+			  DB_I(id));
 		for (size_t i = 0; rc == RC_OK && i < in->hours.nranges; i++) {
 			const struct hours_range *r = &in->hours.ranges[i];
-			rc = db_q(db, "INSERT INTO station_hours (station_id, day, open_min, close_min)"
-				      " VALUES ($1, $2, $3, $4)",
-				  NULL, prob, DB_I(id), DB_I(r->day), DB_I(r->open_min), DB_I(r->close_min));
+			rc = db_q(db,
+				  "INSERT INTO station_hours (station_id, day, open_min, close_min)"
+				  " VALUES ($1, $2, $3, $4)",
+				  NULL, prob, DB_I(id), DB_I(r->day), DB_I(r->open_min),
+				  DB_I(r->close_min));
 		}
 		if (rc == RC_OK)
-			rc = db_q(db, "DELETE FROM station_exceptions WHERE station_id = $1", NULL, prob,
-				  DB_I(id));
+			rc = db_q(db, "DELETE FROM station_exceptions WHERE station_id = $1", NULL,
+				  prob, DB_I(id));
 		for (size_t i = 0; rc == RC_OK && i < in->hours.nexceptions; i++) {
 			const struct hours_exception *e = &in->hours.exceptions[i];
 			char day[11];
 			hours_format_date(e->day_num, day);
-			rc = db_q(db, "INSERT INTO station_exceptions (station_id, day, closed, open_min,"
-				      " close_min, note) VALUES ($1, $2, $3, $4, $5, $6)"
-				      " ON CONFLICT (station_id, day) DO NOTHING",
-				  NULL, prob, DB_I(id), DB_T(day), DB_I(e->closed),
-				  DB_IOPT(!e->closed, e->open_min), DB_IOPT(!e->closed, e->close_min),
-				  DB_T(in->exception_notes[i][0] ? in->exception_notes[i] : NULL));
+			rc = db_q(
+				db,
+				"INSERT INTO station_exceptions (station_id, day, closed, open_min,"
+				" close_min, note) VALUES ($1, $2, $3, $4, $5, $6)"
+				" ON CONFLICT (station_id, day) DO NOTHING",
+				NULL, prob, DB_I(id), DB_T(day), DB_I(e->closed),
+				DB_IOPT(!e->closed, e->open_min), DB_IOPT(!e->closed, e->close_min),
+				DB_T(in->exception_notes[i][0] ? in->exception_notes[i] : NULL));
 		}
 	}
 	if (rc == RC_OK && in->has_rooms) {
 		/* Rooms keep their ids when their names stay (bookings will refer
 		 * to them): delete the ones gone, add the new ones. */
 		struct db_rows *rows = NULL;
-		rc = db_q(db, "SELECT id, name FROM station_rooms WHERE station_id = $1", &rows, prob,
-			  DB_I(id));
+		rc = db_q(db, "SELECT id, name FROM station_rooms WHERE station_id = $1", &rows,
+			  prob, DB_I(id));
 		for (size_t i = 0; rc == RC_OK && i < db_rows_count(rows); i++) {
 			bool keep = false;
 			for (size_t k = 0; k < in->nrooms; k++)
@@ -577,13 +604,16 @@ static enum rc write_children(struct db *db, int64_t id, const struct station_in
 			for (size_t i = 0; i < db_rows_count(rows); i++)
 				exists |= !strcmp(in->rooms[k].name, db_rows_text(rows, i, 1));
 			if (exists)
-				rc = db_q(db, "UPDATE station_rooms SET capacity = $1 WHERE station_id = $2"
-					      " AND name = $3",
-					  NULL, prob, DB_I(in->rooms[k].capacity), DB_I(id),
-					  DB_T(in->rooms[k].name));
+				rc = db_q(
+					db,
+					"UPDATE station_rooms SET capacity = $1 WHERE station_id = $2"
+					" AND name = $3",
+					NULL, prob, DB_I(in->rooms[k].capacity), DB_I(id),
+					DB_T(in->rooms[k].name));
 			else
-				rc = db_q(db, "INSERT INTO station_rooms (station_id, name, capacity)"
-					      " VALUES ($1, $2, $3)",
+				rc = db_q(db,
+					  "INSERT INTO station_rooms (station_id, name, capacity)"
+					  " VALUES ($1, $2, $3)",
 					  NULL, prob, DB_I(id), DB_T(in->rooms[k].name),
 					  DB_I(in->rooms[k].capacity));
 		}
@@ -599,7 +629,8 @@ enum rc station_by_qr(struct db *db, const char *token, int64_t *id, struct prob
 	if (!token || !*token || strlen(token) >= STATION_QR_TOKEN_CAP)
 		return problem_set(prob, RC_NOT_FOUND, "not-found",
 				   "二维码无效或已更换，请扫描驿站现在张贴的二维码");
-	enum rc rc = db_q(db, "SELECT id FROM stations WHERE qr_token = $1", &rows, prob, DB_T(token));
+	enum rc rc = db_q(db, "SELECT id FROM stations WHERE qr_token = $1", &rows, prob,
+			  DB_T(token));
 	if (rc != RC_OK)
 		return rc;
 	if (db_rows_count(rows) == 1)
@@ -615,7 +646,8 @@ enum rc station_region_of(struct db *db, int64_t id, char out[SCOPE_MAX], struct
 {
 	struct db_rows *rows = NULL;
 	out[0] = '\0';
-	enum rc rc = db_q(db, "SELECT region_code FROM stations WHERE id = $1", &rows, prob, DB_I(id));
+	enum rc rc = db_q(db, "SELECT region_code FROM stations WHERE id = $1", &rows, prob,
+			  DB_I(id));
 	if (rc != RC_OK)
 		return rc;
 	if (db_rows_count(rows) == 1)
@@ -692,9 +724,9 @@ static enum rc fields_allowed(const struct actor *actor, const struct station_in
 			problem_set(&denied, RC_FORBIDDEN, "forbidden-field",
 				    "无权修改标出的字段 (you may not change the fields marked)");
 		problem_field(&denied, field_rules[i].name,
-			      field_rules[i].need == ACT_STATION_RATE ?
-				      "星级来自考核评定，只有管理员可以修改" :
-				      "只有街道、社区工作人员或管理员可以修改");
+			      field_rules[i].need == ACT_STATION_RATE
+				      ? "星级来自考核评定，只有管理员可以修改"
+				      : "只有街道、社区工作人员或管理员可以修改");
 	}
 	if (!problem_has_fields(&denied))
 		return RC_OK;
@@ -730,16 +762,18 @@ enum rc station_create(struct db *db, const struct actor *actor, const struct st
 	secret_token("", qr, sizeof(qr));
 	int64_t now = clock_now_s();
 	struct db_rows *rows = NULL;
-	rc = db_q(db,
-		  "INSERT INTO stations (name, level, theme, parent_id, region_code, address, lat, lng,"
-		  " phone, stars, description, qr_token, created_s, updated_s)"
-		  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
-		  &rows, prob, DB_T(in->name), DB_T(in->level),
-		  DB_T(in->has_theme ? in->theme : "general"),
-		  DB_IOPT(in->has_parent && in->parent_id, in->parent_id), DB_T(norm), DB_T(in->address),
-		  DB_R(in->lat), DB_R(in->lng), DB_T(in->has_phone && in->phone && *in->phone ? in->phone : NULL),
-		  DB_I(in->has_stars ? in->stars : 0),
-		  DB_T(in->has_description ? in->description : NULL), DB_T(qr), DB_I(now));
+	rc = db_q(
+		db,
+		"INSERT INTO stations (name, level, theme, parent_id, region_code, address, lat, lng,"
+		" phone, stars, description, qr_token, created_s, updated_s)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+		&rows, prob, DB_T(in->name), DB_T(in->level),
+		DB_T(in->has_theme ? in->theme : "general"),
+		DB_IOPT(in->has_parent && in->parent_id, in->parent_id), DB_T(norm),
+		DB_T(in->address), DB_R(in->lat), DB_R(in->lng),
+		DB_T(in->has_phone && in->phone && *in->phone ? in->phone : NULL),
+		DB_I(in->has_stars ? in->stars : 0),
+		DB_T(in->has_description ? in->description : NULL), DB_T(qr), DB_I(now));
 	if (rc != RC_OK)
 		return rc;
 	*id = db_rows_int(rows, 0, 0);
@@ -790,7 +824,8 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 		 * there as a region (a grant on the station itself moves with it). */
 		struct scope_target there = { .region = norm };
 		if (!permission_allows(actor->p, ACT_STATION_PROFILE, &there)) {
-			rc = problem_set(prob, RC_FORBIDDEN, "forbidden", "无权把驿站移到区域 %s", norm);
+			rc = problem_set(prob, RC_FORBIDDEN, "forbidden", "无权把驿站移到区域 %s",
+					 norm);
 			goto out;
 		}
 	}
@@ -812,16 +847,16 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 		  NULL, prob, DB_T(in->has_name ? in->name : cur->name),
 		  DB_T(in->has_level ? in->level : cur->level),
 		  DB_T(in->has_theme ? in->theme : cur->theme),
-		  in->has_parent ? DB_IOPT(in->parent_id, in->parent_id) :
-				   DB_IOPT(cur->parent_id, cur->parent_id),
+		  in->has_parent ? DB_IOPT(in->parent_id, in->parent_id)
+				 : DB_IOPT(cur->parent_id, cur->parent_id),
 		  DB_T(norm), DB_T(in->has_address ? in->address : cur->address),
 		  DB_R(in->has_location ? in->lat : cur->lat),
 		  DB_R(in->has_location ? in->lng : cur->lng),
-		  DB_T(in->has_phone ? (in->phone && *in->phone ? in->phone : NULL) :
-				       (cur->phone[0] ? cur->phone : NULL)),
+		  DB_T(in->has_phone ? (in->phone && *in->phone ? in->phone : NULL)
+				     : (cur->phone[0] ? cur->phone : NULL)),
 		  DB_I(in->has_stars ? in->stars : cur->stars),
-		  DB_T(in->has_description ? in->description :
-					     (cur->description[0] ? cur->description : NULL)),
+		  DB_T(in->has_description ? in->description
+					   : (cur->description[0] ? cur->description : NULL)),
 		  DB_I(clock_now_s()), DB_I(id));
 	if (rc != RC_OK)
 		goto out;
@@ -830,12 +865,12 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 		goto out;
 	struct audit_detail d;
 	audit_detail_init(&d);
-	static const char *names[] = { "name", "level", "theme", "parent_id", "region_code",
-				       "address", "location", "phone", "stars", "description",
-				       "amenities", "hours", "rooms" };
-	const bool has[] = { in->has_name, in->has_level, in->has_theme, in->has_parent,
-			     in->has_region, in->has_address, in->has_location, in->has_phone,
-			     in->has_stars, in->has_description, in->has_amenities, in->has_hours,
+	static const char *names[] = { "name",	    "level",	"theme", "parent_id", "region_code",
+				       "address",   "location", "phone", "stars",     "description",
+				       "amenities", "hours",	"rooms" };
+	const bool has[] = { in->has_name,   in->has_level,	  in->has_theme,     in->has_parent,
+			     in->has_region, in->has_address,	  in->has_location,  in->has_phone,
+			     in->has_stars,  in->has_description, in->has_amenities, in->has_hours,
 			     in->has_rooms };
 	struct sb changed = SB_INIT;
 	for (size_t i = 0; i < sizeof(has) / sizeof(has[0]); i++) {
@@ -906,9 +941,9 @@ enum rc station_rotate_qr(struct db *db, const struct actor *actor, int64_t id,
 	secret_token("", qr, sizeof(qr));
 	struct db_rows *rows = NULL;
 	rc = db_q(db,
-			  "UPDATE stations SET qr_token = $1, version = version + 1, updated_s = $2"
-			  " WHERE id = $3 RETURNING id",
-			  &rows, prob, DB_T(qr), DB_I(clock_now_s()), DB_I(id));
+		  "UPDATE stations SET qr_token = $1, version = version + 1, updated_s = $2"
+		  " WHERE id = $3 RETURNING id",
+		  &rows, prob, DB_T(qr), DB_I(clock_now_s()), DB_I(id));
 	if (rc != RC_OK)
 		return rc;
 	size_t n = db_rows_count(rows);

@@ -16,13 +16,13 @@
 #include "domain/audit.h"
 #include "domain/hours.h"
 
-#define STATION_NAME_MAX 64      /* characters */
-#define STATION_ADDRESS_MAX 128  /* characters */
-#define STATION_ROOMS_MAX 16
-#define STATION_STARS_MAX 5
+#define STATION_NAME_MAX	  64  /* characters */
+#define STATION_ADDRESS_MAX	  128 /* characters */
+#define STATION_ROOMS_MAX	  16
+#define STATION_STARS_MAX	  5
 #define STATION_ROOM_CAPACITY_MAX 10000 /* people */
-#define AMENITY_SORT_MAX 99999           /* catalog order: 0 … this */
-#define STATION_QR_TOKEN_CAP 48
+#define AMENITY_SORT_MAX	  99999 /* catalog order: 0 … this */
+#define STATION_QR_TOKEN_CAP	  48
 
 /* Levels and themes: code, 中文, English. NULL-terminated tables. */
 struct station_kind {
@@ -60,17 +60,17 @@ struct station {
 	char name[STATION_NAME_MAX * 4 + 1];
 	char level[16];
 	char theme[24];
-	int64_t parent_id;           /* 0: none */
+	int64_t parent_id; /* 0: none */
 	char region_code[13];
 	char address[STATION_ADDRESS_MAX * 4 + 1];
-	double lat, lng;             /* WGS-84 */
+	double lat, lng; /* WGS-84 */
 	char phone[32];
 	int stars;
 	char description[1024];
 	char closed_reason[256];
 	char qr_token[STATION_QR_TOKEN_CAP];
-	uint64_t amenities;          /* bitset by catalog bit */
-	struct hours hours;          /* includes closed / closed_until_s */
+	uint64_t amenities; /* bitset by catalog bit */
+	struct hours hours; /* includes closed / closed_until_s */
 	char exception_notes[HOURS_EXCEPTIONS_MAX][96];
 	size_t nrooms;
 	struct station_room rooms[STATION_ROOMS_MAX];
@@ -86,11 +86,11 @@ struct station_input {
 		has_phone, has_stars, has_description, has_amenities, has_hours, has_rooms;
 	const char *name, *level, *theme, *region_code, *address, *phone, *description;
 	int64_t parent_id;
-	double lat, lng;             /* WGS-84 */
+	double lat, lng; /* WGS-84 */
 	int stars;
 	const char *amenities[64];
 	size_t namenities;
-	struct hours hours;          /* ranges and exceptions only */
+	struct hours hours; /* ranges and exceptions only */
 	char exception_notes[HOURS_EXCEPTIONS_MAX][96];
 	struct station_room rooms[STATION_ROOMS_MAX];
 	size_t nrooms;

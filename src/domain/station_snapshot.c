@@ -27,8 +27,8 @@ struct snapshot_store {
 	_Atomic(struct snapshot *) current;
 	_Atomic(const struct snapshot *) hazard[HAZARD_SLOTS];
 	atomic_bool slot_taken[HAZARD_SLOTS];
-	pthread_key_t slot_key;     /* slot index + 1 of the calling thread */
-	pthread_mutex_t write_mu;   /* one rebuild at a time */
+	pthread_key_t slot_key;	  /* slot index + 1 of the calling thread */
+	pthread_mutex_t write_mu; /* one rebuild at a time */
 	uint64_t generation;
 };
 
@@ -40,8 +40,8 @@ struct builder {
 	struct sb text;
 	size_t nschedules, cap_schedules;
 	struct snap_schedule *schedules;
-	size_t nbuckets;    /* a power of two, or 0 before the first schedule */
-	uint32_t *buckets;  /* schedule + 1 by hash, open addressing; 0: empty */
+	size_t nbuckets;   /* a power of two, or 0 before the first schedule */
+	uint32_t *buckets; /* schedule + 1 by hash, open addressing; 0: empty */
 	size_t nranges, cap_ranges;
 	struct hours_range *ranges;
 	size_t nexc, cap_exc;
@@ -90,7 +90,7 @@ static struct hours_view builder_schedule(const struct builder *b, uint32_t i)
 {
 	const struct snap_schedule *sc = &b->schedules[i];
 	struct hours_view v = { b->ranges + sc->ranges, sc->nranges, b->exc + sc->exceptions,
-				sc->nexceptions, sc->closed, sc->closed_until_s };
+				sc->nexceptions,	sc->closed,  sc->closed_until_s };
 	return v;
 }
 
@@ -138,7 +138,8 @@ static uint32_t schedule_of(struct builder *b, const struct hours_view *h)
 	assert(h->nranges <= HOURS_RANGES_MAX && h->nexceptions <= HOURS_EXCEPTIONS_MAX);
 	if (2 * (b->nschedules + 1) > b->nbuckets)
 		rehash(b);
-	for (k = hours_hash(h) & (b->nbuckets - 1); b->buckets[k]; k = (k + 1) & (b->nbuckets - 1)) {
+	for (k = hours_hash(h) & (b->nbuckets - 1); b->buckets[k];
+	     k = (k + 1) & (b->nbuckets - 1)) {
 		struct hours_view v = builder_schedule(b, b->buckets[k] - 1);
 		if (hours_equal(&v, h))
 			return b->buckets[k] - 1;
@@ -458,7 +459,7 @@ void snapshot_store_load(struct snapshot_store *st, const struct station *statio
 }
 
 enum rc snapshot_store_update_station(struct snapshot_store *st, struct db *db, int64_t id,
-				     struct problem *prob)
+				      struct problem *prob)
 {
 	struct station *fresh = xmalloc(sizeof(*fresh));
 	struct builder b = { 0 };
@@ -516,8 +517,11 @@ const char *snapshot_text(const struct snapshot *snap, uint32_t off)
 struct hours_view snapshot_hours(const struct snapshot *snap, const struct snap_station *s)
 {
 	const struct snap_schedule *sc = &snap->schedules[s->schedule];
-	struct hours_view v = { snap->range_pool + sc->ranges, sc->nranges,
-				snap->exception_pool + sc->exceptions, sc->nexceptions, sc->closed,
+	struct hours_view v = { snap->range_pool + sc->ranges,
+				sc->nranges,
+				snap->exception_pool + sc->exceptions,
+				sc->nexceptions,
+				sc->closed,
 				sc->closed_until_s };
 	return v;
 }
@@ -525,8 +529,11 @@ struct hours_view snapshot_hours(const struct snapshot *snap, const struct snap_
 static bool schedule_open_at(const struct snapshot *snap, uint32_t schedule, int64_t now_s)
 {
 	const struct snap_schedule *sc = &snap->schedules[schedule];
-	struct hours_view v = { snap->range_pool + sc->ranges, sc->nranges,
-				snap->exception_pool + sc->exceptions, sc->nexceptions, sc->closed,
+	struct hours_view v = { snap->range_pool + sc->ranges,
+				sc->nranges,
+				snap->exception_pool + sc->exceptions,
+				sc->nexceptions,
+				sc->closed,
 				sc->closed_until_s };
 	return hours_view_open_at(&v, now_s);
 }
@@ -560,7 +567,7 @@ enum { OPEN_NO = 1, OPEN_YES = 2 };
 struct filter_ctx {
 	const struct snapshot *snap;
 	const struct nearby_query *q;
-	uint8_t *open;  /* by schedule, for schedules below nopen */
+	uint8_t *open; /* by schedule, for schedules below nopen */
 	size_t nopen;
 };
 
@@ -569,7 +576,8 @@ static bool filter_open(struct filter_ctx *c, uint32_t schedule)
 	if (schedule >= c->nopen)
 		return schedule_open_at(c->snap, schedule, c->q->now_s);
 	if (!c->open[schedule])
-		c->open[schedule] = schedule_open_at(c->snap, schedule, c->q->now_s) ? OPEN_YES : OPEN_NO;
+		c->open[schedule] = schedule_open_at(c->snap, schedule, c->q->now_s) ? OPEN_YES
+										     : OPEN_NO;
 	return c->open[schedule] == OPEN_YES;
 }
 
@@ -593,7 +601,8 @@ size_t snapshot_nearby(const struct snapshot *snap, const struct nearby_query *q
 {
 	uint8_t open[OPEN_CACHE_MAX];
 	struct filter_ctx c = { snap, q, open,
-				snap->nschedules < OPEN_CACHE_MAX ? snap->nschedules : OPEN_CACHE_MAX };
+				snap->nschedules < OPEN_CACHE_MAX ? snap->nschedules
+								  : OPEN_CACHE_MAX };
 	bool filtered = q->open_now || q->theme >= 0 || q->level >= 0;
 
 	memset(open, 0, c.nopen);
@@ -627,7 +636,8 @@ size_t snapshot_search(const struct snapshot *snap, const char *q, const char *r
 		const struct snap_station *s = &snap->stations[i];
 		if (plen && strncmp(s->region_code, region_prefix, plen) != 0)
 			continue;
-		if (q && *q && !strstr(snap->text + s->name, q) && !strstr(snap->text + s->address, q))
+		if (q && *q && !strstr(snap->text + s->name, q) &&
+		    !strstr(snap->text + s->address, q))
 			continue;
 		out[n++] = s;
 	}

@@ -22,12 +22,12 @@
 struct snap_station {
 	int64_t id;
 	int64_t parent_id;
-	struct geo_point pt;          /* WGS-84 */
+	struct geo_point pt; /* WGS-84 */
 	uint64_t amenities;
 	uint32_t name, address, phone; /* offsets into text */
-	uint32_t schedule;            /* index into the snapshot's schedules */
+	uint32_t schedule;	       /* index into the snapshot's schedules */
 	uint8_t level, theme, stars;
-	bool closed;                  /* temporarily closed (also in the schedule) */
+	bool closed; /* temporarily closed (also in the schedule) */
 	char region_code[13];
 };
 
@@ -36,8 +36,8 @@ struct snap_station {
  * one of a few schedules, so the snapshot stores each once, and a query
  * asks "open now?" once per schedule rather than once per station. */
 struct snap_schedule {
-	uint32_t ranges;              /* offset into the range pool */
-	uint32_t exceptions;          /* offset into the exception pool */
+	uint32_t ranges;     /* offset into the range pool */
+	uint32_t exceptions; /* offset into the exception pool */
 	uint16_t nranges, nexceptions;
 	bool closed;
 	int64_t closed_until_s;
@@ -47,14 +47,14 @@ struct snapshot {
 	size_t n;
 	struct snap_station *stations; /* sorted by id */
 	char *text;
-	size_t text_len;               /* bytes of text, NULs included */
+	size_t text_len; /* bytes of text, NULs included */
 	size_t nschedules;
 	struct snap_schedule *schedules;
 	struct hours_range *range_pool;
 	struct hours_exception *exception_pool;
-	struct geo_index *index;       /* entry flags = position in stations, tag = schedule */
+	struct geo_index *index; /* entry flags = position in stations, tag = schedule */
 	size_t namenities;
-	struct amenity *amenities;     /* the catalog, by sort order */
+	struct amenity *amenities; /* the catalog, by sort order */
 	int64_t built_s;
 	uint64_t generation;
 };
@@ -78,7 +78,7 @@ enum rc snapshot_store_reload(struct snapshot_store *st, struct db *db, struct p
  * Writers are serialized with reloads. Errors from the database leave the
  * current snapshot in place. */
 enum rc snapshot_store_update_station(struct snapshot_store *st, struct db *db, int64_t id,
-				     struct problem *prob);
+				      struct problem *prob);
 /* Builds from stations given directly (benchmarks and tests) and swaps in. */
 void snapshot_store_load(struct snapshot_store *st, const struct station *stations, size_t n,
 			 const struct amenity *catalog, size_t ncatalog);
@@ -99,14 +99,14 @@ bool snapshot_closed_at(const struct snapshot *snap, const struct snap_station *
 int snapshot_amenity_bit(const struct snapshot *snap, const char *code);
 
 struct nearby_query {
-	struct geo_point center;  /* WGS-84 */
+	struct geo_point center; /* WGS-84 */
 	double radius_m;
 	size_t limit;
-	uint64_t amenities;       /* all required */
+	uint64_t amenities; /* all required */
 	bool open_now;
 	int64_t now_s;
-	int theme;                /* index into station_themes, or -1 */
-	int level;                /* index into station_levels, or -1 */
+	int theme; /* index into station_themes, or -1 */
+	int level; /* index into station_levels, or -1 */
 };
 
 struct nearby_hit {

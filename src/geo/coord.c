@@ -68,8 +68,7 @@ bool geo_in_china(struct geo_point p)
 
 static double transform_lat(double x, double y)
 {
-	double ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y +
-		     0.2 * sqrt(fabs(x));
+	double ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt(fabs(x));
 
 	ret += (20.0 * sin(6.0 * x * GEO_PI) + 20.0 * sin(2.0 * x * GEO_PI)) * 2.0 / 3.0;
 	ret += (20.0 * sin(y * GEO_PI) + 40.0 * sin(y / 3.0 * GEO_PI)) * 2.0 / 3.0;
@@ -158,12 +157,9 @@ struct geo_point geo_bd09_to_gcj02(struct geo_point p)
 struct geo_point geo_to_wgs84(struct geo_point p, enum geo_crs from)
 {
 	switch (from) {
-	case GEO_CRS_WGS84:
-		return p;
-	case GEO_CRS_GCJ02:
-		return geo_gcj02_to_wgs84(p);
-	case GEO_CRS_BD09:
-		return geo_gcj02_to_wgs84(geo_bd09_to_gcj02(p));
+	case GEO_CRS_WGS84: return p;
+	case GEO_CRS_GCJ02: return geo_gcj02_to_wgs84(p);
+	case GEO_CRS_BD09: return geo_gcj02_to_wgs84(geo_bd09_to_gcj02(p));
 	}
 	return p;
 }
@@ -171,12 +167,9 @@ struct geo_point geo_to_wgs84(struct geo_point p, enum geo_crs from)
 struct geo_point geo_from_wgs84(struct geo_point p, enum geo_crs to)
 {
 	switch (to) {
-	case GEO_CRS_WGS84:
-		return p;
-	case GEO_CRS_GCJ02:
-		return geo_wgs84_to_gcj02(p);
-	case GEO_CRS_BD09:
-		return geo_gcj02_to_bd09(geo_wgs84_to_gcj02(p));
+	case GEO_CRS_WGS84: return p;
+	case GEO_CRS_GCJ02: return geo_wgs84_to_gcj02(p);
+	case GEO_CRS_BD09: return geo_gcj02_to_bd09(geo_wgs84_to_gcj02(p));
 	}
 	return p;
 }

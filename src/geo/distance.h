@@ -17,7 +17,7 @@
 /* Walking model: speed along streets, and how much longer a street route
  * is than the straight line between its ends. */
 #define GEO_WALK_M_PER_MIN 80.0
-#define GEO_WALK_DETOUR 1.25
+#define GEO_WALK_DETOUR	   1.25
 
 /* Great-circle distance between a and b in metres (haversine). Symmetric,
  * exactly 0 for equal points, handles the antimeridian. NaN in, NaN out. */

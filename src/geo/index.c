@@ -29,9 +29,9 @@
  * about 200,000 rows (pole to pole), and never larger than DENSITY_PROBE_M
  * times sqrt(CELL_TARGET_ENTRIES), about 3.5 km, which is what lone
  * stations give. */
-#define CELL_MIN_M 100.0
+#define CELL_MIN_M	    100.0
 #define CELL_TARGET_ENTRIES 12.0
-#define DENSITY_PROBE_M 1000.0
+#define DENSITY_PROBE_M	    1000.0
 
 /* After this many rings of one cell, rings grow by half each time, so that
  * a huge radius on sparse data takes tens of rings, not millions. */
@@ -41,7 +41,7 @@
  * metres and degrees) so that rounding in the window arithmetic can never
  * hide a station that the exact haversine puts inside the circle. */
 #define SLACK_REL 1e-9
-#define SLACK_M 1e-6
+#define SLACK_M	  1e-6
 #define SLACK_DEG 1e-9
 
 /* A latitude band. Its entries are [start, next row's start). lat_min and
@@ -57,11 +57,11 @@ struct geo_row {
 struct geo_index {
 	size_t n;
 	struct geo_index_entry *entries; /* in index order: by row, then longitude */
-	struct geo_row *rows; /* nrows + 1; the last only marks the end */
+	struct geo_row *rows;		 /* nrows + 1; the last only marks the end */
 	size_t nrows;
-	double lat0;    /* south edge of row 0, degrees */
+	double lat0;	/* south edge of row 0, degrees */
 	double row_deg; /* height of a row, degrees */
-	double cell_m;  /* the same in metres; also the ring width */
+	double cell_m;	/* the same in metres; also the ring width */
 };
 
 /* ---- building ---- */
@@ -289,7 +289,7 @@ static void hit_sort(struct geo_index_hit *heap, size_t len)
 
 struct search {
 	const struct geo_index *ix;
-	double lat, lng;  /* the centre, degrees */
+	double lat, lng; /* the centre, degrees */
 	double phi, cos_phi;
 	double radius_m;
 	/* A station whose haversine lower bound exceeds this cannot make the
@@ -347,8 +347,7 @@ static bool search_init(struct search *s, const struct geo_index *ix, struct geo
  * hav = sin^2(dphi / 2) + cos(phi1) cos(phi2) sin^2(dlambda / 2) with
  * sin^2 x >= x^2 (1 - x^2 / 3), true for every x, and cos(phi2) >= cos_min;
  * longitudes are taken the short way round. */
-static double hav_lower_bound(const struct search *s, const struct geo_index_entry *e,
-			      double c_row)
+static double hav_lower_bound(const struct search *s, const struct geo_index_entry *e, double c_row)
 {
 	double dl = e->pt.lng - s->lng;
 	double a, b;
@@ -454,8 +453,8 @@ static int64_t pos_bound(const struct geo_index_entry *e, size_t start, size_t e
 }
 
 /* Visits positions [a, b) of a row; b - a never exceeds the row's size. */
-static void search_visit_positions(struct search *s, size_t start, size_t end, int64_t a,
-				   int64_t b, double c_row)
+static void search_visit_positions(struct search *s, size_t start, size_t end, int64_t a, int64_t b,
+				   double c_row)
 {
 	int64_t n_row = (int64_t)(end - start);
 	int64_t first, len;
@@ -517,8 +516,8 @@ static struct window row_window(const struct search *s, const struct geo_row *ro
 }
 
 /* The run of positions a window covers; false if it is the whole row. */
-static bool window_positions(const struct search *s, size_t start, size_t end,
-			     struct window w, int64_t *lo, int64_t *hi)
+static bool window_positions(const struct search *s, size_t start, size_t end, struct window w,
+			     int64_t *lo, int64_t *hi)
 {
 	if (w.kind == WINDOW_FULL)
 		return false;
@@ -528,7 +527,7 @@ static bool window_positions(const struct search *s, size_t start, size_t end,
 }
 
 struct ring {
-	double theta;     /* slackened angular radius */
+	double theta;	  /* slackened angular radius */
 	double hav_theta; /* its haversine */
 };
 
@@ -571,12 +570,12 @@ static double pos_lng(const struct geo_index_entry *e, size_t start, int64_t n_r
 #define TRACKED_SPAN (2 * TRACKED_ROWS + 1)
 
 struct row_run {
-	int64_t lo, hi;  /* positions visited so far: [lo, hi) */
-	bool anchored;   /* lo and hi are set */
+	int64_t lo, hi; /* positions visited so far: [lo, hi) */
+	bool anchored;	/* lo and hi are set */
 };
 
 struct tracked {
-	size_t row0;     /* the row of runs[0] */
+	size_t row0; /* the row of runs[0] */
 	struct row_run runs[TRACKED_SPAN];
 };
 
@@ -711,9 +710,9 @@ size_t geo_index_nearest(const struct geo_index *ix, struct geo_point center, do
 	return s.len;
 }
 
-size_t geo_index_nearest_scan(const struct geo_index *ix, struct geo_point center,
-			      double radius_m, uint64_t amenities_required, geo_index_filter filter,
-			      void *ctx, size_t limit, struct geo_index_hit *out)
+size_t geo_index_nearest_scan(const struct geo_index *ix, struct geo_point center, double radius_m,
+			      uint64_t amenities_required, geo_index_filter filter, void *ctx,
+			      size_t limit, struct geo_index_hit *out)
 {
 	struct search s;
 
@@ -776,8 +775,8 @@ static void entry_offer(const struct geo_index_entry **heap, size_t limit, size_
 	heap[i] = e;
 }
 
-static void bbox_visit(const struct geo_index *ix, size_t i, size_t end, double south,
-		       double north, const struct geo_index_entry **out, size_t limit, size_t *len)
+static void bbox_visit(const struct geo_index *ix, size_t i, size_t end, double south, double north,
+		       const struct geo_index_entry **out, size_t limit, size_t *len)
 {
 	for (; i < end; i++) {
 		const struct geo_index_entry *e = &ix->entries[i];

@@ -67,9 +67,9 @@ size_t geo_index_nearest(const struct geo_index *ix, struct geo_point center, do
 
 /* The same contract and the same answer as geo_index_nearest(), found by
  * looking at every entry. For tests and benchmarks. */
-size_t geo_index_nearest_scan(const struct geo_index *ix, struct geo_point center,
-			      double radius_m, uint64_t amenities_required, geo_index_filter filter,
-			      void *ctx, size_t limit, struct geo_index_hit *out);
+size_t geo_index_nearest_scan(const struct geo_index *ix, struct geo_point center, double radius_m,
+			      uint64_t amenities_required, geo_index_filter filter, void *ctx,
+			      size_t limit, struct geo_index_hit *out);
 
 /* Writes to out[0..limit) *borrowed* pointers to the entries with south <=
  * lat <= north and west <= lng <= east, choosing the ones with the smallest

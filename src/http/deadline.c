@@ -74,8 +74,9 @@ static void watch(struct deadlines *d, struct deadline_conn *c, int64_t now)
 		return;
 	c->closed = true;
 	shutdown(c->fd, SHUT_RDWR);
-	log_info(NULL, "header-timeout", "closed a connection from %s: no request header within %lld ms",
-		 c->ip, (long long)d->timeout_ms);
+	log_info(NULL, "header-timeout",
+		 "closed a connection from %s: no request header within %lld ms", c->ip,
+		 (long long)d->timeout_ms);
 }
 
 static void tick(void *arg)

@@ -22,12 +22,12 @@ struct deadlines;
 struct deadline_conn {
 	struct deadline_conn *prev, *next; /* the watch list, under its mutex */
 	int fd;
-	const char *ip;                    /* borrowed: for the log line */
+	const char *ip; /* borrowed: for the log line */
 	/* > 0: waiting for a header since then (ms, monotonic), the clock
 	 * running; < 0: idle since -value, the clock starting at the next byte;
 	 * 0: a request is being served. Written by the connection's thread. */
 	_Atomic int64_t since_ms;
-	int64_t seen_ms, head_from_ms;     /* the watcher's own */
+	int64_t seen_ms, head_from_ms; /* the watcher's own */
 	bool closed;
 };
 

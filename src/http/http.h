@@ -11,15 +11,15 @@
 #include "core/arena.h"
 #include "core/sb.h"
 
-#define HTTP_PARAMS_MAX 6
-#define HTTP_HEADERS_MAX 16
-#define HTTP_BODY_MAX_DEFAULT (1024 * 1024)
+#define HTTP_PARAMS_MAX	       6
+#define HTTP_HEADERS_MAX       16
+#define HTTP_BODY_MAX_DEFAULT  (1024 * 1024)
 /* The request heads the server promises to read: a URI of up to 8 KiB with
  * up to 100 query parameters (beyond: 414 at once), and header fields of up
  * to http_server_config.header_max_bytes together, up to 100 of them
  * (beyond: 431, or the connection is closed). */
-#define HTTP_URI_MAX_BYTES (8 * 1024)
-#define HTTP_QUERY_PARAMS_MAX 100
+#define HTTP_URI_MAX_BYTES     (8 * 1024)
+#define HTTP_QUERY_PARAMS_MAX  100
 #define HTTP_HEADER_FIELDS_MAX 100
 
 struct http_req;
@@ -31,12 +31,12 @@ typedef void (*http_handler)(struct http_req *req, struct http_resp *resp);
  * route lives here so the router, the 405 Allow header, the OpenAPI
  * document and the permission check all read the same record. */
 struct http_route {
-	const char *method;      /* "GET", "POST", "PUT", "PATCH", "DELETE" */
-	const char *pattern;     /* "/api/v1/accounts/{id}" */
+	const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+	const char *pattern; /* "/api/v1/accounts/{id}" */
 	http_handler handler;
-	int perm;                /* opaque to http: checked by the auth hook */
-	size_t body_max_bytes;   /* 0: HTTP_BODY_MAX_DEFAULT */
-	int rate_per_min;        /* > 0: per-client-address limit */
+	int perm;	       /* opaque to http: checked by the auth hook */
+	size_t body_max_bytes; /* 0: HTTP_BODY_MAX_DEFAULT */
+	int rate_per_min;      /* > 0: per-client-address limit */
 	/* The handler does expensive work (hashing a password, decoding an
 	 * image): it runs on the server's work pool, after the rate limit and
 	 * the auth hook have run on the request thread, while the connection
@@ -45,18 +45,18 @@ struct http_route {
 	/* For the OpenAPI document: */
 	const char *tag;
 	const char *summary;
-	const char *req_schema;  /* component name of the JSON body, or NULL */
+	const char *req_schema;	 /* component name of the JSON body, or NULL */
 	const char *resp_schema; /* component name of the success body, or NULL */
-	int ok_status;           /* 200 if 0 */
-	const char *query;       /* "name:type:description;…" query parameters */
-	const char *req_media;   /* a non-JSON body: "image/jpeg,image/png", or NULL */
-	const char *resp_media;  /* a non-JSON answer: "image/jpeg", or NULL */
+	int ok_status;		 /* 200 if 0 */
+	const char *query;	 /* "name:type:description;…" query parameters */
+	const char *req_media;	 /* a non-JSON body: "image/jpeg,image/png", or NULL */
+	const char *resp_media;	 /* a non-JSON answer: "image/jpeg", or NULL */
 };
 
 struct http_req {
-	struct arena *arena;     /* freed when the request completes */
+	struct arena *arena; /* freed when the request completes */
 	const char *method;
-	const char *path;        /* decoded, without the query */
+	const char *path; /* decoded, without the query */
 	const char *request_id;
 	const char *client_ip;
 	const struct http_route *route;
@@ -64,11 +64,11 @@ struct http_req {
 	const char *param_names[HTTP_PARAMS_MAX];
 	const char *param_values[HTTP_PARAMS_MAX];
 	size_t nparams;
-	char *body;              /* NUL-terminated, in the arena */
+	char *body; /* NUL-terminated, in the arena */
 	size_t body_len;
-	void *app;               /* handed to http_server_start */
-	void *principal;         /* set by the auth hook; NULL: anonymous */
-	void *conn;              /* the underlying connection (server.c only) */
+	void *app;	 /* handed to http_server_start */
+	void *principal; /* set by the auth hook; NULL: anonymous */
+	void *conn;	 /* the underlying connection (server.c only) */
 };
 
 struct http_header {
@@ -82,7 +82,7 @@ struct http_resp {
 	struct http_header headers[HTTP_HEADERS_MAX];
 	size_t nheaders;
 	struct arena *arena;
-	const char *request_id;  /* the request's id, for problem documents */
+	const char *request_id; /* the request's id, for problem documents */
 };
 
 /* Request accessors: every string is borrowed and lives as long as req. */

@@ -11,16 +11,16 @@
 
 #include "core/xalloc.h"
 
-static const int status_slots[] = { 200, 201, 204, 206, 301, 302, 304, 400, 401, 403, 404,
-				    405, 409, 410, 413, 414, 415, 422, 423, 429, 431, 500, 503 };
+static const int status_slots[] = { 200, 201, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405,
+				    409, 410, 413, 414, 415, 422, 423, 429, 431, 500, 503 };
 #define NSTATUS (sizeof(status_slots) / sizeof(status_slots[0]) + 1)
 
 static const double bucket_s[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-				   0.05,   0.1,   0.25,   0.5,   1,    2.5 };
-static const int64_t bucket_us[] = { 500,    1000,   2500,   5000,   10000,   25000,
-				     50000,  100000, 250000, 500000, 1000000, 2500000 };
+				   0.05,   0.1,	  0.25,	  0.5,	 1,    2.5 };
+static const int64_t bucket_us[] = { 500,   1000,   2500,   5000,   10000,   25000,
+				     50000, 100000, 250000, 500000, 1000000, 2500000 };
 #define NBUCKETS (sizeof(bucket_s) / sizeof(bucket_s[0]))
-#define NSHARDS 8
+#define NSHARDS	 8
 
 struct route_stats {
 	atomic_ulong by_status[NSTATUS];
@@ -122,7 +122,8 @@ static unsigned long sum_bucket(const struct metrics *m, size_t route, size_t b)
 {
 	unsigned long v = 0;
 	for (size_t i = 0; i < NSHARDS; i++)
-		v += atomic_load_explicit(&m->shards[i].stats[route].buckets[b], memory_order_relaxed);
+		v += atomic_load_explicit(&m->shards[i].stats[route].buckets[b],
+					  memory_order_relaxed);
 	return v;
 }
 
@@ -141,7 +142,8 @@ static void route_label(const struct metrics *m, size_t i, struct sb *sb)
 		sb_add_json_escaped(sb, m->routes[i].pattern, strlen(m->routes[i].pattern));
 		sb_addc(sb, '"');
 	} else {
-		sb_addf(sb, "method=\"GET\",route=\"%s\"", i == m->nroutes ? "static" : "unmatched");
+		sb_addf(sb, "method=\"GET\",route=\"%s\"",
+			i == m->nroutes ? "static" : "unmatched");
 	}
 }
 
@@ -187,7 +189,9 @@ void metrics_render(const struct metrics *m, struct sb *sb)
 		route_label(m, i, sb);
 		sb_addf(sb, "} %lu\n", cum);
 	}
-	sb_addf(sb, "# HELP yizhan_http_requests_in_flight Requests being answered now.\n"
-		    "# TYPE yizhan_http_requests_in_flight gauge\n"
-		    "yizhan_http_requests_in_flight %ld\n", metrics_inflight(m));
+	sb_addf(sb,
+		"# HELP yizhan_http_requests_in_flight Requests being answered now.\n"
+		"# TYPE yizhan_http_requests_in_flight gauge\n"
+		"yizhan_http_requests_in_flight %ld\n",
+		metrics_inflight(m));
 }

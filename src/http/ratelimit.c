@@ -8,7 +8,7 @@
 #include "core/xalloc.h"
 
 #define STRIPES 16
-#define PROBE 8
+#define PROBE	8
 
 struct bucket {
 	uint64_t hash;
@@ -54,8 +54,8 @@ static uint64_t fnv1a(size_t key, const char *s)
 	return h ? h : 1;
 }
 
-bool ratelimit_take(struct ratelimit *rl, size_t key, const char *ip, int per_min,
-		    int64_t now_ms, int *retry_after_s)
+bool ratelimit_take(struct ratelimit *rl, size_t key, const char *ip, int per_min, int64_t now_ms,
+		    int *retry_after_s)
 {
 	if (per_min <= 0)
 		return true;

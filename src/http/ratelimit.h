@@ -15,7 +15,7 @@ void ratelimit_free(struct ratelimit *rl);
 /* Takes one token from the bucket of (key, ip) that refills per_min tokens a
  * minute up to per_min. Returns true if allowed; otherwise *retry_after_s
  * says when the next token arrives. */
-bool ratelimit_take(struct ratelimit *rl, size_t key, const char *ip, int per_min,
-		    int64_t now_ms, int *retry_after_s);
+bool ratelimit_take(struct ratelimit *rl, size_t key, const char *ip, int per_min, int64_t now_ms,
+		    int *retry_after_s);
 
 #endif

@@ -136,7 +136,8 @@ enum router_result router_match(const struct router *r, const char *method, cons
 		for (size_t s = 0; s < n && req->nparams < HTTP_PARAMS_MAX; s++) {
 			if (!c->is_param[s])
 				continue;
-			req->param_names[req->nparams] = arena_strndup(req->arena, c->seg[s], c->seglen[s]);
+			req->param_names[req->nparams] = arena_strndup(req->arena, c->seg[s],
+								       c->seglen[s]);
 			req->param_values[req->nparams] = arena_strndup(req->arena, seg[s], len[s]);
 			req->nparams++;
 		}

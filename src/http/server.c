@@ -41,9 +41,9 @@ struct http_server {
 	struct ratelimit *ratelimit;
 	struct static_files *files;
 	struct deadlines *deadlines; /* of request headers (http/deadline.h) */
-	size_t header_max;       /* header fields together, bytes */
-	struct workpool *pool;   /* runs the handlers of offloaded routes */
-	char *csp;               /* for pages: what a browser may load */
+	size_t header_max;	     /* header fields together, bytes */
+	struct workpool *pool;	     /* runs the handlers of offloaded routes */
+	char *csp;		     /* for pages: what a browser may load */
 	char id_prefix[13];
 	atomic_ullong next_id;
 };
@@ -56,12 +56,12 @@ struct http_server {
 struct conn_ctx {
 	char ip[INET6_ADDRSTRLEN];
 	struct req_ctx *spare;
-	struct sb line;          /* the access log line being built */
+	struct sb line;		    /* the access log line being built */
 	struct deadline_conn clock; /* the header deadline */
 	/* What check_uri() saw of the current request's raw URI. */
 	size_t uri_len;
-	bool uri_refused;        /* answered 414 there: serve nothing */
-	bool uri_nul;            /* %00: a NUL would cut the decoded text short */
+	bool uri_refused; /* answered 414 there: serve nothing */
+	bool uri_nul;	  /* %00: a NUL would cut the decoded text short */
 };
 
 /* For answers that are not pages (JSON, problems, images, metrics): nothing
@@ -70,8 +70,15 @@ struct conn_ctx {
  * be bytes on every answer for nothing. */
 static const char csp_data[] = "default-src 'self'; frame-ancestors 'none'";
 
-enum req_state { REQ_ROUTED, REQ_NOT_FOUND, REQ_NOT_ALLOWED, REQ_STATIC, REQ_TOO_LARGE,
-		 REQ_BAD_URI, REQ_HEAD_TOO_LARGE };
+enum req_state {
+	REQ_ROUTED,
+	REQ_NOT_FOUND,
+	REQ_NOT_ALLOWED,
+	REQ_STATIC,
+	REQ_TOO_LARGE,
+	REQ_BAD_URI,
+	REQ_HEAD_TOO_LARGE
+};
 
 /* An offloaded request: its handler waits for or runs on the pool while the
  * connection is suspended (RUNNING), then its answer waits to be sent. */
@@ -83,9 +90,9 @@ struct req_ctx {
 	enum req_state state;
 	char request_id[72];
 	char method[16];
-	char path[240];          /* short paths are copied here, not to the arena */
+	char path[240]; /* short paths are copied here, not to the arena */
 	char allow[64];
-	char no_body[1];         /* "": the body of a request without one */
+	char no_body[1]; /* "": the body of a request without one */
 	size_t body_max;
 	struct sb body;
 	int64_t start_us;
@@ -136,13 +143,14 @@ static void request_id(struct http_server *s, struct MHD_Connection *conn, struc
 
 static void format_ip(struct MHD_Connection *conn, char *buf, size_t cap)
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(buf, cap, "unknown");
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)cap);
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
+				  (socklen_t)cap);
 		else if (sa->sa_family == AF_INET6)
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
 				  (socklen_t)cap);
@@ -151,8 +159,8 @@ static void format_ip(struct MHD_Connection *conn, char *buf, size_t cap)
 
 static struct conn_ctx *conn_ctx_of(struct MHD_Connection *conn)
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci ? ci->socket_context : NULL;
 }
 
@@ -164,8 +172,8 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		struct conn_ctx *cc = xcalloc(1, sizeof(*cc));
 		format_ip(conn, cc->ip, sizeof(cc->ip));
-		const union MHD_ConnectionInfo *fd =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(
+			conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		if (fd)
 			deadline_conn_open(s->deadlines, &cc->clock, fd->connect_fd, cc->ip);
 		*socket_context = cc;
@@ -185,8 +193,8 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
 
 /* The headers of every answer. Pages (static files, and HTML a handler
  * might make) get the full browser policy; data answers get a short one. */
-static void add_common_headers(struct http_server *s, struct req_ctx *ctx,
-			       struct MHD_Response *r, bool is_page)
+static void add_common_headers(struct http_server *s, struct req_ctx *ctx, struct MHD_Response *r,
+			       bool is_page)
 {
 	MHD_add_response_header(r, "X-Request-Id", ctx->req.request_id);
 	MHD_add_response_header(r, "Content-Security-Policy", is_page ? s->csp : csp_data);
@@ -250,8 +258,8 @@ static enum MHD_Result serve_static(struct http_server *s, struct MHD_Connection
 	bool gz = !not_modified && f->gz && accepts_gzip(conn);
 	size_t len = not_modified ? 0 : (gz ? f->gz_len : f->len);
 	const void *data = gz ? f->gz : f->data;
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data,
+								 MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", f->content_type);
@@ -278,8 +286,8 @@ static const char *copy_short(struct arena *a, char *buf, size_t cap, const char
 	return buf;
 }
 
-static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *conn,
-			       const char *url, const char *method)
+static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *conn, const char *url,
+			       const char *method)
 {
 	/* Reuse the context the connection's last request left, if any. */
 	struct conn_ctx *cc = conn_ctx_of(conn);
@@ -326,8 +334,8 @@ static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *con
 static bool head_refused(struct http_server *s, struct MHD_Connection *conn,
 			 const struct conn_ctx *cc, struct req_ctx *ctx)
 {
-	const union MHD_ConnectionInfo *hs =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	const union MHD_ConnectionInfo *hs = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
 	/* The head less its request line, "METHOD URI HTTP/1.1\r\n". */
 	size_t line = (cc ? cc->uri_len : 0) + strlen(ctx->req.method) + 12;
 	size_t fields = hs && hs->header_size > line ? hs->header_size - line : 0;
@@ -374,16 +382,20 @@ struct own_problem {
 	const char *detail[PROBLEM_LANG_COUNT];
 };
 
-static const struct own_problem not_found = {
-	404, "not-found", { "未找到", "Not found" },
-	{ "没有这个地址", "There is nothing at this address" }
-};
-static const struct own_problem not_allowed = {
-	405, "method-not-allowed", { "方法不允许", "Method not allowed" },
-	{ "这个地址不支持该请求方法", "This address does not take this method" }
-};
+static const struct own_problem not_found = { 404,
+					      "not-found",
+					      { "未找到", "Not found" },
+					      { "没有这个地址",
+						"There is nothing at this address" } };
+static const struct own_problem not_allowed = { 405,
+						"method-not-allowed",
+						{ "方法不允许", "Method not allowed" },
+						{ "这个地址不支持该请求方法",
+						  "This address does not take this method" } };
 static const struct own_problem rate_limited = {
-	429, "rate-limited", { "请求过于频繁", "Too many requests" },
+	429,
+	"rate-limited",
+	{ "请求过于频繁", "Too many requests" },
 	{ "来自这个地址的请求过于频繁，请稍后再试",
 	  "Too many requests from this address; please try again later" }
 };
@@ -420,30 +432,26 @@ static bool admit(struct http_server *s, struct req_ctx *ctx)
 	struct http_req *req = &ctx->req;
 	struct http_resp *resp = &ctx->resp;
 	switch (ctx->state) {
-	case REQ_TOO_LARGE:
-		too_large(ctx);
-		return false;
+	case REQ_TOO_LARGE: too_large(ctx); return false;
 	case REQ_BAD_URI:
 		http_resp_problem(resp, 400, "bad-request", "请求格式错误",
 				  "地址中不能含有 %00 (a NUL byte in the path or query)");
 		return false;
 	case REQ_HEAD_TOO_LARGE: {
 		char detail[160];
-		snprintf(detail, sizeof(detail), "请求头超过 %zu 字节 (header fields larger than %zu bytes)",
-			 s->header_max, s->header_max);
+		snprintf(detail, sizeof(detail),
+			 "请求头超过 %zu 字节 (header fields larger than %zu bytes)", s->header_max,
+			 s->header_max);
 		http_resp_problem(resp, 431, "headers-too-large", "请求头过大", detail);
 		return false;
 	}
-	case REQ_NOT_FOUND:
-		own_problem(ctx, &not_found, NULL);
-		return false;
+	case REQ_NOT_FOUND: own_problem(ctx, &not_found, NULL); return false;
 	case REQ_NOT_ALLOWED:
 		own_problem(ctx, &not_allowed, NULL);
 		http_resp_header(resp, "Allow", ctx->allow);
 		return false;
 	case REQ_STATIC:
-	case REQ_ROUTED:
-		break;
+	case REQ_ROUTED: break;
 	}
 	req->body = ctx->body.buf ? ctx->body.buf : ctx->no_body;
 	req->body_len = ctx->body.len;
@@ -485,8 +493,11 @@ static void offload(struct http_server *s, struct MHD_Connection *conn, struct r
 	char ra[16];
 	snprintf(ra, sizeof(ra), "%d", workpool_retry_after_s(s->pool));
 	static const struct own_problem busy = {
-		503, "busy", { "服务繁忙", "Busy" },
-		{ "服务器正忙，请稍后重试", "Too many expensive requests at once: please try again shortly" }
+		503,
+		"busy",
+		{ "服务繁忙", "Busy" },
+		{ "服务器正忙，请稍后重试",
+		  "Too many expensive requests at once: please try again shortly" }
 	};
 	own_problem(ctx, &busy, NULL);
 	http_resp_header(&ctx->resp, "Retry-After", ra);
@@ -633,7 +644,8 @@ static void refuse_uri(struct http_server *s, struct MHD_Connection *conn, struc
 	char detail[200];
 	snprintf(detail, sizeof(detail),
 		 "请求地址超过 %d 字节或 %d 个查询参数 (URI over %d bytes or %d query parameters)",
-		 HTTP_URI_MAX_BYTES, HTTP_QUERY_PARAMS_MAX, HTTP_URI_MAX_BYTES, HTTP_QUERY_PARAMS_MAX);
+		 HTTP_URI_MAX_BYTES, HTTP_QUERY_PARAMS_MAX, HTTP_URI_MAX_BYTES,
+		 HTTP_QUERY_PARAMS_MAX);
 	struct http_resp resp = { .body = SB_INIT, .request_id = id };
 	http_resp_problem(&resp, 414, "uri-too-long", "请求地址过长", detail);
 	struct sb out = SB_INIT;
@@ -644,8 +656,8 @@ static void refuse_uri(struct http_server *s, struct MHD_Connection *conn, struc
 		"Referrer-Policy: strict-origin-when-cross-origin\r\nCache-Control: no-store\r\n\r\n",
 		resp.body.len, id, csp_data);
 	sb_add(&out, resp.body.buf, resp.body.len);
-	const union MHD_ConnectionInfo *fd =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (fd && !out.err) {
 		/* A few hundred bytes fit an empty send buffer: no wait. */
 		if (send(fd->connect_fd, out.buf, out.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
@@ -653,8 +665,9 @@ static void refuse_uri(struct http_server *s, struct MHD_Connection *conn, struc
 		shutdown(fd->connect_fd, SHUT_RDWR);
 	}
 	metrics_observe(s->metrics, s->cfg.nroutes + 1, 414, 0);
-	log_info(id, "uri-too-long", "answered 414 to %s: a URI of %zu bytes with %zu query parameters",
-		 cc->ip, cc->uri_len, nparams);
+	log_info(id, "uri-too-long",
+		 "answered 414 to %s: a URI of %zu bytes with %zu query parameters", cc->ip,
+		 cc->uri_len, nparams);
 	sb_release(&out);
 	sb_release(&resp.body);
 	free(tmp);
@@ -716,7 +729,8 @@ static bool parse_listen(const char *listen, struct sockaddr_storage *ss, sockle
 	long p = strtol(port, &end, 10);
 	if (!*port || *end || p < 0 || p > 65535)
 		goto bad;
-	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+				  .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res = NULL;
 	if (getaddrinfo(host[0] ? host : NULL, port, &hints, &res) != 0 || !res)
 		goto bad;
@@ -740,8 +754,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn(NULL, "http", "%s", msg);
 }
 
-struct http_server *http_server_start(const struct http_server_config *cfg, char *bound,
-				      size_t cap, struct problem *prob)
+struct http_server *http_server_start(const struct http_server_config *cfg, char *bound, size_t cap,
+				      struct problem *prob)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
@@ -760,14 +774,16 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 	 * room for the largest head promised (http.h) and its answer's lines. */
 	size_t pool_bytes = s->header_max + HTTP_URI_MAX_BYTES +
 			    (HTTP_QUERY_PARAMS_MAX + HTTP_HEADER_FIELDS_MAX) * 64 + 8 * 1024;
-	s->deadlines = deadlines_start((int64_t)(cfg->header_timeout_s ? cfg->header_timeout_s : 10) * 1000);
+	s->deadlines = deadlines_start(
+		(int64_t)(cfg->header_timeout_s ? cfg->header_timeout_s : 10) * 1000);
 	s->router = router_new(cfg->routes, cfg->nroutes);
 	s->metrics = metrics_new(cfg->routes, cfg->nroutes);
 	s->ratelimit = ratelimit_new(16384);
 	s->files = static_load(cfg->static_dir);
 	/* Nice 10: the work threads get a tenth of a core's share where a
 	 * request thread wants it too, and all of what is idle. */
-	struct workpool_config wc = { .threads = cfg->work_threads, .queue_max = cfg->work_queue_max,
+	struct workpool_config wc = { .threads = cfg->work_threads,
+				      .queue_max = cfg->work_queue_max,
 				      .nice = 10 };
 	s->pool = workpool_new(&wc);
 	unsigned char rnd[6];
@@ -777,8 +793,9 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 	sb_adds(&csp, "default-src 'self'; img-src 'self' data: blob:");
 	if (cfg->img_src && *cfg->img_src)
 		sb_addf(&csp, " %s", cfg->img_src);
-	sb_adds(&csp, "; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; "
-		      "base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
+	sb_adds(&csp,
+		"; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; "
+		"base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
 	s->csp = sb_detach(&csp, NULL);
 
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
@@ -786,21 +803,17 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, access_handler, s,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->conn_max ? cfg->conn_max : 1024u,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_bytes,
-		MHD_OPTION_URI_LOG_CALLBACK, check_uri, s,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-		MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-		MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_bytes, MHD_OPTION_URI_LOG_CALLBACK,
+		check_uri, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		1024u, MHD_OPTION_END);
 	if (!s->daemon) {
-		problem_set(prob, RC_UNAVAILABLE, "listen", "无法在 %s 上监听 (address in use or not allowed)",
-			    cfg->listen);
+		problem_set(prob, RC_UNAVAILABLE, "listen",
+			    "无法在 %s 上监听 (address in use or not allowed)", cfg->listen);
 		http_server_stop(s, 0);
 		return NULL;
 	}

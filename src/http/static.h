@@ -10,12 +10,12 @@
 struct static_files;
 
 struct static_file {
-	const char *path;         /* "/js/app.js" */
+	const char *path; /* "/js/app.js" */
 	const char *content_type;
-	const char *etag;         /* quoted */
+	const char *etag; /* quoted */
 	const unsigned char *data;
 	size_t len;
-	const unsigned char *gz;  /* NULL when gzip would not help */
+	const unsigned char *gz; /* NULL when gzip would not help */
 	size_t gz_len;
 };
 

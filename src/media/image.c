@@ -29,11 +29,11 @@
 #include "core/xalloc.h"
 
 /* JPEG markers we look for by name. */
-#define JPEG_SOI 0xD8
-#define JPEG_EOI 0xD9
-#define JPEG_SOS 0xDA
+#define JPEG_SOI  0xD8
+#define JPEG_EOI  0xD9
+#define JPEG_SOS  0xDA
 #define JPEG_APP1 0xE1
-#define JPEG_COM 0xFE
+#define JPEG_COM  0xFE
 
 static const unsigned char png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
 static const unsigned char exif_header[6] = { 'E', 'x', 'i', 'f', 0, 0 };
@@ -79,10 +79,10 @@ enum image_kind image_sniff(const void *data, size_t len)
 /* One marker segment of a JPEG header. */
 struct jpeg_segment {
 	unsigned char marker;
-	size_t start;       /* the first 0xFF before the marker byte */
+	size_t start;	    /* the first 0xFF before the marker byte */
 	size_t payload_off; /* just past the two length bytes */
 	size_t payload_len;
-	size_t end;         /* just past the segment */
+	size_t end; /* just past the segment */
 };
 
 /* Steps from *pos to the next segment that has a length, the way libjpeg's
@@ -222,17 +222,10 @@ int image_header_size(const void *data, size_t len, int *width, int *height)
 	int w = 0, h = 0, ok = 0;
 
 	switch (image_sniff(data, len)) {
-	case IMAGE_JPEG:
-		ok = jpeg_header_size(data, len, &w, &h);
-		break;
-	case IMAGE_PNG:
-		ok = png_header_size(data, len, &w, &h);
-		break;
-	case IMAGE_WEBP:
-		ok = webp_header_size(data, len, &w, &h);
-		break;
-	case IMAGE_UNKNOWN:
-		break;
+	case IMAGE_JPEG: ok = jpeg_header_size(data, len, &w, &h); break;
+	case IMAGE_PNG: ok = png_header_size(data, len, &w, &h); break;
+	case IMAGE_WEBP: ok = webp_header_size(data, len, &w, &h); break;
+	case IMAGE_UNKNOWN: break;
 	}
 	/* A zero side (JPEG's "height from DNL", a VP8 frame of nothing) is
 	 * nothing we can show. */
@@ -429,15 +422,15 @@ void image_budget_release(struct image_budget *b, int64_t bytes)
 /* Progressive JPEGs with more scans than this are refused: each scan is a
  * pass over every block of the picture, and a few bytes make one. Encoders
  * write about ten. */
-#define JPEG_SCANS_MAX 64
+#define JPEG_SCANS_MAX	    64
 /* What a decoder keeps besides its whole-picture buffers: rows of blocks or
  * pixels at the file's full width, and tables. Reckoned generously. */
-#define DECODER_ROW_BYTES 256
+#define DECODER_ROW_BYTES   256
 #define DECODER_FIXED_BYTES (1 << 20)
 /* The most libpng allocates for one ancillary chunk, and how many it keeps.
  * We read none of them but gAMA and tRNS; the rest are skipped unread. */
 #define PNG_CHUNK_MAX_BYTES (256 << 10)
-#define PNG_CHUNKS_MAX 32
+#define PNG_CHUNKS_MAX	    32
 
 struct jpeg_fail {
 	struct jpeg_error_mgr pub; /* first: libjpeg hands back a pointer to it */
@@ -470,9 +463,9 @@ struct webp_decoder {
 struct decoder {
 	const unsigned char *data;
 	size_t len;
-	int width, height;         /* as stored, from our header reader */
+	int width, height;	   /* as stored, from our header reader */
 	int out_width, out_height; /* what read() hands over, chosen by open() */
-	int64_t codec_bytes;       /* the decoder's own memory at its fullest */
+	int64_t codec_bytes;	   /* the decoder's own memory at its fullest */
 	union {
 		struct jpeg_decoder jpeg;
 		struct png_decoder png;
@@ -573,10 +566,8 @@ static void jpeg_warning(j_common_ptr cinfo, int level)
 	case JWRN_ADOBE_XFORM:
 	case JWRN_BOGUS_ICC:
 	case JWRN_EXTRANEOUS_DATA:
-	case JWRN_JFIF_MAJOR:
-		return;
-	default:
-		jpeg_fail_exit(cinfo);
+	case JWRN_JFIF_MAJOR: return;
+	default: jpeg_fail_exit(cinfo);
 	}
 }
 
@@ -630,9 +621,9 @@ static int jpeg_open(struct decoder *dec, int edge)
 		return -1;
 	if ((int64_t)c->image_width != dec->width || (int64_t)c->image_height != dec->height)
 		return -1;
-	c->out_color_space = c->jpeg_color_space == JCS_CMYK || c->jpeg_color_space == JCS_YCCK ?
-				     JCS_CMYK :
-				     JCS_RGB;
+	c->out_color_space = c->jpeg_color_space == JCS_CMYK || c->jpeg_color_space == JCS_YCCK
+				     ? JCS_CMYK
+				     : JCS_RGB;
 	/* The smallest of libjpeg's scales, 1/8 to 8/8, that leaves the long
 	 * side at least edge: the inverse DCT then makes only about the pixels
 	 * we keep, and the full-size picture never exists. */
@@ -982,8 +973,8 @@ enum rc image_normalize(const void *data, size_t len, const struct image_limits 
 	}
 	image_fit_within(w, h, lim->max_edge, &fw, &fh);
 	/* The thumbnail is made from the full picture and is never larger. */
-	image_fit_within(w, h, lim->thumb_edge < lim->max_edge ? lim->thumb_edge : lim->max_edge, &tw,
-		   &th);
+	image_fit_within(w, h, lim->thumb_edge < lim->max_edge ? lim->thumb_edge : lim->max_edge,
+			 &tw, &th);
 	sw = orientations[orientation].swap ? fh : fw;
 	sh = orientations[orientation].swap ? fw : fh;
 

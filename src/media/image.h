@@ -22,7 +22,7 @@
 #include "core/problem.h"
 
 /* Pictures over this many pixels are refused before decoding. */
-#define IMAGE_MAX_PIXELS (50L * 1000 * 1000)
+#define IMAGE_MAX_PIXELS     (50L * 1000 * 1000)
 /* The most memory one upload may take, from decoding to encoding, as
  * reckoned from its header. A 12-megapixel phone JPEG needs about 30 MiB, a
  * progressive one or a 16-megapixel PNG up to about 90 MiB (both are decoded
@@ -35,21 +35,21 @@ enum image_kind { IMAGE_UNKNOWN = 0, IMAGE_JPEG, IMAGE_PNG, IMAGE_WEBP };
 /* Memory for uploads being decoded, shared by all of them: each claims what
  * it will need before it decodes anything and gives it back when done. */
 struct image_budget {
-	int64_t max_bytes;          /* set by image_budget_init, then read-only */
+	int64_t max_bytes;	    /* set by image_budget_init, then read-only */
 	_Atomic int64_t used_bytes; /* claimed right now */
 };
 
 struct image_limits {
-	int max_edge;   /* the stored picture's longest side, pixels (e.g. 1600) */
-	int thumb_edge; /* the thumbnail's longest side (e.g. 360) */
-	int quality;    /* JPEG quality 1–100 (e.g. 82) */
+	int max_edge;		     /* the stored picture's longest side, pixels (e.g. 1600) */
+	int thumb_edge;		     /* the thumbnail's longest side (e.g. 360) */
+	int quality;		     /* JPEG quality 1–100 (e.g. 82) */
 	struct image_budget *budget; /* borrowed, shared with other uploads; NULL: none */
 };
 
 struct image_out {
 	unsigned char *full; /* JPEG, malloc'd; image_out_release */
 	size_t full_len;
-	int width, height;   /* of full, after orientation */
+	int width, height; /* of full, after orientation */
 	unsigned char *thumb;
 	size_t thumb_len;
 	int thumb_width, thumb_height;

@@ -54,7 +54,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena__hands_out_zeroed_aligned_memory),
-		cmocka_unit_test(test_arena__a_reset_arena_is_empty_and_zeroes_what_it_hands_out_again),
+		cmocka_unit_test(
+			test_arena__a_reset_arena_is_empty_and_zeroes_what_it_hands_out_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

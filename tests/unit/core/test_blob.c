@@ -132,7 +132,8 @@ static void test_reading_a_missing_or_malformed_hash_is_not_found(void **state)
 	assert_int_equal(blob_read(&bs, HASH_ABSENT, "/../x", &out, &prob), RC_NOT_FOUND);
 	assert_int_equal(out.len, 0);
 	sb_release(&out);
-	assert_false(blob_hash_valid("2BFB7B8C3E7A0D1B7E4CC2AD5E1E2A4B05A67F0CE7E2A6A0C54A5C8C2E6B0A33"));
+	assert_false(blob_hash_valid(
+		"2BFB7B8C3E7A0D1B7E4CC2AD5E1E2A4B05A67F0CE7E2A6A0C54A5C8C2E6B0A33"));
 	assert_false(blob_hash_valid("abc"));
 }
 
@@ -192,8 +193,8 @@ static void test_collect_removes_old_unreferenced_and_temporary_files_only(void 
 
 	kept_hash = kept;
 	assert_int_equal(blob_collect(&bs, 3600, keep_one, NULL), 2);
-	assert_int_equal(access(pk, F_OK), 0);  /* referenced */
-	assert_int_equal(access(py, F_OK), 0);  /* too young to judge */
+	assert_int_equal(access(pk, F_OK), 0);	  /* referenced */
+	assert_int_equal(access(py, F_OK), 0);	  /* too young to judge */
 	assert_int_equal(access(other, F_OK), 0); /* not ours: not a hash name */
 	assert_int_not_equal(access(ps, F_OK), 0);
 	assert_int_not_equal(access(pt, F_OK), 0);

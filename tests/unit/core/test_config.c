@@ -35,7 +35,8 @@ static enum rc parse(struct opts *o, int argc, char **argv, struct problem *prob
 	return config_parse(table, sizeof(table) / sizeof(table[0]), o, argc, argv, &help, prob);
 }
 
-static void test_config__a_boolean_takes_its_value_after_a_space_as_after_an_equals_sign(void **state)
+static void test_config__a_boolean_takes_its_value_after_a_space_as_after_an_equals_sign(
+	void **state)
 {
 	(void)state;
 	struct opts o;
@@ -101,9 +102,11 @@ static void test_config__flags_beat_the_environment_which_beats_the_default(void
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config__a_boolean_takes_its_value_after_a_space_as_after_an_equals_sign),
+		cmocka_unit_test(
+			test_config__a_boolean_takes_its_value_after_a_space_as_after_an_equals_sign),
 		cmocka_unit_test(test_config__a_boolean_alone_or_before_another_option_means_true),
-		cmocka_unit_test(test_config__a_boolean_followed_by_another_word_leaves_it_an_argument),
+		cmocka_unit_test(
+			test_config__a_boolean_followed_by_another_word_leaves_it_an_argument),
 		cmocka_unit_test(test_config__flags_beat_the_environment_which_beats_the_default),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

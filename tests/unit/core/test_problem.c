@@ -79,7 +79,8 @@ static void test_problem__catalog_is_in_byte_order_without_duplicates(void **sta
 	for (size_t i = 1; i < n; i++)
 		if (strcmp(t[i - 1].zh, t[i].zh) >= 0)
 			fail_msg("src/core/problem_en.c: \"%s\" must come %s \"%s\" (byte order)",
-				 t[i].zh, strcmp(t[i - 1].zh, t[i].zh) ? "before" : "only once, not after",
+				 t[i].zh,
+				 strcmp(t[i - 1].zh, t[i].zh) ? "before" : "only once, not after",
 				 t[i - 1].zh);
 }
 
@@ -93,16 +94,20 @@ static void test_problem__each_english_takes_the_arguments_of_its_chinese(void *
 		sb_reset(&zh);
 		sb_reset(&en);
 		if (!conversions(t[i].zh, &zh) || !conversions(t[i].en, &en))
-			fail_msg("src/core/problem_en.c: a conversion this catalog may not use in \"%s\" or \"%s\"",
-				 t[i].zh, t[i].en);
+			fail_msg(
+				"src/core/problem_en.c: a conversion this catalog may not use in \"%s\" or \"%s\"",
+				t[i].zh, t[i].en);
 		if (strcmp(sb_str(&zh), sb_str(&en)) != 0)
-			fail_msg("src/core/problem_en.c: \"%s\" takes [%s] but its English \"%s\" takes [%s]",
-				 t[i].zh, sb_str(&zh), t[i].en, sb_str(&en));
+			fail_msg(
+				"src/core/problem_en.c: \"%s\" takes [%s] but its English \"%s\" takes [%s]",
+				t[i].zh, sb_str(&zh), t[i].en, sb_str(&en));
 		if (!has_chinese(t[i].zh))
-			fail_msg("src/core/problem_en.c: \"%s\" has no Chinese and needs no entry", t[i].zh);
+			fail_msg("src/core/problem_en.c: \"%s\" has no Chinese and needs no entry",
+				 t[i].zh);
 		if (has_chinese(t[i].en))
-			fail_msg("src/core/problem_en.c: the English of \"%s\" has Chinese in it: \"%s\"",
-				 t[i].zh, t[i].en);
+			fail_msg(
+				"src/core/problem_en.c: the English of \"%s\" has Chinese in it: \"%s\"",
+				t[i].zh, t[i].en);
 	}
 	sb_release(&zh);
 	sb_release(&en);
@@ -138,7 +143,8 @@ static void test_problem__set_formats_both_texts_from_one_argument_list(void **s
 	(void)state;
 	struct problem prob;
 	problem_init(&prob);
-	enum rc rc = problem_set(&prob, RC_INVALID, "range", "应为 %lld 到 %lld 之间的整数", 1LL, 200LL);
+	enum rc rc = problem_set(&prob, RC_INVALID, "range", "应为 %lld 到 %lld 之间的整数", 1LL,
+				 200LL);
 	assert_int_equal(rc, RC_INVALID);
 	assert_string_equal(prob.type, "range");
 	assert_string_equal(prob.detail, "应为 1 到 200 之间的整数");
@@ -162,7 +168,8 @@ static void test_problem__field_formats_both_texts_and_the_detail_says_so_in_bot
 	assert_int_equal(prob.rc, RC_INVALID);
 	assert_string_equal(prob.type, "validation");
 	assert_int_equal(prob.nfields, 2);
-	assert_string_equal(problem_field_message(&prob, 0, PROBLEM_LANG_ZH), "应为 1 到 200 之间的整数");
+	assert_string_equal(problem_field_message(&prob, 0, PROBLEM_LANG_ZH),
+			    "应为 1 到 200 之间的整数");
 	assert_string_equal(problem_field_message(&prob, 0, PROBLEM_LANG_EN),
 			    "Must be a whole number from 1 to 200");
 	assert_string_equal(problem_field_message(&prob, 1, PROBLEM_LANG_ZH), "必填 (required)");
@@ -195,9 +202,11 @@ static void test_problem__a_copy_keeps_both_languages(void **state)
 		    "无权修改标出的字段 (you may not change the fields marked)");
 	problem_field(&denied, "stars", "星级来自考核评定，只有管理员可以修改");
 	prob = denied;
-	assert_string_equal(problem_detail(&prob, PROBLEM_LANG_EN), "You may not change the fields marked");
-	assert_string_equal(problem_field_message(&prob, 0, PROBLEM_LANG_EN),
-			    "Stars come from the station evaluation; only an administrator can change them");
+	assert_string_equal(problem_detail(&prob, PROBLEM_LANG_EN),
+			    "You may not change the fields marked");
+	assert_string_equal(
+		problem_field_message(&prob, 0, PROBLEM_LANG_EN),
+		"Stars come from the station evaluation; only an administrator can change them");
 }
 
 static void test_problem__long_texts_are_cut_to_fit_in_both_languages(void **state)
@@ -222,7 +231,8 @@ int main(void)
 		cmocka_unit_test(test_problem__conversions_are_read_the_way_printf_reads_them),
 		cmocka_unit_test(test_problem__finds_the_english_by_the_text_of_the_format),
 		cmocka_unit_test(test_problem__set_formats_both_texts_from_one_argument_list),
-		cmocka_unit_test(test_problem__field_formats_both_texts_and_the_detail_says_so_in_both),
+		cmocka_unit_test(
+			test_problem__field_formats_both_texts_and_the_detail_says_so_in_both),
 		cmocka_unit_test(test_problem__a_format_without_an_entry_reads_the_same_in_english),
 		cmocka_unit_test(test_problem__a_copy_keeps_both_languages),
 		cmocka_unit_test(test_problem__long_texts_are_cut_to_fit_in_both_languages),

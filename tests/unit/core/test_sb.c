@@ -99,8 +99,10 @@ static void test_sb__reserve_makes_room_without_changing_the_contents(void **sta
 static void test_sb__integers_print_as_printf_prints_them(void **state)
 {
 	(void)state;
-	const long long edge[] = { 0, 1, -1, 9, 10, 99, 100, 101, -100, 999999, 1000000,
-				   INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	const long long edge[] = { 0,	      1,	 -1,	    9,
+				   10,	      99,	 100,	    101,
+				   -100,      999999,	 1000000,   INT32_MAX,
+				   INT32_MIN, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
 	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
 		expect_int_as_printf(edge[i]);
 	uint64_t s = 1;
@@ -142,7 +144,7 @@ static void test_sb__exact_halves_round_to_even_as_printf_does(void **state)
 		for (int k = 0; k < 128; k++)
 			expect_fixed_as_printf(ip + (ip < 0 ? -1 : 1) * k / 128.0, 6);
 	for (int k = -4000; k <= 4000; k++) {
-		expect_fixed_as_printf(k + 0.5, 0);  /* distances: 0.5 → 0, 1.5 → 2 */
+		expect_fixed_as_printf(k + 0.5, 0); /* distances: 0.5 → 0, 1.5 → 2 */
 		expect_fixed_as_printf(k / 8.0, 2);
 		expect_fixed_as_printf(k / 1024.0, 9);
 	}
@@ -172,9 +174,9 @@ static void test_sb__every_precision_and_magnitude_prints_as_printf(void **state
 		double w = ldexp(rnd_unit(&s), (int)(rnd_next(&s) % 80) - 20);
 		expect_fixed_as_printf((bits & 1) ? -w : w, d);
 	}
-	const double edge[] = { 0.0,  -0.0,       0x1p-12,  -0x1p-12,    0x1p-13, 1e-7,
-				-1e-7, 0x1p53,    0x1p53 - 1, 9.5e15,    1e300,   INFINITY,
-				-INFINITY, 4.35, 2.675, 1.005, 0.125,    0.375 };
+	const double edge[] = { 0.0,	   -0.0,   0x1p-12,    -0x1p-12, 0x1p-13, 1e-7,
+				-1e-7,	   0x1p53, 0x1p53 - 1, 9.5e15,	 1e300,	  INFINITY,
+				-INFINITY, 4.35,   2.675,      1.005,	 0.125,	  0.375 };
 	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
 		for (int d = 0; d <= 10; d++)
 			expect_fixed_as_printf(edge[i], d);
@@ -196,7 +198,8 @@ static void test_sb__json_escaping_replaces_bytes_that_are_not_utf8(void **state
 	struct sb sb = SB_INIT;
 	/* A lone 0xff, a cut-off sequence, an overlong '/', a surrogate, a code
 	 * point past U+10FFFF; then well-formed two-, three- and four-byte ones. */
-	const char in[] = "/a\xff/\xe5\xae/\xc0\xaf/\xed\xa0\x80/\xf4\x90\x80\x80/\xc3\xa9\xe9\xa9\xbf\xf0\x9f\x9a\xb2";
+	const char in[] =
+		"/a\xff/\xe5\xae/\xc0\xaf/\xed\xa0\x80/\xf4\x90\x80\x80/\xc3\xa9\xe9\xa9\xbf\xf0\x9f\x9a\xb2";
 	sb_add_json_escaped(&sb, in, strlen(in));
 	assert_string_equal(sb_str(&sb),
 			    "/a\\ufffd/\\ufffd\\ufffd/\\ufffd\\ufffd/\\ufffd\\ufffd\\ufffd/"

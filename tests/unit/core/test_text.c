@@ -50,8 +50,9 @@ static void test_text__line_fault_accepts_chinese_latin_and_emoji(void **state)
 {
 	(void)state;
 	assert_int_equal(fault("服务大厅 Service hall, 2F"), TEXT_FINE);
-	assert_int_equal(fault("Café ☕ 👍🏽 👨‍👩‍👧"), TEXT_FINE); /* joiners are not controls */
-	assert_int_equal(fault("\xF4\x8F\xBF\xBF"), TEXT_FINE);  /* U+10FFFF, the last */
+	assert_int_equal(fault("Café ☕ 👍🏽 👨‍👩‍👧"),
+			 TEXT_FINE);				/* joiners are not controls */
+	assert_int_equal(fault("\xF4\x8F\xBF\xBF"), TEXT_FINE); /* U+10FFFF, the last */
 	assert_int_equal(fault(""), TEXT_FINE);
 }
 
@@ -59,13 +60,13 @@ static void test_text__line_fault_refuses_what_is_not_utf8(void **state)
 {
 	(void)state;
 	assert_int_equal(fault("\xFF"), TEXT_NOT_UTF8);
-	assert_int_equal(fault("ok\x80"), TEXT_NOT_UTF8);          /* a stray continuation */
-	assert_int_equal(fault("\xE6\x9C"), TEXT_NOT_UTF8);        /* cut short */
-	assert_int_equal(fault("\xE6\x9Cx"), TEXT_NOT_UTF8);       /* interrupted */
-	assert_int_equal(fault("\xC0\xAF"), TEXT_NOT_UTF8);        /* overlong '/' */
-	assert_int_equal(fault("\xE0\x80\xAF"), TEXT_NOT_UTF8);    /* overlong in three */
+	assert_int_equal(fault("ok\x80"), TEXT_NOT_UTF8);	    /* a stray continuation */
+	assert_int_equal(fault("\xE6\x9C"), TEXT_NOT_UTF8);	    /* cut short */
+	assert_int_equal(fault("\xE6\x9Cx"), TEXT_NOT_UTF8);	    /* interrupted */
+	assert_int_equal(fault("\xC0\xAF"), TEXT_NOT_UTF8);	    /* overlong '/' */
+	assert_int_equal(fault("\xE0\x80\xAF"), TEXT_NOT_UTF8);	    /* overlong in three */
 	assert_int_equal(fault("\xF0\x80\x80\xAF"), TEXT_NOT_UTF8); /* and in four */
-	assert_int_equal(fault("\xED\xA0\x80"), TEXT_NOT_UTF8);    /* the surrogate U+D800 */
+	assert_int_equal(fault("\xED\xA0\x80"), TEXT_NOT_UTF8);	    /* the surrogate U+D800 */
 	assert_int_equal(fault("\xF4\x90\x80\x80"), TEXT_NOT_UTF8); /* U+110000 */
 	assert_int_equal(fault("\xF8\x88\x80\x80\x80"), TEXT_NOT_UTF8);
 	/* Only the given length is read: a cut after the first byte fails. */
@@ -88,9 +89,11 @@ static void test_text__line_fault_refuses_controls(void **state)
 static void test_text__line_fault_refuses_bidi_overrides_and_isolates(void **state)
 {
 	(void)state;
-	assert_int_equal(fault("价格\xE2\x80\xAE" "001"), TEXT_BIDI); /* U+202E RLO */
-	assert_int_equal(fault("\xE2\x80\xAA"), TEXT_BIDI);            /* U+202A LRE */
-	assert_int_equal(fault("\xE2\x80\xAC"), TEXT_BIDI);            /* U+202C PDF */
+	assert_int_equal(fault("价格\xE2\x80\xAE"
+			       "001"),
+			 TEXT_BIDI);					 /* U+202E RLO */
+	assert_int_equal(fault("\xE2\x80\xAA"), TEXT_BIDI);		 /* U+202A LRE */
+	assert_int_equal(fault("\xE2\x80\xAC"), TEXT_BIDI);		 /* U+202C PDF */
 	assert_int_equal(fault("\xE2\x81\xA6x\xE2\x81\xA9"), TEXT_BIDI); /* LRI … PDI */
 	/* The marks that only nudge neutral characters are allowed. */
 	assert_int_equal(fault("\xE2\x80\x8E\xE2\x80\x8F"), TEXT_FINE); /* LRM, RLM */
@@ -107,13 +110,20 @@ static void test_text__trim_removes_ascii_and_unicode_spaces_around_only(void **
 	assert_string_equal(trimmed("  服务 大厅  ", buf, sizeof(buf)), "服务 大厅");
 	/* Ideographic space (what a Chinese keyboard types), no-break space,
 	 * thin space. */
-	assert_string_equal(trimmed("\xE3\x80\x80" "大厅" "\xC2\xA0\xE2\x80\x89", buf, sizeof(buf)),
+	assert_string_equal(trimmed("\xE3\x80\x80"
+				    "大厅"
+				    "\xC2\xA0\xE2\x80\x89",
+				    buf, sizeof(buf)),
 			    "大厅");
 	assert_string_equal(trimmed("a", buf, sizeof(buf)), "a");
 	assert_string_equal(trimmed("", buf, sizeof(buf)), "");
 	assert_string_equal(trimmed(" \xE3\x80\x80 ", buf, sizeof(buf)), "");
 	/* Zero-width space is not white space in Unicode: it stays. */
-	assert_string_equal(trimmed("\xE2\x80\x8B" "x", buf, sizeof(buf)), "\xE2\x80\x8B" "x");
+	assert_string_equal(trimmed("\xE2\x80\x8B"
+				    "x",
+				    buf, sizeof(buf)),
+			    "\xE2\x80\x8B"
+			    "x");
 }
 
 int main(void)

@@ -187,7 +187,8 @@ static void test_workpool__a_stopped_pool_refuses_jobs_and_can_still_be_asked(vo
 	shared_release(&sh);
 }
 
-static void test_workpool__defaults_to_one_core_fewer_than_the_machine_and_sixteen_waiting_a_thread(void **state)
+static void test_workpool__defaults_to_one_core_fewer_than_the_machine_and_sixteen_waiting_a_thread(
+	void **state)
 {
 	(void)state;
 	struct workpool_config cfg = { 0 };
@@ -204,12 +205,14 @@ static void test_workpool__defaults_to_one_core_fewer_than_the_machine_and_sixte
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_workpool__runs_every_job_and_never_more_at_once_than_its_threads),
+		cmocka_unit_test(
+			test_workpool__runs_every_job_and_never_more_at_once_than_its_threads),
 		cmocka_unit_test(test_workpool__refuses_at_once_when_the_queue_is_full),
 		cmocka_unit_test(test_workpool__has_room_again_once_jobs_finish),
 		cmocka_unit_test(test_workpool__freeing_runs_the_jobs_still_queued),
 		cmocka_unit_test(test_workpool__a_stopped_pool_refuses_jobs_and_can_still_be_asked),
-		cmocka_unit_test(test_workpool__defaults_to_one_core_fewer_than_the_machine_and_sixteen_waiting_a_thread),
+		cmocka_unit_test(
+			test_workpool__defaults_to_one_core_fewer_than_the_machine_and_sixteen_waiting_a_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

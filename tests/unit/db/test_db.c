@@ -95,7 +95,8 @@ static int64_t q_int(struct db *h, const char *sql)
 static void insert_ok(struct db *h, int64_t id, const char *s)
 {
 	struct problem prob = { 0 };
-	enum rc rc = db_q(h, "INSERT INTO t (id, s) VALUES ($1, $2)", NULL, &prob, DB_I(id), DB_T(s));
+	enum rc rc = db_q(h, "INSERT INTO t (id, s) VALUES ($1, $2)", NULL, &prob, DB_I(id),
+			  DB_T(s));
 	if (rc != RC_OK)
 		fail_msg("insert %lld: %s: %s", (long long)id, prob.type, prob.detail);
 }
@@ -164,7 +165,8 @@ static int fresh_empty(void **state)
 		pg_url(cur_url, sizeof(cur_url), NULL);
 		struct problem prob = { 0 };
 		if (db_exec_script(eng.admin,
-				   "DROP SCHEMA IF EXISTS " PG_SCHEMA " CASCADE; CREATE SCHEMA " PG_SCHEMA,
+				   "DROP SCHEMA IF EXISTS " PG_SCHEMA
+				   " CASCADE; CREATE SCHEMA " PG_SCHEMA,
 				   &prob) != RC_OK) {
 			fprintf(stderr, "cannot recreate schema: %s\n", prob.detail);
 			return -1;
@@ -212,12 +214,14 @@ static void test_db__migrate_applies_every_migration_once(void **state)
 	assert_true(db_migrations_count > 0);
 	assert_int_equal(db_migrate(db, &applied, &prob), RC_OK);
 	assert_int_equal(applied, (int)db_migrations_count);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM schema_migrations"), (int64_t)db_migrations_count);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM schema_migrations"),
+			 (int64_t)db_migrations_count);
 	assert_int_equal(db_schema_version(db), db_migrations[db_migrations_count - 1].version);
 
 	assert_int_equal(db_migrate(db, &applied, &prob), RC_OK);
 	assert_int_equal(applied, 0);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM schema_migrations"), (int64_t)db_migrations_count);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM schema_migrations"),
+			 (int64_t)db_migrations_count);
 	/* The tables of the first migration exist and take rows. */
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM accounts"), 0);
 }
@@ -228,18 +232,21 @@ static void test_db__every_value_type_and_null_round_trip(void **state)
 	struct problem prob = { 0 };
 	struct db_rows *rows = NULL;
 	const char *odd = "服务站 O'Neil \\ \"q\" ;--";
-	assert_int_equal(db_q(db, "INSERT INTO t (id, i, r, s, n) VALUES ($1, $2, $3, $4, $5)", NULL,
-			      &prob, DB_I(1), DB_I(INT64_MAX), DB_R(0.1), DB_T(odd), DB_NUL),
+	assert_int_equal(db_q(db, "INSERT INTO t (id, i, r, s, n) VALUES ($1, $2, $3, $4, $5)",
+			      NULL, &prob, DB_I(1), DB_I(INT64_MAX), DB_R(0.1), DB_T(odd), DB_NUL),
 			 RC_OK);
-	assert_int_equal(db_q(db, "INSERT INTO t (id, i, r, s, n) VALUES ($1, $2, $3, $4, $5)", NULL,
-			      &prob, DB_I(2), DB_I(INT64_MIN), DB_R(-2.5), DB_T(""), DB_T(NULL)),
+	assert_int_equal(db_q(db, "INSERT INTO t (id, i, r, s, n) VALUES ($1, $2, $3, $4, $5)",
+			      NULL, &prob, DB_I(2), DB_I(INT64_MIN), DB_R(-2.5), DB_T(""),
+			      DB_T(NULL)),
 			 RC_OK);
-	assert_int_equal(db_q(db, "INSERT INTO t (id, i, r, s, n) VALUES ($1, $2, $3, $4, $5)", NULL,
-			      &prob, DB_I(3), DB_IOPT(false, 9), DB_R(1e300), DB_NUL, DB_IOPT(true, -7)),
+	assert_int_equal(db_q(db, "INSERT INTO t (id, i, r, s, n) VALUES ($1, $2, $3, $4, $5)",
+			      NULL, &prob, DB_I(3), DB_IOPT(false, 9), DB_R(1e300), DB_NUL,
+			      DB_IOPT(true, -7)),
 			 RC_OK);
 
-	assert_int_equal(db_exec(db, "SELECT id, i, r, s, n FROM t ORDER BY id", NULL, 0, &rows, &prob),
-			 RC_OK);
+	assert_int_equal(
+		db_exec(db, "SELECT id, i, r, s, n FROM t ORDER BY id", NULL, 0, &rows, &prob),
+		RC_OK);
 	assert_int_equal(db_rows_count(rows), 3);
 	assert_int_equal(db_rows_cols(rows), 5);
 	assert_string_equal(db_rows_name(rows, 0), "id");
@@ -342,21 +349,25 @@ static void test_db__unique_violation_is_a_conflict(void **state)
 {
 	(void)state;
 	struct problem prob = { 0 };
-	assert_int_equal(db_q(db, "INSERT INTO t (id, u) VALUES ($1, $2)", NULL, &prob, DB_I(1), DB_T("x")),
-			 RC_OK);
+	assert_int_equal(
+		db_q(db, "INSERT INTO t (id, u) VALUES ($1, $2)", NULL, &prob, DB_I(1), DB_T("x")),
+		RC_OK);
 	problem_init(&prob);
-	assert_int_equal(db_q(db, "INSERT INTO t (id, u) VALUES ($1, $2)", NULL, &prob, DB_I(2), DB_T("x")),
-			 RC_CONFLICT);
+	assert_int_equal(
+		db_q(db, "INSERT INTO t (id, u) VALUES ($1, $2)", NULL, &prob, DB_I(2), DB_T("x")),
+		RC_CONFLICT);
 	assert_string_equal(prob.type, "conflict");
 	problem_init(&prob);
-	assert_int_equal(db_q(db, "INSERT INTO t (id, u) VALUES ($1, $2)", NULL, &prob, DB_I(1), DB_T("y")),
-			 RC_CONFLICT);
+	assert_int_equal(
+		db_q(db, "INSERT INTO t (id, u) VALUES ($1, $2)", NULL, &prob, DB_I(1), DB_T("y")),
+		RC_CONFLICT);
 
 	/* Inside a transaction too; the caller rolls back. */
 	problem_init(&prob);
 	assert_int_equal(db_begin(db, &prob), RC_OK);
-	assert_int_equal(db_q(db, "INSERT INTO t (id, u) VALUES ($1, $2)", NULL, &prob, DB_I(3), DB_T("x")),
-			 RC_CONFLICT);
+	assert_int_equal(
+		db_q(db, "INSERT INTO t (id, u) VALUES ($1, $2)", NULL, &prob, DB_I(3), DB_T("x")),
+		RC_CONFLICT);
 	db_rollback(db);
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 1);
 }
@@ -373,12 +384,13 @@ static void test_db__a_held_write_lock_reads_as_busy(void **state)
 		assert_int_equal(db_begin(other, &prob), RC_BUSY);
 	} else {
 		struct db_rows *rows = NULL;
-		assert_int_equal(db_exec(db, "SELECT id FROM t WHERE id = 1 FOR UPDATE", NULL, 0, &rows, &prob),
+		assert_int_equal(db_exec(db, "SELECT id FROM t WHERE id = 1 FOR UPDATE", NULL, 0,
+					 &rows, &prob),
 				 RC_OK);
 		db_rows_free(rows);
 		problem_init(&prob);
-		assert_int_equal(db_exec(other, "SELECT id FROM t WHERE id = 1 FOR UPDATE NOWAIT", NULL, 0,
-					 NULL, &prob),
+		assert_int_equal(db_exec(other, "SELECT id FROM t WHERE id = 1 FOR UPDATE NOWAIT",
+					 NULL, 0, NULL, &prob),
 				 RC_BUSY);
 	}
 	assert_string_equal(prob.type, "busy");
@@ -398,7 +410,8 @@ static enum rc insert_in_tx(struct db *h, void *arg, struct problem *prob)
 {
 	struct tx_ctx *ctx = arg;
 	ctx->calls++;
-	enum rc rc = db_q(h, "INSERT INTO t (id, s) VALUES ($1, $2)", NULL, prob, DB_I(42), DB_T("tx"));
+	enum rc rc = db_q(h, "INSERT INTO t (id, s) VALUES ($1, $2)", NULL, prob, DB_I(42),
+			  DB_T("tx"));
 	if (rc != RC_OK)
 		return rc;
 	if (ctx->calls <= ctx->busy_first)
@@ -436,8 +449,8 @@ static void test_db__statement_cache_keys_on_text_not_only_address(void **state)
 	(void)state;
 	struct problem prob = { 0 };
 	struct db_rows *rows = NULL;
-	assert_int_equal(db_q(db, "INSERT INTO t (id, i, s) VALUES ($1, $2, $3)", NULL, &prob, DB_I(1),
-			      DB_I(100), DB_T("one")),
+	assert_int_equal(db_q(db, "INSERT INTO t (id, i, s) VALUES ($1, $2, $3)", NULL, &prob,
+			      DB_I(1), DB_I(100), DB_T("one")),
 			 RC_OK);
 
 	/* The same text in two heap buffers. */
@@ -466,8 +479,9 @@ static void test_db__statement_cache_keys_on_text_not_only_address(void **state)
 	assert_int_equal(db_q(db, ins, NULL, &prob, DB_I(13), DB_R(2.0)), RC_OK);
 	assert_int_equal(db_q(db, ins, NULL, &prob, DB_I(14), DB_T("8")), RC_OK);
 	assert_int_equal(db_q(db, ins, NULL, &prob, DB_I(15), DB_I(9)), RC_OK);
-	assert_int_equal(db_exec(db, "SELECT n FROM t WHERE id >= 10 ORDER BY id", NULL, 0, &rows, &prob),
-			 RC_OK);
+	assert_int_equal(
+		db_exec(db, "SELECT n FROM t WHERE id >= 10 ORDER BY id", NULL, 0, &rows, &prob),
+		RC_OK);
 	assert_int_equal(db_rows_count(rows), 6);
 	assert_true(db_rows_null(rows, 0, 0));
 	assert_int_equal(db_rows_int(rows, 1, 0), 7);
@@ -483,7 +497,8 @@ static void test_db__no_rows_is_an_empty_result_with_columns(void **state)
 	(void)state;
 	struct problem prob = { 0 };
 	struct db_rows *rows = NULL;
-	assert_int_equal(db_q(db, "SELECT id, s FROM t WHERE id = $1", &rows, &prob, DB_I(-1)), RC_OK);
+	assert_int_equal(db_q(db, "SELECT id, s FROM t WHERE id = $1", &rows, &prob, DB_I(-1)),
+			 RC_OK);
 	assert_non_null(rows);
 	assert_int_equal(db_rows_count(rows), 0);
 	assert_int_equal(db_rows_cols(rows), 2);
@@ -493,7 +508,8 @@ static void test_db__no_rows_is_an_empty_result_with_columns(void **state)
 	db_rows_free(rows);
 
 	/* A statement that returns nothing still gives a result. */
-	assert_int_equal(db_q(db, "UPDATE t SET s = $1 WHERE id = -1", &rows, &prob, DB_T("x")), RC_OK);
+	assert_int_equal(db_q(db, "UPDATE t SET s = $1 WHERE id = -1", &rows, &prob, DB_T("x")),
+			 RC_OK);
 	assert_non_null(rows);
 	assert_int_equal(db_rows_count(rows), 0);
 	db_rows_free(rows);
@@ -517,8 +533,10 @@ static void test_db__weak_durability_is_refused_unless_allowed(void **state)
 	assert_non_null(strstr(prob.detail, "synchronous"));
 
 	problem_init(&prob);
-	rc = db_open(url, &(struct db_options){ .allow_weak_sync = true, .sqlite_synchronous = "NORMAL" },
-		     &weak, &prob);
+	rc = db_open(
+		url,
+		&(struct db_options){ .allow_weak_sync = true, .sqlite_synchronous = "NORMAL" },
+		&weak, &prob);
 	assert_int_equal(rc, RC_OK);
 	db_close(weak);
 }
@@ -577,8 +595,9 @@ static void test_db__threads_each_get_a_connection_and_no_increment_is_lost(void
 	(void)state;
 	enum { THREADS = 4, EACH = 50 };
 	struct problem prob = { 0 };
-	assert_int_equal(db_q(db, "INSERT INTO t (id, i) VALUES ($1, $2)", NULL, &prob, DB_I(1), DB_I(0)),
-			 RC_OK);
+	assert_int_equal(
+		db_q(db, "INSERT INTO t (id, i) VALUES ($1, $2)", NULL, &prob, DB_I(1), DB_I(0)),
+		RC_OK);
 	pthread_t tids[THREADS];
 	struct counter_job jobs[THREADS];
 	for (int k = 0; k < THREADS; k++) {
@@ -610,7 +629,8 @@ static void test_db__full_disk_refuses_writes_until_space_returns(void **state)
 	int id;
 	for (id = 1; id < 1000 && rc == RC_OK; id++) {
 		problem_init(&prob);
-		rc = db_q(db, "INSERT INTO t (id, s) VALUES ($1, $2)", NULL, &prob, DB_I(id), DB_T(text));
+		rc = db_q(db, "INSERT INTO t (id, s) VALUES ($1, $2)", NULL, &prob, DB_I(id),
+			  DB_T(text));
 	}
 	assert_true(id > 2); /* some rows fit */
 	assert_int_equal(rc, RC_UNAVAILABLE);
@@ -641,8 +661,8 @@ static void terminate(struct db *killer, int64_t pid)
 {
 	struct problem prob = { 0 };
 	struct db_rows *rows = NULL;
-	assert_int_equal(db_q(killer, "SELECT pg_terminate_backend(CAST($1 AS INTEGER), 5000)", &rows, &prob,
-			      DB_I(pid)),
+	assert_int_equal(db_q(killer, "SELECT pg_terminate_backend(CAST($1 AS INTEGER), 5000)",
+			      &rows, &prob, DB_I(pid)),
 			 RC_OK);
 	assert_string_equal(db_rows_text(rows, 0, 0), "1");
 	db_rows_free(rows);
@@ -655,7 +675,8 @@ static void test_db__commit_after_a_failed_statement_is_not_durable(void **state
 	insert_ok(db, 1, "a");
 	assert_int_equal(db_begin(db, &prob), RC_OK);
 	insert_ok(db, 2, "b");
-	assert_int_equal(db_q(db, "INSERT INTO t (id) VALUES ($1)", NULL, &prob, DB_I(1)), RC_CONFLICT);
+	assert_int_equal(db_q(db, "INSERT INTO t (id) VALUES ($1)", NULL, &prob, DB_I(1)),
+			 RC_CONFLICT);
 	/* A caller that ignores the error must not get RC_OK from COMMIT:
 	 * PostgreSQL rolled the whole transaction back. */
 	problem_init(&prob);
@@ -668,9 +689,11 @@ static void test_db__a_bad_number_is_invalid(void **state)
 {
 	(void)state;
 	struct problem prob = { 0 };
-	assert_int_equal(db_q(db, "INSERT INTO t (id, i) VALUES ($1, $2)", NULL, &prob, DB_I(1), DB_T("12x")),
+	assert_int_equal(db_q(db, "INSERT INTO t (id, i) VALUES ($1, $2)", NULL, &prob, DB_I(1),
+			      DB_T("12x")),
 			 RC_INVALID);
-	assert_int_equal(db_q(db, "SELECT CAST($1 AS INTEGER)", NULL, &prob, DB_I(INT64_MAX)), RC_INVALID);
+	assert_int_equal(db_q(db, "SELECT CAST($1 AS INTEGER)", NULL, &prob, DB_I(INT64_MAX)),
+			 RC_INVALID);
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 0);
 }
 
@@ -711,8 +734,9 @@ static void test_db__a_lost_connection_is_reopened_for_the_next_transaction(void
 	 * connection. */
 	terminate(killer, backend_pid(db));
 	problem_init(&prob);
-	assert_int_equal(db_q(db, "INSERT INTO t (id, s) VALUES ($1, $2)", NULL, &prob, DB_I(2), DB_T("b")),
-			 RC_BUSY);
+	assert_int_equal(
+		db_q(db, "INSERT INTO t (id, s) VALUES ($1, $2)", NULL, &prob, DB_I(2), DB_T("b")),
+		RC_BUSY);
 	assert_string_equal(prob.type, "storage-unreachable");
 	assert_int_equal(prob.retry_after_s, 1);
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 1);
@@ -785,24 +809,25 @@ static void test_db__statements_dropped_or_changed_on_the_server_are_prepared_ag
 
 #define TEST(name, setup) cmocka_unit_test_setup_teardown(name, setup, fresh_teardown)
 
-#define BOTH_ENGINES                                                                      \
-	TEST(test_db__open_names_the_engine_and_answers_a_ping, fresh_empty),                 \
-	TEST(test_db__migrate_applies_every_migration_once, fresh_empty),                     \
-	TEST(test_db__every_value_type_and_null_round_trip, fresh_table),                     \
-	TEST(test_db__comparisons_read_as_integers, fresh_empty),                             \
-	TEST(test_db__a_statement_takes_many_parameters, fresh_empty),                        \
-	TEST(test_db__commit_makes_the_write_visible, fresh_table),                           \
-	TEST(test_db__rollback_discards_the_write, fresh_table),                              \
-	TEST(test_db__a_nested_begin_is_refused, fresh_table),                                \
-	TEST(test_db__unique_violation_is_a_conflict, fresh_table),                           \
-	TEST(test_db__a_held_write_lock_reads_as_busy, fresh_table),                          \
-	TEST(test_db__tx_retries_contention_then_commits_once, fresh_table),                  \
-	TEST(test_db__tx_returns_a_refusal_without_retry_and_writes_nothing, fresh_table),    \
-	TEST(test_db__statement_cache_keys_on_text_not_only_address, fresh_table),            \
-	TEST(test_db__no_rows_is_an_empty_result_with_columns, fresh_table),                  \
-	TEST(test_db__dynamic_sql_does_not_pile_up_prepared_statements, fresh_empty),          \
-	TEST(test_db__threads_each_get_a_connection_and_no_increment_is_lost, fresh_table),   \
-	TEST(test_db__weak_durability_is_refused_unless_allowed, fresh_empty)
+#define BOTH_ENGINES                                                                               \
+	TEST(test_db__open_names_the_engine_and_answers_a_ping, fresh_empty),                      \
+		TEST(test_db__migrate_applies_every_migration_once, fresh_empty),                  \
+		TEST(test_db__every_value_type_and_null_round_trip, fresh_table),                  \
+		TEST(test_db__comparisons_read_as_integers, fresh_empty),                          \
+		TEST(test_db__a_statement_takes_many_parameters, fresh_empty),                     \
+		TEST(test_db__commit_makes_the_write_visible, fresh_table),                        \
+		TEST(test_db__rollback_discards_the_write, fresh_table),                           \
+		TEST(test_db__a_nested_begin_is_refused, fresh_table),                             \
+		TEST(test_db__unique_violation_is_a_conflict, fresh_table),                        \
+		TEST(test_db__a_held_write_lock_reads_as_busy, fresh_table),                       \
+		TEST(test_db__tx_retries_contention_then_commits_once, fresh_table),               \
+		TEST(test_db__tx_returns_a_refusal_without_retry_and_writes_nothing, fresh_table), \
+		TEST(test_db__statement_cache_keys_on_text_not_only_address, fresh_table),         \
+		TEST(test_db__no_rows_is_an_empty_result_with_columns, fresh_table),               \
+		TEST(test_db__dynamic_sql_does_not_pile_up_prepared_statements, fresh_empty),      \
+		TEST(test_db__threads_each_get_a_connection_and_no_increment_is_lost,              \
+		     fresh_table),                                                                 \
+		TEST(test_db__weak_durability_is_refused_unless_allowed, fresh_empty)
 
 int main(void)
 {
@@ -822,7 +847,8 @@ int main(void)
 		TEST(test_db__a_lost_connection_is_reopened_for_the_next_transaction, fresh_table),
 		TEST(test_db__connection_lost_at_commit_is_an_unknown_outcome, fresh_table),
 		TEST(test_db__a_commit_after_the_connection_was_lost_is_refused, fresh_table),
-		TEST(test_db__statements_dropped_or_changed_on_the_server_are_prepared_again, fresh_table),
+		TEST(test_db__statements_dropped_or_changed_on_the_server_are_prepared_again,
+		     fresh_table),
 	};
 
 	int failed = cmocka_run_group_tests_name("db on sqlite", sqlite_tests, sqlite_group_setup,

@@ -23,20 +23,20 @@
 #include "domain/station.h"
 
 /* The places the seed holds. */
-#define FX_CITY "6103"                 /* 宝鸡市 */
-#define FX_DISTRICT "610302"           /* 渭滨区 */
-#define FX_STREET "610302001"          /* 经二路街道 */
-#define FX_COMMUNITY "610302001001"    /* 龙腾路社区 */
-#define FX_STREET2 "610302002"         /* 清姜街道 */
-#define FX_OTHER_DISTRICT "610303"     /* 金台区 */
-#define FX_OTHER_STREET "610303001"    /* 东风路街道 */
-#define FX_LAT 34.3700                 /* near FX_COMMUNITY */
-#define FX_LNG 107.1500
+#define FX_CITY		  "6103"	 /* 宝鸡市 */
+#define FX_DISTRICT	  "610302"	 /* 渭滨区 */
+#define FX_STREET	  "610302001"	 /* 经二路街道 */
+#define FX_COMMUNITY	  "610302001001" /* 龙腾路社区 */
+#define FX_STREET2	  "610302002"	 /* 清姜街道 */
+#define FX_OTHER_DISTRICT "610303"	 /* 金台区 */
+#define FX_OTHER_STREET	  "610303001"	 /* 东风路街道 */
+#define FX_LAT		  34.3700	 /* near FX_COMMUNITY */
+#define FX_LNG		  107.1500
 
 struct fx_engine {
 	enum db_kind kind;
-	char tmp_dir[512];  /* SQLite: the files of this run */
-	struct db *admin;   /* PostgreSQL: recreates the schema */
+	char tmp_dir[512]; /* SQLite: the files of this run */
+	struct db *admin;  /* PostgreSQL: recreates the schema */
 	char schema[64];
 	unsigned next_file;
 	char url[1200];
@@ -204,16 +204,18 @@ static inline int64_t fx_account(struct db *db, const char *phone, const char *n
 {
 	struct problem prob = { 0 };
 	struct db_rows *rows = NULL;
-	if (db_q(db, "INSERT INTO accounts (phone, name, created_s, updated_s) VALUES ($1, $2, 1, 1)"
-		     " RETURNING id",
+	if (db_q(db,
+		 "INSERT INTO accounts (phone, name, created_s, updated_s) VALUES ($1, $2, 1, 1)"
+		 " RETURNING id",
 		 &rows, &prob, DB_T(phone), DB_T(name)) != RC_OK) {
 		fprintf(stderr, "account %s: %s\n", phone, prob.detail);
 		abort();
 	}
 	int64_t id = db_rows_int(rows, 0, 0);
 	db_rows_free(rows);
-	if (role && db_q(db, "INSERT INTO role_grants (account_id, role, scope, created_s)"
-			     " VALUES ($1, $2, $3, 1)",
+	if (role && db_q(db,
+			 "INSERT INTO role_grants (account_id, role, scope, created_s)"
+			 " VALUES ($1, $2, $3, 1)",
 			 NULL, &prob, DB_I(id), DB_T(role), DB_T(scope)) != RC_OK) {
 		fprintf(stderr, "grant %s: %s\n", phone, prob.detail);
 		abort();
@@ -225,8 +227,9 @@ static inline int64_t fx_account(struct db *db, const char *phone, const char *n
 static inline void fx_grant(struct db *db, int64_t account_id, const char *role, const char *scope)
 {
 	struct problem prob = { 0 };
-	if (db_q(db, "INSERT INTO role_grants (account_id, role, scope, created_s)"
-		     " VALUES ($1, $2, $3, 1)",
+	if (db_q(db,
+		 "INSERT INTO role_grants (account_id, role, scope, created_s)"
+		 " VALUES ($1, $2, $3, 1)",
 		 NULL, &prob, DB_I(account_id), DB_T(role), DB_T(scope)) != RC_OK) {
 		fprintf(stderr, "grant: %s\n", prob.detail);
 		abort();

@@ -98,7 +98,8 @@ static void test_account__create_normalizes_the_phone_and_refuses_it_twice(void 
 	struct problem prob;
 	assert_int_equal(create(&fx.staff, "+86 139-0000-1111", "新居民", &out, &prob), RC_OK);
 	assert_string_equal(out.phone, "13900001111");
-	assert_int_equal(count("SELECT COUNT(*) FROM audit_log WHERE action = 'account.create'"), 1);
+	assert_int_equal(count("SELECT COUNT(*) FROM audit_log WHERE action = 'account.create'"),
+			 1);
 	assert_int_equal(create(&fx.city, "13900001111", "另一个人", &out, &prob), RC_CONFLICT);
 	assert_true(fx_has_field(&prob, "phone"));
 	assert_int_equal(count("SELECT COUNT(*) FROM accounts WHERE phone = '13900001111'"), 1);
@@ -118,10 +119,12 @@ static void test_account__a_district_admin_cannot_act_on_the_city_admin(void **s
 	(void)state;
 	struct problem prob;
 	assert_int_equal(disable(&fx.district, fx.city_id, &prob), RC_FORBIDDEN);
-	assert_int_equal(grant(&fx.district, fx.city_id, "volunteer", FX_STREET, &prob), RC_FORBIDDEN);
+	assert_int_equal(grant(&fx.district, fx.city_id, "volunteer", FX_STREET, &prob),
+			 RC_FORBIDDEN);
 	struct account a;
 	assert_int_equal(account_read(fx.db, &fx.district_p, fx.city_id, &a, &prob), RC_FORBIDDEN);
-	assert_int_equal(fx_int_p(fx.db, "SELECT disabled FROM accounts WHERE id = $1", fx.city_id), 0);
+	assert_int_equal(fx_int_p(fx.db, "SELECT disabled FROM accounts WHERE id = $1", fx.city_id),
+			 0);
 	/* The other way round is allowed. */
 	assert_int_equal(disable(&fx.city, fx.district_id, &prob), RC_OK);
 	assert_int_equal(account_get(fx.db, fx.district_id, &a, &prob), RC_OK);
@@ -168,7 +171,8 @@ static void test_account__grants_stay_within_the_granters_scope_and_rank(void **
 	assert_int_equal(grant(&fx.staff, fx.resident_id, "volunteer", FX_STREET2, &prob),
 			 RC_FORBIDDEN);
 	/* The district admin may not grant across the city. */
-	assert_int_equal(grant(&fx.district, fx.resident_id, "staff", FX_CITY, &prob), RC_FORBIDDEN);
+	assert_int_equal(grant(&fx.district, fx.resident_id, "staff", FX_CITY, &prob),
+			 RC_FORBIDDEN);
 	assert_int_equal(fx_int_p(fx.db, "SELECT COUNT(*) FROM role_grants WHERE account_id = $1",
 				  fx.resident_id),
 			 2);
@@ -179,14 +183,17 @@ static void test_account__a_grant_needs_a_known_scope_and_is_made_once(void **st
 {
 	(void)state;
 	struct problem prob;
-	assert_int_equal(grant(&fx.city, fx.resident_id, "volunteer", "610302999", &prob), RC_INVALID);
+	assert_int_equal(grant(&fx.city, fx.resident_id, "volunteer", "610302999", &prob),
+			 RC_INVALID);
 	assert_true(fx_has_field(&prob, "scope"));
 	assert_int_equal(grant(&fx.city, fx.resident_id, "mayor", FX_STREET, &prob), RC_INVALID);
 	assert_true(fx_has_field(&prob, "role"));
 	assert_int_equal(grant(&fx.city, fx.resident_id, "volunteer", FX_STREET, &prob), RC_OK);
-	assert_int_equal(grant(&fx.city, fx.resident_id, "volunteer", FX_STREET, &prob), RC_CONFLICT);
-	assert_int_equal(fx_int_p(fx.db, "SELECT COUNT(*) FROM role_grants WHERE account_id = $1"
-					 " AND role = 'volunteer'",
+	assert_int_equal(grant(&fx.city, fx.resident_id, "volunteer", FX_STREET, &prob),
+			 RC_CONFLICT);
+	assert_int_equal(fx_int_p(fx.db,
+				  "SELECT COUNT(*) FROM role_grants WHERE account_id = $1"
+				  " AND role = 'volunteer'",
 				  fx.resident_id),
 			 1);
 }

@@ -20,8 +20,8 @@ static struct {
 	struct actor city, district, other, staff;
 } fx;
 
-static void record(const struct actor *actor, const char *action, const char *type,
-		   const char *id, const char *scope)
+static void record(const struct actor *actor, const char *action, const char *type, const char *id,
+		   const char *scope)
 {
 	struct problem prob = { 0 };
 	if (audit_record(fx.db, actor, action, type, id, scope, NULL, &prob) != RC_OK)
@@ -35,10 +35,12 @@ static int setup(void **state)
 	fx.db = fx_fresh(&eng);
 	if (!fx.db)
 		return -1;
-	fx_principal(fx.db, fx_account(fx.db, "13800000001", "市管理员", "admin", FX_CITY), &fx.city_p);
+	fx_principal(fx.db, fx_account(fx.db, "13800000001", "市管理员", "admin", FX_CITY),
+		     &fx.city_p);
 	fx_principal(fx.db, fx_account(fx.db, "13800000002", "区管理员", "admin", FX_DISTRICT),
 		     &fx.district_p);
-	fx_principal(fx.db, fx_account(fx.db, "13800000003", "金台区管理员", "admin", FX_OTHER_DISTRICT),
+	fx_principal(fx.db,
+		     fx_account(fx.db, "13800000003", "金台区管理员", "admin", FX_OTHER_DISTRICT),
 		     &fx.other_p);
 	fx_principal(fx.db, fx_account(fx.db, "13800000004", "街道工作人员", "staff", FX_STREET),
 		     &fx.staff_p);
@@ -157,8 +159,8 @@ static void test_audit__phone_numbers_in_the_detail_are_masked(void **state)
 	audit_detail_str(&d, "phone", "13912345678");
 	audit_detail_str(&d, "note", "say \"hi\"");
 	audit_detail_int(&d, "n", 42);
-	assert_int_equal(audit_record_id(fx.db, &fx.city, "account.create", "account", 77, FX_STREET,
-					 &d, &prob),
+	assert_int_equal(audit_record_id(fx.db, &fx.city, "account.create", "account", 77,
+					 FX_STREET, &d, &prob),
 			 RC_OK);
 	audit_detail_release(&d);
 	struct audit_page page;

@@ -32,7 +32,8 @@ static int setup(void **state)
 	fx.db = fx_fresh(&eng);
 	if (!fx.db)
 		return -1;
-	fx_principal(fx.db, fx_account(fx.db, "13800000001", "市管理员", "admin", FX_CITY), &fx.admin_p);
+	fx_principal(fx.db, fx_account(fx.db, "13800000001", "市管理员", "admin", FX_CITY),
+		     &fx.admin_p);
 	fx.admin = fx_actor(&fx.admin_p);
 	/* On 龙腾路社区's point. */
 	fx.station_id = fx_station(fx.db, &fx.admin, "龙腾路驿站", FX_COMMUNITY);
@@ -119,7 +120,8 @@ static void test_coverage__a_new_station_covers_the_community_beside_it(void **s
 	in.lat = 34.3800;
 	in.lng = 107.1640;
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, station_create(fx.db, &fx.admin, &in, &id, &prob), &prob), RC_OK);
+	assert_int_equal(fx_end(fx.db, station_create(fx.db, &fx.admin, &in, &id, &prob), &prob),
+			 RC_OK);
 	struct coverage c;
 	assert_int_equal(compute(FX_STREET, &c, &prob), RC_OK);
 	assert_int_equal(c.covered, 2);
@@ -133,8 +135,9 @@ static void test_coverage__a_new_station_covers_the_community_beside_it(void **s
 static void test_coverage__villages_and_communities_without_a_point_are_set_apart(void **state)
 {
 	(void)state;
-	fx_exec(fx.db, "INSERT INTO regions (code, name, short_name, level, kind, parent_code)"
-		       " VALUES ('610302001003', '新建社区居委会', '新建社区', 5, 'community', '610302001')");
+	fx_exec(fx.db,
+		"INSERT INTO regions (code, name, short_name, level, kind, parent_code)"
+		" VALUES ('610302001003', '新建社区居委会', '新建社区', 5, 'community', '610302001')");
 	struct coverage c;
 	struct problem prob;
 	assert_int_equal(compute(FX_STREET, &c, &prob), RC_OK);

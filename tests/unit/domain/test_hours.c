@@ -56,12 +56,12 @@ static void test_hours__range_past_midnight_opens_into_the_next_day(void **state
 {
 	(void)state;
 	struct hours h = { 0 };
-	weekly(&h, 7, "22:00", "02:00"); /* Sunday night */
+	weekly(&h, 7, "22:00", "02:00");			    /* Sunday night */
 	assert_true(hours_open_at(&h, at("2026-11-22T23:00:00")));  /* Sunday 23:00 */
 	assert_true(hours_open_at(&h, at("2026-11-23T01:59:00")));  /* Monday 01:59 */
 	assert_false(hours_open_at(&h, at("2026-11-23T02:00:00"))); /* Monday 02:00 */
 	assert_false(hours_open_at(&h, at("2026-11-22T21:59:00"))); /* Sunday 21:59 */
-	assert_true(hours_open_at(&h, at("2026-11-16T01:00:00")));  /* every Monday after a Sunday */
+	assert_true(hours_open_at(&h, at("2026-11-16T01:00:00"))); /* every Monday after a Sunday */
 }
 
 static void test_hours__all_day_every_day_is_always_open(void **state)
@@ -87,8 +87,9 @@ static void test_hours__an_exception_replaces_that_days_hours(void **state)
 	assert_true(hours_parse_date("2026-10-01", &day));
 	h.exceptions[h.nexceptions++] = (struct hours_exception){ .day_num = day, .closed = true };
 	assert_true(hours_parse_date("2026-10-02", &day));
-	h.exceptions[h.nexceptions++] =
-		(struct hours_exception){ .day_num = day, .closed = false, .open_min = 600, .close_min = 720 };
+	h.exceptions[h.nexceptions++] = (struct hours_exception){
+		.day_num = day, .closed = false, .open_min = 600, .close_min = 720
+	};
 	assert_false(hours_open_at(&h, at("2026-10-01T12:00:00")));
 	assert_false(hours_open_at(&h, at("2026-10-02T09:00:00")));
 	assert_true(hours_open_at(&h, at("2026-10-02T11:00:00")));
@@ -183,7 +184,8 @@ int main(void)
 		cmocka_unit_test(test_hours__range_past_midnight_opens_into_the_next_day),
 		cmocka_unit_test(test_hours__all_day_every_day_is_always_open),
 		cmocka_unit_test(test_hours__an_exception_replaces_that_days_hours),
-		cmocka_unit_test(test_hours__an_exception_governs_only_ranges_that_start_on_its_day),
+		cmocka_unit_test(
+			test_hours__an_exception_governs_only_ranges_that_start_on_its_day),
 		cmocka_unit_test(test_hours__temporary_closure_wins_until_it_ends),
 		cmocka_unit_test(test_hours__parses_and_formats_times_and_dates),
 		cmocka_unit_test(test_hours__local_weekday_and_minute),

@@ -13,11 +13,12 @@
 static void test_icon__knows_the_names_of_the_first_catalog(void **state)
 {
 	(void)state;
-	static const char *const first[] = { "droplet", "armchair", "heater", "snowflake",
-					     "microwave", "refrigerator", "plug-zap", "battery-full",
-					     "cross", "umbrella", "cloud-rain", "toolbox", "bike",
-					     "wifi", "toilet", "baby", "book-open", "spool", "users",
-					     "projector" };
+	static const char *const first[] = {
+		"droplet",	"armchair",  "heater",	     "snowflake", "microwave",
+		"refrigerator", "plug-zap",  "battery-full", "cross",	  "umbrella",
+		"cloud-rain",	"toolbox",   "bike",	     "wifi",	  "toilet",
+		"baby",		"book-open", "spool",	     "users",	  "projector"
+	};
 	for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++)
 		assert_true(icon_known(first[i]));
 }

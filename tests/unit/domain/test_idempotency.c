@@ -50,7 +50,8 @@ static enum rc write_once(const struct write_key *k, enum write_start *start,
 		write_abort(db);
 		return rc;
 	}
-	return write_commit(db, k, 201, "application/json", "{\"id\":7}", "/api/v1/stations/7", prob);
+	return write_commit(db, k, 201, "application/json", "{\"id\":7}", "/api/v1/stations/7",
+			    prob);
 }
 
 static void test_idempotency__a_retry_gets_the_first_answer_and_the_work_is_done_once(void **state)
@@ -154,9 +155,11 @@ static void test_idempotency__old_answers_expire(void **state)
 	struct problem prob = { 0 };
 	assert_int_equal(write_once(&a, &start, &rep, &prob), RC_OK);
 	assert_int_equal(write_once(&b, &start, &rep, &prob), RC_OK);
-	fx_exec(db, "UPDATE idempotency_keys SET created_s = created_s - 90000 WHERE idem_key = 'old'");
+	fx_exec(db,
+		"UPDATE idempotency_keys SET created_s = created_s - 90000 WHERE idem_key = 'old'");
 	assert_int_equal(idem_expire(db, 86400, &prob), 1);
-	assert_int_equal(fx_int(db, "SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'new'"), 1);
+	assert_int_equal(fx_int(db, "SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'new'"),
+			 1);
 	/* Expired, the key does the work again. */
 	assert_int_equal(write_once(&a, &start, &rep, &prob), RC_OK);
 	assert_int_equal(start, WRITE_FRESH);

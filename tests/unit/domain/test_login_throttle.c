@@ -50,7 +50,8 @@ static int setup(void **state)
 	snprintf(url, sizeof(url), "sqlite:%s", fx.path);
 	struct problem prob = { 0 };
 	int applied = 0;
-	if (db_open(url, NULL, &fx.db, &prob) != RC_OK || db_migrate(fx.db, &applied, &prob) != RC_OK) {
+	if (db_open(url, NULL, &fx.db, &prob) != RC_OK ||
+	    db_migrate(fx.db, &applied, &prob) != RC_OK) {
 		print_error("setup: %s\n", prob.detail);
 		return -1;
 	}
@@ -86,7 +87,8 @@ static int wait_s(const char *key, const char *ip)
 	return prob.retry_after_s;
 }
 
-static void test_login_throttle__lets_an_address_fail_five_times_then_makes_it_wait_doubling(void **state)
+static void test_login_throttle__lets_an_address_fail_five_times_then_makes_it_wait_doubling(
+	void **state)
 {
 	(void)state;
 	static const int want[] = { 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900 };
@@ -142,7 +144,8 @@ static void test_login_throttle__failures_an_hour_old_are_forgotten(void **state
 	assert_int_equal(failed_from("13900000005", "10.0.0.1").failures, 1);
 	/* And a failure anywhere sweeps such rows away. */
 	struct db_rows *rows = NULL;
-	assert_int_equal(db_q(fx.db, "SELECT COUNT(*) FROM login_throttle WHERE phone = '13900000006'",
+	assert_int_equal(db_q(fx.db,
+			      "SELECT COUNT(*) FROM login_throttle WHERE phone = '13900000006'",
 			      &rows, &prob),
 			 RC_OK);
 	assert_int_equal(db_rows_int(rows, 0, 0), 0);
@@ -165,7 +168,8 @@ static void test_login_throttle__reports_a_burst_once_when_the_fifth_address_fai
 	}
 }
 
-static void test_login_throttle__keys_a_number_by_its_digits_and_anything_else_by_a_digest(void **state)
+static void test_login_throttle__keys_a_number_by_its_digits_and_anything_else_by_a_digest(
+	void **state)
 {
 	(void)state;
 	char a[LOGIN_KEY_CAP], b[LOGIN_KEY_CAP];
@@ -188,12 +192,16 @@ static void test_login_throttle__keys_a_number_by_its_digits_and_anything_else_b
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_login_throttle__lets_an_address_fail_five_times_then_makes_it_wait_doubling),
+		cmocka_unit_test(
+			test_login_throttle__lets_an_address_fail_five_times_then_makes_it_wait_doubling),
 		cmocka_unit_test(test_login_throttle__counts_each_address_and_each_number_apart),
-		cmocka_unit_test(test_login_throttle__a_success_forgets_the_failures_of_its_address_only),
+		cmocka_unit_test(
+			test_login_throttle__a_success_forgets_the_failures_of_its_address_only),
 		cmocka_unit_test(test_login_throttle__failures_an_hour_old_are_forgotten),
-		cmocka_unit_test(test_login_throttle__reports_a_burst_once_when_the_fifth_address_fails),
-		cmocka_unit_test(test_login_throttle__keys_a_number_by_its_digits_and_anything_else_by_a_digest),
+		cmocka_unit_test(
+			test_login_throttle__reports_a_burst_once_when_the_fifth_address_fails),
+		cmocka_unit_test(
+			test_login_throttle__keys_a_number_by_its_digits_and_anything_else_by_a_digest),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -228,11 +228,13 @@ int main(void)
 		cmocka_unit_test(test_permission__denies_actions_no_role_lists),
 		cmocka_unit_test(test_permission__audit_is_for_admins_only),
 		cmocka_unit_test(test_permission__region_scope_covers_what_lies_below),
-		cmocka_unit_test(test_permission__station_scope_covers_the_station_and_its_branches),
+		cmocka_unit_test(
+			test_permission__station_scope_covers_the_station_and_its_branches),
 		cmocka_unit_test(test_scope__normalizes_padded_codes_and_refuses_junk),
 		cmocka_unit_test(test_permission__granting_needs_scope_and_rank),
 		cmocka_unit_test(test_permission__one_matching_grant_among_many_is_enough),
-		cmocka_unit_test(test_permission__nobody_reaches_an_account_whose_roles_reach_further),
+		cmocka_unit_test(
+			test_permission__nobody_reaches_an_account_whose_roles_reach_further),
 		cmocka_unit_test(test_permission__the_catalog_is_for_city_admins),
 	};
 	return cmocka_run_group_tests_name("permission", tests, NULL, NULL);

@@ -29,10 +29,12 @@ static int setup(void **state)
 	fx.db = fx_fresh(&eng);
 	if (!fx.db)
 		return -1;
-	fx_principal(fx.db, fx_account(fx.db, "13800000001", "市管理员", "admin", FX_CITY), &fx.admin_p);
+	fx_principal(fx.db, fx_account(fx.db, "13800000001", "市管理员", "admin", FX_CITY),
+		     &fx.admin_p);
 	fx_principal(fx.db, fx_account(fx.db, "13800000002", "街道工作人员", "staff", FX_STREET),
 		     &fx.staff_p);
-	fx_principal(fx.db, fx_account(fx.db, "13800000003", "清姜街道工作人员", "staff", FX_STREET2),
+	fx_principal(fx.db,
+		     fx_account(fx.db, "13800000003", "清姜街道工作人员", "staff", FX_STREET2),
 		     &fx.other_p);
 	fx.admin = fx_actor(&fx.admin_p);
 	fx.staff = fx_actor(&fx.staff_p);
@@ -94,10 +96,11 @@ static void test_photo__a_station_shows_at_most_twelve_photos(void **state)
 	assert_int_equal(n, STATION_PHOTOS_MAX);
 	problem_init(&prob);
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, station_photo_remove(fx.db, &fx.staff, fx.station_id, list[0].id,
-							    &prob),
-				&prob),
-			 RC_OK);
+	assert_int_equal(
+		fx_end(fx.db,
+		       station_photo_remove(fx.db, &fx.staff, fx.station_id, list[0].id, &prob),
+		       &prob),
+		RC_OK);
 	assert_int_equal(add(&fx.staff, 13, NULL, &p, &prob), RC_OK);
 	assert_int_equal(p.position, STATION_PHOTOS_MAX + 1);
 	assert_int_equal(station_photos(fx.db, fx.station_id, list, &n, &prob), RC_OK);
@@ -153,18 +156,19 @@ static void test_photo__staff_of_another_street_cannot_change_the_photos(void **
 	assert_int_equal(add(&fx.staff, 1, NULL, &p, &prob), RC_OK);
 	problem_init(&prob);
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, station_photo_remove(fx.db, &fx.other, fx.station_id, p.id,
-							    &prob),
+	assert_int_equal(fx_end(fx.db,
+				station_photo_remove(fx.db, &fx.other, fx.station_id, p.id, &prob),
 				&prob),
 			 RC_FORBIDDEN);
 	assert_int_equal(shown(), 1);
 	/* A photo the station does not show cannot be removed from it. */
 	problem_init(&prob);
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, station_photo_remove(fx.db, &fx.staff, fx.station_id, p.id + 100,
-							    &prob),
-				&prob),
-			 RC_NOT_FOUND);
+	assert_int_equal(
+		fx_end(fx.db,
+		       station_photo_remove(fx.db, &fx.staff, fx.station_id, p.id + 100, &prob),
+		       &prob),
+		RC_NOT_FOUND);
 	assert_int_equal(add(&fx.staff, 2, NULL, &p, &prob), RC_OK);
 	struct photo pub;
 	assert_int_equal(photo_get_public(fx.db, p.id, &pub, &prob), RC_OK);

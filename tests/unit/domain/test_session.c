@@ -33,7 +33,8 @@ static int setup(void **state)
 	fx.db = fx_fresh(&eng);
 	if (!fx.db)
 		return -1;
-	fx_principal(fx.db, fx_account(fx.db, "13800000001", "市管理员", "admin", FX_CITY), &fx.admin_p);
+	fx_principal(fx.db, fx_account(fx.db, "13800000001", "市管理员", "admin", FX_CITY),
+		     &fx.admin_p);
 	fx.admin = fx_actor(&fx.admin_p);
 	fx.staff_id = fx_account(fx.db, "13800000002", "街道工作人员", "staff", FX_STREET);
 	static char hash[SECRET_PWHASH_LEN];
@@ -41,7 +42,9 @@ static int setup(void **state)
 		return -1;
 	struct problem prob = { 0 };
 	return db_q(fx.db, "UPDATE accounts SET pw_hash = $1 WHERE id = $2", NULL, &prob,
-		    DB_T(hash), DB_I(fx.staff_id)) == RC_OK ? 0 : -1;
+		    DB_T(hash), DB_I(fx.staff_id)) == RC_OK
+		       ? 0
+		       : -1;
 }
 
 static int teardown(void **state)
@@ -54,8 +57,9 @@ static int teardown(void **state)
 static enum rc login(const char *phone, const char *password, struct session_new *out,
 		     struct problem *prob)
 {
-	struct login_attempt in = { .phone = phone, .password = password, .ip = "10.0.0.1",
-				    .request_id = "test" };
+	struct login_attempt in = {
+		.phone = phone, .password = password, .ip = "10.0.0.1", .request_id = "test"
+	};
 	problem_init(prob);
 	return session_login(fx.db, &policy, &in, out, prob);
 }
@@ -85,13 +89,13 @@ static void test_session__sign_in_resolves_to_the_account_and_its_roles(void **s
 	/* The token is stored only as its hash. */
 	struct problem q = { 0 };
 	struct db_rows *rows = NULL;
-	assert_int_equal(db_q(fx.db, "SELECT COUNT(*) FROM sessions WHERE token_hash = $1", &rows, &q,
-			      DB_T(s.token)),
+	assert_int_equal(db_q(fx.db, "SELECT COUNT(*) FROM sessions WHERE token_hash = $1", &rows,
+			      &q, DB_T(s.token)),
 			 RC_OK);
 	assert_int_equal(db_rows_int(rows, 0, 0), 0);
 	db_rows_free(rows);
-	assert_int_equal(fx_int(fx.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'session.login'"),
-			 1);
+	assert_int_equal(
+		fx_int(fx.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'session.login'"), 1);
 	/* A value nobody was given resolves to nothing. */
 	assert_int_equal(resolve("not-a-token", &p, &prob), RC_UNAUTHORIZED);
 }
@@ -121,13 +125,13 @@ static void test_session__a_session_idle_too_long_ends(void **state)
 	assert_int_equal(login("13800000002", PASSWORD, &s, &prob), RC_OK);
 	/* Just inside the idle limit it still works, and is touched. */
 	int64_t now = clock_now_s();
-	assert_int_equal(db_q(fx.db, "UPDATE sessions SET last_seen_s = $1 WHERE id = $2", NULL, &prob,
-			      DB_I(now - policy.idle_s + 30), DB_I(s.id)),
+	assert_int_equal(db_q(fx.db, "UPDATE sessions SET last_seen_s = $1 WHERE id = $2", NULL,
+			      &prob, DB_I(now - policy.idle_s + 30), DB_I(s.id)),
 			 RC_OK);
 	assert_int_equal(resolve(s.token, &p, &prob), RC_OK);
 	assert_true(fx_int_p(fx.db, "SELECT last_seen_s FROM sessions WHERE id = $1", s.id) >= now);
-	assert_int_equal(db_q(fx.db, "UPDATE sessions SET last_seen_s = $1 WHERE id = $2", NULL, &prob,
-			      DB_I(now - policy.idle_s - 5), DB_I(s.id)),
+	assert_int_equal(db_q(fx.db, "UPDATE sessions SET last_seen_s = $1 WHERE id = $2", NULL,
+			      &prob, DB_I(now - policy.idle_s - 5), DB_I(s.id)),
 			 RC_OK);
 	assert_int_equal(resolve(s.token, &p, &prob), RC_UNAUTHORIZED);
 	assert_string_equal(prob.type, "session-expired");
@@ -140,9 +144,10 @@ static void test_session__a_session_past_its_lifetime_ends_however_busy(void **s
 	struct principal p;
 	struct problem prob;
 	assert_int_equal(login("13800000002", PASSWORD, &s, &prob), RC_OK);
-	assert_int_equal(db_q(fx.db, "UPDATE sessions SET expires_s = $1, last_seen_s = $2 WHERE id = $3",
-			      NULL, &prob, DB_I(clock_now_s() - 1), DB_I(clock_now_s()), DB_I(s.id)),
-			 RC_OK);
+	assert_int_equal(
+		db_q(fx.db, "UPDATE sessions SET expires_s = $1, last_seen_s = $2 WHERE id = $3",
+		     NULL, &prob, DB_I(clock_now_s() - 1), DB_I(clock_now_s()), DB_I(s.id)),
+		RC_OK);
 	assert_int_equal(resolve(s.token, &p, &prob), RC_UNAUTHORIZED);
 }
 
@@ -162,7 +167,8 @@ static void test_session__logout_and_disabling_the_account_end_the_session(void 
 	assert_int_equal(resolve(b.token, &p, &prob), RC_OK);
 	problem_init(&prob);
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, account_set_disabled(fx.db, &fx.admin, fx.staff_id, true, &prob),
+	assert_int_equal(fx_end(fx.db,
+				account_set_disabled(fx.db, &fx.admin, fx.staff_id, true, &prob),
 				&prob),
 			 RC_OK);
 	assert_int_equal(resolve(b.token, &p, &prob), RC_UNAUTHORIZED);
@@ -177,7 +183,8 @@ static void test_session__a_revoked_api_token_stops_working(void **state)
 	struct principal p;
 	struct problem prob = { 0 };
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, api_token_create(fx.db, &fx.admin, fx.staff_id, "导出", &t, &prob),
+	assert_int_equal(fx_end(fx.db,
+				api_token_create(fx.db, &fx.admin, fx.staff_id, "导出", &t, &prob),
 				&prob),
 			 RC_OK);
 	assert_int_equal(api_token_resolve(fx.db, t.token, &p, &prob), RC_OK);
@@ -185,7 +192,8 @@ static void test_session__a_revoked_api_token_stops_working(void **state)
 	assert_int_equal(p.account_id, fx.staff_id);
 	problem_init(&prob);
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, api_token_revoke(fx.db, &fx.admin, t.id, &prob), &prob), RC_OK);
+	assert_int_equal(fx_end(fx.db, api_token_revoke(fx.db, &fx.admin, t.id, &prob), &prob),
+			 RC_OK);
 	assert_int_equal(api_token_resolve(fx.db, t.token, &p, &prob), RC_UNAUTHORIZED);
 }
 

@@ -27,10 +27,12 @@ static int setup(void **state)
 	fx.db = fx_fresh(&eng);
 	if (!fx.db)
 		return -1;
-	fx_principal(fx.db, fx_account(fx.db, "13800000001", "市管理员", "admin", FX_CITY), &fx.city_p);
+	fx_principal(fx.db, fx_account(fx.db, "13800000001", "市管理员", "admin", FX_CITY),
+		     &fx.city_p);
 	fx_principal(fx.db, fx_account(fx.db, "13800000002", "区管理员", "admin", FX_DISTRICT),
 		     &fx.district_p);
-	fx_principal(fx.db, fx_account(fx.db, "13800000003", "金台区管理员", "admin", FX_OTHER_DISTRICT),
+	fx_principal(fx.db,
+		     fx_account(fx.db, "13800000003", "金台区管理员", "admin", FX_OTHER_DISTRICT),
 		     &fx.other_district_p);
 	fx_principal(fx.db, fx_account(fx.db, "13800000004", "街道工作人员", "staff", FX_STREET),
 		     &fx.staff_p);
@@ -88,8 +90,8 @@ static void test_station__create_reports_every_bad_field_at_once(void **state)
 	int64_t id = 0;
 	int64_t before = stations();
 	assert_int_equal(create(&fx.city, &in, &id, &prob), RC_INVALID);
-	static const char *const fields[] = { "name", "level", "address", "location", "stars",
-					      "phone", "amenities" };
+	static const char *const fields[] = { "name",  "level", "address",  "location",
+					      "stars", "phone", "amenities" };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (!fx_has_field(&prob, fields[i]))
 			fail_msg("no field error on %s", fields[i]);
@@ -139,8 +141,9 @@ static void test_station__create_records_its_audit_row_in_the_stations_region(vo
 	assert_int_equal(create(&fx.district, &in, &id, &prob), RC_OK);
 	assert_int_equal(fx_int(fx.db, "SELECT COUNT(*) FROM audit_log"), audits + 1);
 	struct db_rows *rows = NULL;
-	assert_int_equal(db_q(fx.db, "SELECT action, object_type, object_id, scope, actor_id"
-				     " FROM audit_log ORDER BY id DESC LIMIT $1",
+	assert_int_equal(db_q(fx.db,
+			      "SELECT action, object_type, object_id, scope, actor_id"
+			      " FROM audit_log ORDER BY id DESC LIMIT $1",
 			      &rows, &prob, DB_I(1)),
 			 RC_OK);
 	assert_string_equal(db_rows_text(rows, 0, 0), "station.create");
@@ -196,8 +199,11 @@ static void test_station__a_manager_cannot_change_stars_or_region(void **state)
 	fx_principal(fx.db, fx_account(fx.db, "13800000009", "站长", "manager", scope), &mp);
 	struct actor manager = fx_actor(&mp);
 	struct problem prob;
-	struct station_input in = { .has_stars = true, .stars = 5, .has_region = true,
-				    .region_code = "610302001002", .has_phone = true,
+	struct station_input in = { .has_stars = true,
+				    .stars = 5,
+				    .has_region = true,
+				    .region_code = "610302001002",
+				    .has_phone = true,
 				    .phone = "0917-1110000" };
 	assert_int_equal(update(&manager, fx.station_id, &in, &prob), RC_FORBIDDEN);
 	assert_true(fx_has_field(&prob, "stars"));
@@ -239,8 +245,8 @@ static void test_station__an_update_changes_only_the_fields_given_and_bumps_the_
 	assert_string_equal(after.address, before.address);
 	assert_string_equal(after.region_code, before.region_code);
 	assert_int_equal(after.version, before.version + 1);
-	assert_int_equal(fx_int(fx.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'station.update'"),
-			 1);
+	assert_int_equal(
+		fx_int(fx.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'station.update'"), 1);
 }
 
 static void test_station__a_branch_cannot_be_a_hub(void **state)
@@ -269,27 +275,30 @@ static void test_station__closing_needs_a_reason_and_reopening_clears_it(void **
 	struct problem prob;
 	problem_init(&prob);
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, station_set_closed(fx.db, &fx.staff, fx.station_id, true, "",
-							  0, &prob),
-				&prob),
-			 RC_INVALID);
+	assert_int_equal(
+		fx_end(fx.db,
+		       station_set_closed(fx.db, &fx.staff, fx.station_id, true, "", 0, &prob),
+		       &prob),
+		RC_INVALID);
 	assert_true(fx_has_field(&prob, "reason"));
 	problem_init(&prob);
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, station_set_closed(fx.db, &fx.staff, fx.station_id, true,
-							  "装修", 0, &prob),
-				&prob),
-			 RC_OK);
+	assert_int_equal(
+		fx_end(fx.db,
+		       station_set_closed(fx.db, &fx.staff, fx.station_id, true, "装修", 0, &prob),
+		       &prob),
+		RC_OK);
 	struct station s;
 	assert_int_equal(station_get(fx.db, fx.station_id, &s, &prob), RC_OK);
 	assert_true(s.hours.closed);
 	assert_string_equal(s.closed_reason, "装修");
 	problem_init(&prob);
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, station_set_closed(fx.db, &fx.staff, fx.station_id, false,
-							  NULL, 0, &prob),
-				&prob),
-			 RC_OK);
+	assert_int_equal(
+		fx_end(fx.db,
+		       station_set_closed(fx.db, &fx.staff, fx.station_id, false, NULL, 0, &prob),
+		       &prob),
+		RC_OK);
 	assert_int_equal(station_get(fx.db, fx.station_id, &s, &prob), RC_OK);
 	assert_false(s.hours.closed);
 	assert_string_equal(s.closed_reason, "");
@@ -309,14 +318,14 @@ static void test_station__a_rotated_qr_code_stops_finding_the_station(void **sta
 	/* Staff may not rotate; an admin may. */
 	problem_init(&prob);
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, station_rotate_qr(fx.db, &fx.staff, fx.station_id, &prob),
-				&prob),
-			 RC_FORBIDDEN);
+	assert_int_equal(
+		fx_end(fx.db, station_rotate_qr(fx.db, &fx.staff, fx.station_id, &prob), &prob),
+		RC_FORBIDDEN);
 	problem_init(&prob);
 	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, station_rotate_qr(fx.db, &fx.district, fx.station_id, &prob),
-				&prob),
-			 RC_OK);
+	assert_int_equal(
+		fx_end(fx.db, station_rotate_qr(fx.db, &fx.district, fx.station_id, &prob), &prob),
+		RC_OK);
 	assert_int_equal(station_by_qr(fx.db, old, &id, &prob), RC_NOT_FOUND);
 	assert_int_equal(station_get(fx.db, fx.station_id, &s, &prob), RC_OK);
 	assert_string_not_equal(s.qr_token, old);

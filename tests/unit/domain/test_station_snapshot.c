@@ -106,7 +106,8 @@ static void assert_nearby_matches(const struct snapshot *snap, const struct stat
 	for (size_t i = 0; i < m && i < nq->limit; i++) {
 		size_t best = i;
 		for (size_t k = i + 1; k < m; k++)
-			if (ref[k].d < ref[best].d || (ref[k].d == ref[best].d && ref[k].id < ref[best].id))
+			if (ref[k].d < ref[best].d ||
+			    (ref[k].d == ref[best].d && ref[k].id < ref[best].id))
 				best = k;
 		struct ref t = ref[i];
 		ref[i] = ref[best];
@@ -209,8 +210,8 @@ static void test_snapshot__open_now_is_right_past_the_remembered_schedules(void 
 		struct hours *h = &st[i].hours;
 		if (h->nexceptions == HOURS_EXCEPTIONS_MAX)
 			continue;
-		h->exceptions[h->nexceptions++] =
-			(struct hours_exception){ .day_num = (int32_t)i, .closed = true };
+		h->exceptions[h->nexceptions++] = (struct hours_exception){ .day_num = (int32_t)i,
+									    .closed = true };
 	}
 	struct snapshot_store *store = snapshot_store_new();
 	snapshot_store_load(store, st, MANY, catalog, 3);
@@ -308,16 +309,22 @@ static void assert_same_snapshot(const struct snapshot *a, const struct snapshot
 		assert_string_equal(snapshot_text(a, x->address), snapshot_text(b, y->address));
 		assert_string_equal(snapshot_text(a, x->phone), snapshot_text(b, y->phone));
 		struct hours_view hx = snapshot_hours(a, x), hy = snapshot_hours(b, y);
-		struct hours h = { .nranges = hy.nranges, .nexceptions = hy.nexceptions,
-				   .closed = hy.closed, .closed_until_s = hy.closed_until_s };
+		struct hours h = { .nranges = hy.nranges,
+				   .nexceptions = hy.nexceptions,
+				   .closed = hy.closed,
+				   .closed_until_s = hy.closed_until_s };
 		memcpy(h.ranges, hy.ranges, hy.nranges * sizeof(*hy.ranges));
 		memcpy(h.exceptions, hy.exceptions, hy.nexceptions * sizeof(*hy.exceptions));
 		assert_true(hours_same(&hx, &h));
 	}
 	struct geo_index_hit work[10];
 	struct nearby_hit ha[10], hb[10];
-	struct nearby_query q = { .center = { 34.36, 107.20 }, .radius_m = 5000, .limit = 10,
-				  .open_now = true, .now_s = clock_now_s(), .theme = -1,
+	struct nearby_query q = { .center = { 34.36, 107.20 },
+				  .radius_m = 5000,
+				  .limit = 10,
+				  .open_now = true,
+				  .now_s = clock_now_s(),
+				  .theme = -1,
 				  .level = -1 };
 	size_t na = snapshot_nearby(a, &q, work, ha), nb = snapshot_nearby(b, &q, work, hb);
 	assert_int_equal(na, nb);
@@ -342,10 +349,10 @@ static void assert_like_a_reload(struct snapshot_store *store, struct db *db)
 	snapshot_store_free(fresh);
 }
 
-#define STATION_SQL(name, lat, lng, closed) \
+#define STATION_SQL(name, lat, lng, closed)                                                       \
 	"INSERT INTO stations (name, level, theme, region_code, address, lat, lng, phone, stars," \
-	" closed, qr_token, created_s, updated_s) VALUES ('" name "', 'community', 'general'," \
-	" '610302004008', '宝鸡市" name "', " #lat ", " #lng ", '0917-1234567', 3, " #closed "," \
+	" closed, qr_token, created_s, updated_s) VALUES ('" name "', 'community', 'general',"    \
+	" '610302004008', '宝鸡市" name "', " #lat ", " #lng ", '0917-1234567', 3, " #closed ","  \
 	" '" name "-qr', 1, 1)"
 
 static void test_snapshot__updating_one_station_equals_a_full_reload(void **state)
@@ -370,7 +377,8 @@ static void test_snapshot__updating_one_station_equals_a_full_reload(void **stat
 	sql(db, "UPDATE stations SET name = '二号改', lat = 34.37, lng = 107.21 WHERE id = 2");
 	sql(db, "INSERT INTO station_hours (station_id, day, open_min, close_min) VALUES"
 		" (2, 3, 1320, 120)");
-	sql(db, "INSERT INTO station_exceptions (station_id, day, closed) VALUES (2, '2026-12-01', 1)");
+	sql(db,
+	    "INSERT INTO station_exceptions (station_id, day, closed) VALUES (2, '2026-12-01', 1)");
 	assert_int_equal(snapshot_store_update_station(store, db, 2, &prob), RC_OK);
 	assert_like_a_reload(store, db);
 
@@ -428,8 +436,12 @@ static void *reader(void *arg)
 	struct nearby_hit hits[10];
 	while (!atomic_load(&r->stop)) {
 		const struct snapshot *snap = snapshot_acquire(r->store);
-		struct nearby_query q = { .center = { 34.36, 107.20 }, .radius_m = 2000, .limit = 10,
-					  .now_s = clock_now_s(), .theme = -1, .level = -1 };
+		struct nearby_query q = { .center = { 34.36, 107.20 },
+					  .radius_m = 2000,
+					  .limit = 10,
+					  .now_s = clock_now_s(),
+					  .theme = -1,
+					  .level = -1 };
 		size_t n = snapshot_nearby(snap, &q, work, hits);
 		for (size_t i = 0; i < n; i++)
 			assert_true(snapshot_text(snap, hits[i].station->name)[0] != '\0');

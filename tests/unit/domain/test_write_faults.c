@@ -32,18 +32,30 @@ static struct fx_engine eng;
 
 /* The tables a write here may touch; counted before and after each run. */
 static const char *const tables[] = {
-	"stations", "station_amenities", "station_hours", "station_exceptions", "station_rooms",
-	"accounts", "role_grants", "photos", "station_photos", "audit_log", "idempotency_keys",
-	"outbox",
+	"stations",	  "station_amenities", "station_hours",	   "station_exceptions",
+	"station_rooms",  "accounts",	       "role_grants",	   "photos",
+	"station_photos", "audit_log",	       "idempotency_keys", "outbox",
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
-enum { T_STATIONS, T_AMENITIES, T_HOURS, T_EXCEPTIONS, T_ROOMS, T_ACCOUNTS, T_GRANTS, T_PHOTOS,
-       T_STATION_PHOTOS, T_AUDIT, T_IDEM, T_OUTBOX };
+enum {
+	T_STATIONS,
+	T_AMENITIES,
+	T_HOURS,
+	T_EXCEPTIONS,
+	T_ROOMS,
+	T_ACCOUNTS,
+	T_GRANTS,
+	T_PHOTOS,
+	T_STATION_PHOTOS,
+	T_AUDIT,
+	T_IDEM,
+	T_OUTBOX
+};
 
 struct state {
 	int64_t rows[NTABLES];
 	int64_t station_version; /* sum over stations: an update bumps it */
-	int64_t notified;        /* station notifications heard (PostgreSQL) */
+	int64_t notified;	 /* station notifications heard (PostgreSQL) */
 };
 
 /* The test's store, its actor, and a listener on a second handle that
@@ -58,7 +70,7 @@ struct fx {
 	struct actor admin;
 	int64_t station_id;
 	int64_t account_id;
-	unsigned seq;    /* advanced before each run: its input, kept across retries */
+	unsigned seq;	 /* advanced before each run: its input, kept across retries */
 	unsigned keyseq; /* makes Idempotency-Keys unique */
 };
 
@@ -170,7 +182,8 @@ static enum rc run_write(const char *key, command_fn cmd, struct problem *prob, 
 		if (rc == RC_OK) {
 			rc = cmd(fx.db, prob);
 			if (rc == RC_OK)
-				rc = write_commit(fx.db, &k, 201, "application/json", "{}", NULL, prob);
+				rc = write_commit(fx.db, &k, 201, "application/json", "{}", NULL,
+						  prob);
 			else
 				write_abort(fx.db);
 		}
@@ -185,9 +198,8 @@ static void assert_same(const struct state *a, const struct state *b, const char
 {
 	for (size_t i = 0; i < NTABLES; i++)
 		if (a->rows[i] != b->rows[i])
-			fail_msg("%s, failure %u (%s): %s went from %lld to %lld rows", what, n, sql,
-				 tables[i], (long long)a->rows[i],
-				 (long long)b->rows[i]);
+			fail_msg("%s, failure %u (%s): %s went from %lld to %lld rows", what, n,
+				 sql, tables[i], (long long)a->rows[i], (long long)b->rows[i]);
 	if (a->station_version != b->station_version)
 		fail_msg("%s, failure %u (%s): a station changed", what, n, sql);
 }
@@ -236,7 +248,8 @@ static unsigned walk(const char *what, command_fn cmd, const struct delta *d)
 		assert_false(db_in_tx(fx.db));
 		if (!fired) {
 			if (rc != RC_OK)
-				fail_msg("%s without a fault: %s: %s", what, prob.type, prob.detail);
+				fail_msg("%s without a fault: %s: %s", what, prob.type,
+					 prob.detail);
 			break;
 		}
 		if (rc == RC_OK)
@@ -345,7 +358,8 @@ static enum rc cmd_station_update(struct db *db, struct problem *prob)
 	in.hours.ranges[0] = (struct hours_range){ 2, 7 * 60, 20 * 60 };
 	in.hours.nexceptions = 2;
 	in.hours.exceptions[0] = (struct hours_exception){ .day_num = 20501, .closed = true };
-	in.hours.exceptions[1] = (struct hours_exception){ .day_num = 20502, .open_min = 600,
+	in.hours.exceptions[1] = (struct hours_exception){ .day_num = 20502,
+							   .open_min = 600,
 							   .close_min = 700 };
 	in.has_rooms = true;
 	in.nrooms = 2;
@@ -369,8 +383,8 @@ static enum rc cmd_role_grant(struct db *db, struct problem *prob)
 {
 	/* A scope of its own each time, so no run conflicts with the last. */
 	static const char *const scopes[] = { "610302001001", "610302001002", "610302002001",
-					      "610303001001", "610302001", "610302002",
-					      "610303001", "610302" };
+					      "610303001001", "610302001",    "610302002",
+					      "610303001",    "610302" };
 	int64_t grant_id = 0;
 	return role_grant_add(db, &fx.admin, fx.account_id, "volunteer",
 			      scopes[fx.seq % (sizeof(scopes) / sizeof(scopes[0]))], &grant_id,
@@ -535,8 +549,8 @@ int main(void)
 		TEST(test_write_faults__station_close_and_qr_rotation_are_all_or_nothing),
 		TEST(test_write_faults__an_unarmed_hook_never_fires),
 	};
-	int failed = cmocka_run_group_tests_name("write faults on sqlite", tests, sqlite_group_setup,
-						 group_teardown);
+	int failed = cmocka_run_group_tests_name("write faults on sqlite", tests,
+						 sqlite_group_setup, group_teardown);
 	const char *pg = getenv("YZ_TEST_PG_URL");
 	if (pg && *pg)
 		failed += cmocka_run_group_tests_name("write faults on postgresql", tests,

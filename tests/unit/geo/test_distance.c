@@ -48,8 +48,7 @@ static void test_distance__is_zero_between_a_point_and_itself(void **state)
 	}
 }
 
-static void test_distance__a_degree_of_meridian_or_equator_is_pi_r_over_180(
-	void **state)
+static void test_distance__a_degree_of_meridian_or_equator_is_pi_r_over_180(void **state)
 {
 	struct geo_point a = { .lat = 30.0, .lng = 114.0 };
 	struct geo_point b = { .lat = 31.0, .lng = 114.0 };

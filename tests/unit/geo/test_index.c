@@ -16,7 +16,7 @@
 #include "geo/distance.h"
 #include "geo/index.h"
 
-#define N_RANDOM 6000
+#define N_RANDOM  6000
 #define MAX_LIMIT 64
 
 /* splitmix64: a fixed seed gives the same points on every run. */
@@ -167,33 +167,23 @@ static void assert_hits_sound(const struct geo_index_hit *h, size_t n, struct ge
 static double random_radius(void)
 {
 	switch (rng_next() % 8) {
-	case 0:
-		return 0.0;
-	case 1:
-		return rng_range(0.0, 200.0);
+	case 0: return 0.0;
+	case 1: return rng_range(0.0, 200.0);
 	case 2:
-	case 3:
-		return rng_range(0.0, 5000.0);
-	case 4:
-		return rng_range(0.0, 50e3);
-	case 5:
-		return rng_range(0.0, 3e6);
-	case 6:
-		return INFINITY;
-	default:
-		return 1500.0;
+	case 3: return rng_range(0.0, 5000.0);
+	case 4: return rng_range(0.0, 50e3);
+	case 5: return rng_range(0.0, 3e6);
+	case 6: return INFINITY;
+	default: return 1500.0;
 	}
 }
 
 static struct geo_point random_center(const struct geo_index_entry *e, size_t n)
 {
 	switch (rng_next() % 4) {
-	case 0:
-		return e[rng_next() % n].pt; /* exactly on a station */
-	case 1:
-		return awkward_point();
-	default:
-		return near_city(5000.0);
+	case 0: return e[rng_next() % n].pt; /* exactly on a station */
+	case 1: return awkward_point();
+	default: return near_city(5000.0);
 	}
 }
 
@@ -214,7 +204,8 @@ static void test_index__nearest_matches_the_scan_on_random_points_and_filters(vo
 		double radius_m = random_radius();
 		size_t limit = rng_next() % 50 == 0 ? N_RANDOM : 1 + rng_next() % MAX_LIMIT;
 		uint64_t need = rng_next() % 3 == 0 ? 0 : rng_next() & 0xf;
-		struct filter_ctx f = { .salt = rng_next(), .keep_out_of_8 = rng_next() % 9,
+		struct filter_ctx f = { .salt = rng_next(),
+					.keep_out_of_8 = rng_next() % 9,
 					.need = need };
 		geo_index_filter filter = rng_next() % 2 ? filter_some : NULL;
 		size_t n_got, n_want;
@@ -494,10 +485,12 @@ static void test_index__the_filter_is_not_asked_about_far_stations(void **state)
 	}
 	ix = geo_index_build(e, N);
 	for (int q = 0; q < 500; q++) {
-		struct far_ctx f = { .center = near_city(3000.0), .radius_m = rng_range(0.0, 5000.0) };
+		struct far_ctx f = { .center = near_city(3000.0),
+				     .radius_m = rng_range(0.0, 5000.0) };
 		size_t limit = 1 + rng_next() % MAX_LIMIT;
 
-		geo_index_nearest(ix, f.center, f.radius_m, 0, filter_note_distance, &f, limit, hits);
+		geo_index_nearest(ix, f.center, f.radius_m, 0, filter_note_distance, &f, limit,
+				  hits);
 		assert_true(f.worst_m <= f.radius_m * 1.001 + 1.0);
 	}
 	geo_index_free(ix);

@@ -20,8 +20,8 @@ static const struct http_route routes[] = {
 	{ "GET", "/healthz", h },
 	{ "GET", "/api/v1/stations/nearby", h },
 };
-#define NROUTES (sizeof(routes) / sizeof(routes[0]))
-#define NTHREADS 12 /* more than the shards, so some share one */
+#define NROUTES	   (sizeof(routes) / sizeof(routes[0]))
+#define NTHREADS   12 /* more than the shards, so some share one */
 #define PER_THREAD 5000
 
 static void *count(void *arg)
@@ -59,30 +59,36 @@ static void test_metrics__counts_from_many_threads_add_up(void **state)
 	int total = NTHREADS * PER_THREAD;
 	snprintf(line, sizeof(line),
 		 "yizhan_http_requests_total{method=\"GET\",route=\"/api/v1/stations/nearby\","
-		 "status=\"200\"} %d\n", total / 10 * 9);
+		 "status=\"200\"} %d\n",
+		 total / 10 * 9);
 	expect_line(text, line);
 	snprintf(line, sizeof(line),
 		 "yizhan_http_requests_total{method=\"GET\",route=\"/api/v1/stations/nearby\","
-		 "status=\"404\"} %d\n", total / 10);
+		 "status=\"404\"} %d\n",
+		 total / 10);
 	expect_line(text, line);
 	expect_line(text, "yizhan_http_requests_total{method=\"GET\",route=\"unmatched\","
 			  "status=\"other\"} 1\n");
 	/* 300 µs falls in the first bucket (0.5 ms), 3000 µs in 0.005. */
 	snprintf(line, sizeof(line),
 		 "yizhan_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/"
-		 "stations/nearby\",le=\"0.0005\"} %d\n", total / 2);
+		 "stations/nearby\",le=\"0.0005\"} %d\n",
+		 total / 2);
 	expect_line(text, line);
 	snprintf(line, sizeof(line),
 		 "yizhan_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/"
-		 "stations/nearby\",le=\"0.0025\"} %d\n", total / 2);
+		 "stations/nearby\",le=\"0.0025\"} %d\n",
+		 total / 2);
 	expect_line(text, line);
 	snprintf(line, sizeof(line),
 		 "yizhan_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/"
-		 "stations/nearby\",le=\"0.005\"} %d\n", total);
+		 "stations/nearby\",le=\"0.005\"} %d\n",
+		 total);
 	expect_line(text, line);
 	snprintf(line, sizeof(line),
 		 "yizhan_http_request_duration_seconds_sum{method=\"GET\",route=\"/api/v1/"
-		 "stations/nearby\"} %.6f\n", (double)total / 2 * (300 + 3000) / 1e6);
+		 "stations/nearby\"} %.6f\n",
+		 (double)total / 2 * (300 + 3000) / 1e6);
 	expect_line(text, line);
 	snprintf(line, sizeof(line), "yizhan_http_requests_in_flight %d\n", NTHREADS);
 	expect_line(text, line);

@@ -90,7 +90,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_negotiate__english_when_the_client_prefers_it),
 		cmocka_unit_test(test_negotiate__chinese_when_it_prefers_chinese_or_says_nothing),
-		cmocka_unit_test(test_negotiate__chinese_when_nothing_offered_is_acceptable_or_on_a_tie),
+		cmocka_unit_test(
+			test_negotiate__chinese_when_nothing_offered_is_acceptable_or_on_a_tie),
 		cmocka_unit_test(test_negotiate__the_most_specific_range_decides_a_weight),
 		cmocka_unit_test(test_negotiate__elements_that_do_not_parse_are_skipped),
 		cmocka_unit_test(test_negotiate__picks_among_more_offers_and_never_past_them),

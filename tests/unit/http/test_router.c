@@ -123,14 +123,21 @@ static void test_router__too_many_segments_is_not_found(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_router__matches_a_literal_route, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_router__chooses_the_route_by_method, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_router__captures_path_parameters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_router__matches_a_literal_route, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_router__chooses_the_route_by_method, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_router__captures_path_parameters, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_router__head_matches_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_router__unknown_path_is_not_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_router__empty_parameter_does_not_match, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_router__wrong_method_lists_the_allowed_ones, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_router__too_many_segments_is_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_router__unknown_path_is_not_found, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_router__empty_parameter_does_not_match, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_router__wrong_method_lists_the_allowed_ones,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_router__too_many_segments_is_not_found, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests_name("router", tests, NULL, NULL);
 }

@@ -23,9 +23,9 @@
 
 static const struct image_limits limits = { .max_edge = 1600, .thumb_edge = 360, .quality = 82 };
 
-#define RED 0xFF0000
-#define GREEN 0x00FF00
-#define BLUE 0x0000FF
+#define RED    0xFF0000
+#define GREEN  0x00FF00
+#define BLUE   0x0000FF
 #define YELLOW 0xFFFF00
 
 /* A file in memory, malloc'd. */
@@ -309,8 +309,8 @@ static struct blob png_header_only(uint32_t w, uint32_t h)
 static struct blob jpeg_header_only(unsigned w, unsigned h)
 {
 	static const unsigned char tmpl[] = {
-		0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0, 0, 0, 0, 0x03, 0x01, 0x11,
-		0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9,
+		0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0,	0,    0,    0,	  0x03,
+		0x01, 0x11, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9,
 	};
 	struct blob b = { .data = malloc(sizeof(tmpl)), .len = sizeof(tmpl) };
 
@@ -462,8 +462,8 @@ static void test_image__jpeg_header_skips_segments_by_length_like_libjpeg(void *
 	struct blob jpeg = jpeg_of(solid(100, 60, RED), 90);
 	/* An APP2 whose payload holds a fake SOF0 for 1 × 1, then fill bytes. */
 	static const unsigned char decoy[] = {
-		0xFF, 0xE2, 0x00, 0x0D, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x01, 0x00, 0x01,
-		0x01, 0x01, 0xFF, 0xFF, 0xFF,
+		0xFF, 0xE2, 0x00, 0x0D, 0xFF, 0xC0, 0x00, 0x0B, 0x08,
+		0x00, 0x01, 0x00, 0x01, 0x01, 0x01, 0xFF, 0xFF, 0xFF,
 	};
 	int w = 0, h = 0;
 	struct image_out out;
@@ -484,8 +484,8 @@ static void test_image__jpeg_header_skips_segments_by_length_like_libjpeg(void *
 static void test_image__jpeg_header_refuses_scan_first_and_empty_sides(void **state)
 {
 	static const unsigned char scan_first[] = {
-		0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00,
-		0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x10, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00,
+		0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0xFF,
+		0xC0, 0x00, 0x0B, 0x08, 0x00, 0x10, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00,
 	};
 	struct blob zero_height = jpeg_header_only(640, 0);
 	struct blob bad_length = jpeg_header_only(640, 480);
@@ -576,8 +576,8 @@ static void test_image__normalize_never_upscales(void **state)
 	assert_int_equal(out.thumb_height, 1);
 	image_out_release(&out);
 	/* Nor does the thumbnail outgrow the full picture. */
-	normalize_ok(&thin, &(struct image_limits){ .max_edge = 100, .thumb_edge = 500,
-						     .quality = 50 },
+	normalize_ok(&thin,
+		     &(struct image_limits){ .max_edge = 100, .thumb_edge = 500, .quality = 50 },
 		     &out);
 	assert_int_equal(out.width, 100);
 	assert_int_equal(out.thumb_width, 100);
@@ -642,9 +642,8 @@ static void test_image__every_orientation_puts_the_quarters_where_exif_says(void
 	(void)state;
 	for (size_t i = 0; i < sizeof(displayed) / sizeof(displayed[0]); i++) {
 		for (int big_endian = 0; big_endian < 2; big_endian++) {
-			struct blob jpeg = jpeg_with_orientation(quadrants(400, 200),
-								 displayed[i].orientation,
-								 big_endian);
+			struct blob jpeg = jpeg_with_orientation(
+				quadrants(400, 200), displayed[i].orientation, big_endian);
 			struct image_out out;
 			gdImagePtr back;
 			int w = displayed[i].w, h = displayed[i].h;
@@ -839,7 +838,8 @@ static void png_fix_crcs(unsigned char *d, size_t len)
 static int assert_ok_or_invalid(const unsigned char *d, size_t len, const char *what,
 				unsigned iteration)
 {
-	static const struct image_limits small = { .max_edge = 64, .thumb_edge = 16,
+	static const struct image_limits small = { .max_edge = 64,
+						   .thumb_edge = 16,
 						   .quality = 60 };
 	struct image_out out;
 	struct problem prob;
@@ -1006,8 +1006,8 @@ static void test_image__bad_uploads_write_nothing_to_stderr(void **state)
 	bad[2].data[bad[2].len - 20] ^= 0x55;
 	bad[3] = png_of(quadrants(30, 20));
 	{
-		static const unsigned char text[] = { 0, 0, 0, 4, 't', 'E', 'X', 't', 'a', 0,
-						      'b', 'c', 0xDE, 0xAD, 0xBE, 0xEF };
+		static const unsigned char text[] = { 0,   0, 0,   4,	't',  'E',  'X',  't',
+						      'a', 0, 'b', 'c', 0xDE, 0xAD, 0xBE, 0xEF };
 
 		blob_insert(&bad[3], 33, text, sizeof(text));
 	}
@@ -1071,12 +1071,13 @@ static struct blob png_grey(uint32_t w, uint32_t h, unsigned char shade)
 static struct blob progressive_header_only(unsigned w, unsigned h, size_t n)
 {
 	static const unsigned char sof2[] = {
-		0xFF, 0xC2, 0x00, 0x11, 0x08, 0, 0, 0, 0, 0x03,
+		0xFF, 0xC2, 0x00, 0x11, 0x08, 0,    0,	  0,	0,    0x03,
 		0x01, 0x11, 0x00, 0x02, 0x11, 0x00, 0x03, 0x11, 0x00,
 	};
 	/* DC table 0: one code of one bit, for "no difference". */
 	static const unsigned char dht[] = {
-		0xFF, 0xC4, 0x00, 0x14, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00,
+		0xFF, 0xC4, 0x00, 0x14, 0x00, 0x01, 0, 0, 0, 0, 0,
+		0,    0,    0,	  0,	0,    0,    0, 0, 0, 0, 0x00,
 	};
 	/* The DC scan of all three components. */
 	static const unsigned char sos[] = {
@@ -1122,7 +1123,8 @@ static void test_image__a_truncated_jpeg_is_refused_not_filled_with_grey(void **
 	blob_free(&progressive);
 }
 
-static void test_image__a_progressive_jpeg_declaring_7000x7000_is_refused_before_decoding(void **state)
+static void test_image__a_progressive_jpeg_declaring_7000x7000_is_refused_before_decoding(
+	void **state)
 {
 	struct blob jpeg = progressive_header_only(7000, 7000, 480);
 	int w = 0, h = 0;
@@ -1219,8 +1221,7 @@ static void test_image__a_12_megapixel_jpeg_is_decoded_at_a_quarter_of_its_pixel
 	 * decoding holds about a quarter of the full picture, and the whole
 	 * upload, scaling included, less than two thirds of it. */
 	print_message("decode %lld bytes, whole upload %lld, full picture %lld\n",
-		      (long long)out.decode_bytes, (long long)out.work_bytes,
-		      (long long)full_size);
+		      (long long)out.decode_bytes, (long long)out.work_bytes, (long long)full_size);
 	assert_true(out.decode_bytes >= 2000LL * 1500 * 4);
 	assert_true(out.decode_bytes < full_size / 3);
 	assert_true(out.work_bytes < full_size * 2 / 3);
@@ -1414,15 +1415,19 @@ int main(void)
 		cmocka_unit_test(test_image__bit_flipped_pictures_never_crash),
 		cmocka_unit_test(test_image__bad_uploads_write_nothing_to_stderr),
 		cmocka_unit_test(test_image__a_truncated_jpeg_is_refused_not_filled_with_grey),
-		cmocka_unit_test(test_image__a_progressive_jpeg_declaring_7000x7000_is_refused_before_decoding),
+		cmocka_unit_test(
+			test_image__a_progressive_jpeg_declaring_7000x7000_is_refused_before_decoding),
 		cmocka_unit_test(test_image__a_png_deflate_bomb_is_refused_before_inflating),
-		cmocka_unit_test(test_image__a_12_megapixel_jpeg_is_decoded_at_a_quarter_of_its_pixels),
-		cmocka_unit_test(test_image__a_progressive_jpeg_counts_its_coefficients_and_still_decodes),
+		cmocka_unit_test(
+			test_image__a_12_megapixel_jpeg_is_decoded_at_a_quarter_of_its_pixels),
+		cmocka_unit_test(
+			test_image__a_progressive_jpeg_counts_its_coefficients_and_still_decodes),
 		cmocka_unit_test(test_image__a_progressive_jpeg_of_too_many_scans_is_refused),
 		cmocka_unit_test(test_image__an_adobe_cmyk_jpeg_comes_out_in_its_colours),
 		cmocka_unit_test(test_image__interlaced_and_grey_pngs_decode_row_by_row),
 		cmocka_unit_test(test_image__a_large_webp_is_scaled_while_decoded),
-		cmocka_unit_test(test_image__uploads_share_one_budget_and_are_told_to_retry_when_it_is_spent),
+		cmocka_unit_test(
+			test_image__uploads_share_one_budget_and_are_told_to_retry_when_it_is_spent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
