@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 DB ?= sqlite:var/yizhan.db
 
-.PHONY: all setup setup-test build build-asan web-vendor run test test-unit test-api bench docs clean
+.PHONY: format all setup setup-test build build-asan web-vendor run test test-unit test-api bench docs clean
 
 all: build
 
@@ -58,3 +58,7 @@ docs: build
 
 clean:
 	rm -rf build build-asan web/vendor
+
+# Lays the C sources out as .clang-format says (ctest lint/format checks it).
+format:
+	@find src tests/unit -name '*.[ch]' | xargs clang-format -i
