@@ -438,8 +438,9 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 	for (size_t i = 0; i < nphotos; i++)
 		json_array_append_new(photos, render_photo(&photo[i]));
 	json_object_set_new(o, "photos", photos);
-	json_object_set_new(o, "can_edit", json_boolean(station_may_edit(&actor, s)));
-	if (station_may_edit(&actor, s)) {
+	bool can_edit = station_may_edit(&actor, s);
+	json_object_set_new(o, "can_edit", json_boolean(can_edit));
+	if (can_edit) {
 		/* What the station's QR code says, for those who print it. */
 		struct sb link = SB_INIT;
 		sb_addf(&link, "%s/c/%s", ((struct app *)req->app)->public_url, s->qr_token);

@@ -20,20 +20,12 @@
 #include "db/db.h"
 #include "domain/login_throttle.h"
 
+#include "fixture.h"
+
 static struct {
 	struct db *db;
 	char path[600];
 } fx;
-
-static void remove_sqlite_files(const char *path)
-{
-	char p[700];
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
 
 static int setup(void **state)
 {
@@ -45,7 +37,7 @@ static int setup(void **state)
 	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
 		return -1;
 	snprintf(fx.path, sizeof(fx.path), "%s/test_login_throttle_%ld.db", tmp, (long)getpid());
-	remove_sqlite_files(fx.path);
+	fx_remove_sqlite_files(fx.path);
 	char url[700];
 	snprintf(url, sizeof(url), "sqlite:%s", fx.path);
 	struct problem prob = { 0 };
@@ -62,7 +54,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	db_close(fx.db);
-	remove_sqlite_files(fx.path);
+	fx_remove_sqlite_files(fx.path);
 	return 0;
 }
 

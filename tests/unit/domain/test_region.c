@@ -21,22 +21,14 @@
 #include "domain/permission.h"
 #include "domain/region.h"
 
+#include "fixture.h"
+
 static struct {
 	struct db *db;
 	char dir[600];	/* the package's dist folder */
 	char path[600]; /* the SQLite file */
 	struct region_import_stats first;
 } fx;
-
-static void remove_sqlite_files(const char *path)
-{
-	char p[700];
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
 
 static int setup(void **state)
 {
@@ -57,7 +49,7 @@ static int setup(void **state)
 	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
 		return -1;
 	snprintf(fx.path, sizeof(fx.path), "%s/test_region_%ld.db", tmp, (long)getpid());
-	remove_sqlite_files(fx.path);
+	fx_remove_sqlite_files(fx.path);
 	char url[700];
 	snprintf(url, sizeof(url), "sqlite:%s", fx.path);
 	struct problem prob = { 0 };
@@ -76,7 +68,7 @@ static int teardown(void **state)
 	(void)state;
 	db_close(fx.db);
 	if (fx.path[0])
-		remove_sqlite_files(fx.path);
+		fx_remove_sqlite_files(fx.path);
 	return 0;
 }
 

@@ -19,6 +19,8 @@
 #include "domain/station_snapshot.h"
 #include "geo/distance.h"
 
+#include "fixture.h"
+
 #define N 3000
 
 static struct amenity catalog[] = {
@@ -268,12 +270,7 @@ static struct db *open_db(char *path, size_t cap)
 	snprintf(path, cap, "%s/test_snapshot_%ld.db", tmp && *tmp ? tmp : "/tmp", (long)getpid());
 	/* A file of an earlier run with the same pid, and its WAL, must go:
 	 * SQLite would replay a stale WAL into the new file. */
-	char side[800];
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	fx_remove_sqlite_files(path);
 	snprintf(url, sizeof(url), "sqlite:%s", path);
 	if (db_open(url, NULL, &db, &prob) != RC_OK || db_migrate(db, &applied, &prob) != RC_OK)
 		fail_msg("test database: %s", prob.detail);
