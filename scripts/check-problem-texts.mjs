@@ -17,7 +17,11 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
 const CATALOG = join(SRC, 'core/problem_en.c');
 // The functions, and the index of their format argument.
-const FORMAT_ARG = { problem_set: 3, problem_field: 2 };
+const FORMAT_ARG = { problem_set: 3, problem_field: 2, field_invalid: 2 };
+// Field tables (domain/field.h) write their texts as designated initializers
+// (.invalid = "…", .denied = "…"); domain/field.c passes them on as formats.
+const TABLE_TEXT = new Set(['invalid', 'denied']);
+const PASSES_TABLE_TEXTS = new Set(['domain/field.c']);
 // Where they are defined and declared, not called.
 const SKIP = new Set(['core/problem.c', 'core/problem.h', 'core/problem_en.c']);
 const HAN = /[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]/;
@@ -119,7 +123,7 @@ function calls(tokens) {
 	for (let i = 0; i < tokens.length; i++) {
 		const t = tokens[i];
 		if (t.kind !== 'word' || !(t.text in FORMAT_ARG)) continue;
-		if (tokens[i + 1]?.text !== '(' || tokens[i - 1]?.text === 'struct') continue;
+		if (tokens[i + 1]?.text !== '(' || ['struct', 'void'].includes(tokens[i - 1]?.text)) continue;
 		const args = [[]];
 		let depth = 0;
 		let j = i + 2;
@@ -135,6 +139,18 @@ function calls(tokens) {
 		}
 		found.push({ fn: t.text, line: t.line, args });
 		i = j;
+	}
+	return found;
+}
+
+/** The texts of field tables: the literals after `.invalid =` or `.denied =`. */
+function tableTexts(tokens) {
+	const found = [];
+	for (let i = 0; i + 3 < tokens.length; i++) {
+		if (tokens[i].text !== '.' || !TABLE_TEXT.has(tokens[i + 1].text) || tokens[i + 2].text !== '=') continue;
+		const run = [];
+		for (let j = i + 3; tokens[j]?.kind === 'str'; j++) run.push(tokens[j]);
+		if (run.length) found.push({ text: run.map((x) => x.bytes).join(''), line: run[0].line });
 	}
 	return found;
 }
@@ -177,7 +193,15 @@ for (const file of cFiles(SRC)) {
 	const rel = relative(SRC, file);
 	if (SKIP.has(rel)) continue;
 	const where = (line) => `src/${rel}:${line}`;
-	for (const call of calls(lex(readFileSync(file, 'utf8')))) {
+	const tokens = lex(readFileSync(file, 'utf8'));
+	for (const run of tableTexts(tokens)) {
+		nformats++;
+		if (!HAN.test(run.text)) continue;
+		const entry = catalog.get(run.text);
+		if (entry) entry.used = true;
+		else problems.push(`${where(run.line)}: no English for ${show(run.text)}`);
+	}
+	for (const call of calls(tokens)) {
 		const at = FORMAT_ARG[call.fn];
 		const fmtArg = call.args[at];
 		if (!fmtArg) {
@@ -185,6 +209,7 @@ for (const file of cFiles(SRC)) {
 			continue;
 		}
 		const runs = literalRuns(fmtArg);
+		if (!runs.length && PASSES_TABLE_TEXTS.has(rel) && fmtArg.length === 1 && fmtArg[0].kind === 'word') continue;
 		if (!runs.length)
 			problems.push(`${where(call.line)}: ${call.fn}'s format is not a string literal, so it has no English`);
 		for (const run of runs) {

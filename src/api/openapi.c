@@ -6,9 +6,12 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/fields.h"
 #include "api/handlers.h"
 #include "api/reply.h"
+#include "domain/account.h"
 #include "domain/permission.h"
+#include "domain/station.h"
 
 extern const char openapi_schemas_json[];
 extern const size_t openapi_schemas_json_len;
@@ -183,6 +186,61 @@ static json_t *operation(const struct http_route *r)
 	return op;
 }
 
+/* The component schemas that come from the nouns' field tables: a body
+ * schema is the table's; a shown one keeps the properties the noun's
+ * renderer adds (open_now, hours …) and takes the table's for the rest. */
+static const struct {
+	const struct noun *noun;
+	const char *schema;
+	enum fields_schema_kind kind;
+} noun_schemas[] = {
+	{ &station_noun, "StationInput", FIELDS_UPDATE },
+	{ &station_noun, "Station", FIELDS_DETAIL },
+	{ &station_noun, "StationSummary", FIELDS_SUMMARY },
+	{ &account_noun, "AccountCreate", FIELDS_CREATE },
+	{ &account_noun, "Account", FIELDS_DETAIL },
+};
+
+static void add_noun_schemas(json_t *schemas)
+{
+	for (size_t i = 0; i < sizeof(noun_schemas) / sizeof(noun_schemas[0]); i++) {
+		json_t *made = fields_schema(noun_schemas[i].noun, noun_schemas[i].kind);
+		json_t *have = json_object_get(schemas, noun_schemas[i].schema);
+		if (noun_schemas[i].kind == FIELDS_CREATE ||
+		    noun_schemas[i].kind == FIELDS_UPDATE || !json_is_object(have)) {
+			/* Keep the file's description of the whole. */
+			json_t *doc = json_object_get(have, "description");
+			if (doc)
+				json_object_set(made, "description", doc);
+			json_object_set_new(schemas, noun_schemas[i].schema, made);
+			continue;
+		}
+		json_t *props = json_object_get(have, "properties");
+		if (!json_is_object(props)) {
+			props = json_object();
+			json_object_set_new(have, "properties", props);
+		}
+		json_object_update(props, json_object_get(made, "properties"));
+		json_t *req = json_object_get(have, "required");
+		if (!json_is_array(req)) {
+			req = json_array();
+			json_object_set_new(have, "required", req);
+		}
+		size_t k;
+		json_t *name;
+		json_array_foreach(json_object_get(made, "required"), k, name)
+		{
+			bool listed = false;
+			size_t j;
+			json_t *r;
+			json_array_foreach(req, j, r) listed |= json_equal(r, name);
+			if (!listed)
+				json_array_append(req, name);
+		}
+		json_decref(made);
+	}
+}
+
 static char *build(void)
 {
 	size_t n;
@@ -191,6 +249,7 @@ static char *build(void)
 	json_t *schemas = json_loadb(openapi_schemas_json, openapi_schemas_json_len, 0, &err);
 	if (!schemas)
 		schemas = json_object();
+	add_noun_schemas(schemas);
 	json_t *paths = json_object();
 	for (size_t i = 0; i < n; i++) {
 		/* OpenAPI path templates use the same {name} syntax as our routes. */

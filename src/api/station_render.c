@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "api/fields.h"
 #include "api/render.h"
 #include "api/reply.h"
 #include "api/write.h"
@@ -385,6 +386,25 @@ static json_t *hours_json(const struct station *s)
 			 hours_always_open(&s->hours));
 }
 
+/* The station's own fields in its detail: the location in the asked
+ * coordinate system and the amenity codes; hours and rooms are added as
+ * objects afterwards. */
+struct detail_ctx {
+	enum geo_crs crs;
+	const struct amenity *catalog;
+	size_t ncatalog;
+};
+
+static void render_custom(const struct field *f, const void *rec, struct sb *sb, void *ctx)
+{
+	const struct station *s = rec;
+	const struct detail_ctx *d = ctx;
+	if (!strcmp(f->name, "location"))
+		add_point(sb, (struct geo_point){ s->lat, s->lng }, d->crs);
+	else if (!strcmp(f->name, "amenities"))
+		add_amenity_codes(sb, d->catalog, d->ncatalog, s->amenities);
+}
+
 static json_t *station_json(struct http_req *req, const struct station *s, enum geo_crs crs,
 			    const struct amenity *catalog, size_t ncatalog,
 			    const struct photo *photo, size_t nphotos)
@@ -392,23 +412,12 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 	struct actor actor = api_actor(req);
 	int lv = station_kind_find(station_levels, s->level);
 	int th = station_kind_find(station_themes, s->theme);
-	struct station_fields f = {
-		.id = s->id,
-		.parent_id = s->parent_id,
-		.name = s->name,
-		.level = s->level,
-		.theme = s->theme,
-		.region_code = s->region_code,
-		.address = s->address,
-		.phone = s->phone,
-		.pt = { s->lat, s->lng },
-		.amenities = s->amenities,
-		.catalog = catalog,
-		.ncatalog = ncatalog,
-		.stars = s->stars,
-	};
+	bool can_edit = station_may_edit(&actor, s);
+	struct fields_view view = { .whole_phone = true, .staff = can_edit };
+	struct detail_ctx d = { crs, catalog, ncatalog };
 	struct sb sb = SB_INIT;
-	render_fields(&sb, &f, crs);
+	sb_addc(&sb, '{');
+	fields_render(&station_noun, s, &view, render_custom, &d, &sb);
 	sb_addc(&sb, '}');
 	json_t *o = json_loadb(sb.buf, sb.len, 0, NULL);
 	sb_release(&sb);
@@ -416,8 +425,6 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 		return NULL;
 	json_object_set_new(o, "level_name", json_string(lv >= 0 ? station_levels[lv].zh : ""));
 	json_object_set_new(o, "theme_name", json_string(th >= 0 ? station_themes[th].zh : ""));
-	json_object_set_new(o, "description",
-			    s->description[0] ? json_string(s->description) : json_null());
 	json_object_set_new(o, "hours", hours_json(s));
 	int64_t now = clock_now_s();
 	struct hours_view hv = hours_view_of(&s->hours);
@@ -438,7 +445,6 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 	for (size_t i = 0; i < nphotos; i++)
 		json_array_append_new(photos, render_photo(&photo[i]));
 	json_object_set_new(o, "photos", photos);
-	bool can_edit = station_may_edit(&actor, s);
 	json_object_set_new(o, "can_edit", json_boolean(can_edit));
 	if (can_edit) {
 		/* What the station's QR code says, for those who print it. */
@@ -453,8 +459,6 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 	for (size_t i = 0; i < nfields; i++)
 		json_array_append_new(editable, json_string(fields[i]));
 	json_object_set_new(o, "editable", editable);
-	json_object_set_new(o, "updated_at", json_time(s->updated_s));
-	json_object_set_new(o, "version", json_integer(s->version));
 	json_object_set_new(o, "crs", json_string(geo_crs_name(crs)));
 	return o;
 }

@@ -13,6 +13,7 @@
 #include "api/handlers.h"
 #include "api/qr.h"
 #include "api/query.h"
+#include "api/fields.h"
 #include "api/reply.h"
 #include "api/write.h"
 #include "core/clock.h"
@@ -50,7 +51,7 @@ static uint64_t query_amenities(struct http_req *req, const struct snapshot *sna
 	return bits;
 }
 
-static int query_kind(struct http_req *req, const char *name, const struct station_kind *table,
+static int query_kind(struct http_req *req, const char *name, const struct field_choice *table,
 		      struct problem *prob)
 {
 	const char *s = http_req_query(req, name);
@@ -388,101 +389,79 @@ static void parse_hours(json_t *h, struct station_input *in, struct problem *pro
 	}
 }
 
-/* Reads the station fields of body into a->in; every bad field is reported. */
-static void parse_station(json_t *body, struct station_arg *a, struct problem *prob)
+static void parse_rooms(json_t *v, struct station_input *in, struct problem *prob)
 {
-	static const char *const allowed[] = {
-		"name",	 "level", "theme",	 "parent_id", "region_code", "address", "location",
-		"phone", "stars", "description", "amenities", "hours",	     "rooms",	NULL
-	};
-	struct station_input *in = &a->in;
-	fields_known(body, allowed, prob);
-	json_t *v;
-#define STR_FIELD(key, has, dst)                                     \
-	if ((v = json_object_get(body, key))) {                      \
-		in->has = true;                                      \
-		in->dst = field_text(body, key, false, false, prob); \
+	size_t i;
+	json_t *r;
+	in->has_rooms = true;
+	if (!json_is_array(v) || json_array_size(v) > STATION_ROOMS_MAX) {
+		problem_field(prob, "rooms", "应为房间数组（最多 %d 间）", STATION_ROOMS_MAX);
+		return;
 	}
-	STR_FIELD("name", has_name, name)
-	STR_FIELD("level", has_level, level)
-	STR_FIELD("theme", has_theme, theme)
-	STR_FIELD("region_code", has_region, region_code)
-	STR_FIELD("address", has_address, address)
-	STR_FIELD("phone", has_phone, phone)
-	if ((v = json_object_get(body, "description"))) {
-		in->has_description = true;
-		in->description = field_text(body, "description", false, true, prob);
+	json_array_foreach(v, i, r)
+	{
+		const char *name = text_value(json_object_get(r, "name"), "rooms", false, prob);
+		json_t *cap = json_object_get(r, "capacity");
+		int64_t capacity = 0;
+		if (!name || !*name || strlen(name) >= sizeof(in->rooms[0].name)) {
+			problem_field(prob, "rooms", "每间房需要 name（名称）和整数 capacity");
+			return;
+		}
+		if (cap && !value_int(cap, "rooms.capacity", 0, STATION_ROOM_CAPACITY_MAX,
+				      &capacity, prob))
+			return;
+		memcpy(in->rooms[in->nrooms].name, name, strlen(name) + 1);
+		in->rooms[in->nrooms].capacity = (int)capacity;
+		in->nrooms++;
 	}
-#undef STR_FIELD
-	if ((v = json_object_get(body, "parent_id"))) {
-		in->has_parent = true;
-		if (!json_is_null(v))
-			field_int(body, "parent_id", false, 0, INT64_MAX, &in->parent_id, prob);
-	}
-	if ((v = json_object_get(body, "stars"))) {
-		int64_t stars = 0;
-		in->has_stars = field_int(body, "stars", false, 0, STATION_STARS_MAX, &stars, prob);
-		in->stars = (int)stars;
-	}
-	if ((v = json_object_get(body, "location"))) {
+}
+
+/* The station's own fields (FIELD_CUSTOM in its table): location, amenities,
+ * hours and rooms. */
+static void parse_custom(const struct field *f, json_t *v, void *input, void *ctx,
+			 struct problem *prob)
+{
+	struct station_input *in = input;
+	const struct station_arg *a = ctx;
+	if (!strcmp(f->name, "location")) {
 		json_t *lat = json_object_get(v, "lat"), *lng = json_object_get(v, "lng");
 		if (!json_is_number(lat) || !json_is_number(lng)) {
 			problem_field(prob, "location", "应为 {lat: 纬度, lng: 经度}");
-		} else {
-			struct geo_point p = geo_to_wgs84(
-				(struct geo_point){ json_number_value(lat),
-						    json_number_value(lng) },
-				a->crs);
-			in->has_location = true;
-			in->lat = p.lat;
-			in->lng = p.lng;
+			return;
 		}
-	}
-	if ((v = json_object_get(body, "amenities"))) {
+		struct geo_point p = geo_to_wgs84(
+			(struct geo_point){ json_number_value(lat), json_number_value(lng) },
+			a->crs);
+		in->has_location = true;
+		in->lat = p.lat;
+		in->lng = p.lng;
+	} else if (!strcmp(f->name, "amenities")) {
 		size_t i;
 		json_t *code;
 		in->has_amenities = true;
-		if (!json_is_array(v) || json_array_size(v) > 64)
+		if (!json_is_array(v) || json_array_size(v) > 64) {
 			problem_field(prob, "amenities", "应为设施编码数组");
-		else
-			json_array_foreach(v, i, code)
-			{
-				if (!json_is_string(code)) {
-					problem_field(prob, "amenities", "应为设施编码数组");
-					break;
-				}
-				in->amenities[in->namenities++] = json_string_value(code);
+			return;
+		}
+		json_array_foreach(v, i, code)
+		{
+			if (!json_is_string(code)) {
+				problem_field(prob, "amenities", "应为设施编码数组");
+				return;
 			}
-	}
-	if ((v = json_object_get(body, "hours")))
+			in->amenities[in->namenities++] = json_string_value(code);
+		}
+	} else if (!strcmp(f->name, "hours")) {
 		parse_hours(v, in, prob);
-	if ((v = json_object_get(body, "rooms"))) {
-		size_t i;
-		json_t *r;
-		in->has_rooms = true;
-		if (!json_is_array(v) || json_array_size(v) > STATION_ROOMS_MAX)
-			problem_field(prob, "rooms", "应为房间数组（最多 %d 间）",
-				      STATION_ROOMS_MAX);
-		else
-			json_array_foreach(v, i, r)
-			{
-				const char *name = text_value(json_object_get(r, "name"), "rooms",
-							      false, prob);
-				json_t *cap = json_object_get(r, "capacity");
-				int64_t capacity = 0;
-				if (!name || !*name || strlen(name) >= sizeof(in->rooms[0].name)) {
-					problem_field(prob, "rooms",
-						      "每间房需要 name（名称）和整数 capacity");
-					break;
-				}
-				if (cap && !value_int(cap, "rooms.capacity", 0,
-						      STATION_ROOM_CAPACITY_MAX, &capacity, prob))
-					break;
-				memcpy(in->rooms[in->nrooms].name, name, strlen(name) + 1);
-				in->rooms[in->nrooms].capacity = (int)capacity;
-				in->nrooms++;
-			}
+	} else if (!strcmp(f->name, "rooms")) {
+		parse_rooms(v, in, prob);
 	}
+}
+
+/* Reads the station fields of body into a->in; every bad field is reported. */
+static void parse_station(json_t *body, struct station_arg *a, struct problem *prob)
+{
+	fields_parse(&station_noun, body, &a->in, parse_custom, a, prob);
 }
 
 static enum rc do_create(struct http_req *req, const struct actor *actor, void *arg,

@@ -2,6 +2,7 @@
  * 11 digits so one person has one account however they type it. */
 #include "domain/account.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,19 +35,107 @@ bool account_name_acceptable(const char *name, const char *field, struct problem
 	return true;
 }
 
-#define ACCOUNT_COLS "id, phone, name, pw_hash IS NOT NULL, disabled, created_s, updated_s"
+/* The account's fields (field.h). The phone is stored in its canonical
+ * 11 digits and shown masked unless the viewer may see it whole (the
+ * reads below mask it); the password is written, never shown. */
+#define REC(m) .rec_off = offsetof(struct account, m), .rec_size = sizeof(((struct account *)0)->m)
+#define IN(m, has) \
+	.in_off = offsetof(struct account_new, m), .has_off = offsetof(struct account_new, has)
+#define NO_INPUT .in_off = FIELD_NO_INPUT, .has_off = FIELD_NO_INPUT
+
+static const struct field account_fields[] = {
+	{ .name = "id",
+	  .column = "id",
+	  .kind = FIELD_INT64,
+	  .flags = FIELD_READONLY,
+	  REC(id),
+	  NO_INPUT,
+	  .doc = "编号" },
+	{ .name = "phone",
+	  .column = "phone",
+	  .kind = FIELD_CUSTOM,
+	  .flags = FIELD_REQUIRED,
+	  .vis = FIELD_MASKED,
+	  REC(phone),
+	  IN(phone, has_phone),
+	  .edit = ACT_ACCOUNT_CREATE,
+	  .doc = "手机号（11 位）；除本人和有权查看者外显示为 138****1234" },
+	{ .name = "name",
+	  .column = "name",
+	  .kind = FIELD_TEXT,
+	  .flags = FIELD_REQUIRED,
+	  REC(name),
+	  IN(name, has_name),
+	  .max = ACCOUNT_NAME_MAX_CHARS,
+	  .edit = ACT_ACCOUNT_UPDATE,
+	  .invalid = "姓名应为 1–%d 个字符",
+	  .doc = "姓名" },
+	{ .name = "password",
+	  .kind = FIELD_CUSTOM,
+	  .vis = FIELD_HIDDEN,
+	  IN(password, has_password),
+	  .edit = ACT_ACCOUNT_UPDATE,
+	  .doc = "密码（至少 8 位）；不填则暂不能登录" },
+	{ .name = "has_password",
+	  .column = "CASE WHEN pw_hash IS NULL THEN 0 ELSE 1 END",
+	  .kind = FIELD_BOOL,
+	  .flags = FIELD_READONLY,
+	  REC(has_password),
+	  NO_INPUT,
+	  .doc = "是否已设置密码" },
+	{ .name = "disabled",
+	  .column = "disabled",
+	  .kind = FIELD_BOOL,
+	  .flags = FIELD_READONLY,
+	  REC(disabled),
+	  NO_INPUT,
+	  .doc = "是否已停用" },
+	{ .name = "roles",
+	  .kind = FIELD_CUSTOM,
+	  .flags = FIELD_READONLY,
+	  NO_INPUT,
+	  .schema_ref = "RoleGrantList",
+	  .doc = "角色" },
+	{ .name = "created_at",
+	  .column = "created_s",
+	  .kind = FIELD_TIME,
+	  .flags = FIELD_READONLY,
+	  REC(created_s),
+	  NO_INPUT,
+	  .doc = "创建时间" },
+	{ .name = "updated_at",
+	  .column = "updated_s",
+	  .kind = FIELD_TIME,
+	  .flags = FIELD_READONLY,
+	  REC(updated_s),
+	  NO_INPUT,
+	  .doc = "最后修改时间" },
+};
+
+#undef REC
+#undef IN
+#undef NO_INPUT
+
+const struct noun account_noun = {
+	.name = "account",
+	.table = "accounts",
+	.fields = account_fields,
+	.nfields = sizeof(account_fields) / sizeof(account_fields[0]),
+};
+
+/* SELECT <the table's columns> FROM accounts <tail> */
+static void select_sql(struct sb *sql, const char *tail)
+{
+	sb_addlit(sql, "SELECT ");
+	field_columns(&account_noun, sql);
+	sb_addlit(sql, " FROM accounts ");
+	sb_adds(sql, tail);
+}
 
 static void row_to_account(const struct db_rows *r, size_t i, struct account *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->id = db_rows_int(r, i, 0);
-	text_copy(a->phone, sizeof(a->phone), db_rows_text(r, i, 1));
-	text_copy(a->name, sizeof(a->name), db_rows_text(r, i, 2));
-	const char *hp = db_rows_text(r, i, 3);
-	a->has_password = hp && (hp[0] == '1' || hp[0] == 't');
-	a->disabled = db_rows_int(r, i, 4) != 0;
-	a->created_s = db_rows_int(r, i, 5);
-	a->updated_s = db_rows_int(r, i, 6);
+	field_from_row(&account_noun, r, i, 0, a);
 }
 
 enum rc account_grants(struct db *db, int64_t id, struct role_grant *out, size_t *n,
@@ -89,8 +178,11 @@ static enum rc get_where(struct db *db, const char *sql, struct db_val key, stru
 
 enum rc account_get(struct db *db, int64_t id, struct account *out, struct problem *prob)
 {
-	return get_where(db, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1", DB_I(id), out,
-			 prob);
+	struct sb sql = SB_INIT;
+	select_sql(&sql, "WHERE id = $1");
+	enum rc rc = get_where(db, sb_str(&sql), DB_I(id), out, prob);
+	sb_release(&sql);
+	return rc;
 }
 
 enum rc account_get_by_phone(struct db *db, const char *phone, struct account *out,
@@ -99,8 +191,11 @@ enum rc account_get_by_phone(struct db *db, const char *phone, struct account *o
 	char canon[12];
 	if (!phone_normalize(phone, canon))
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
-	return get_where(db, "SELECT " ACCOUNT_COLS " FROM accounts WHERE phone = $1", DB_T(canon),
-			 out, prob);
+	struct sb sql = SB_INIT;
+	select_sql(&sql, "WHERE phone = $1");
+	enum rc rc = get_where(db, sb_str(&sql), DB_T(canon), out, prob);
+	sb_release(&sql);
+	return rc;
 }
 
 enum rc account_create(struct db *db, const struct actor *actor, const struct account_new *in,
@@ -110,9 +205,13 @@ enum rc account_create(struct db *db, const struct actor *actor, const struct ac
 	char pwhash[SECRET_PWHASH_LEN];
 	if (!permission_allows(actor->p, ACT_ACCOUNT_CREATE, NULL))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "没有创建账号的权限");
+	struct account_new given = *in;
+	given.has_phone |= in->phone != NULL;
+	given.has_name |= in->name != NULL;
+	given.has_password |= in->password != NULL;
 	if (!in->phone || !phone_normalize(in->phone, canon))
 		problem_field(prob, "phone", "请填写有效的 11 位手机号码");
-	account_name_acceptable(in->name, "name", prob);
+	field_check(&account_noun, &given, true, prob);
 	if (in->password)
 		password_acceptable(in->password, "password", prob);
 	if (problem_has_fields(prob))
@@ -133,15 +232,17 @@ enum rc account_create(struct db *db, const struct actor *actor, const struct ac
 				   "该手机号已注册 (phone already registered)");
 	}
 	int64_t now = clock_now_s();
-	rc = db_q(db,
-		  "INSERT INTO accounts (phone, name, pw_hash, created_s, updated_s)"
-		  " VALUES ($1, $2, $3, $4, $4) RETURNING id",
-		  &rows, prob, DB_T(canon), DB_T(in->name), DB_T(in->password ? pwhash : NULL),
-		  DB_I(now));
+	const struct field_extra extra[] = {
+		{ "phone", DB_T(canon), NULL },
+		{ "pw_hash", DB_T(in->password ? pwhash : NULL), NULL },
+		{ "created_s", DB_I(now), NULL },
+		{ "updated_s", DB_I(now), NULL },
+	};
+	int64_t id = 0;
+	rc = field_insert(db, &account_noun, &given, extra, sizeof(extra) / sizeof(extra[0]), &id,
+			  prob);
 	if (rc != RC_OK)
 		return rc;
-	int64_t id = db_rows_int(rows, 0, 0);
-	db_rows_free(rows);
 
 	char scope[SCOPE_MAX];
 	permission_region_of(actor->p, ACT_ACCOUNT_CREATE, scope);
@@ -227,15 +328,13 @@ enum rc account_list(struct db *db, const struct principal *viewer, const char *
 	 * the page (and one more, to know there is a next page) is full. */
 	int64_t cursor = after_id;
 	bool exhausted = false;
+	struct sb sql = SB_INIT;
+	select_sql(&sql, "WHERE id > $1 AND (CAST($2 AS TEXT) IS NULL OR name LIKE $2 ESCAPE '\\'"
+			 " OR phone LIKE $2 ESCAPE '\\') ORDER BY id LIMIT $3");
 	while (rc == RC_OK && !exhausted && page->n <= limit) {
 		struct db_rows *rows = NULL;
 		const size_t batch = 200;
-		rc = db_q(
-			db,
-			"SELECT " ACCOUNT_COLS " FROM accounts WHERE id > $1"
-			" AND (CAST($2 AS TEXT) IS NULL OR name LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\')"
-			" ORDER BY id LIMIT $3",
-			&rows, prob, DB_I(cursor), DB_T(like), DB_I(batch));
+		rc = db_q(db, sb_str(&sql), &rows, prob, DB_I(cursor), DB_T(like), DB_I(batch));
 		if (rc != RC_OK)
 			break;
 		size_t n = db_rows_count(rows);
@@ -260,6 +359,7 @@ enum rc account_list(struct db *db, const struct principal *viewer, const char *
 		db_rows_free(rows);
 	}
 	free(like);
+	sb_release(&sql);
 	if (rc == RC_OK && page->n > limit) {
 		page->n = limit;
 		page->next_after_id = page->items[limit - 1].id;

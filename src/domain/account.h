@@ -12,6 +12,7 @@
 #include "core/problem.h"
 #include "db/db.h"
 #include "domain/audit.h"
+#include "domain/field.h"
 #include "domain/principal.h"
 
 #define ACCOUNT_NAME_MAX_CHARS 40
@@ -28,11 +29,17 @@ struct account {
 	struct role_grant grants[PRINCIPAL_GRANTS_MAX];
 };
 
+/* What a create sets. A field is given when its has_ flag is set or its
+ * pointer is not NULL. */
 struct account_new {
+	bool has_phone, has_name, has_password;
 	const char *phone;
 	const char *name;
 	const char *password; /* NULL: no sign-in until a password is set */
 };
+
+/* The account's field table (field.h). */
+extern const struct noun account_noun;
 
 /* Validates a display name: 1–40 characters of printable UTF-8. */
 bool account_name_acceptable(const char *name, const char *field, struct problem *prob);

@@ -14,6 +14,7 @@
 #include "core/xalloc.h"
 #include "domain/icon.h"
 #include "domain/events.h"
+#include "domain/field.h"
 #include "domain/permission.h"
 #include "domain/scope.h"
 #include "domain/secret.h"
@@ -26,7 +27,7 @@
  * memory it frees after the snapshot is built is not worth keeping. */
 #define PAGE_ROWS 256
 
-const struct station_kind station_levels[] = {
+const struct field_choice station_levels[] = {
 	{ "street", "街道驿站", "Street station" },
 	{ "community", "社区驿站", "Community station" },
 	{ "compound", "小区驿站", "Compound station" },
@@ -35,7 +36,7 @@ const struct station_kind station_levels[] = {
 	{ NULL, NULL, NULL },
 };
 
-const struct station_kind station_themes[] = {
+const struct field_choice station_themes[] = {
 	{ "general", "红色驿站", "Red station" },
 	{ "love", "爱心驿站", "Care" },
 	{ "talent", "人才驿站", "Talent" },
@@ -49,20 +50,12 @@ const struct station_kind station_themes[] = {
 	{ NULL, NULL, NULL },
 };
 
-int station_kind_find(const struct station_kind *table, const char *code)
+int station_kind_find(const struct field_choice *table, const char *code)
 {
 	for (int i = 0; code && table[i].code; i++)
 		if (!strcmp(table[i].code, code))
 			return i;
 	return -1;
-}
-
-static bool has_control(const char *s)
-{
-	for (; s && *s; s++)
-		if ((unsigned char)*s < 0x20 && *s != '\n')
-			return true;
-	return false;
 }
 
 /* Amenity catalog */
@@ -166,35 +159,235 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 	return rc == RC_OK ? events_record(db, EVENT_STATION_CHANGED, "*", prob) : rc;
 }
 
+/* The station's fields: what each is called, where it is stored, its
+ * limits, who sees and who may change it (field.h). A manager keeps the
+ * day-to-day fields, staff and admins decide what the station is, and stars
+ * come from evaluation (admins until it exists). */
+#define REC(m) .rec_off = offsetof(struct station, m), .rec_size = sizeof(((struct station *)0)->m)
+#define IN(m, has) \
+	.in_off = offsetof(struct station_input, m), .has_off = offsetof(struct station_input, has)
+#define NO_INPUT .in_off = FIELD_NO_INPUT, .has_off = FIELD_NO_INPUT
+#define PROFILE	 .edit = ACT_STATION_PROFILE, .denied = "只有街道、社区工作人员或管理员可以修改"
+#define DAILY	 .edit = ACT_STATION_EDIT
+
+static const struct field station_fields[] = {
+	{ .name = "id",
+	  .column = "id",
+	  .kind = FIELD_INT64,
+	  .flags = FIELD_READONLY | FIELD_SUMMARY,
+	  REC(id),
+	  NO_INPUT,
+	  .doc = "编号" },
+	{ .name = "name",
+	  .column = "name",
+	  .kind = FIELD_TEXT,
+	  .flags = FIELD_REQUIRED | FIELD_SUMMARY,
+	  REC(name),
+	  IN(name, has_name),
+	  .max = STATION_NAME_MAX,
+	  PROFILE,
+	  .invalid = "名称应为 1–%d 个字",
+	  .doc = "名称" },
+	{ .name = "level",
+	  .column = "level",
+	  .kind = FIELD_CODE,
+	  .flags = FIELD_REQUIRED | FIELD_SUMMARY,
+	  REC(level),
+	  IN(level, has_level),
+	  .choices = station_levels,
+	  PROFILE,
+	  .invalid = "级别应为 street, community, compound, corner, merchant 之一",
+	  .doc = "级别" },
+	{ .name = "theme",
+	  .column = "theme",
+	  .kind = FIELD_CODE,
+	  .flags = FIELD_SUMMARY,
+	  REC(theme),
+	  IN(theme, has_theme),
+	  .choices = station_themes,
+	  .def = "general",
+	  PROFILE,
+	  .invalid = "主题不在目录中（如 general, love, talent, reading …）",
+	  .doc = "主题；新建时默认 general" },
+	{ .name = "parent_id",
+	  .column = "parent_id",
+	  .kind = FIELD_INT64,
+	  .flags = FIELD_OPTIONAL | FIELD_SUMMARY,
+	  REC(parent_id),
+	  IN(parent_id, has_parent),
+	  PROFILE,
+	  .doc = "总站编号；null 或 0 表示没有总站" },
+	{ .name = "region_code",
+	  .column = "region_code",
+	  .kind = FIELD_TEXT,
+	  .flags = FIELD_REQUIRED | FIELD_SUMMARY,
+	  REC(region_code),
+	  IN(region_code, has_region),
+	  .max = 12,
+	  PROFILE,
+	  .invalid = "所属区域应为街道（9 位）或社区（12 位）代码",
+	  .doc = "所属街道（9 位）或社区（12 位）代码" },
+	{ .name = "address",
+	  .column = "address",
+	  .kind = FIELD_TEXT,
+	  .flags = FIELD_REQUIRED | FIELD_SUMMARY,
+	  REC(address),
+	  IN(address, has_address),
+	  .max = STATION_ADDRESS_MAX,
+	  PROFILE,
+	  .invalid = "地址应为 1–%d 个字",
+	  .doc = "地址" },
+	{ .name = "location",
+	  .kind = FIELD_CUSTOM,
+	  .flags = FIELD_REQUIRED | FIELD_SUMMARY,
+	  .has_off = offsetof(struct station_input, has_location),
+	  PROFILE,
+	  .schema_ref = "Location",
+	  .doc = "位置（按 crs 参数的坐标系）" },
+	{ .name = "lat",
+	  .column = "lat",
+	  .kind = FIELD_REAL,
+	  .flags = FIELD_READONLY,
+	  .vis = FIELD_HIDDEN,
+	  REC(lat),
+	  NO_INPUT },
+	{ .name = "lng",
+	  .column = "lng",
+	  .kind = FIELD_REAL,
+	  .flags = FIELD_READONLY,
+	  .vis = FIELD_HIDDEN,
+	  REC(lng),
+	  NO_INPUT },
+	{ .name = "amenities",
+	  .kind = FIELD_CUSTOM,
+	  .flags = FIELD_SUMMARY,
+	  .has_off = offsetof(struct station_input, has_amenities),
+	  DAILY,
+	  .schema_ref = "AmenityCodes",
+	  .doc = "设施编码（见 /api/v1/amenities）" },
+	{ .name = "phone",
+	  .column = "phone",
+	  .kind = FIELD_TEXT,
+	  .flags = FIELD_OPTIONAL | FIELD_SUMMARY,
+	  REC(phone),
+	  IN(phone, has_phone),
+	  .min = 5,
+	  .max = 20,
+	  DAILY,
+	  .invalid = "电话只能包含数字、空格、+ 和 -（5–20 位）",
+	  .doc = "驿站电话；空或 null 表示没有" },
+	{ .name = "stars",
+	  .column = "stars",
+	  .kind = FIELD_INT,
+	  .flags = FIELD_SUMMARY,
+	  REC(stars),
+	  IN(stars, has_stars),
+	  .max = STATION_STARS_MAX,
+	  .edit = ACT_STATION_RATE,
+	  .denied = "星级来自考核评定，只有管理员可以修改",
+	  .invalid = "星级应为 0–%d",
+	  .doc = "星级（考核评定）" },
+	{ .name = "description",
+	  .column = "description",
+	  .kind = FIELD_TEXT,
+	  .flags = FIELD_OPTIONAL | FIELD_MULTILINE,
+	  REC(description),
+	  IN(description, has_description),
+	  .max = STATION_DESCRIPTION_MAX,
+	  DAILY,
+	  .invalid = "简介最多 %d 字",
+	  .doc = "简介" },
+	{ .name = "hours",
+	  .kind = FIELD_CUSTOM,
+	  .has_off = offsetof(struct station_input, has_hours),
+	  DAILY,
+	  .schema_ref = "Hours",
+	  .doc = "开放时间" },
+	{ .name = "rooms",
+	  .kind = FIELD_CUSTOM,
+	  .has_off = offsetof(struct station_input, has_rooms),
+	  DAILY,
+	  .schema_ref = "RoomList",
+	  .doc = "房间" },
+	{ .name = "closed",
+	  .column = "closed",
+	  .kind = FIELD_BOOL,
+	  .flags = FIELD_READONLY,
+	  .vis = FIELD_HIDDEN,
+	  REC(hours.closed),
+	  NO_INPUT },
+	{ .name = "closed_reason",
+	  .column = "closed_reason",
+	  .kind = FIELD_TEXT,
+	  .flags = FIELD_READONLY,
+	  .vis = FIELD_HIDDEN,
+	  REC(closed_reason),
+	  NO_INPUT },
+	{ .name = "closed_until_s",
+	  .column = "closed_until_s",
+	  .kind = FIELD_TIME,
+	  .flags = FIELD_READONLY,
+	  .vis = FIELD_HIDDEN,
+	  REC(hours.closed_until_s),
+	  NO_INPUT },
+	{ .name = "qr_token",
+	  .column = "qr_token",
+	  .kind = FIELD_TEXT,
+	  .flags = FIELD_READONLY,
+	  .vis = FIELD_HIDDEN,
+	  REC(qr_token),
+	  NO_INPUT },
+	{ .name = "version",
+	  .column = "version",
+	  .kind = FIELD_INT64,
+	  .flags = FIELD_READONLY,
+	  REC(version),
+	  NO_INPUT,
+	  .doc = "版本号，每次修改加一" },
+	{ .name = "created_at",
+	  .column = "created_s",
+	  .kind = FIELD_TIME,
+	  .flags = FIELD_READONLY,
+	  REC(created_s),
+	  NO_INPUT,
+	  .doc = "登记时间" },
+	{ .name = "updated_at",
+	  .column = "updated_s",
+	  .kind = FIELD_TIME,
+	  .flags = FIELD_READONLY,
+	  REC(updated_s),
+	  NO_INPUT,
+	  .doc = "最后修改时间" },
+};
+
+#undef REC
+#undef IN
+#undef NO_INPUT
+#undef PROFILE
+#undef DAILY
+
+const struct noun station_noun = {
+	.name = "station",
+	.table = "stations",
+	.fields = station_fields,
+	.nfields = sizeof(station_fields) / sizeof(station_fields[0]),
+};
+
 /* Reading */
 
-#define STATION_COLS                                                                         \
-	"id, name, level, theme, parent_id, region_code, address, lat, lng, phone, stars,"   \
-	" description, closed, closed_reason, closed_until_s, qr_token, version, created_s," \
-	" updated_s"
+/* SELECT <the table's columns> FROM stations <tail> */
+static void select_sql(struct sb *sql, const char *tail)
+{
+	sb_addlit(sql, "SELECT ");
+	field_columns(&station_noun, sql);
+	sb_addlit(sql, " FROM stations ");
+	sb_adds(sql, tail);
+}
 
 static void row_to_station(const struct db_rows *r, size_t i, struct station *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->id = db_rows_int(r, i, 0);
-	text_copy(s->name, sizeof(s->name), db_rows_text(r, i, 1));
-	text_copy(s->level, sizeof(s->level), db_rows_text(r, i, 2));
-	text_copy(s->theme, sizeof(s->theme), db_rows_text(r, i, 3));
-	s->parent_id = db_rows_int(r, i, 4);
-	text_copy(s->region_code, sizeof(s->region_code), db_rows_text(r, i, 5));
-	text_copy(s->address, sizeof(s->address), db_rows_text(r, i, 6));
-	s->lat = db_rows_real(r, i, 7);
-	s->lng = db_rows_real(r, i, 8);
-	text_copy(s->phone, sizeof(s->phone), db_rows_text(r, i, 9));
-	s->stars = (int)db_rows_int(r, i, 10);
-	text_copy(s->description, sizeof(s->description), db_rows_text(r, i, 11));
-	s->hours.closed = db_rows_int(r, i, 12) != 0;
-	text_copy(s->closed_reason, sizeof(s->closed_reason), db_rows_text(r, i, 13));
-	s->hours.closed_until_s = db_rows_int(r, i, 14);
-	text_copy(s->qr_token, sizeof(s->qr_token), db_rows_text(r, i, 15));
-	s->version = db_rows_int(r, i, 16);
-	s->created_s = db_rows_int(r, i, 17);
-	s->updated_s = db_rows_int(r, i, 18);
+	field_from_row(&station_noun, r, i, 0, s);
 }
 
 /* Finds station id in stations[0..n) (sorted by id). */
@@ -291,8 +484,10 @@ static enum rc load_details(struct db *db, struct station *st, size_t n, int64_t
 enum rc station_get(struct db *db, int64_t id, struct station *out, struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT " STATION_COLS " FROM stations WHERE id = $1", &rows, prob,
-			  DB_I(id));
+	struct sb sql = SB_INIT;
+	select_sql(&sql, "WHERE id = $1");
+	enum rc rc = db_q(db, sb_str(&sql), &rows, prob, DB_I(id));
+	sb_release(&sql);
 	if (rc != RC_OK)
 		return rc;
 	if (db_rows_count(rows) == 0) {
@@ -309,14 +504,13 @@ enum rc station_each(struct db *db, void (*fn)(const struct station *s, void *ct
 {
 	/* Page by id so memory stays bounded however many stations there are. */
 	struct station *page = xcalloc(PAGE_ROWS, sizeof(*page));
+	struct sb sql = SB_INIT;
+	select_sql(&sql, "WHERE id > $1 ORDER BY id LIMIT $2");
 	int64_t after = 0;
 	enum rc rc = RC_OK;
 	for (;;) {
 		struct db_rows *rows = NULL;
-		rc = db_q(db,
-			  "SELECT " STATION_COLS
-			  " FROM stations WHERE id > $1 ORDER BY id LIMIT $2",
-			  &rows, prob, DB_I(after), DB_I(PAGE_ROWS));
+		rc = db_q(db, sb_str(&sql), &rows, prob, DB_I(after), DB_I(PAGE_ROWS));
 		if (rc != RC_OK)
 			break;
 		size_t n = db_rows_count(rows);
@@ -335,6 +529,7 @@ enum rc station_each(struct db *db, void (*fn)(const struct station *s, void *ct
 			break;
 	}
 	free(page);
+	sb_release(&sql);
 	return rc;
 }
 
@@ -357,22 +552,8 @@ bool station_may_edit(const struct actor *actor, const struct station *s)
 enum rc station_validate(struct db *db, const struct station_input *in, bool create,
 			 struct problem *prob)
 {
-	if (in->has_name || create) {
-		size_t n = text_chars(in->name);
-		if (!in->name || n == 0 || n > STATION_NAME_MAX || has_control(in->name))
-			problem_field(prob, "name", "名称应为 1–%d 个字", STATION_NAME_MAX);
-	}
-	if ((in->has_level || create) && station_kind_find(station_levels, in->level) < 0)
-		problem_field(prob, "level",
-			      "级别应为 street, community, compound, corner, merchant 之一");
-	if (in->has_theme && station_kind_find(station_themes, in->theme) < 0)
-		problem_field(prob, "theme",
-			      "主题不在目录中（如 general, love, talent, reading …）");
-	if (in->has_address || create) {
-		size_t n = text_chars(in->address);
-		if (!in->address || n == 0 || n > STATION_ADDRESS_MAX || has_control(in->address))
-			problem_field(prob, "address", "地址应为 1–%d 个字", STATION_ADDRESS_MAX);
-	}
+	/* The table checks the plain fields; the rest is the station's own. */
+	field_check(&station_noun, in, create, prob);
 	if (in->has_location || create) {
 		struct geo_point p = { in->lat, in->lng };
 		if (!in->has_location)
@@ -381,18 +562,12 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 			problem_field(prob, "location", "位置应在中国境内（WGS-84 纬度、经度）");
 	}
 	if (in->has_phone && in->phone && *in->phone) {
-		size_t n = strlen(in->phone);
-		bool ok = n >= 5 && n <= 20;
-		for (size_t i = 0; ok && i < n; i++)
-			ok = (in->phone[i] >= '0' && in->phone[i] <= '9') || in->phone[i] == '-' ||
-			     in->phone[i] == '+' || in->phone[i] == ' ';
+		bool ok = true;
+		for (const char *c = in->phone; ok && *c; c++)
+			ok = (*c >= '0' && *c <= '9') || *c == '-' || *c == '+' || *c == ' ';
 		if (!ok)
 			problem_field(prob, "phone", "电话只能包含数字、空格、+ 和 -（5–20 位）");
 	}
-	if (in->has_stars && (in->stars < 0 || in->stars > STATION_STARS_MAX))
-		problem_field(prob, "stars", "星级应为 0–%d", STATION_STARS_MAX);
-	if (in->has_description && in->description && text_chars(in->description) > 500)
-		problem_field(prob, "description", "简介最多 500 字");
 	if (in->has_hours) {
 		for (size_t i = 0; i < in->hours.nranges; i++) {
 			const struct hours_range *r = &in->hours.ranges[i];
@@ -674,64 +849,35 @@ static enum rc station_changed(struct db *db, const struct actor *actor, const c
 	return events_record(db, EVENT_STATION_CHANGED, object_id, prob);
 }
 
-/* Who may change each field of a station, beyond editing the station at
- * all: a manager keeps the day-to-day fields, staff and admins decide what
- * the station is, and stars come from evaluation (admins until it exists). */
-static const struct {
-	const char *name;
-	size_t has; /* offset of the field's has_ flag in struct station_input */
-	enum action need;
-} field_rules[] = {
-	{ "name", offsetof(struct station_input, has_name), ACT_STATION_PROFILE },
-	{ "level", offsetof(struct station_input, has_level), ACT_STATION_PROFILE },
-	{ "theme", offsetof(struct station_input, has_theme), ACT_STATION_PROFILE },
-	{ "parent_id", offsetof(struct station_input, has_parent), ACT_STATION_PROFILE },
-	{ "region_code", offsetof(struct station_input, has_region), ACT_STATION_PROFILE },
-	{ "address", offsetof(struct station_input, has_address), ACT_STATION_PROFILE },
-	{ "location", offsetof(struct station_input, has_location), ACT_STATION_PROFILE },
-	{ "stars", offsetof(struct station_input, has_stars), ACT_STATION_RATE },
-	{ "phone", offsetof(struct station_input, has_phone), ACT_STATION_EDIT },
-	{ "description", offsetof(struct station_input, has_description), ACT_STATION_EDIT },
-	{ "amenities", offsetof(struct station_input, has_amenities), ACT_STATION_EDIT },
-	{ "hours", offsetof(struct station_input, has_hours), ACT_STATION_EDIT },
-	{ "rooms", offsetof(struct station_input, has_rooms), ACT_STATION_EDIT },
+/* Who may change each field is the table's .edit: asked here over the
+ * station's place. */
+struct field_ask {
+	const struct actor *actor;
+	const struct scope_target *t;
 };
+
+static bool field_ask(void *ctx, enum action a)
+{
+	const struct field_ask *q = ctx;
+	return permission_allows(q->actor->p, a, q->t);
+}
 
 size_t station_editable(const struct actor *actor, const struct station *s, const char *out[],
 			size_t cap)
 {
 	struct scope_target t = target_of(s);
-	size_t n = 0;
 	if (!permission_allows(actor->p, ACT_STATION_EDIT, &t))
 		return 0;
-	for (size_t i = 0; i < sizeof(field_rules) / sizeof(field_rules[0]) && n < cap; i++)
-		if (permission_allows(actor->p, field_rules[i].need, &t))
-			out[n++] = field_rules[i].name;
-	return n;
+	struct field_ask q = { actor, &t };
+	return field_editable(&station_noun, field_ask, &q, out, cap);
 }
 
 /* RC_FORBIDDEN naming every field of in the actor may not set at t. */
 static enum rc fields_allowed(const struct actor *actor, const struct station_input *in,
 			      const struct scope_target *t, struct problem *prob)
 {
-	struct problem denied;
-	problem_init(&denied);
-	for (size_t i = 0; i < sizeof(field_rules) / sizeof(field_rules[0]); i++) {
-		bool given = *(const bool *)((const char *)in + field_rules[i].has);
-		if (!given || permission_allows(actor->p, field_rules[i].need, t))
-			continue;
-		if (!problem_has_fields(&denied))
-			problem_set(&denied, RC_FORBIDDEN, "forbidden-field",
-				    "无权修改标出的字段 (you may not change the fields marked)");
-		problem_field(&denied, field_rules[i].name,
-			      field_rules[i].need == ACT_STATION_RATE
-				      ? "星级来自考核评定，只有管理员可以修改"
-				      : "只有街道、社区工作人员或管理员可以修改");
-	}
-	if (!problem_has_fields(&denied))
-		return RC_OK;
-	*prob = denied;
-	return prob->rc;
+	struct field_ask q = { actor, t };
+	return field_allowed(&station_noun, in, field_ask, &q, prob);
 }
 
 enum rc station_create(struct db *db, const struct actor *actor, const struct station_input *in,
@@ -761,23 +907,21 @@ enum rc station_create(struct db *db, const struct actor *actor, const struct st
 	char qr[STATION_QR_TOKEN_CAP];
 	secret_token("", qr, sizeof(qr));
 	int64_t now = clock_now_s();
-	struct db_rows *rows = NULL;
-	rc = db_q(
-		db,
-		"INSERT INTO stations (name, level, theme, parent_id, region_code, address, lat, lng,"
-		" phone, stars, description, qr_token, created_s, updated_s)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
-		&rows, prob, DB_T(in->name), DB_T(in->level),
-		DB_T(in->has_theme ? in->theme : "general"),
-		DB_IOPT(in->has_parent && in->parent_id, in->parent_id), DB_T(norm),
-		DB_T(in->address), DB_R(in->lat), DB_R(in->lng),
-		DB_T(in->has_phone && in->phone && *in->phone ? in->phone : NULL),
-		DB_I(in->has_stars ? in->stars : 0),
-		DB_T(in->has_description ? in->description : NULL), DB_T(qr), DB_I(now));
+	/* The table's columns, the region as normalized, and what the station
+	 * itself sets. */
+	struct station_input *row = xmalloc(sizeof(*row));
+	*row = *in;
+	row->region_code = norm;
+	const struct field_extra extra[] = {
+		{ "lat", DB_R(in->lat), NULL },	  { "lng", DB_R(in->lng), NULL },
+		{ "qr_token", DB_T(qr), NULL },	  { "created_s", DB_I(now), NULL },
+		{ "updated_s", DB_I(now), NULL },
+	};
+	rc = field_insert(db, &station_noun, row, extra, sizeof(extra) / sizeof(extra[0]), id,
+			  prob);
+	free(row);
 	if (rc != RC_OK)
 		return rc;
-	*id = db_rows_int(rows, 0, 0);
-	db_rows_free(rows);
 	rc = write_children(db, *id, in, prob);
 	if (rc != RC_OK)
 		return rc;
@@ -840,24 +984,18 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 		if (rc != RC_OK)
 			goto out;
 	}
-	rc = db_q(db,
-		  "UPDATE stations SET name = $1, level = $2, theme = $3, parent_id = $4,"
-		  " region_code = $5, address = $6, lat = $7, lng = $8, phone = $9, stars = $10,"
-		  " description = $11, version = version + 1, updated_s = $12 WHERE id = $13",
-		  NULL, prob, DB_T(in->has_name ? in->name : cur->name),
-		  DB_T(in->has_level ? in->level : cur->level),
-		  DB_T(in->has_theme ? in->theme : cur->theme),
-		  in->has_parent ? DB_IOPT(in->parent_id, in->parent_id)
-				 : DB_IOPT(cur->parent_id, cur->parent_id),
-		  DB_T(norm), DB_T(in->has_address ? in->address : cur->address),
-		  DB_R(in->has_location ? in->lat : cur->lat),
-		  DB_R(in->has_location ? in->lng : cur->lng),
-		  DB_T(in->has_phone ? (in->phone && *in->phone ? in->phone : NULL)
-				     : (cur->phone[0] ? cur->phone : NULL)),
-		  DB_I(in->has_stars ? in->stars : cur->stars),
-		  DB_T(in->has_description ? in->description
-					   : (cur->description[0] ? cur->description : NULL)),
-		  DB_I(clock_now_s()), DB_I(id));
+	struct station_input *row = xmalloc(sizeof(*row));
+	*row = *in;
+	row->region_code = norm;
+	struct field_extra extra[4] = { { "version", DB_NUL, "version + 1" },
+					{ "updated_s", DB_I(clock_now_s()), NULL } };
+	size_t nextra = 2;
+	if (in->has_location) {
+		extra[nextra++] = (struct field_extra){ "lat", DB_R(in->lat), NULL };
+		extra[nextra++] = (struct field_extra){ "lng", DB_R(in->lng), NULL };
+	}
+	rc = field_update(db, &station_noun, id, row, extra, nextra, prob);
+	free(row);
 	if (rc != RC_OK)
 		goto out;
 	rc = write_children(db, id, in, prob);
@@ -865,21 +1003,8 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 		goto out;
 	struct audit_detail d;
 	audit_detail_init(&d);
-	static const char *names[] = { "name",	    "level",	"theme", "parent_id", "region_code",
-				       "address",   "location", "phone", "stars",     "description",
-				       "amenities", "hours",	"rooms" };
-	const bool has[] = { in->has_name,   in->has_level,	  in->has_theme,     in->has_parent,
-			     in->has_region, in->has_address,	  in->has_location,  in->has_phone,
-			     in->has_stars,  in->has_description, in->has_amenities, in->has_hours,
-			     in->has_rooms };
 	struct sb changed = SB_INIT;
-	for (size_t i = 0; i < sizeof(has) / sizeof(has[0]); i++) {
-		if (!has[i])
-			continue;
-		if (changed.len)
-			sb_addc(&changed, ',');
-		sb_adds(&changed, names[i]);
-	}
+	field_given_names(&station_noun, in, &changed);
 	audit_detail_str(&d, "fields", sb_str(&changed));
 	sb_release(&changed);
 	rc = station_changed(db, actor, "station.update", id, &d, prob);

@@ -14,10 +14,12 @@
 #include "core/problem.h"
 #include "db/db.h"
 #include "domain/audit.h"
+#include "domain/field.h"
 #include "domain/hours.h"
 
 #define STATION_NAME_MAX	  64  /* characters */
 #define STATION_ADDRESS_MAX	  128 /* characters */
+#define STATION_DESCRIPTION_MAX	  500 /* characters */
 #define STATION_ROOMS_MAX	  16
 #define STATION_STARS_MAX	  5
 #define STATION_ROOM_CAPACITY_MAX 10000 /* people */
@@ -25,13 +27,14 @@
 #define STATION_QR_TOKEN_CAP	  48
 
 /* Levels and themes: code, 中文, English. NULL-terminated tables. */
-struct station_kind {
-	const char *code, *zh, *en;
-};
-extern const struct station_kind station_levels[];
-extern const struct station_kind station_themes[];
+extern const struct field_choice station_levels[];
+extern const struct field_choice station_themes[];
 /* Index of code in table, or -1. */
-int station_kind_find(const struct station_kind *table, const char *code);
+int station_kind_find(const struct field_choice *table, const char *code);
+
+/* The station's field table (field.h): its fields, columns, limits, who
+ * sees and who may change each. */
+extern const struct noun station_noun;
 
 struct amenity {
 	char code[24];
