@@ -86,13 +86,13 @@ struct create_arg {
 	struct account_new in;
 };
 
-static enum rc create(struct http_req *req, const struct actor *actor, void *arg,
+static enum rc create(struct db_tx *tx, struct http_req *req, const struct actor *actor, void *arg,
 		      struct write_out *out, struct problem *prob)
 {
 	struct create_arg *c = arg;
 	struct account a;
 	struct db *db = ((struct app *)req->app)->db;
-	enum rc rc = account_create(db, actor, &c->in, &a, prob);
+	enum rc rc = account_create(tx, actor, &c->in, &a, prob);
 	if (rc == RC_OK)
 		rc = account_read(db, actor->p, a.id, &a, prob);
 	if (rc != RC_OK)
@@ -174,11 +174,11 @@ static enum rc render_after(struct http_req *req, const struct actor *actor, int
 	return rc;
 }
 
-static enum rc update(struct http_req *req, const struct actor *actor, void *arg,
+static enum rc update(struct db_tx *tx, struct http_req *req, const struct actor *actor, void *arg,
 		      struct write_out *out, struct problem *prob)
 {
 	struct update_arg *u = arg;
-	enum rc rc = account_rename(((struct app *)req->app)->db, actor, u->id, u->name, prob);
+	enum rc rc = account_rename(tx, actor, u->id, u->name, prob);
 	return rc == RC_OK ? render_after(req, actor, u->id, out, prob) : rc;
 }
 
@@ -196,13 +196,13 @@ void h_account_update(struct http_req *req, struct http_resp *resp)
 	json_decref(body);
 }
 
-static enum rc set_password(struct http_req *req, const struct actor *actor, void *arg,
-			    struct write_out *out, struct problem *prob)
+static enum rc set_password(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			    void *arg, struct write_out *out, struct problem *prob)
 {
+	(void)req;
 	struct update_arg *u = arg;
 	out->status = 204;
-	return account_set_password(((struct app *)req->app)->db, actor, u->id, u->current,
-				    u->password, prob);
+	return account_set_password(tx, actor, u->id, u->current, u->password, prob);
 }
 
 void h_account_password(struct http_req *req, struct http_resp *resp)
@@ -220,13 +220,12 @@ void h_account_password(struct http_req *req, struct http_resp *resp)
 	json_decref(body);
 }
 
-static enum rc role_add(struct http_req *req, const struct actor *actor, void *arg,
-			struct write_out *out, struct problem *prob)
+static enum rc role_add(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			void *arg, struct write_out *out, struct problem *prob)
 {
 	struct update_arg *u = arg;
 	int64_t grant_id = 0;
-	enum rc rc = role_grant_add(((struct app *)req->app)->db, actor, u->id, u->role, u->scope,
-				    &grant_id, prob);
+	enum rc rc = role_grant_add(tx, actor, u->id, u->role, u->scope, &grant_id, prob);
 	if (rc != RC_OK)
 		return rc;
 	out->status = 201;
@@ -248,12 +247,13 @@ void h_account_role_add(struct http_req *req, struct http_resp *resp)
 	json_decref(body);
 }
 
-static enum rc role_remove(struct http_req *req, const struct actor *actor, void *arg,
-			   struct write_out *out, struct problem *prob)
+static enum rc role_remove(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			   void *arg, struct write_out *out, struct problem *prob)
 {
+	(void)req;
 	struct update_arg *u = arg;
 	out->status = 204;
-	return role_grant_remove(((struct app *)req->app)->db, actor, u->id, u->grant_id, prob);
+	return role_grant_remove(tx, actor, u->id, u->grant_id, prob);
 }
 
 void h_account_role_remove(struct http_req *req, struct http_resp *resp)
@@ -268,12 +268,11 @@ void h_account_role_remove(struct http_req *req, struct http_resp *resp)
 	api_write(req, resp, role_remove, &u);
 }
 
-static enum rc set_disabled(struct http_req *req, const struct actor *actor, void *arg,
-			    struct write_out *out, struct problem *prob)
+static enum rc set_disabled(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			    void *arg, struct write_out *out, struct problem *prob)
 {
 	struct update_arg *u = arg;
-	enum rc rc = account_set_disabled(((struct app *)req->app)->db, actor, u->id, u->disabled,
-					  prob);
+	enum rc rc = account_set_disabled(tx, actor, u->id, u->disabled, prob);
 	return rc == RC_OK ? render_after(req, actor, u->id, out, prob) : rc;
 }
 

@@ -42,11 +42,12 @@ struct amenity_arg {
 	struct amenity in;
 };
 
-static enum rc do_amenity(struct http_req *req, const struct actor *actor, void *arg,
-			  struct write_out *out, struct problem *prob)
+static enum rc do_amenity(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			  void *arg, struct write_out *out, struct problem *prob)
 {
+	(void)req;
 	struct amenity_arg *a = arg;
-	enum rc rc = amenity_upsert(((struct app *)req->app)->db, actor, &a->in, prob);
+	enum rc rc = amenity_upsert(tx, actor, &a->in, prob);
 	if (rc == RC_OK)
 		out->body = json_pack("{s:s,s:s,s:s,s:s}", "code", a->in.code, "name_zh",
 				      a->in.name_zh, "name_en", a->in.name_en, "icon", a->in.icon);

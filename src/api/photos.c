@@ -1,8 +1,8 @@
 /* Station photos: upload (the picture itself as the body), remove, and the
- * pictures served back. An upload is checked for permission first, then
- * decoded and re-encoded (media/image.c), then its files are written and
- * synced (core/blob.c), and only then is the row committed: the answer 201
- * means the picture is on disk and listed. */
+ * pictures served back. An upload is the domain's two steps: the picture
+ * checked, made and stored (photo_upload_prepare), then its row committed
+ * (station_photo_add): the answer 201 means the picture is on disk and
+ * listed. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +14,6 @@
 #include "api/write.h"
 #include "core/clock.h"
 #include "domain/photo.h"
-#include "media/image.h"
 
 /* Decoding is CPU work on a thread that answers requests: a few at a time
  * leave the others to the cheap ones. Their memory is app->photo_memory's
@@ -41,13 +40,13 @@ struct add_arg {
 	struct photo_files files;
 };
 
-static enum rc add(struct http_req *req, const struct actor *actor, void *arg,
+static enum rc add(struct db_tx *tx, struct http_req *req, const struct actor *actor, void *arg,
 		   struct write_out *out, struct problem *prob)
 {
+	(void)req;
 	struct add_arg *a = arg;
 	struct photo p;
-	enum rc rc = station_photo_add(((struct app *)req->app)->db, actor, a->station_id,
-				       &a->files, a->caption, &p, prob);
+	enum rc rc = station_photo_add(tx, actor, a->station_id, &a->files, a->caption, &p, prob);
 	if (rc != RC_OK)
 		return rc;
 	out->status = 201;
@@ -63,34 +62,6 @@ static bool is_image_type(const char *ct)
 		if (http_media_type_is(ct, types[i]))
 			return true;
 	return false;
-}
-
-/* Decodes, re-encodes and stores the upload's two files. */
-static enum rc store_upload(struct app *app, const struct http_req *req, struct photo_files *f,
-			    struct problem *prob)
-{
-	if (atomic_fetch_add(&app->photo_work, 1) >= PHOTO_WORK_MAX) {
-		atomic_fetch_sub(&app->photo_work, 1);
-		prob->retry_after_s = 2;
-		return problem_set(prob, RC_BUSY, "busy",
-				   "正在处理其他照片，请稍后重试 (busy, retry)");
-	}
-	struct image_limits lim = photo_limits;
-	lim.budget = &app->photo_memory;
-	struct image_out img;
-	enum rc rc = image_normalize(req->body, req->body_len, &lim, &img, prob);
-	atomic_fetch_sub(&app->photo_work, 1);
-	if (rc != RC_OK)
-		return rc;
-	rc = blob_put(&app->photos, img.full, img.full_len, PHOTO_EXT, f->sha256, prob);
-	if (rc == RC_OK)
-		rc = blob_put(&app->photos, img.thumb, img.thumb_len, PHOTO_EXT, f->thumb_sha256,
-			      prob);
-	f->width = img.width;
-	f->height = img.height;
-	f->bytes = (int64_t)img.full_len;
-	image_out_release(&img);
-	return rc;
 }
 
 void h_station_photo_add(struct http_req *req, struct http_resp *resp)
@@ -116,13 +87,23 @@ void h_station_photo_add(struct http_req *req, struct http_resp *resp)
 		reply_problem(req, resp, &prob);
 		return;
 	}
-	/* Checked before the picture is decoded, so a bad caption costs
-	 * nothing; the domain checks it again in the write. */
-	photo_caption_clean(http_req_query(req, "caption"), a.caption, &prob);
+	/* Decoding is CPU work on a thread that answers requests: a few at a
+	 * time leave the others to the cheap ones. */
+	if (atomic_fetch_add(&app->photo_work, 1) >= PHOTO_WORK_MAX) {
+		atomic_fetch_sub(&app->photo_work, 1);
+		prob.retry_after_s = 2;
+		problem_set(&prob, RC_BUSY, "busy", "正在处理其他照片，请稍后重试 (busy, retry)");
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	struct image_limits lim = photo_limits;
+	lim.budget = &app->photo_memory;
 	struct actor actor = api_actor(req);
-	if (problem_has_fields(&prob) ||
-	    station_photo_may_edit(app->db, &actor, a.station_id, &prob) != RC_OK ||
-	    store_upload(app, req, &a.files, &prob) != RC_OK) {
+	enum rc rc = photo_upload_prepare(app->db, &actor, a.station_id, req->body, req->body_len,
+					  http_req_query(req, "caption"), &lim, &app->photos,
+					  a.caption, &a.files, &prob);
+	atomic_fetch_sub(&app->photo_work, 1);
+	if (rc != RC_OK) {
 		reply_problem(req, resp, &prob);
 		return;
 	}
@@ -133,13 +114,13 @@ struct remove_arg {
 	int64_t station_id, photo_id;
 };
 
-static enum rc remove_photo(struct http_req *req, const struct actor *actor, void *arg,
-			    struct write_out *out, struct problem *prob)
+static enum rc remove_photo(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			    void *arg, struct write_out *out, struct problem *prob)
 {
+	(void)req;
 	struct remove_arg *a = arg;
 	out->status = 204;
-	return station_photo_remove(((struct app *)req->app)->db, actor, a->station_id, a->photo_id,
-				    prob);
+	return station_photo_remove(tx, actor, a->station_id, a->photo_id, prob);
 }
 
 void h_station_photo_remove(struct http_req *req, struct http_resp *resp)

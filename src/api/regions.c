@@ -116,13 +116,13 @@ struct locate_arg {
 	const char *source;
 };
 
-static enum rc locate(struct http_req *req, const struct actor *actor, void *arg,
+static enum rc locate(struct db_tx *tx, struct http_req *req, const struct actor *actor, void *arg,
 		      struct write_out *out, struct problem *prob)
 {
 	struct locate_arg *l = arg;
 	struct db *db = ((struct app *)req->app)->db;
 	struct region g;
-	enum rc rc = region_set_location(db, actor, l->code, l->lat, l->lng, l->source, prob);
+	enum rc rc = region_set_location(tx, actor, l->code, l->lat, l->lng, l->source, prob);
 	if (rc == RC_OK)
 		rc = region_get(db, l->code, &g, prob);
 	if (rc == RC_OK)

@@ -85,13 +85,13 @@ void h_session_get(struct http_req *req, struct http_resp *resp)
 	reply_json(resp, 200, o);
 }
 
-static enum rc logout(struct http_req *req, const struct actor *actor, void *arg,
+static enum rc logout(struct db_tx *tx, struct http_req *req, const struct actor *actor, void *arg,
 		      struct write_out *out, struct problem *prob)
 {
 	(void)req;
 	(void)arg;
 	out->status = 204;
-	return session_logout(((struct app *)req->app)->db, actor, prob);
+	return session_logout(tx, actor, prob);
 }
 
 void h_session_delete(struct http_req *req, struct http_resp *resp)

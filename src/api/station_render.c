@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/xalloc.h"
 #include "domain/permission.h"
+#include "domain/station_view.h"
 #include "geo/distance.h"
 
 /* Rendering from the snapshot. Numbers go through the string builder's own
@@ -405,16 +406,14 @@ static void render_custom(const struct field *f, const void *rec, struct sb *sb,
 		add_amenity_codes(sb, d->catalog, d->ncatalog, s->amenities);
 }
 
-static json_t *station_json(struct http_req *req, const struct station *s, enum geo_crs crs,
-			    const struct amenity *catalog, size_t ncatalog,
-			    const struct photo *photo, size_t nphotos)
+static json_t *station_json(struct http_req *req, const struct station_view *v, enum geo_crs crs)
 {
-	struct actor actor = api_actor(req);
+	const struct station *s = &v->station;
 	int lv = station_kind_find(station_levels, s->level);
 	int th = station_kind_find(station_themes, s->theme);
-	bool can_edit = station_may_edit(&actor, s);
+	bool can_edit = v->can_edit;
 	struct fields_view view = { .whole_phone = true, .staff = can_edit };
-	struct detail_ctx d = { crs, catalog, ncatalog };
+	struct detail_ctx d = { crs, v->catalog, v->ncatalog };
 	struct sb sb = SB_INIT;
 	sb_addc(&sb, '{');
 	fields_render(&station_noun, s, &view, render_custom, &d, &sb);
@@ -442,8 +441,8 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 					 s->rooms[i].name, "capacity", s->rooms[i].capacity));
 	json_object_set_new(o, "rooms", rooms);
 	json_t *photos = json_array();
-	for (size_t i = 0; i < nphotos; i++)
-		json_array_append_new(photos, render_photo(&photo[i]));
+	for (size_t i = 0; i < v->nphotos; i++)
+		json_array_append_new(photos, render_photo(&v->photos[i]));
 	json_object_set_new(o, "photos", photos);
 	json_object_set_new(o, "can_edit", json_boolean(can_edit));
 	if (can_edit) {
@@ -453,11 +452,9 @@ static json_t *station_json(struct http_req *req, const struct station *s, enum 
 		json_object_set_new(o, "checkin_url", json_string(sb_str(&link)));
 		sb_release(&link);
 	}
-	const char *fields[24];
-	size_t nfields = station_editable(&actor, s, fields, 24);
 	json_t *editable = json_array();
-	for (size_t i = 0; i < nfields; i++)
-		json_array_append_new(editable, json_string(fields[i]));
+	for (size_t i = 0; i < v->neditable; i++)
+		json_array_append_new(editable, json_string(v->editable[i]));
 	json_object_set_new(o, "editable", editable);
 	json_object_set_new(o, "crs", json_string(geo_crs_name(crs)));
 	return o;
@@ -467,20 +464,11 @@ enum rc station_render_detail(struct http_req *req, int64_t id, enum geo_crs crs
 			      struct problem *prob)
 {
 	struct app *app = req->app;
-	struct station *s = xmalloc(sizeof(*s));
-	struct amenity *catalog = NULL;
-	size_t ncatalog = 0;
-	struct photo *photos = xcalloc(STATION_PHOTOS_MAX, sizeof(*photos));
-	size_t nphotos = 0;
-	enum rc rc = station_get(app->db, id, s, prob);
-	if (rc == RC_OK)
-		rc = amenity_catalog(app->db, &catalog, &ncatalog, prob);
-	if (rc == RC_OK)
-		rc = station_photos(app->db, id, photos, &nphotos, prob);
-	if (rc == RC_OK && !(*out = station_json(req, s, crs, catalog, ncatalog, photos, nphotos)))
+	struct actor actor = api_actor(req);
+	struct station_view *v = NULL;
+	enum rc rc = station_view_read(app->db, &actor, id, &v, prob);
+	if (rc == RC_OK && !(*out = station_json(req, v, crs)))
 		rc = problem_set(prob, RC_INTERNAL, "internal", "驿站信息生成失败");
-	free(photos);
-	free(catalog);
-	free(s);
+	station_view_free(v);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include "domain/permission.h"
 #include "domain/station.h"
 #include "domain/station_snapshot.h"
+#include "domain/station_view.h"
 #include "geo/coord.h"
 
 #define NEARBY_LIMIT_MAX 50
@@ -464,11 +465,11 @@ static void parse_station(json_t *body, struct station_arg *a, struct problem *p
 	fields_parse(&station_noun, body, &a->in, parse_custom, a, prob);
 }
 
-static enum rc do_create(struct http_req *req, const struct actor *actor, void *arg,
-			 struct write_out *out, struct problem *prob)
+static enum rc do_create(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			 void *arg, struct write_out *out, struct problem *prob)
 {
 	struct station_arg *a = arg;
-	enum rc rc = station_create(((struct app *)req->app)->db, actor, &a->in, &a->id, prob);
+	enum rc rc = station_create(tx, actor, &a->in, &a->id, prob);
 	if (rc != RC_OK)
 		return rc;
 	out->status = 201;
@@ -476,11 +477,11 @@ static enum rc do_create(struct http_req *req, const struct actor *actor, void *
 	return station_render_detail(req, a->id, a->crs, &out->body, prob);
 }
 
-static enum rc do_update(struct http_req *req, const struct actor *actor, void *arg,
-			 struct write_out *out, struct problem *prob)
+static enum rc do_update(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			 void *arg, struct write_out *out, struct problem *prob)
 {
 	struct station_arg *a = arg;
-	enum rc rc = station_update(((struct app *)req->app)->db, actor, a->id, &a->in, prob);
+	enum rc rc = station_update(tx, actor, a->id, &a->in, prob);
 	return rc == RC_OK ? station_render_detail(req, a->id, a->crs, &out->body, prob) : rc;
 }
 
@@ -521,12 +522,11 @@ void h_station_update(struct http_req *req, struct http_resp *resp)
 	station_write(req, resp, false);
 }
 
-static enum rc do_close(struct http_req *req, const struct actor *actor, void *arg,
-			struct write_out *out, struct problem *prob)
+static enum rc do_close(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			void *arg, struct write_out *out, struct problem *prob)
 {
 	struct station_arg *a = arg;
-	enum rc rc = station_set_closed(((struct app *)req->app)->db, actor, a->id, a->closed,
-					a->reason, a->until_s, prob);
+	enum rc rc = station_set_closed(tx, actor, a->id, a->closed, a->reason, a->until_s, prob);
 	return rc == RC_OK ? station_render_detail(req, a->id, GEO_CRS_WGS84, &out->body, prob)
 			   : rc;
 }
@@ -564,12 +564,13 @@ void h_station_reopen(struct http_req *req, struct http_resp *resp)
 	free(a);
 }
 
-static enum rc do_rotate(struct http_req *req, const struct actor *actor, void *arg,
-			 struct write_out *out, struct problem *prob)
+static enum rc do_rotate(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			 void *arg, struct write_out *out, struct problem *prob)
 {
+	(void)req;
 	struct station_arg *a = arg;
 	out->status = 204;
-	return station_rotate_qr(((struct app *)req->app)->db, actor, a->id, prob);
+	return station_rotate_qr(tx, actor, a->id, prob);
 }
 
 void h_station_qr_rotate(struct http_req *req, struct http_resp *resp)
@@ -592,31 +593,24 @@ static void station_qr(struct http_req *req, struct http_resp *resp, bool png)
 	struct problem prob;
 	problem_init(&prob);
 	int64_t id;
-	struct station *s = xmalloc(sizeof(*s));
+	char secret[STATION_QR_TOKEN_CAP];
 	struct actor actor = api_actor(req);
-	if (!param_id(req, "id", &id, &prob) || station_get(app->db, id, s, &prob) != RC_OK) {
+	if (!param_id(req, "id", &id, &prob) ||
+	    station_qr_secret(app->db, &actor, id, secret, &prob) != RC_OK) {
 		reply_problem(req, resp, &prob);
-		goto out;
-	}
-	if (!station_may_edit(&actor, s)) {
-		problem_set(&prob, RC_FORBIDDEN, "forbidden",
-			    "只有负责这个驿站的人可以打印它的二维码");
-		reply_problem(req, resp, &prob);
-		goto out;
+		return;
 	}
 	struct sb link = SB_INIT;
-	sb_addf(&link, "%s/c/%s", app->public_url, s->qr_token);
+	sb_addf(&link, "%s/c/%s", app->public_url, secret);
 	bool ok = png ? qr_png(sb_str(&link), 8, &resp->body) : qr_svg(sb_str(&link), &resp->body);
 	sb_release(&link);
 	if (!ok) {
 		problem_set(&prob, RC_INTERNAL, "internal", "二维码生成失败");
 		reply_problem(req, resp, &prob);
-		goto out;
+		return;
 	}
 	resp->status = 200;
 	resp->content_type = png ? "image/png" : "image/svg+xml";
-out:
-	free(s);
 }
 
 void h_station_qr_svg(struct http_req *req, struct http_resp *resp)

@@ -41,13 +41,13 @@ struct token_arg {
 	const char *name;
 };
 
-static enum rc create(struct http_req *req, const struct actor *actor, void *arg,
+static enum rc create(struct db_tx *tx, struct http_req *req, const struct actor *actor, void *arg,
 		      struct write_out *out, struct problem *prob)
 {
+	(void)req;
 	struct token_arg *t = arg;
 	struct api_token_new tok;
-	enum rc rc = api_token_create(((struct app *)req->app)->db, actor, t->account_id, t->name,
-				      &tok, prob);
+	enum rc rc = api_token_create(tx, actor, t->account_id, t->name, &tok, prob);
 	if (rc != RC_OK)
 		return rc;
 	out->status = 201;
@@ -77,12 +77,13 @@ void h_tokens_create(struct http_req *req, struct http_resp *resp)
 	json_decref(body);
 }
 
-static enum rc revoke(struct http_req *req, const struct actor *actor, void *arg,
+static enum rc revoke(struct db_tx *tx, struct http_req *req, const struct actor *actor, void *arg,
 		      struct write_out *out, struct problem *prob)
 {
+	(void)req;
 	struct token_arg *t = arg;
 	out->status = 204;
-	return api_token_revoke(((struct app *)req->app)->db, actor, t->id, prob);
+	return api_token_revoke(tx, actor, t->id, prob);
 }
 
 void h_token_delete(struct http_req *req, struct http_resp *resp)

@@ -8,14 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "api/app.h"
 #include "api/reply.h"
 #include "core/log.h"
 #include "domain/idempotency.h"
-
-#define WRITE_ATTEMPTS 6
 
 struct actor api_actor(const struct http_req *req)
 {
@@ -59,6 +56,64 @@ void api_write_checked(struct http_req *req, struct http_resp *resp, const struc
 		api_write(req, resp, fn, arg);
 }
 
+/* One attempt of a write, run by db_tx (which runs it again on
+ * contention): the key's claim, the domain's command, the answer stored. */
+struct attempt {
+	struct http_req *req;
+	const struct actor *actor;
+	const struct write_key *k;
+	write_fn fn;
+	void *arg;
+	bool replayed;
+	struct write_replay rep;
+	int status;
+	char *text; /* the answer's body, or NULL */
+	char location[160];
+};
+
+static void attempt_reset(struct attempt *a)
+{
+	write_replay_release(&a->rep);
+	free(a->text);
+	a->text = NULL;
+	a->replayed = false;
+	a->status = 0;
+	a->location[0] = '\0';
+}
+
+static enum rc attempt_run(struct db_tx *tx, void *ctx, struct problem *prob)
+{
+	struct attempt *a = ctx;
+	attempt_reset(a);
+	enum write_start start;
+	enum rc rc = write_claim(tx, a->k, &start, &a->rep, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (start == WRITE_REPLAY) {
+		a->replayed = true;
+		return RC_OK;
+	}
+	struct write_out out = { 0 };
+	rc = a->fn(tx, a->req, a->actor, a->arg, &out, prob);
+	if (rc != RC_OK) {
+		json_decref(out.body);
+		return rc;
+	}
+	a->status = out.status ? out.status : (out.body ? 200 : 204);
+	a->text = out.body ? json_dumps(out.body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+	char *stored = a->k->key && out.secret_keys ? without_secrets(out.body, out.secret_keys)
+						    : NULL;
+	json_decref(out.body);
+	memcpy(a->location, out.location, sizeof(a->location));
+	rc = write_store(tx, a->k, a->status, "application/json",
+			 stored	   ? stored
+			 : a->text ? a->text
+				   : "",
+			 a->location[0] ? a->location : NULL, prob);
+	free(stored);
+	return rc;
+}
+
 void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *arg)
 {
 	struct app *app = req->app;
@@ -85,61 +140,23 @@ void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *
 		sb_release(&query);
 	}
 	struct actor actor = api_actor(req);
-
-	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-		problem_init(&prob);
-		enum write_start start;
-		struct write_replay rep;
-		enum rc rc = write_begin(app->db, &k, &start, &rep, &prob);
-		if (rc == RC_OK && start == WRITE_REPLAY) {
-			replay(resp, &rep);
-			write_replay_release(&rep);
-			return;
-		}
-		if (rc == RC_OK) {
-			struct write_out out = { 0 };
-			rc = fn(req, &actor, arg, &out, &prob);
-			if (rc == RC_OK) {
-				int status = out.status ? out.status : (out.body ? 200 : 204);
-				char *text = out.body ? json_dumps(out.body,
-								   JSON_COMPACT |
-									   JSON_REAL_PRECISION(10))
-						      : NULL;
-				char *stored = k.key && out.secret_keys
-						       ? without_secrets(out.body, out.secret_keys)
-						       : NULL;
-				json_decref(out.body);
-				rc = write_commit(app->db, &k, status, "application/json",
-						  stored ? stored
-						  : text ? text
-							 : "",
-						  out.location[0] ? out.location : NULL, &prob);
-				free(stored);
-				if (rc == RC_OK) {
-					resp->status = status;
-					resp->content_type = "application/json";
-					sb_reset(&resp->body);
-					if (text)
-						sb_adds(&resp->body, text);
-					if (out.location[0])
-						http_resp_header(resp, "Location", out.location);
-					free(text);
-					return;
-				}
-				free(text);
-			} else {
-				json_decref(out.body);
-				write_abort(app->db);
-			}
-		}
-		/* Lock contention is retried here, once the transaction is gone;
-		 * everything else is the answer. */
-		if (rc != RC_BUSY || !strcmp(prob.type, "storage-unreachable"))
-			break;
-		usleep((useconds_t)(2000u << attempt));
+	struct attempt a = { .req = req, .actor = &actor, .k = &k, .fn = fn, .arg = arg };
+	enum rc rc = db_tx(app->db, attempt_run, &a, &prob);
+	if (rc == RC_OK && a.replayed) {
+		replay(resp, &a.rep);
+	} else if (rc == RC_OK) {
+		resp->status = a.status;
+		resp->content_type = "application/json";
+		sb_reset(&resp->body);
+		if (a.text)
+			sb_adds(&resp->body, a.text);
+		if (a.location[0])
+			http_resp_header(resp, "Location", a.location);
+	} else {
+		if (prob.rc == RC_INTERNAL)
+			log_error(req->request_id, "write_failed", "%s %s: %s", req->method,
+				  req->path, prob.detail);
+		reply_problem(req, resp, &prob);
 	}
-	if (prob.rc == RC_INTERNAL)
-		log_error(req->request_id, "write_failed", "%s %s: %s", req->method, req->path,
-			  prob.detail);
-	reply_problem(req, resp, &prob);
+	attempt_reset(&a);
 }

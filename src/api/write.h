@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "core/problem.h"
+#include "db/db.h"
 #include "domain/audit.h"
 #include "http/http.h"
 
@@ -21,10 +22,11 @@ struct write_out {
 	const char *const *secret_keys;
 };
 
-/* Runs inside the open transaction: make the domain calls, fill out. Any
- * result but RC_OK rolls back and is answered as a problem. */
-typedef enum rc (*write_fn)(struct http_req *req, const struct actor *actor, void *arg,
-			    struct write_out *out, struct problem *prob);
+/* Runs inside the open transaction tx: make the domain's command, fill
+ * out. Any result but RC_OK rolls back and is answered as a problem; the
+ * whole function may run again when the transaction meets contention. */
+typedef enum rc (*write_fn)(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			    void *arg, struct write_out *out, struct problem *prob);
 
 /* Answers resp: replays a stored answer for a repeated Idempotency-Key
  * (without the secrets of out->secret_keys), refuses a reused key (422),

@@ -110,7 +110,7 @@ static enum rc prepare_city(struct db *db, const char *dir, const struct synth_c
 
 /* The community of the square p falls in, placed at the square's centre by
  * the first station there. Borrowed from plan. */
-static const char *community_at(struct db *db, const struct actor *actor,
+static const char *community_at(struct db_tx *tx, const struct actor *actor,
 				const struct synth_city *c, struct city_plan *plan,
 				struct geo_point p, struct problem *prob)
 {
@@ -129,7 +129,7 @@ static const char *community_at(struct db *db, const struct actor *actor,
 	}
 	double lat = c->lat + y * CELL_M / M_PER_DEG, lng = c->lng + x * CELL_M / m_per_lng;
 	const char *code = plan->codes[plan->used];
-	if (region_set_location(db, actor, code, lat, lng, "estimated", prob) != RC_OK)
+	if (region_set_location(tx, actor, code, lat, lng, "estimated", prob) != RC_OK)
 		return NULL;
 	*k = (int)plan->used++;
 	return code;
@@ -165,17 +165,17 @@ static void input_of(const struct station *s, const char *region, struct station
 
 /* Creates one synthetic station (and closes it, if it is one of the few
  * temporarily closed), in the caller's transaction. */
-static enum rc seed_one(struct db *db, const struct actor *actor, const struct station *s,
+static enum rc seed_one(struct db_tx *tx, const struct actor *actor, const struct station *s,
 			const char *region, struct station_input *in, struct problem *prob)
 {
 	int64_t id = 0;
 	input_of(s, region, in);
-	enum rc rc = station_create(db, actor, in, &id, prob);
+	enum rc rc = station_create(tx, actor, in, &id, prob);
 	if (rc == RC_OK && s->hours.closed) {
 		/* The synthetic end falls in its own week; a closure ends in the
 		 * future, so a month from now. */
 		int64_t until = s->hours.closed_until_s ? clock_now_s() + 30 * 86400 : 0;
-		rc = station_set_closed(db, actor, id, true, s->closed_reason, until, prob);
+		rc = station_set_closed(tx, actor, id, true, s->closed_reason, until, prob);
 	}
 	return rc;
 }
@@ -220,20 +220,22 @@ int bench_seed_synthetic(int argc, char **argv)
 	synth_init(&sy, (uint64_t)cfg.seed, ncities);
 	s = xmalloc(sizeof(*s));
 	in = xmalloc(sizeof(*in));
+	/* In batches of BATCH stations a transaction. */
+	struct db_tx *tx = NULL;
 	for (int64_t i = 0; rc == RC_OK && i < cfg.count; i++) {
 		size_t city = 0;
-		if (i % BATCH == 0 && (rc = db_begin(db, &prob)) != RC_OK)
+		if (i % BATCH == 0 && (rc = db_tx_open(db, &tx, &prob)) != RC_OK)
 			break;
 		memset(s, 0, sizeof(*s));
 		synth_station(&sy, (size_t)i, s, &city);
-		const char *region = community_at(db, &actor, &synth_cities[city], &plans[city],
+		const char *region = community_at(tx, &actor, &synth_cities[city], &plans[city],
 						  (struct geo_point){ s->lat, s->lng }, &prob);
-		rc = region ? seed_one(db, &actor, s, region, in, &prob) : prob.rc;
-		if (rc == RC_OK && ((i + 1) % BATCH == 0 || i + 1 == cfg.count))
-			rc = db_commit(db, &prob);
+		rc = region ? seed_one(tx, &actor, s, region, in, &prob) : prob.rc;
+		if (rc != RC_OK || (i + 1) % BATCH == 0 || i + 1 == cfg.count) {
+			rc = db_tx_close(tx, rc, &prob);
+			tx = NULL;
+		}
 	}
-	if (rc != RC_OK)
-		db_rollback(db);
 	for (size_t c = 0; c < ncities; c++)
 		free(plans[c].codes);
 	free(plans);

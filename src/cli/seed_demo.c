@@ -51,13 +51,14 @@ struct seed_run {
 	char jinxinyi[24];
 };
 
-static enum rc seed_city(struct db *db, void *arg, struct problem *prob)
+static enum rc seed_city(struct db_tx *tx, void *arg, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct seed_run *run = arg;
 	struct principal cli;
 	principal_cli(&cli);
 	struct actor actor = { .p = &cli };
-	enum rc rc = demo_city_build(db, &actor, run->seed, &run->city, prob);
+	enum rc rc = demo_city_build(tx, &actor, run->seed, &run->city, prob);
 	if (rc != RC_OK)
 		return rc;
 	int64_t id = 0;
@@ -68,8 +69,9 @@ static enum rc seed_city(struct db *db, void *arg, struct problem *prob)
 	return RC_OK;
 }
 
-static enum rc seed_accounts(struct db *db, void *arg, struct problem *prob)
+static enum rc seed_accounts(struct db_tx *tx, void *arg, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct seed_run *run = arg;
 	struct principal cli;
 	principal_cli(&cli);
@@ -82,12 +84,12 @@ static enum rc seed_accounts(struct db *db, void *arg, struct problem *prob)
 		struct account_new in = { .phone = demo[i].phone,
 					  .name = demo[i].name,
 					  .password = DEMO_PASSWORD };
-		enum rc rc = account_create(db, &actor, &in, &a, prob);
+		enum rc rc = account_create(tx, &actor, &in, &a, prob);
 		const char *scope = strcmp(demo[i].scope, "jinxinyi") ? demo[i].scope
 								      : run->jinxinyi;
 		int64_t gid;
 		if (rc == RC_OK)
-			rc = role_grant_add(db, &actor, a.id, demo[i].role, scope, &gid, prob);
+			rc = role_grant_add(tx, &actor, a.id, demo[i].role, scope, &gid, prob);
 		if (rc != RC_OK)
 			return rc;
 		run->created++;

@@ -52,7 +52,7 @@ struct user_op {
 	struct account account;
 };
 
-static enum rc do_add(struct db *db, void *arg, struct problem *prob)
+static enum rc do_add(struct db_tx *tx, void *arg, struct problem *prob)
 {
 	struct user_op *op = arg;
 	struct principal cli;
@@ -61,18 +61,19 @@ static enum rc do_add(struct db *db, void *arg, struct problem *prob)
 	struct account_new in = { .phone = op->cfg->phone,
 				  .name = op->cfg->name,
 				  .password = op->password[0] ? op->password : NULL };
-	enum rc rc = account_create(db, &actor, &in, &op->account, prob);
+	enum rc rc = account_create(tx, &actor, &in, &op->account, prob);
 	if (rc != RC_OK || !op->cfg->role)
 		return rc;
 	char role[32];
 	const char *scope;
 	int64_t gid;
 	split_role(op->cfg->role, role, sizeof(role), &scope);
-	return role_grant_add(db, &actor, op->account.id, role, scope, &gid, prob);
+	return role_grant_add(tx, &actor, op->account.id, role, scope, &gid, prob);
 }
 
-static enum rc do_passwd(struct db *db, void *arg, struct problem *prob)
+static enum rc do_passwd(struct db_tx *tx, void *arg, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct user_op *op = arg;
 	struct principal cli;
 	principal_cli(&cli);
@@ -80,11 +81,12 @@ static enum rc do_passwd(struct db *db, void *arg, struct problem *prob)
 	enum rc rc = account_get_by_phone(db, op->cfg->phone, &op->account, prob);
 	if (rc != RC_OK)
 		return rc;
-	return account_set_password(db, &actor, op->account.id, NULL, op->password, prob);
+	return account_set_password(tx, &actor, op->account.id, NULL, op->password, prob);
 }
 
-static enum rc do_role(struct db *db, void *arg, struct problem *prob)
+static enum rc do_role(struct db_tx *tx, void *arg, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct user_op *op = arg;
 	struct principal cli;
 	principal_cli(&cli);
@@ -97,7 +99,7 @@ static enum rc do_role(struct db *db, void *arg, struct problem *prob)
 	if (op->cfg->role) {
 		int64_t gid;
 		split_role(op->cfg->role, role, sizeof(role), &scope);
-		rc = role_grant_add(db, &actor, op->account.id, role, scope, &gid, prob);
+		rc = role_grant_add(tx, &actor, op->account.id, role, scope, &gid, prob);
 		if (rc != RC_OK)
 			return rc;
 	}
@@ -106,7 +108,7 @@ static enum rc do_role(struct db *db, void *arg, struct problem *prob)
 		for (size_t i = 0; i < op->account.ngrants; i++) {
 			const struct role_grant *g = &op->account.grants[i];
 			if (!strcmp(role_name(g->role), role) && !strcmp(g->scope, scope))
-				return role_grant_remove(db, &actor, op->account.id, g->id, prob);
+				return role_grant_remove(tx, &actor, op->account.id, g->id, prob);
 		}
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "该账号没有角色 %s@%s", role,
 				   scope);

@@ -244,6 +244,51 @@ enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, siz
 	return db->ops->exec(db, slot->conn, sql, params, nparams, rows, prob);
 }
 
+/* The interned SQL texts: an open-addressing table that doubles when half
+ * full, under one mutex (interning happens once per statement text and
+ * call, far from the cost of running it). */
+static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
+static char **intern_slots;
+static size_t intern_cap, intern_n;
+
+static size_t intern_hash(const char *s)
+{
+	size_t h = 14695981039346656037u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+const char *db_sql_intern(const char *sql)
+{
+	pthread_mutex_lock(&intern_mu);
+	if (2 * (intern_n + 1) > intern_cap) {
+		size_t cap = intern_cap ? intern_cap * 2 : 64;
+		char **slots = xcalloc(cap, sizeof(*slots));
+		for (size_t i = 0; i < intern_cap; i++) {
+			if (!intern_slots[i])
+				continue;
+			size_t k = intern_hash(intern_slots[i]) & (cap - 1);
+			while (slots[k])
+				k = (k + 1) & (cap - 1);
+			slots[k] = intern_slots[i];
+		}
+		free(intern_slots);
+		intern_slots = slots;
+		intern_cap = cap;
+	}
+	size_t k = intern_hash(sql) & (intern_cap - 1);
+	while (intern_slots[k] && strcmp(intern_slots[k], sql) != 0)
+		k = (k + 1) & (intern_cap - 1);
+	if (!intern_slots[k]) {
+		intern_slots[k] = xstrdup(sql);
+		intern_n++;
+	}
+	const char *out = intern_slots[k];
+	pthread_mutex_unlock(&intern_mu);
+	return out;
+}
+
 char *db_like_pattern(const char *s, bool contains)
 {
 	struct sb sb = SB_INIT;
@@ -340,11 +385,15 @@ void db_on_commit(struct db *db, db_commit_fn fn, void *ctx)
 	db->on_commit_ctx = ctx;
 }
 
-void db_tx_mark(struct db *db)
+struct db *db_tx_db(struct db_tx *tx)
 {
-	struct db_conn_slot *slot = pthread_getspecific(db->key);
-	if (slot && slot->in_tx)
-		slot->marked = true;
+	return tx->db;
+}
+
+void db_tx_mark(struct db_tx *tx)
+{
+	if (tx->slot->in_tx)
+		tx->slot->marked = true;
 }
 
 enum rc db_commit(struct db *db, struct problem *prob)
@@ -400,20 +449,46 @@ enum rc db_tx(struct db *db, db_tx_fn fn, void *ctx, struct problem *prob)
 		problem_init(prob);
 		rc = db_begin(db, prob);
 		if (rc == RC_OK) {
-			rc = fn(db, ctx, prob);
+			struct db_conn_slot *slot = pthread_getspecific(db->key);
+			slot->tx = (struct db_tx){ db, slot };
+			rc = fn(&slot->tx, ctx, prob);
 			if (rc == RC_OK)
 				rc = db_commit(db, prob);
 			else
 				db_rollback(db);
 		}
-		if (rc != RC_BUSY || prob->retry_after_s > 0)
+		/* Lock contention, a serialization failure, or another write
+		 * of the same idempotency key still in flight: back off a
+		 * little, growing, then run it all again. A database that
+		 * cannot be reached is not retried here: its client waits. */
+		if (rc != RC_BUSY || !strcmp(prob->type, "storage-unreachable"))
 			return rc;
-		/* Contention: back off a little, growing, then retry it all. */
-		usleep((useconds_t)(1000u << attempt));
+		usleep((useconds_t)(2000u << attempt));
 	}
 	if (prob->retry_after_s <= 0)
 		prob->retry_after_s = 1;
 	return rc;
+}
+
+enum rc db_tx_open(struct db *db, struct db_tx **tx, struct problem *prob)
+{
+	*tx = NULL;
+	enum rc rc = db_begin(db, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct db_conn_slot *slot = pthread_getspecific(db->key);
+	slot->tx = (struct db_tx){ db, slot };
+	*tx = &slot->tx;
+	return RC_OK;
+}
+
+enum rc db_tx_close(struct db_tx *tx, enum rc rc, struct problem *prob)
+{
+	if (rc != RC_OK) {
+		db_rollback(tx->db);
+		return rc;
+	}
+	return db_commit(tx->db, prob);
 }
 
 enum rc db_ping(struct db *db, struct problem *prob)

@@ -75,6 +75,13 @@ enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, siz
 /* db_q(db, sql, &rows, prob, DB_I(1), DB_T("x")) — at least one parameter. */
 #define db_q(db, sql, rows, prob, ...) db_exec(db, sql, DB_ARGS(__VA_ARGS__), rows, prob)
 
+/* The one stored copy of the SQL text sql: equal texts give the same
+ * pointer, valid for the life of the process. Statements are prepared once
+ * per connection and found again by their text's address, so SQL put
+ * together at run time (field tables) goes through here. The copies are
+ * never freed: there is one per distinct statement the program makes. */
+const char *db_sql_intern(const char *sql);
+
 /* A LIKE pattern matching text that contains s (contains) or starts with it,
  * with LIKE's wildcards and the escape character in s escaped: the SQL must
  * say `LIKE $n ESCAPE '\'`. Returns a *new* string. */
@@ -83,30 +90,46 @@ char *db_like_pattern(const char *s, bool contains);
 /* Runs several ;-separated statements without parameters (migrations). */
 enum rc db_exec_script(struct db *db, const char *sql, struct problem *prob);
 
-/* Starts a write transaction (SQLite: BEGIN IMMEDIATE). Refuses with
- * RC_UNAVAILABLE while storage is failed (see db_storage_state). */
-enum rc db_begin(struct db *db, struct problem *prob);
-/* Commits; only RC_OK means the write is durable. On failure the
- * transaction is rolled back. */
-enum rc db_commit(struct db *db, struct problem *prob);
-/* Rolls back if a transaction is open; never fails. */
-void db_rollback(struct db *db);
-/* True inside db_begin … commit/rollback on this thread. */
-bool db_in_tx(struct db *db);
-
-/* Runs fn inside a transaction, retrying the whole transaction (up to a few
- * times) when the engine reports lock contention or a serialization failure.
- * fn returns RC_OK to commit; anything else rolls back and is returned. */
-typedef enum rc (*db_tx_fn)(struct db *db, void *ctx, struct problem *prob);
+/* Transactions. Every write runs in db_tx, which hands the function it
+ * runs a struct db_tx: the domain's writes take one, so none can be called
+ * outside a transaction, and every write has the same retry. */
+struct db_tx;
+typedef enum rc (*db_tx_fn)(struct db_tx *tx, void *ctx, struct problem *prob);
+/* Runs fn inside a transaction (SQLite: BEGIN IMMEDIATE), retrying the whole
+ * transaction (a few times, backing off) when the engine reports lock
+ * contention or a serialization failure, or fn reports RC_BUSY. fn returns
+ * RC_OK to commit; anything else rolls back and is returned. Refuses with
+ * RC_UNAVAILABLE while storage is failed (see db_storage_state). The one
+ * retry loop of the program. */
+enum rc db_tx(struct db *db, db_tx_fn fn, void *ctx, struct problem *prob);
+/* The handle the transaction's statements run through (they run on the
+ * connection that holds it: the calling thread's). */
+struct db *db_tx_db(struct db_tx *tx);
 /* After-commit work: fn runs on the committing thread, after a transaction
  * marked with db_tx_mark has committed (never after a rollback). Set once,
  * before any thread writes (not thread-safe to change later). */
 typedef void (*db_commit_fn)(void *ctx);
 void db_on_commit(struct db *db, db_commit_fn fn, void *ctx);
-/* Marks the calling thread's open transaction: when it commits, the
- * db_on_commit function runs. A no-op outside a transaction. */
-void db_tx_mark(struct db *db);
-enum rc db_tx(struct db *db, db_tx_fn fn, void *ctx, struct problem *prob);
+/* Marks tx: when it commits, the db_on_commit function runs. */
+void db_tx_mark(struct db_tx *tx);
+
+/* A transaction without the retry, for bulk loading that commits in batches
+ * and for tests: db_tx_open starts one on the calling thread's connection
+ * and gives its handle (valid until db_tx_close); db_tx_close commits if rc
+ * is RC_OK (returning the commit's result: only RC_OK means durable) or
+ * rolls back and returns rc. */
+enum rc db_tx_open(struct db *db, struct db_tx **tx, struct problem *prob);
+enum rc db_tx_close(struct db_tx *tx, enum rc rc, struct problem *prob);
+
+/* The parts of db_tx, for the engine's own tests and bulk loading that
+ * commits in batches: db_begin starts a transaction on the calling thread's
+ * connection; only RC_OK from db_commit means the write is durable (on
+ * failure it rolled back); db_rollback rolls back if one is open and never
+ * fails; db_in_tx says whether one is open on this thread. */
+enum rc db_begin(struct db *db, struct problem *prob);
+enum rc db_commit(struct db *db, struct problem *prob);
+void db_rollback(struct db *db);
+bool db_in_tx(struct db *db);
 
 enum db_storage { DB_STORAGE_OK, DB_STORAGE_FULL, DB_STORAGE_FAILED };
 /* What the last writes learned: FULL (disk full: writes get 503 until a

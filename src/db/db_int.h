@@ -32,9 +32,16 @@ struct db_ops {
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_postgres_ops;
 
+/* A transaction's handle (db.h): the connection that holds it. */
+struct db_tx {
+	struct db *db;
+	struct db_conn_slot *slot;
+};
+
 struct db_conn_slot {
 	struct db *db;
 	struct db_conn *conn;
+	struct db_tx tx; /* the handle of the transaction open on it */
 	bool in_tx;
 	bool marked; /* the open transaction wants db->on_commit after it commits */
 	struct db_conn_slot *next;

@@ -506,7 +506,11 @@ static enum rc pgsql_exec(struct db *db, struct db_conn *c, const char *sql,
 	stale_flush(c);
 	bool tx_control = is_tx_control(sql) && nparams == 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		bool idle = PQtransactionStatus(c->conn) == PQTRANS_IDLE;
+		/* A BEGIN on a connection that broke earlier (a reconnect that
+		 * failed while the server was down) has nothing in flight
+		 * either: it may reconnect like an idle one. */
+		bool idle = PQtransactionStatus(c->conn) == PQTRANS_IDLE ||
+			    (is_begin(sql) && PQstatus(c->conn) == CONNECTION_BAD);
 		PQclear(res);
 		res = NULL;
 		if (tx_control) {

@@ -43,74 +43,31 @@ bool account_name_acceptable(const char *name, const char *field, struct problem
 	.in_off = offsetof(struct account_new, m), .has_off = offsetof(struct account_new, has)
 #define NO_INPUT .in_off = FIELD_NO_INPUT, .has_off = FIELD_NO_INPUT
 
+/* clang-format off */
 static const struct field account_fields[] = {
-	{ .name = "id",
-	  .column = "id",
-	  .kind = FIELD_INT64,
-	  .flags = FIELD_READONLY,
-	  REC(id),
-	  NO_INPUT,
-	  .doc = "编号" },
-	{ .name = "phone",
-	  .column = "phone",
-	  .kind = FIELD_CUSTOM,
-	  .flags = FIELD_REQUIRED,
-	  .vis = FIELD_MASKED,
-	  REC(phone),
-	  IN(phone, has_phone),
-	  .edit = ACT_ACCOUNT_CREATE,
+	{ .name = "id", .column = "id", .kind = FIELD_INT64, .flags = FIELD_READONLY, REC(id),
+	  NO_INPUT, .doc = "编号" },
+	{ .name = "phone", .column = "phone", .kind = FIELD_CUSTOM, .flags = FIELD_REQUIRED,
+	  .vis = FIELD_MASKED, REC(phone), IN(phone, has_phone), .edit = ACT_ACCOUNT_CREATE,
 	  .doc = "手机号（11 位）；除本人和有权查看者外显示为 138****1234" },
-	{ .name = "name",
-	  .column = "name",
-	  .kind = FIELD_TEXT,
-	  .flags = FIELD_REQUIRED,
-	  REC(name),
-	  IN(name, has_name),
-	  .max = ACCOUNT_NAME_MAX_CHARS,
-	  .edit = ACT_ACCOUNT_UPDATE,
-	  .invalid = "姓名应为 1–%d 个字符",
-	  .doc = "姓名" },
-	{ .name = "password",
-	  .kind = FIELD_CUSTOM,
-	  .vis = FIELD_HIDDEN,
-	  IN(password, has_password),
-	  .edit = ACT_ACCOUNT_UPDATE,
-	  .doc = "密码（至少 8 位）；不填则暂不能登录" },
-	{ .name = "has_password",
-	  .column = "CASE WHEN pw_hash IS NULL THEN 0 ELSE 1 END",
-	  .kind = FIELD_BOOL,
-	  .flags = FIELD_READONLY,
-	  REC(has_password),
-	  NO_INPUT,
+	{ .name = "name", .column = "name", .kind = FIELD_TEXT, .flags = FIELD_REQUIRED, REC(name),
+	  IN(name, has_name), .max = ACCOUNT_NAME_MAX_CHARS, .edit = ACT_ACCOUNT_UPDATE,
+	  .invalid = "姓名应为 1–%d 个字符", .doc = "姓名" },
+	{ .name = "password", .kind = FIELD_CUSTOM, .vis = FIELD_HIDDEN, IN(password, has_password),
+	  .edit = ACT_ACCOUNT_UPDATE, .doc = "密码（至少 8 位）；不填则暂不能登录" },
+	{ .name = "has_password", .column = "CASE WHEN pw_hash IS NULL THEN 0 ELSE 1 END",
+	  .kind = FIELD_BOOL, .flags = FIELD_READONLY, REC(has_password), NO_INPUT,
 	  .doc = "是否已设置密码" },
-	{ .name = "disabled",
-	  .column = "disabled",
-	  .kind = FIELD_BOOL,
-	  .flags = FIELD_READONLY,
-	  REC(disabled),
-	  NO_INPUT,
-	  .doc = "是否已停用" },
-	{ .name = "roles",
-	  .kind = FIELD_CUSTOM,
-	  .flags = FIELD_READONLY,
-	  NO_INPUT,
-	  .schema_ref = "RoleGrantList",
-	  .doc = "角色" },
-	{ .name = "created_at",
-	  .column = "created_s",
-	  .kind = FIELD_TIME,
-	  .flags = FIELD_READONLY,
-	  REC(created_s),
-	  NO_INPUT,
-	  .doc = "创建时间" },
-	{ .name = "updated_at",
-	  .column = "updated_s",
-	  .kind = FIELD_TIME,
-	  .flags = FIELD_READONLY,
-	  REC(updated_s),
-	  NO_INPUT,
-	  .doc = "最后修改时间" },
+	{ .name = "disabled", .column = "disabled", .kind = FIELD_BOOL, .flags = FIELD_READONLY,
+	  REC(disabled), NO_INPUT, .doc = "是否已停用" },
+	{ .name = "roles", .kind = FIELD_CUSTOM, .flags = FIELD_READONLY, NO_INPUT,
+	  .schema_ref = "RoleGrantList", .doc = "角色" },
+	{ .name = "created_at", .column = "created_s", .kind = FIELD_TIME, .flags = FIELD_READONLY,
+	  REC(created_s), NO_INPUT, .doc = "创建时间" },
+	{ .name = "updated_at", .column = "updated_s", .kind = FIELD_TIME, .flags = FIELD_READONLY,
+	  REC(updated_s), NO_INPUT, .doc = "最后修改时间" },
 };
+/* clang-format on */
 
 #undef REC
 #undef IN
@@ -122,15 +79,6 @@ const struct noun account_noun = {
 	.fields = account_fields,
 	.nfields = sizeof(account_fields) / sizeof(account_fields[0]),
 };
-
-/* SELECT <the table's columns> FROM accounts <tail> */
-static void select_sql(struct sb *sql, const char *tail)
-{
-	sb_addlit(sql, "SELECT ");
-	field_columns(&account_noun, sql);
-	sb_addlit(sql, " FROM accounts ");
-	sb_adds(sql, tail);
-}
 
 static void row_to_account(const struct db_rows *r, size_t i, struct account *a)
 {
@@ -178,10 +126,8 @@ static enum rc get_where(struct db *db, const char *sql, struct db_val key, stru
 
 enum rc account_get(struct db *db, int64_t id, struct account *out, struct problem *prob)
 {
-	struct sb sql = SB_INIT;
-	select_sql(&sql, "WHERE id = $1");
-	enum rc rc = get_where(db, sb_str(&sql), DB_I(id), out, prob);
-	sb_release(&sql);
+	const char *sql = field_select(&account_noun, "WHERE id = $1");
+	enum rc rc = get_where(db, sql, DB_I(id), out, prob);
 	return rc;
 }
 
@@ -191,16 +137,15 @@ enum rc account_get_by_phone(struct db *db, const char *phone, struct account *o
 	char canon[12];
 	if (!phone_normalize(phone, canon))
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "账号不存在 (no such account)");
-	struct sb sql = SB_INIT;
-	select_sql(&sql, "WHERE phone = $1");
-	enum rc rc = get_where(db, sb_str(&sql), DB_T(canon), out, prob);
-	sb_release(&sql);
+	const char *sql = field_select(&account_noun, "WHERE phone = $1");
+	enum rc rc = get_where(db, sql, DB_T(canon), out, prob);
 	return rc;
 }
 
-enum rc account_create(struct db *db, const struct actor *actor, const struct account_new *in,
+enum rc account_create(struct db_tx *tx, const struct actor *actor, const struct account_new *in,
 		       struct account *out, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	char canon[12];
 	char pwhash[SECRET_PWHASH_LEN];
 	if (!permission_allows(actor->p, ACT_ACCOUNT_CREATE, NULL))
@@ -239,7 +184,7 @@ enum rc account_create(struct db *db, const struct actor *actor, const struct ac
 		{ "updated_s", DB_I(now), NULL },
 	};
 	int64_t id = 0;
-	rc = field_insert(db, &account_noun, &given, extra, sizeof(extra) / sizeof(extra[0]), &id,
+	rc = field_insert(tx, &account_noun, &given, extra, sizeof(extra) / sizeof(extra[0]), &id,
 			  prob);
 	if (rc != RC_OK)
 		return rc;
@@ -250,7 +195,7 @@ enum rc account_create(struct db *db, const struct actor *actor, const struct ac
 	audit_detail_init(&d);
 	audit_detail_str(&d, "phone", canon);
 	audit_detail_str(&d, "name", in->name);
-	rc = audit_record_id(db, actor, "account.create", "account", id, scope, &d, prob);
+	rc = audit_record_id(tx, actor, "account.create", "account", id, scope, &d, prob);
 	audit_detail_release(&d);
 	if (rc != RC_OK)
 		return rc;
@@ -328,13 +273,14 @@ enum rc account_list(struct db *db, const struct principal *viewer, const char *
 	 * the page (and one more, to know there is a next page) is full. */
 	int64_t cursor = after_id;
 	bool exhausted = false;
-	struct sb sql = SB_INIT;
-	select_sql(&sql, "WHERE id > $1 AND (CAST($2 AS TEXT) IS NULL OR name LIKE $2 ESCAPE '\\'"
-			 " OR phone LIKE $2 ESCAPE '\\') ORDER BY id LIMIT $3");
+	const char *sql = field_select(
+		&account_noun,
+		"WHERE id > $1 AND (CAST($2 AS TEXT) IS NULL OR name LIKE $2 ESCAPE '\\'"
+		" OR phone LIKE $2 ESCAPE '\\') ORDER BY id LIMIT $3");
 	while (rc == RC_OK && !exhausted && page->n <= limit) {
 		struct db_rows *rows = NULL;
 		const size_t batch = 200;
-		rc = db_q(db, sb_str(&sql), &rows, prob, DB_I(cursor), DB_T(like), DB_I(batch));
+		rc = db_q(db, sql, &rows, prob, DB_I(cursor), DB_T(like), DB_I(batch));
 		if (rc != RC_OK)
 			break;
 		size_t n = db_rows_count(rows);
@@ -359,7 +305,6 @@ enum rc account_list(struct db *db, const struct principal *viewer, const char *
 		db_rows_free(rows);
 	}
 	free(like);
-	sb_release(&sql);
 	if (rc == RC_OK && page->n > limit) {
 		page->n = limit;
 		page->next_after_id = page->items[limit - 1].id;
@@ -383,9 +328,10 @@ static bool is_self(const struct actor *actor, int64_t id)
 	return actor->p && actor->p->account_id == id && actor->p->kind != AUTH_NONE;
 }
 
-enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, const char *name,
+enum rc account_rename(struct db_tx *tx, const struct actor *actor, int64_t id, const char *name,
 		       struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	if (!account_name_acceptable(name, "name", prob))
 		return prob->rc;
 	struct reach *r = xmalloc(sizeof(*r));
@@ -399,16 +345,17 @@ enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, con
 		struct audit_detail d;
 		audit_detail_init(&d);
 		audit_detail_str(&d, "name", name);
-		rc = audit_record_id(db, actor, "account.rename", "account", id, scope, &d, prob);
+		rc = audit_record_id(tx, actor, "account.rename", "account", id, scope, &d, prob);
 		audit_detail_release(&d);
 	}
 	free(r);
 	return rc;
 }
 
-enum rc account_set_password(struct db *db, const struct actor *actor, int64_t id,
+enum rc account_set_password(struct db_tx *tx, const struct actor *actor, int64_t id,
 			     const char *current, const char *password, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	bool self = is_self(actor, id);
 	if (!password_acceptable(password, "password", prob))
 		return prob->rc;
@@ -450,12 +397,13 @@ enum rc account_set_password(struct db *db, const struct actor *actor, int64_t i
 		  NULL, prob, DB_I(now), DB_I(id), DB_I(keep));
 	if (rc != RC_OK)
 		return rc;
-	return audit_record_id(db, actor, "account.password", "account", id, scope, NULL, prob);
+	return audit_record_id(tx, actor, "account.password", "account", id, scope, NULL, prob);
 }
 
-enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t id, bool disabled,
+enum rc account_set_disabled(struct db_tx *tx, const struct actor *actor, int64_t id, bool disabled,
 			     struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	if (is_self(actor, id))
 		return problem_set(prob, RC_INVALID, "own-account",
 				   "不能停用或启用自己的账号 (not your own account)");
@@ -489,7 +437,7 @@ enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t i
 		if (rc != RC_OK)
 			return rc;
 	}
-	return audit_record_id(db, actor, disabled ? "account.disable" : "account.enable",
+	return audit_record_id(tx, actor, disabled ? "account.disable" : "account.enable",
 			       "account", id, scope, NULL, prob);
 }
 
@@ -512,9 +460,10 @@ static enum rc grant_place(struct db *db, const char *scope, struct scope_place 
 	return RC_OK;
 }
 
-enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account_id,
+enum rc role_grant_add(struct db_tx *tx, const struct actor *actor, int64_t account_id,
 		       const char *role, const char *scope, int64_t *grant_id, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	enum role r;
 	char norm[SCOPE_MAX];
 	struct scope_place place;
@@ -556,15 +505,16 @@ enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account
 	audit_detail_int(&d, "account_id", account_id);
 	audit_detail_str(&d, "role", role);
 	audit_detail_str(&d, "scope", norm);
-	rc = audit_record_id(db, actor, "role.grant", "role_grant", *grant_id, place.region, &d,
+	rc = audit_record_id(tx, actor, "role.grant", "role_grant", *grant_id, place.region, &d,
 			     prob);
 	audit_detail_release(&d);
 	return rc;
 }
 
-enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t account_id,
+enum rc role_grant_remove(struct db_tx *tx, const struct actor *actor, int64_t account_id,
 			  int64_t grant_id, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct db_rows *rows = NULL;
 	enum rc rc = db_q(db,
 			  "SELECT role, scope FROM role_grants WHERE id = $1 AND account_id = $2",
@@ -601,7 +551,7 @@ enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t acco
 	audit_detail_int(&d, "account_id", account_id);
 	audit_detail_str(&d, "role", role);
 	audit_detail_str(&d, "scope", scope);
-	rc = audit_record_id(db, actor, "role.revoke", "role_grant", grant_id, place.region, &d,
+	rc = audit_record_id(tx, actor, "role.revoke", "role_grant", grant_id, place.region, &d,
 			     prob);
 	audit_detail_release(&d);
 	return rc;

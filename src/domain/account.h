@@ -47,7 +47,7 @@ bool account_name_acceptable(const char *name, const char *field, struct problem
 /* Creates an account (needs ACT_ACCOUNT_CREATE). RC_INVALID with field
  * errors for a bad phone, name or password; RC_CONFLICT if the phone is
  * registered already. In the caller's transaction. */
-enum rc account_create(struct db *db, const struct actor *actor, const struct account_new *in,
+enum rc account_create(struct db_tx *tx, const struct actor *actor, const struct account_new *in,
 		       struct account *out, struct problem *prob);
 /* Reads one account as viewer may see it: RC_FORBIDDEN unless it is
  * viewer's own or viewer reaches it with ACT_ACCOUNT_READ (reach.h); the
@@ -80,11 +80,11 @@ enum rc account_list(struct db *db, const struct principal *viewer, const char *
 void account_page_release(struct account_page *page);
 
 /* Renames an account: its owner, or ACT_ACCOUNT_UPDATE reaching it. */
-enum rc account_rename(struct db *db, const struct actor *actor, int64_t id, const char *name,
+enum rc account_rename(struct db_tx *tx, const struct actor *actor, int64_t id, const char *name,
 		       struct problem *prob);
 /* Sets a password: the owner (who must give the current one, if any) or
  * ACT_ACCOUNT_UPDATE reaching the account. Ends the account's other sessions. */
-enum rc account_set_password(struct db *db, const struct actor *actor, int64_t id,
+enum rc account_set_password(struct db_tx *tx, const struct actor *actor, int64_t id,
 			     const char *current, const char *password, struct problem *prob);
 
 /* Disables or enables an account: ACT_ACCOUNT_UPDATE reaching it, never
@@ -93,18 +93,18 @@ enum rc account_set_password(struct db *db, const struct actor *actor, int64_t i
  * sign-in; enabling lets it sign in again (and its unrevoked tokens work
  * again). Setting the state it already has changes nothing and writes no
  * audit row. */
-enum rc account_set_disabled(struct db *db, const struct actor *actor, int64_t id, bool disabled,
+enum rc account_set_disabled(struct db_tx *tx, const struct actor *actor, int64_t id, bool disabled,
 			     struct problem *prob);
 
 /* Grants role at scope to account id: the scope must name a region or
  * station that exists (field error on "scope"), permission_may_grant must
  * allow it there, and the actor must reach the account with ACT_ROLE_GRANT.
  * The new grant's id goes to *grant_id. RC_CONFLICT if held already. */
-enum rc role_grant_add(struct db *db, const struct actor *actor, int64_t account_id,
+enum rc role_grant_add(struct db_tx *tx, const struct actor *actor, int64_t account_id,
 		       const char *role, const char *scope, int64_t *grant_id,
 		       struct problem *prob);
 /* Revokes one grant, under the same rules as granting it. */
-enum rc role_grant_remove(struct db *db, const struct actor *actor, int64_t account_id,
+enum rc role_grant_remove(struct db_tx *tx, const struct actor *actor, int64_t account_id,
 			  int64_t grant_id, struct problem *prob);
 
 #endif

@@ -51,10 +51,11 @@ void audit_detail_release(struct audit_detail *d)
 	sb_release(&d->sb);
 }
 
-enum rc audit_record(struct db *db, const struct actor *actor, const char *action,
+enum rc audit_record(struct db_tx *tx, const struct actor *actor, const char *action,
 		     const char *object_type, const char *object_id, const char *scope,
 		     struct audit_detail *detail, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	char label[32] = "system";
 	int64_t actor_id = 0;
 	if (actor && actor->p) {
@@ -85,13 +86,13 @@ enum rc audit_record(struct db *db, const struct actor *actor, const char *actio
 	return rc;
 }
 
-enum rc audit_record_id(struct db *db, const struct actor *actor, const char *action,
+enum rc audit_record_id(struct db_tx *tx, const struct actor *actor, const char *action,
 			const char *object_type, int64_t object_id, const char *scope,
 			struct audit_detail *detail, struct problem *prob)
 {
 	char idbuf[24];
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)object_id);
-	return audit_record(db, actor, action, object_type, idbuf, scope, detail, prob);
+	return audit_record(tx, actor, action, object_type, idbuf, scope, detail, prob);
 }
 
 /* Appends to sql the rows viewer may read, binding into params from *np on;

@@ -34,11 +34,11 @@ void audit_detail_release(struct audit_detail *d);
  * code the object lies in (who may read the row follows from it); NULL or ""
  * for what belongs to everywhere, which only those who read everything see.
  * detail may be NULL. */
-enum rc audit_record(struct db *db, const struct actor *actor, const char *action,
+enum rc audit_record(struct db_tx *tx, const struct actor *actor, const char *action,
 		     const char *object_type, const char *object_id, const char *scope,
 		     struct audit_detail *detail, struct problem *prob);
 /* audit_record for an object known by an integer id. */
-enum rc audit_record_id(struct db *db, const struct actor *actor, const char *action,
+enum rc audit_record_id(struct db_tx *tx, const struct actor *actor, const char *action,
 			const char *object_type, int64_t object_id, const char *scope,
 			struct audit_detail *detail, struct problem *prob);
 

@@ -121,6 +121,7 @@ static void set_amenities(struct station_input *in, struct rng *r, const char *l
 
 struct builder {
 	struct db *db;
+	struct db_tx *tx; /* the transaction the city is built in */
 	const struct actor *actor;
 	struct rng rng;
 	struct demo_city_stats *st;
@@ -162,7 +163,7 @@ static enum rc add_station(struct builder *b, const char *name, const char *leve
 		in.rooms[0].capacity = 10 + (int)(rng_unit(&b->rng) * 30);
 		in.nrooms = 1;
 	}
-	enum rc rc = station_create(b->db, b->actor, &in, id, prob);
+	enum rc rc = station_create(b->tx, b->actor, &in, id, prob);
 	if (rc != RC_OK)
 		return rc;
 	b->st->stations++;
@@ -170,7 +171,7 @@ static enum rc add_station(struct builder *b, const char *name, const char *leve
 		static const char *const reasons[] = { "设备检修", "人员培训", "场地改造",
 						       "防汛值守调整" };
 		rc = station_set_closed(
-			b->db, b->actor, *id, true, reasons[rng_next(&b->rng) % 4],
+			b->tx, b->actor, *id, true, reasons[rng_next(&b->rng) % 4],
 			clock_now_s() + (int64_t)(1 + rng_next(&b->rng) % 14) * 86400, prob);
 		b->st->closed++;
 	}
@@ -230,7 +231,7 @@ static enum rc build_street(struct builder *b, const struct region *district,
 		struct geo_point p = waiting ? offset(&b->rng, center, 2.2, 4.0)
 					     : offset(&b->rng, center, 0.15, town ? 1.0 : 1.8);
 		if (!c->has_location) {
-			rc = region_set_location(b->db, b->actor, c->code, p.lat, p.lng,
+			rc = region_set_location(b->tx, b->actor, c->code, p.lat, p.lng,
 						 "estimated", prob);
 			if (rc != RC_OK)
 				goto out;
@@ -292,9 +293,10 @@ enum rc demo_city_featured_station(struct db *db, int64_t *id, struct problem *p
 	return rc;
 }
 
-enum rc demo_city_build(struct db *db, const struct actor *actor, uint64_t seed,
+enum rc demo_city_build(struct db_tx *tx, const struct actor *actor, uint64_t seed,
 			struct demo_city_stats *st, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	memset(st, 0, sizeof(*st));
 	struct db_rows *rows = NULL;
 	enum rc rc = db_exec(db, "SELECT COUNT(*) FROM stations", NULL, 0, &rows, prob);
@@ -315,7 +317,7 @@ enum rc demo_city_build(struct db *db, const struct actor *actor, uint64_t seed,
 			prob, RC_NOT_FOUND, "no-regions",
 			"没有宝鸡市的行政区划：请先运行 yizhan import-regions --city 6103");
 	}
-	struct builder b = { .db = db, .actor = actor, .st = st };
+	struct builder b = { .db = db, .tx = tx, .actor = actor, .st = st };
 	rng_seed(&b.rng, seed);
 	/* 金台区 first, so 卧龙寺街道's hub and 金心驿 get the first ids. */
 	for (int pass = 0; pass < 2 && rc == RC_OK; pass++) {

@@ -28,7 +28,7 @@ enum rc demo_city_featured_station(struct db *db, int64_t *id, struct problem *p
 /* Places the demo stations (in the caller's transaction). Needs the regions
  * of 宝鸡市 imported. Does nothing if any station exists already (stats all
  * zero). */
-enum rc demo_city_build(struct db *db, const struct actor *actor, uint64_t seed,
+enum rc demo_city_build(struct db_tx *tx, const struct actor *actor, uint64_t seed,
 			struct demo_city_stats *st, struct problem *prob);
 
 #endif

@@ -64,14 +64,16 @@ void events_subscribe(struct events *ev, const char *topic, event_fn fn, void *c
 	ev->subs[ev->nsubs++] = (struct subscriber){ topic, fn, ctx };
 }
 
-enum rc events_record(struct db *db, const char *topic, const char *object_id, struct problem *prob)
+enum rc events_record(struct db_tx *tx, const char *topic, const char *object_id,
+		      struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	enum rc rc = db_q(db,
 			  "INSERT INTO outbox (topic, object_id, created_s) VALUES ($1, $2, $3)",
 			  NULL, prob, DB_T(topic), DB_T(object_id), DB_I(clock_now_s()));
 	if (rc != RC_OK)
 		return rc;
-	db_tx_mark(db);
+	db_tx_mark(tx);
 	/* The payload says only "look": readers take the events from the table. */
 	return db_notify(db, EVENTS_CHANNEL, topic, prob);
 }

@@ -41,7 +41,7 @@ void events_subscribe(struct events *ev, const char *topic, event_fn fn, void *c
  * servers at commit (NOTIFY) and marks the transaction so that this
  * process's subscribers hear of it right after commit (db_on_commit with
  * events_after_commit). */
-enum rc events_record(struct db *db, const char *topic, const char *object_id,
+enum rc events_record(struct db_tx *tx, const char *topic, const char *object_id,
 		      struct problem *prob);
 
 /* Feeds the subscribers every event committed since the last call, in id

@@ -139,6 +139,17 @@ void field_columns(const struct noun *n, struct sb *sb)
 	}
 }
 
+const char *field_select(const struct noun *n, const char *tail)
+{
+	struct sb sql = SB_INIT;
+	sb_addlit(&sql, "SELECT ");
+	field_columns(n, &sql);
+	sb_addf(&sql, " FROM %s %s", n->table, tail);
+	const char *out = db_sql_intern(sb_str(&sql));
+	sb_release(&sql);
+	return out;
+}
+
 void field_from_row(const struct noun *n, const struct db_rows *rows, size_t i, size_t col,
 		    void *rec)
 {
@@ -187,10 +198,11 @@ static struct db_val stored_value(const struct field *f, const void *in)
 
 #define FIELD_PARAMS_MAX 48
 
-enum rc field_insert(struct db *db, const struct noun *n, const void *in,
+enum rc field_insert(struct db_tx *tx, const struct noun *n, const void *in,
 		     const struct field_extra *extra, size_t nextra, int64_t *id,
 		     struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct db_val params[FIELD_PARAMS_MAX];
 	size_t np = 0;
 	struct sb cols = SB_INIT, vals = SB_INIT;
@@ -227,7 +239,7 @@ enum rc field_insert(struct db *db, const struct noun *n, const void *in,
 	sb_release(&cols);
 	sb_release(&vals);
 	struct db_rows *rows = NULL;
-	enum rc rc = db_exec(db, sb_str(&sql), params, np, &rows, prob);
+	enum rc rc = db_exec(db, db_sql_intern(sb_str(&sql)), params, np, &rows, prob);
 	sb_release(&sql);
 	if (rc != RC_OK)
 		return rc;
@@ -236,9 +248,10 @@ enum rc field_insert(struct db *db, const struct noun *n, const void *in,
 	return RC_OK;
 }
 
-enum rc field_update(struct db *db, const struct noun *n, int64_t id, const void *in,
+enum rc field_update(struct db_tx *tx, const struct noun *n, int64_t id, const void *in,
 		     const struct field_extra *extra, size_t nextra, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct db_val params[FIELD_PARAMS_MAX];
 	size_t np = 0;
 	struct sb sql = SB_INIT;
@@ -272,7 +285,8 @@ enum rc field_update(struct db *db, const struct noun *n, int64_t id, const void
 	params[np++] = DB_I(id);
 	sb_addf(&sql, " WHERE id = $%zu RETURNING id", np);
 	struct db_rows *rows = NULL;
-	enum rc rc = first ? RC_OK : db_exec(db, sb_str(&sql), params, np, &rows, prob);
+	enum rc rc = first ? RC_OK
+			   : db_exec(db, db_sql_intern(sb_str(&sql)), params, np, &rows, prob);
 	sb_release(&sql);
 	if (rc != RC_OK || first)
 		return rc;

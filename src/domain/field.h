@@ -104,6 +104,9 @@ void field_check(const struct noun *n, const void *in, bool create, struct probl
  * ("pw_hash IS NOT NULL"); a FIELD_CUSTOM field with a column and a
  * rec_size reads as text, the noun's own code writes it. */
 void field_columns(const struct noun *n, struct sb *sb);
+/* "SELECT <field_columns> FROM <table> <tail>", stored once (db_sql_intern,
+ * so the engine prepares it once): borrowed for the life of the process. */
+const char *field_select(const struct noun *n, const char *tail);
 /* Fills rec from row i of rows, columns in field_columns order from col. */
 void field_from_row(const struct noun *n, const struct db_rows *rows, size_t i, size_t col,
 		    void *rec);
@@ -119,12 +122,12 @@ struct field_extra {
 /* INSERT INTO the noun's table the plain columns of in (given or defaulted;
  * an empty optional text and a 0 id as NULL) and extra; *id gets the new
  * row's id. */
-enum rc field_insert(struct db *db, const struct noun *n, const void *in,
+enum rc field_insert(struct db_tx *tx, const struct noun *n, const void *in,
 		     const struct field_extra *extra, size_t nextra, int64_t *id,
 		     struct problem *prob);
 /* UPDATE the row id: the plain columns given in in, and extra. Returns
  * RC_NOT_FOUND if no row has that id. */
-enum rc field_update(struct db *db, const struct noun *n, int64_t id, const void *in,
+enum rc field_update(struct db_tx *tx, const struct noun *n, int64_t id, const void *in,
 		     const struct field_extra *extra, size_t nextra, struct problem *prob);
 
 /* Asks allow(ctx, action) for each field given in in; RC_FORBIDDEN naming

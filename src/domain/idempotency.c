@@ -56,7 +56,6 @@ static enum rc replay_or_refuse(struct db *db, const struct write_key *k, enum w
 		"SELECT request_hash, status, content_type, body, location FROM idempotency_keys"
 		" WHERE principal = $1 AND idem_key = $2",
 		&rows, prob, DB_T(k->principal), DB_T(k->key));
-	db_rollback(db);
 	if (rc != RC_OK)
 		return rc;
 	if (db_rows_count(rows) == 0 || db_rows_int(rows, 0, 1) == 0) {
@@ -81,28 +80,26 @@ static enum rc replay_or_refuse(struct db *db, const struct write_key *k, enum w
 	return RC_OK;
 }
 
-enum rc write_begin(struct db *db, const struct write_key *k, enum write_start *start,
+enum rc write_claim(struct db_tx *tx, const struct write_key *k, enum write_start *start,
 		    struct write_replay *replay, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	memset(replay, 0, sizeof(*replay));
 	*start = WRITE_FRESH;
-	enum rc rc = db_begin(db, prob);
-	if (rc != RC_OK || !k->key)
-		return rc;
+	if (!k->key)
+		return RC_OK;
 	/* Claim the key. On a conflict with a claim still in flight this
 	 * statement waits for that transaction to end. */
 	struct db_rows *rows = NULL;
-	rc = db_q(db,
-		  "INSERT INTO idempotency_keys (principal, idem_key, request_hash, status,"
-		  " content_type, body, location, created_s)"
-		  " VALUES ($1, $2, $3, 0, '', '', NULL, $4)"
-		  " ON CONFLICT (principal, idem_key) DO NOTHING RETURNING 1",
-		  &rows, prob, DB_T(k->principal), DB_T(k->key), DB_T(k->request_hash),
-		  DB_I(clock_now_s()));
-	if (rc != RC_OK) {
-		db_rollback(db);
+	enum rc rc = db_q(db,
+			  "INSERT INTO idempotency_keys (principal, idem_key, request_hash, status,"
+			  " content_type, body, location, created_s)"
+			  " VALUES ($1, $2, $3, 0, '', '', NULL, $4)"
+			  " ON CONFLICT (principal, idem_key) DO NOTHING RETURNING 1",
+			  &rows, prob, DB_T(k->principal), DB_T(k->key), DB_T(k->request_hash),
+			  DB_I(clock_now_s()));
+	if (rc != RC_OK)
 		return rc;
-	}
 	size_t claimed = db_rows_count(rows);
 	db_rows_free(rows);
 	if (claimed == 1)
@@ -110,27 +107,17 @@ enum rc write_begin(struct db *db, const struct write_key *k, enum write_start *
 	return replay_or_refuse(db, k, start, replay, prob);
 }
 
-enum rc write_commit(struct db *db, const struct write_key *k, int status, const char *content_type,
-		     const char *body, const char *location, struct problem *prob)
+enum rc write_store(struct db_tx *tx, const struct write_key *k, int status,
+		    const char *content_type, const char *body, const char *location,
+		    struct problem *prob)
 {
-	if (k->key) {
-		enum rc rc = db_q(
-			db,
-			"UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5,"
-			" location = $6 WHERE principal = $1 AND idem_key = $2",
-			NULL, prob, DB_T(k->principal), DB_T(k->key), DB_I(status),
-			DB_T(content_type), DB_T(body), DB_T(location));
-		if (rc != RC_OK) {
-			db_rollback(db);
-			return rc;
-		}
-	}
-	return db_commit(db, prob);
-}
-
-void write_abort(struct db *db)
-{
-	db_rollback(db);
+	if (!k->key)
+		return RC_OK;
+	return db_q(db_tx_db(tx),
+		    "UPDATE idempotency_keys SET status = $3, content_type = $4, body = $5,"
+		    " location = $6 WHERE principal = $1 AND idem_key = $2",
+		    NULL, prob, DB_T(k->principal), DB_T(k->key), DB_I(status), DB_T(content_type),
+		    DB_T(body), DB_T(location));
 }
 
 void write_replay_release(struct write_replay *r)

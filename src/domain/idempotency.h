@@ -3,9 +3,9 @@
  * so a retry with the same key gets the stored answer and the work is done
  * once. The same key with a different request is refused.
  *
- * Use: write_begin() opens the transaction and looks the key up; on
- * WRITE_FRESH the caller makes its domain calls, then write_commit() stores
- * the answer (if there is a key) and commits; on failure write_abort(). */
+ * Use, inside the write's transaction (db_tx): write_claim() looks the key
+ * up; on WRITE_FRESH the caller makes its domain calls, then write_store()
+ * stores the answer (if there is a key) before the transaction commits. */
 #ifndef YZ_DOMAIN_IDEMPOTENCY_H
 #define YZ_DOMAIN_IDEMPOTENCY_H
 
@@ -38,18 +38,16 @@ bool idem_key_acceptable(const char *key);
 void write_key_hash(struct write_key *k, const char *method, const char *path, const char *query,
 		    size_t query_len, const char *body, size_t body_len);
 
-/* Opens the write transaction and claims the key, waiting for a concurrent
- * write that holds it. WRITE_REPLAY fills *replay (transaction closed). The
- * same key with a different request hash: RC_INVALID, type
- * "idempotency-key-reused" (transaction closed). */
-enum rc write_begin(struct db *db, const struct write_key *k, enum write_start *start,
+/* In tx: claims the key (if k has one), waiting for a concurrent write that
+ * holds it. WRITE_REPLAY fills *replay: the answer stored for the key. A
+ * claim still in flight: RC_BUSY (db_tx runs it again). The same key with a
+ * different request hash: RC_INVALID, type "idempotency-key-reused". */
+enum rc write_claim(struct db_tx *tx, const struct write_key *k, enum write_start *start,
 		    struct write_replay *replay, struct problem *prob);
-/* Stores the answer under the key (if any) and commits. Only RC_OK means
- * the write is durable. */
-enum rc write_commit(struct db *db, const struct write_key *k, int status, const char *content_type,
-		     const char *body, const char *location, struct problem *prob);
-/* Rolls the write back. */
-void write_abort(struct db *db);
+/* In tx: stores the answer under the key (if k has one). */
+enum rc write_store(struct db_tx *tx, const struct write_key *k, int status,
+		    const char *content_type, const char *body, const char *location,
+		    struct problem *prob);
 void write_replay_release(struct write_replay *r);
 /* Deletes stored answers older than max_age_s; returns how many. */
 long idem_expire(struct db *db, int64_t max_age_s, struct problem *prob);

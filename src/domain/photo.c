@@ -81,10 +81,11 @@ static void row_to_photo(const struct db_rows *r, size_t i, struct photo *p)
 	"p.id, p.sha256, p.thumb_sha256, p.width, p.height, p.bytes, sp.position, sp.caption, " \
 	"sp.added_s"
 
-enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t station_id,
+enum rc station_photo_add(struct db_tx *tx, const struct actor *actor, int64_t station_id,
 			  const struct photo_files *files, const char *caption, struct photo *out,
 			  struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	enum rc rc = station_photo_may_edit(db, actor, station_id, prob);
 	if (rc != RC_OK)
 		return rc;
@@ -152,15 +153,16 @@ enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t stat
 	char region[SCOPE_MAX];
 	rc = station_region_of(db, station_id, region, prob);
 	if (rc == RC_OK)
-		rc = audit_record_id(db, actor, "station.photo_add", "station", station_id, region,
+		rc = audit_record_id(tx, actor, "station.photo_add", "station", station_id, region,
 				     &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
 
-enum rc station_photo_remove(struct db *db, const struct actor *actor, int64_t station_id,
+enum rc station_photo_remove(struct db_tx *tx, const struct actor *actor, int64_t station_id,
 			     int64_t photo_id, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	enum rc rc = station_photo_may_edit(db, actor, station_id, prob);
 	if (rc != RC_OK)
 		return rc;
@@ -182,7 +184,7 @@ enum rc station_photo_remove(struct db *db, const struct actor *actor, int64_t s
 	char region[SCOPE_MAX];
 	rc = station_region_of(db, station_id, region, prob);
 	if (rc == RC_OK)
-		rc = audit_record_id(db, actor, "station.photo_remove", "station", station_id,
+		rc = audit_record_id(tx, actor, "station.photo_remove", "station", station_id,
 				     region, &d, prob);
 	audit_detail_release(&d);
 	return rc;
@@ -279,4 +281,31 @@ long photo_collect(struct db *db, const struct blob_store *bs, int64_t min_age_s
 	long removed = blob_collect(bs, min_age_s, keep_known, &k);
 	free(k.hashes);
 	return removed;
+}
+
+enum rc photo_upload_prepare(struct db *db, const struct actor *actor, int64_t station_id,
+			     const void *bytes, size_t len, const char *caption,
+			     const struct image_limits *lim, const struct blob_store *bs,
+			     char caption_out[PHOTO_CAPTION_BYTES], struct photo_files *files,
+			     struct problem *prob)
+{
+	memset(files, 0, sizeof(*files));
+	/* A bad caption or a refusal costs nothing: checked before decoding. */
+	if (!photo_caption_clean(caption, caption_out, prob))
+		return prob->rc;
+	enum rc rc = station_photo_may_edit(db, actor, station_id, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct image_out img;
+	rc = image_normalize(bytes, len, lim, &img, prob);
+	if (rc != RC_OK)
+		return rc;
+	rc = blob_put(bs, img.full, img.full_len, PHOTO_EXT, files->sha256, prob);
+	if (rc == RC_OK)
+		rc = blob_put(bs, img.thumb, img.thumb_len, PHOTO_EXT, files->thumb_sha256, prob);
+	files->width = img.width;
+	files->height = img.height;
+	files->bytes = (int64_t)img.full_len;
+	image_out_release(&img);
+	return rc;
 }

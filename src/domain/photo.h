@@ -13,6 +13,7 @@
 #include "core/problem.h"
 #include "db/db.h"
 #include "domain/audit.h"
+#include "media/image.h"
 
 #define STATION_PHOTOS_MAX  12
 #define PHOTO_CAPTION_MAX   60 /* characters */
@@ -48,16 +49,28 @@ enum rc station_photo_may_edit(struct db *db, const struct actor *actor, int64_t
  * line too) or a bidirectional override, or is longer than PHOTO_CAPTION_MAX
  * characters once trimmed; out is then "". */
 bool photo_caption_clean(const char *caption, char out[PHOTO_CAPTION_BYTES], struct problem *prob);
+/* The first half of adding a photo, before its transaction: checks that
+ * actor may change station id's photos and the caption (cleaned into
+ * caption_out), then decodes the picture, turns it upright, strips what it
+ * says about where it was taken and re-encodes it with its thumbnail
+ * (media/image.h, within lim), and writes and syncs both files into bs.
+ * files gets what station_photo_add needs. Every refusal comes before the
+ * costly work. */
+enum rc photo_upload_prepare(struct db *db, const struct actor *actor, int64_t station_id,
+			     const void *bytes, size_t len, const char *caption,
+			     const struct image_limits *lim, const struct blob_store *bs,
+			     char caption_out[PHOTO_CAPTION_BYTES], struct photo_files *files,
+			     struct problem *prob);
 /* Adds the picture to the station, last in order, with its audit row (in
  * the caller's transaction); the caption is cleaned as photo_caption_clean
  * does. Refuses a bad caption (RC_INVALID, field "caption"), a 13th photo
  * (RC_INVALID, "too-many-photos") and the same picture twice (RC_CONFLICT). */
-enum rc station_photo_add(struct db *db, const struct actor *actor, int64_t station_id,
+enum rc station_photo_add(struct db_tx *tx, const struct actor *actor, int64_t station_id,
 			  const struct photo_files *files, const char *caption, struct photo *out,
 			  struct problem *prob);
 /* Removes a photo from the station (the file stays while any row names
  * it). RC_NOT_FOUND if the station does not show it. */
-enum rc station_photo_remove(struct db *db, const struct actor *actor, int64_t station_id,
+enum rc station_photo_remove(struct db_tx *tx, const struct actor *actor, int64_t station_id,
 			     int64_t photo_id, struct problem *prob);
 /* The station's photos in order, at most STATION_PHOTOS_MAX. */
 enum rc station_photos(struct db *db, int64_t station_id, struct photo *out, size_t *n,

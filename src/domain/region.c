@@ -208,9 +208,10 @@ enum rc region_ancestors(struct db *db, const char *code, struct region **items,
 	return RC_OK;
 }
 
-enum rc region_set_location(struct db *db, const struct actor *actor, const char *code, double lat,
-			    double lng, const char *source, struct problem *prob)
+enum rc region_set_location(struct db_tx *tx, const struct actor *actor, const char *code,
+			    double lat, double lng, const char *source, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	char norm[REGION_CODE_MAX];
 	if (!region_code_normalize(code, norm))
 		return not_found(prob, code);
@@ -250,7 +251,7 @@ enum rc region_set_location(struct db *db, const struct actor *actor, const char
 	snprintf(num, sizeof(num), "%.7f", lng);
 	audit_detail_str(&d, "lng", num);
 	audit_detail_str(&d, "source", source);
-	rc = audit_record(db, actor, "region.locate", "region", norm, norm, &d, prob);
+	rc = audit_record(tx, actor, "region.locate", "region", norm, norm, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -564,8 +565,9 @@ out:
 	return rc;
 }
 
-static enum rc import_tx(struct db *db, void *arg, struct problem *prob)
+static enum rc import_tx(struct db_tx *tx, void *arg, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct import_ctx *ctx = arg;
 	/* db_tx may run this again after lock contention: start afresh. */
 	memset(ctx->st->rows, 0, sizeof(ctx->st->rows));
@@ -589,7 +591,7 @@ static enum rc import_tx(struct db *db, void *arg, struct problem *prob)
 	audit_detail_init(&d);
 	audit_detail_str(&d, "only", ctx->only ? ctx->only : "*");
 	audit_detail_int(&d, "changed", (int64_t)ctx->st->changed);
-	enum rc rc = audit_record(db, &actor, "region.import", "region",
+	enum rc rc = audit_record(tx, &actor, "region.import", "region",
 				  ctx->only ? ctx->only : "*", ctx->only, &d, prob);
 	audit_detail_release(&d);
 	return rc;

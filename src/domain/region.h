@@ -76,8 +76,8 @@ enum rc region_ancestors(struct db *db, const char *code, struct region **items,
  * ACT_REGION_EDIT over the region. Runs in the caller's transaction and
  * records "region.locate" there. RC_INVALID with field errors on "lat",
  * "lng", "source"; RC_FORBIDDEN; RC_NOT_FOUND. */
-enum rc region_set_location(struct db *db, const struct actor *actor, const char *code, double lat,
-			    double lng, const char *source, struct problem *prob);
+enum rc region_set_location(struct db_tx *tx, const struct actor *actor, const char *code,
+			    double lat, double lng, const char *source, struct problem *prob);
 
 /* What region_import did. progress, if set, is called after each file. */
 struct region_import_stats {

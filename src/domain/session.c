@@ -47,9 +47,10 @@ struct login_ctx {
 
 /* A failed attempt: counted for the address, and audited when there is an
  * account to audit it on. */
-static enum rc failed_tx(struct db *db, struct login_ctx *c, const struct actor *actor,
+static enum rc failed_tx(struct db_tx *tx, struct login_ctx *c, const struct actor *actor,
 			 struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	enum rc rc = login_throttle_failed(db, c->key, c->in->ip, &c->failure, prob);
 	if (rc != RC_OK || !c->account_id)
 		return rc;
@@ -62,21 +63,22 @@ static enum rc failed_tx(struct db *db, struct login_ctx *c, const struct actor 
 	audit_detail_int(&d, "failures", c->failure.failures);
 	if (c->failure.delay_s)
 		audit_detail_int(&d, "delay_s", c->failure.delay_s);
-	rc = audit_record_id(db, actor, "session.login_failed", "account", c->account_id, scope, &d,
+	rc = audit_record_id(tx, actor, "session.login_failed", "account", c->account_id, scope, &d,
 			     prob);
 	audit_detail_release(&d);
 	return rc;
 }
 
-static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
+static enum rc login_tx(struct db_tx *tx, void *arg, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct login_ctx *c = arg;
 	int64_t now = clock_now_s();
 	struct principal who = { .kind = AUTH_SESSION, .account_id = c->account_id };
 	memcpy(who.phone, c->phone, sizeof(who.phone));
 	struct actor actor = { .p = &who, .ip = c->in->ip, .request_id = c->in->request_id };
 	if (!c->ok)
-		return failed_tx(db, c, &actor, prob);
+		return failed_tx(tx, c, &actor, prob);
 	enum rc rc = login_throttle_clear(db, c->key, c->in->ip, prob);
 	if (rc != RC_OK)
 		return rc;
@@ -103,7 +105,7 @@ static enum rc login_tx(struct db *db, void *arg, struct problem *prob)
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_int(&d, "account_id", c->account_id);
-	rc = audit_record_id(db, &actor, "session.login", "session", c->out->id, scope, &d, prob);
+	rc = audit_record_id(tx, &actor, "session.login", "session", c->out->id, scope, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -216,8 +218,9 @@ enum rc session_resolve(struct db *db, const struct session_policy *pol, const c
 	return account_grants(db, out->account_id, out->grants, &out->ngrants, prob);
 }
 
-enum rc session_logout(struct db *db, const struct actor *actor, struct problem *prob)
+enum rc session_logout(struct db_tx *tx, const struct actor *actor, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	if (!actor->p || actor->p->kind != AUTH_SESSION)
 		return problem_set(prob, RC_INVALID, "no-session", "当前不是会话登录");
 	enum rc rc = db_q(db, "UPDATE sessions SET revoked_s = $1 WHERE id = $2", NULL, prob,
@@ -227,13 +230,14 @@ enum rc session_logout(struct db *db, const struct actor *actor, struct problem 
 		rc = reach_home_scope(db, actor->p->account_id, scope, prob);
 	if (rc != RC_OK)
 		return rc;
-	return audit_record_id(db, actor, "session.logout", "session", actor->p->credential_id,
+	return audit_record_id(tx, actor, "session.logout", "session", actor->p->credential_id,
 			       scope, NULL, prob);
 }
 
-enum rc api_token_create(struct db *db, const struct actor *actor, int64_t account_id,
+enum rc api_token_create(struct db_tx *tx, const struct actor *actor, int64_t account_id,
 			 const char *name, struct api_token_new *out, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	if (!permission_allows(actor->p, ACT_TOKEN_MANAGE, NULL))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以管理接口令牌");
 	size_t nlen = name ? strlen(name) : 0;
@@ -273,15 +277,17 @@ enum rc api_token_create(struct db *db, const struct actor *actor, int64_t accou
 	audit_detail_init(&d);
 	audit_detail_int(&d, "account_id", account_id);
 	audit_detail_str(&d, "name", name);
-	rc = audit_record_id(db, actor, "token.create", "api_token", out->id, scope, &d, prob);
+	rc = audit_record_id(tx, actor, "token.create", "api_token", out->id, scope, &d, prob);
 	audit_detail_release(&d);
 out:
 	free(r);
 	return rc;
 }
 
-enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id, struct problem *prob)
+enum rc api_token_revoke(struct db_tx *tx, const struct actor *actor, int64_t id,
+			 struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	if (!permission_allows(actor->p, ACT_TOKEN_MANAGE, NULL))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden", "只有管理员可以管理接口令牌");
 	struct db_rows *rows = NULL;
@@ -303,7 +309,7 @@ enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id, s
 	if (rc == RC_OK) {
 		char scope[SCOPE_MAX];
 		reach_audit_scope(r, actor->p, ACT_TOKEN_MANAGE, scope);
-		rc = audit_record_id(db, actor, "token.revoke", "api_token", id, scope, NULL, prob);
+		rc = audit_record_id(tx, actor, "token.revoke", "api_token", id, scope, NULL, prob);
 	}
 	free(r);
 	return rc;

@@ -57,7 +57,7 @@ void session_csrf_token(const char *token, char out[SECRET_HASH_LEN]);
 enum rc session_resolve(struct db *db, const struct session_policy *pol, const char *token,
 			struct principal *out, struct problem *prob);
 /* Ends the principal's session (in the caller's transaction). */
-enum rc session_logout(struct db *db, const struct actor *actor, struct problem *prob);
+enum rc session_logout(struct db_tx *tx, const struct actor *actor, struct problem *prob);
 
 struct api_token_new {
 	int64_t id;
@@ -74,10 +74,10 @@ struct api_token_info {
 /* Creates a token acting as account_id: needs ACT_TOKEN_MANAGE over that
  * account (reach_check; one's own account too). RC_INVALID naming
  * account_id if there is no such account. */
-enum rc api_token_create(struct db *db, const struct actor *actor, int64_t account_id,
+enum rc api_token_create(struct db_tx *tx, const struct actor *actor, int64_t account_id,
 			 const char *name, struct api_token_new *out, struct problem *prob);
 /* Revokes a token: needs ACT_TOKEN_MANAGE over its account. */
-enum rc api_token_revoke(struct db *db, const struct actor *actor, int64_t id,
+enum rc api_token_revoke(struct db_tx *tx, const struct actor *actor, int64_t id,
 			 struct problem *prob);
 /* Lists the tokens of the accounts viewer reaches with ACT_TOKEN_MANAGE
  * (and viewer's own), newest first (*items is new; free() it). */

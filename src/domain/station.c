@@ -97,9 +97,10 @@ static bool code_acceptable(const char *s)
 	return true;
 }
 
-enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct amenity *in,
+enum rc amenity_upsert(struct db_tx *tx, const struct actor *actor, const struct amenity *in,
 		       struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	/* The catalog is the whole city's: a district's admin does not change
 	 * what every other district shows. */
 	if (!permission_allows_citywide(actor->p, ACT_CATALOG_EDIT))
@@ -152,11 +153,11 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 	struct audit_detail d;
 	audit_detail_init(&d);
 	audit_detail_str(&d, "name_zh", in->name_zh);
-	rc = audit_record(db, actor, exists ? "amenity.update" : "amenity.create", "amenity",
+	rc = audit_record(tx, actor, exists ? "amenity.update" : "amenity.create", "amenity",
 			  in->code, NULL, &d, prob);
 	audit_detail_release(&d);
 	/* The catalog is part of every station's snapshot: re-read it all. */
-	return rc == RC_OK ? events_record(db, EVENT_STATION_CHANGED, "*", prob) : rc;
+	return rc == RC_OK ? events_record(tx, EVENT_STATION_CHANGED, "*", prob) : rc;
 }
 
 /* The station's fields: what each is called, where it is stored, its
@@ -170,195 +171,71 @@ enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct am
 #define PROFILE	 .edit = ACT_STATION_PROFILE, .denied = "只有街道、社区工作人员或管理员可以修改"
 #define DAILY	 .edit = ACT_STATION_EDIT
 
+/* clang-format off */
 static const struct field station_fields[] = {
-	{ .name = "id",
-	  .column = "id",
-	  .kind = FIELD_INT64,
-	  .flags = FIELD_READONLY | FIELD_SUMMARY,
-	  REC(id),
-	  NO_INPUT,
-	  .doc = "编号" },
-	{ .name = "name",
-	  .column = "name",
-	  .kind = FIELD_TEXT,
-	  .flags = FIELD_REQUIRED | FIELD_SUMMARY,
-	  REC(name),
-	  IN(name, has_name),
-	  .max = STATION_NAME_MAX,
-	  PROFILE,
-	  .invalid = "名称应为 1–%d 个字",
-	  .doc = "名称" },
-	{ .name = "level",
-	  .column = "level",
-	  .kind = FIELD_CODE,
-	  .flags = FIELD_REQUIRED | FIELD_SUMMARY,
-	  REC(level),
-	  IN(level, has_level),
-	  .choices = station_levels,
-	  PROFILE,
-	  .invalid = "级别应为 street, community, compound, corner, merchant 之一",
-	  .doc = "级别" },
-	{ .name = "theme",
-	  .column = "theme",
-	  .kind = FIELD_CODE,
-	  .flags = FIELD_SUMMARY,
-	  REC(theme),
-	  IN(theme, has_theme),
-	  .choices = station_themes,
-	  .def = "general",
-	  PROFILE,
-	  .invalid = "主题不在目录中（如 general, love, talent, reading …）",
-	  .doc = "主题；新建时默认 general" },
-	{ .name = "parent_id",
-	  .column = "parent_id",
-	  .kind = FIELD_INT64,
-	  .flags = FIELD_OPTIONAL | FIELD_SUMMARY,
-	  REC(parent_id),
-	  IN(parent_id, has_parent),
-	  PROFILE,
-	  .doc = "总站编号；null 或 0 表示没有总站" },
-	{ .name = "region_code",
-	  .column = "region_code",
-	  .kind = FIELD_TEXT,
-	  .flags = FIELD_REQUIRED | FIELD_SUMMARY,
-	  REC(region_code),
-	  IN(region_code, has_region),
-	  .max = 12,
-	  PROFILE,
-	  .invalid = "所属区域应为街道（9 位）或社区（12 位）代码",
-	  .doc = "所属街道（9 位）或社区（12 位）代码" },
-	{ .name = "address",
-	  .column = "address",
-	  .kind = FIELD_TEXT,
-	  .flags = FIELD_REQUIRED | FIELD_SUMMARY,
-	  REC(address),
-	  IN(address, has_address),
-	  .max = STATION_ADDRESS_MAX,
-	  PROFILE,
-	  .invalid = "地址应为 1–%d 个字",
-	  .doc = "地址" },
-	{ .name = "location",
-	  .kind = FIELD_CUSTOM,
-	  .flags = FIELD_REQUIRED | FIELD_SUMMARY,
-	  .has_off = offsetof(struct station_input, has_location),
-	  PROFILE,
-	  .schema_ref = "Location",
-	  .doc = "位置（按 crs 参数的坐标系）" },
-	{ .name = "lat",
-	  .column = "lat",
-	  .kind = FIELD_REAL,
-	  .flags = FIELD_READONLY,
-	  .vis = FIELD_HIDDEN,
-	  REC(lat),
-	  NO_INPUT },
-	{ .name = "lng",
-	  .column = "lng",
-	  .kind = FIELD_REAL,
-	  .flags = FIELD_READONLY,
-	  .vis = FIELD_HIDDEN,
-	  REC(lng),
-	  NO_INPUT },
-	{ .name = "amenities",
-	  .kind = FIELD_CUSTOM,
-	  .flags = FIELD_SUMMARY,
-	  .has_off = offsetof(struct station_input, has_amenities),
-	  DAILY,
-	  .schema_ref = "AmenityCodes",
-	  .doc = "设施编码（见 /api/v1/amenities）" },
-	{ .name = "phone",
-	  .column = "phone",
-	  .kind = FIELD_TEXT,
-	  .flags = FIELD_OPTIONAL | FIELD_SUMMARY,
-	  REC(phone),
-	  IN(phone, has_phone),
-	  .min = 5,
-	  .max = 20,
-	  DAILY,
-	  .invalid = "电话只能包含数字、空格、+ 和 -（5–20 位）",
-	  .doc = "驿站电话；空或 null 表示没有" },
-	{ .name = "stars",
-	  .column = "stars",
-	  .kind = FIELD_INT,
-	  .flags = FIELD_SUMMARY,
-	  REC(stars),
-	  IN(stars, has_stars),
-	  .max = STATION_STARS_MAX,
-	  .edit = ACT_STATION_RATE,
-	  .denied = "星级来自考核评定，只有管理员可以修改",
-	  .invalid = "星级应为 0–%d",
-	  .doc = "星级（考核评定）" },
-	{ .name = "description",
-	  .column = "description",
-	  .kind = FIELD_TEXT,
-	  .flags = FIELD_OPTIONAL | FIELD_MULTILINE,
-	  REC(description),
-	  IN(description, has_description),
-	  .max = STATION_DESCRIPTION_MAX,
-	  DAILY,
-	  .invalid = "简介最多 %d 字",
-	  .doc = "简介" },
-	{ .name = "hours",
-	  .kind = FIELD_CUSTOM,
-	  .has_off = offsetof(struct station_input, has_hours),
-	  DAILY,
-	  .schema_ref = "Hours",
+	{ .name = "id", .column = "id", .kind = FIELD_INT64,
+	  .flags = FIELD_READONLY | FIELD_SUMMARY, REC(id), NO_INPUT, .doc = "编号" },
+	{ .name = "name", .column = "name", .kind = FIELD_TEXT,
+	  .flags = FIELD_REQUIRED | FIELD_SUMMARY, REC(name), IN(name, has_name),
+	  .max = STATION_NAME_MAX, PROFILE, .invalid = "名称应为 1–%d 个字", .doc = "名称" },
+	{ .name = "level", .column = "level", .kind = FIELD_CODE,
+	  .flags = FIELD_REQUIRED | FIELD_SUMMARY, REC(level), IN(level, has_level),
+	  .choices = station_levels, PROFILE,
+	  .invalid = "级别应为 street, community, compound, corner, merchant 之一", .doc = "级别" },
+	{ .name = "theme", .column = "theme", .kind = FIELD_CODE, .flags = FIELD_SUMMARY,
+	  REC(theme), IN(theme, has_theme), .choices = station_themes, .def = "general", PROFILE,
+	  .invalid = "主题不在目录中（如 general, love, talent, reading …）", .doc = "主题；新建时默认 general" },
+	{ .name = "parent_id", .column = "parent_id", .kind = FIELD_INT64,
+	  .flags = FIELD_OPTIONAL | FIELD_SUMMARY, REC(parent_id), IN(parent_id, has_parent),
+	  PROFILE, .doc = "总站编号；null 或 0 表示没有总站" },
+	{ .name = "region_code", .column = "region_code", .kind = FIELD_TEXT,
+	  .flags = FIELD_REQUIRED | FIELD_SUMMARY, REC(region_code), IN(region_code, has_region),
+	  .max = 12, PROFILE, .invalid = "所属区域应为街道（9 位）或社区（12 位）代码", .doc = "所属街道（9 位）或社区（12 位）代码" },
+	{ .name = "address", .column = "address", .kind = FIELD_TEXT,
+	  .flags = FIELD_REQUIRED | FIELD_SUMMARY, REC(address), IN(address, has_address),
+	  .max = STATION_ADDRESS_MAX, PROFILE, .invalid = "地址应为 1–%d 个字", .doc = "地址" },
+	{ .name = "location", .kind = FIELD_CUSTOM, .flags = FIELD_REQUIRED | FIELD_SUMMARY,
+	  .has_off = offsetof(struct station_input, has_location), PROFILE,
+	  .schema_ref = "Location", .doc = "位置（按 crs 参数的坐标系）" },
+	{ .name = "lat", .column = "lat", .kind = FIELD_REAL, .flags = FIELD_READONLY,
+	  .vis = FIELD_HIDDEN, REC(lat), NO_INPUT },
+	{ .name = "lng", .column = "lng", .kind = FIELD_REAL, .flags = FIELD_READONLY,
+	  .vis = FIELD_HIDDEN, REC(lng), NO_INPUT },
+	{ .name = "amenities", .kind = FIELD_CUSTOM, .flags = FIELD_SUMMARY,
+	  .has_off = offsetof(struct station_input, has_amenities), DAILY,
+	  .schema_ref = "AmenityCodes", .doc = "设施编码（见 /api/v1/amenities）" },
+	{ .name = "phone", .column = "phone", .kind = FIELD_TEXT,
+	  .flags = FIELD_OPTIONAL | FIELD_SUMMARY, REC(phone), IN(phone, has_phone), .min = 5,
+	  .max = 20, DAILY, .invalid = "电话只能包含数字、空格、+ 和 -（5–20 位）", .doc = "驿站电话；空或 null 表示没有" },
+	{ .name = "stars", .column = "stars", .kind = FIELD_INT, .flags = FIELD_SUMMARY, REC(stars),
+	  IN(stars, has_stars), .max = STATION_STARS_MAX, .edit = ACT_STATION_RATE,
+	  .denied = "星级来自考核评定，只有管理员可以修改", .invalid = "星级应为 0–%d", .doc = "星级（考核评定）" },
+	{ .name = "description", .column = "description", .kind = FIELD_TEXT,
+	  .flags = FIELD_OPTIONAL | FIELD_MULTILINE, REC(description),
+	  IN(description, has_description), .max = STATION_DESCRIPTION_MAX, DAILY,
+	  .invalid = "简介最多 %d 字", .doc = "简介" },
+	{ .name = "hours", .kind = FIELD_CUSTOM,
+	  .has_off = offsetof(struct station_input, has_hours), DAILY, .schema_ref = "Hours",
 	  .doc = "开放时间" },
-	{ .name = "rooms",
-	  .kind = FIELD_CUSTOM,
-	  .has_off = offsetof(struct station_input, has_rooms),
-	  DAILY,
-	  .schema_ref = "RoomList",
+	{ .name = "rooms", .kind = FIELD_CUSTOM,
+	  .has_off = offsetof(struct station_input, has_rooms), DAILY, .schema_ref = "RoomList",
 	  .doc = "房间" },
-	{ .name = "closed",
-	  .column = "closed",
-	  .kind = FIELD_BOOL,
-	  .flags = FIELD_READONLY,
-	  .vis = FIELD_HIDDEN,
-	  REC(hours.closed),
-	  NO_INPUT },
-	{ .name = "closed_reason",
-	  .column = "closed_reason",
-	  .kind = FIELD_TEXT,
-	  .flags = FIELD_READONLY,
-	  .vis = FIELD_HIDDEN,
-	  REC(closed_reason),
-	  NO_INPUT },
-	{ .name = "closed_until_s",
-	  .column = "closed_until_s",
-	  .kind = FIELD_TIME,
-	  .flags = FIELD_READONLY,
-	  .vis = FIELD_HIDDEN,
-	  REC(hours.closed_until_s),
-	  NO_INPUT },
-	{ .name = "qr_token",
-	  .column = "qr_token",
-	  .kind = FIELD_TEXT,
-	  .flags = FIELD_READONLY,
-	  .vis = FIELD_HIDDEN,
-	  REC(qr_token),
-	  NO_INPUT },
-	{ .name = "version",
-	  .column = "version",
-	  .kind = FIELD_INT64,
-	  .flags = FIELD_READONLY,
-	  REC(version),
-	  NO_INPUT,
-	  .doc = "版本号，每次修改加一" },
-	{ .name = "created_at",
-	  .column = "created_s",
-	  .kind = FIELD_TIME,
-	  .flags = FIELD_READONLY,
-	  REC(created_s),
-	  NO_INPUT,
-	  .doc = "登记时间" },
-	{ .name = "updated_at",
-	  .column = "updated_s",
-	  .kind = FIELD_TIME,
-	  .flags = FIELD_READONLY,
-	  REC(updated_s),
-	  NO_INPUT,
-	  .doc = "最后修改时间" },
+	{ .name = "closed", .column = "closed", .kind = FIELD_BOOL, .flags = FIELD_READONLY,
+	  .vis = FIELD_HIDDEN, REC(hours.closed), NO_INPUT },
+	{ .name = "closed_reason", .column = "closed_reason", .kind = FIELD_TEXT,
+	  .flags = FIELD_READONLY, .vis = FIELD_HIDDEN, REC(closed_reason), NO_INPUT },
+	{ .name = "closed_until_s", .column = "closed_until_s", .kind = FIELD_TIME,
+	  .flags = FIELD_READONLY, .vis = FIELD_HIDDEN, REC(hours.closed_until_s), NO_INPUT },
+	{ .name = "qr_token", .column = "qr_token", .kind = FIELD_TEXT, .flags = FIELD_READONLY,
+	  .vis = FIELD_HIDDEN, REC(qr_token), NO_INPUT },
+	{ .name = "version", .column = "version", .kind = FIELD_INT64, .flags = FIELD_READONLY,
+	  REC(version), NO_INPUT, .doc = "版本号，每次修改加一" },
+	{ .name = "created_at", .column = "created_s", .kind = FIELD_TIME, .flags = FIELD_READONLY,
+	  REC(created_s), NO_INPUT, .doc = "登记时间" },
+	{ .name = "updated_at", .column = "updated_s", .kind = FIELD_TIME, .flags = FIELD_READONLY,
+	  REC(updated_s), NO_INPUT, .doc = "最后修改时间" },
 };
+/* clang-format on */
 
 #undef REC
 #undef IN
@@ -374,15 +251,6 @@ const struct noun station_noun = {
 };
 
 /* Reading */
-
-/* SELECT <the table's columns> FROM stations <tail> */
-static void select_sql(struct sb *sql, const char *tail)
-{
-	sb_addlit(sql, "SELECT ");
-	field_columns(&station_noun, sql);
-	sb_addlit(sql, " FROM stations ");
-	sb_adds(sql, tail);
-}
 
 static void row_to_station(const struct db_rows *r, size_t i, struct station *s)
 {
@@ -484,10 +352,8 @@ static enum rc load_details(struct db *db, struct station *st, size_t n, int64_t
 enum rc station_get(struct db *db, int64_t id, struct station *out, struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	struct sb sql = SB_INIT;
-	select_sql(&sql, "WHERE id = $1");
-	enum rc rc = db_q(db, sb_str(&sql), &rows, prob, DB_I(id));
-	sb_release(&sql);
+	const char *sql = field_select(&station_noun, "WHERE id = $1");
+	enum rc rc = db_q(db, sql, &rows, prob, DB_I(id));
 	if (rc != RC_OK)
 		return rc;
 	if (db_rows_count(rows) == 0) {
@@ -504,13 +370,12 @@ enum rc station_each(struct db *db, void (*fn)(const struct station *s, void *ct
 {
 	/* Page by id so memory stays bounded however many stations there are. */
 	struct station *page = xcalloc(PAGE_ROWS, sizeof(*page));
-	struct sb sql = SB_INIT;
-	select_sql(&sql, "WHERE id > $1 ORDER BY id LIMIT $2");
+	const char *sql = field_select(&station_noun, "WHERE id > $1 ORDER BY id LIMIT $2");
 	int64_t after = 0;
 	enum rc rc = RC_OK;
 	for (;;) {
 		struct db_rows *rows = NULL;
-		rc = db_q(db, sb_str(&sql), &rows, prob, DB_I(after), DB_I(PAGE_ROWS));
+		rc = db_q(db, sql, &rows, prob, DB_I(after), DB_I(PAGE_ROWS));
 		if (rc != RC_OK)
 			break;
 		size_t n = db_rows_count(rows);
@@ -529,7 +394,6 @@ enum rc station_each(struct db *db, void (*fn)(const struct station *s, void *ct
 			break;
 	}
 	free(page);
-	sb_release(&sql);
 	return rc;
 }
 
@@ -834,19 +698,20 @@ enum rc station_region_of(struct db *db, int64_t id, char out[SCOPE_MAX], struct
 /* Every station write ends here, in its transaction: the audit row and the
  * station.changed event (events.h), which refreshes every server's
  * snapshot after commit. */
-static enum rc station_changed(struct db *db, const struct actor *actor, const char *action,
+static enum rc station_changed(struct db_tx *tx, const struct actor *actor, const char *action,
 			       int64_t id, struct audit_detail *d, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	char region[SCOPE_MAX];
 	enum rc rc = station_region_of(db, id, region, prob);
 	if (rc != RC_OK)
 		return rc;
-	rc = audit_record_id(db, actor, action, "station", id, region, d, prob);
+	rc = audit_record_id(tx, actor, action, "station", id, region, d, prob);
 	if (rc != RC_OK)
 		return rc;
 	char object_id[24];
 	snprintf(object_id, sizeof(object_id), "%lld", (long long)id);
-	return events_record(db, EVENT_STATION_CHANGED, object_id, prob);
+	return events_record(tx, EVENT_STATION_CHANGED, object_id, prob);
 }
 
 /* Who may change each field is the table's .edit: asked here over the
@@ -880,9 +745,10 @@ static enum rc fields_allowed(const struct actor *actor, const struct station_in
 	return field_allowed(&station_noun, in, field_ask, &q, prob);
 }
 
-enum rc station_create(struct db *db, const struct actor *actor, const struct station_input *in,
+enum rc station_create(struct db_tx *tx, const struct actor *actor, const struct station_input *in,
 		       int64_t *id, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	/* Validation first: without a valid region there is no scope to judge. */
 	enum rc rc = station_validate(db, in, true, prob);
 	if (rc != RC_OK)
@@ -917,7 +783,7 @@ enum rc station_create(struct db *db, const struct actor *actor, const struct st
 		{ "qr_token", DB_T(qr), NULL },	  { "created_s", DB_I(now), NULL },
 		{ "updated_s", DB_I(now), NULL },
 	};
-	rc = field_insert(db, &station_noun, row, extra, sizeof(extra) / sizeof(extra[0]), id,
+	rc = field_insert(tx, &station_noun, row, extra, sizeof(extra) / sizeof(extra[0]), id,
 			  prob);
 	free(row);
 	if (rc != RC_OK)
@@ -929,7 +795,7 @@ enum rc station_create(struct db *db, const struct actor *actor, const struct st
 	audit_detail_init(&d);
 	audit_detail_str(&d, "name", in->name);
 	audit_detail_str(&d, "region_code", norm);
-	rc = station_changed(db, actor, "station.create", *id, &d, prob);
+	rc = station_changed(tx, actor, "station.create", *id, &d, prob);
 	audit_detail_release(&d);
 	return rc;
 }
@@ -946,9 +812,10 @@ static enum rc load_for_edit(struct db *db, const struct actor *actor, int64_t i
 	return RC_OK;
 }
 
-enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
+enum rc station_update(struct db_tx *tx, const struct actor *actor, int64_t id,
 		       const struct station_input *in, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct station *cur = xmalloc(sizeof(*cur));
 	enum rc rc = load_for_edit(db, actor, id, cur, prob);
 	if (rc != RC_OK)
@@ -994,7 +861,7 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 		extra[nextra++] = (struct field_extra){ "lat", DB_R(in->lat), NULL };
 		extra[nextra++] = (struct field_extra){ "lng", DB_R(in->lng), NULL };
 	}
-	rc = field_update(db, &station_noun, id, row, extra, nextra, prob);
+	rc = field_update(tx, &station_noun, id, row, extra, nextra, prob);
 	free(row);
 	if (rc != RC_OK)
 		goto out;
@@ -1007,16 +874,17 @@ enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
 	field_given_names(&station_noun, in, &changed);
 	audit_detail_str(&d, "fields", sb_str(&changed));
 	sb_release(&changed);
-	rc = station_changed(db, actor, "station.update", id, &d, prob);
+	rc = station_changed(tx, actor, "station.update", id, &d, prob);
 	audit_detail_release(&d);
 out:
 	free(cur);
 	return rc;
 }
 
-enum rc station_set_closed(struct db *db, const struct actor *actor, int64_t id, bool closed,
+enum rc station_set_closed(struct db_tx *tx, const struct actor *actor, int64_t id, bool closed,
 			   const char *reason, int64_t until_s, struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct station *cur = xmalloc(sizeof(*cur));
 	enum rc rc = load_for_edit(db, actor, id, cur, prob);
 	if (rc != RC_OK)
@@ -1042,16 +910,17 @@ enum rc station_set_closed(struct db *db, const struct actor *actor, int64_t id,
 		audit_detail_str(&d, "reason", reason);
 		audit_detail_int(&d, "until_s", until_s);
 	}
-	rc = station_changed(db, actor, closed ? "station.close" : "station.reopen", id, &d, prob);
+	rc = station_changed(tx, actor, closed ? "station.close" : "station.reopen", id, &d, prob);
 	audit_detail_release(&d);
 out:
 	free(cur);
 	return rc;
 }
 
-enum rc station_rotate_qr(struct db *db, const struct actor *actor, int64_t id,
+enum rc station_rotate_qr(struct db_tx *tx, const struct actor *actor, int64_t id,
 			  struct problem *prob)
 {
+	struct db *db = db_tx_db(tx);
 	struct station *cur = xmalloc(sizeof(*cur));
 	enum rc rc = station_get(db, id, cur, prob);
 	struct scope_target t = target_of(cur);
@@ -1075,5 +944,5 @@ enum rc station_rotate_qr(struct db *db, const struct actor *actor, int64_t id,
 	db_rows_free(rows);
 	if (!n)
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "驿站不存在 (no such station)");
-	return station_changed(db, actor, "station.qr_rotate", id, NULL, prob);
+	return station_changed(tx, actor, "station.qr_rotate", id, NULL, prob);
 }

@@ -49,7 +49,7 @@ struct amenity {
 enum rc amenity_catalog(struct db *db, struct amenity **items, size_t *n, struct problem *prob);
 /* Adds or renames a catalog entry (ACT_CATALOG_EDIT); a new code gets the
  * lowest free bit. RC_CONFLICT when all 64 bits are used. */
-enum rc amenity_upsert(struct db *db, const struct actor *actor, const struct amenity *in,
+enum rc amenity_upsert(struct db_tx *tx, const struct actor *actor, const struct amenity *in,
 		       struct problem *prob);
 
 struct station_room {
@@ -106,18 +106,18 @@ enum rc station_validate(struct db *db, const struct station_input *in, bool cre
 			 struct problem *prob);
 /* Creates a station (ACT_STATION_CREATE over its region). Field errors for
  * every bad field at once. *id gets the new id. */
-enum rc station_create(struct db *db, const struct actor *actor, const struct station_input *in,
+enum rc station_create(struct db_tx *tx, const struct actor *actor, const struct station_input *in,
 		       int64_t *id, struct problem *prob);
 /* Changes a station (ACT_STATION_EDIT over it: admins anywhere in scope,
  * staff in their region, managers at their station). */
-enum rc station_update(struct db *db, const struct actor *actor, int64_t id,
+enum rc station_update(struct db_tx *tx, const struct actor *actor, int64_t id,
 		       const struct station_input *in, struct problem *prob);
 /* Temporarily closes (with a reason, until until_s or 0 for "until
  * reopened") or reopens a station. */
-enum rc station_set_closed(struct db *db, const struct actor *actor, int64_t id, bool closed,
+enum rc station_set_closed(struct db_tx *tx, const struct actor *actor, int64_t id, bool closed,
 			   const char *reason, int64_t until_s, struct problem *prob);
 /* Replaces the QR secret (ACT_QR_ROTATE); the old printed code stops working. */
-enum rc station_rotate_qr(struct db *db, const struct actor *actor, int64_t id,
+enum rc station_rotate_qr(struct db_tx *tx, const struct actor *actor, int64_t id,
 			  struct problem *prob);
 /* Reads one station in full. */
 enum rc station_get(struct db *db, int64_t id, struct station *out, struct problem *prob);

@@ -406,8 +406,9 @@ struct tx_ctx {
 	enum rc finally;
 };
 
-static enum rc insert_in_tx(struct db *h, void *arg, struct problem *prob)
+static enum rc insert_in_tx(struct db_tx *tx, void *arg, struct problem *prob)
 {
+	struct db *h = db_tx_db(tx);
 	struct tx_ctx *ctx = arg;
 	ctx->calls++;
 	enum rc rc = db_q(h, "INSERT INTO t (id, s) VALUES ($1, $2)", NULL, prob, DB_I(42),
@@ -574,8 +575,9 @@ struct counter_job {
 	enum rc rc;
 };
 
-static enum rc increment(struct db *h, void *arg, struct problem *prob)
+static enum rc increment(struct db_tx *tx, void *arg, struct problem *prob)
 {
+	struct db *h = db_tx_db(tx);
 	(void)arg;
 	return db_exec(h, "UPDATE t SET i = i + 1 WHERE id = 1", NULL, 0, NULL, prob);
 }

@@ -270,25 +270,23 @@ static inline bool fx_has_field(const struct problem *prob, const char *field)
 	return false;
 }
 
-/* Opens a write transaction (domain writes run inside their caller's). */
-static inline void fx_begin(struct db *db)
+/* Opens a write transaction and gives its handle (domain writes take one). */
+static inline struct db_tx *fx_begin(struct db *db)
 {
 	struct problem prob = { 0 };
-	if (db_begin(db, &prob) != RC_OK) {
+	struct db_tx *tx = NULL;
+	if (db_tx_open(db, &tx, &prob) != RC_OK) {
 		fprintf(stderr, "begin: %s\n", prob.detail);
 		abort();
 	}
+	return tx;
 }
 
 /* Ends the transaction fx_begin opened: commits if rc is RC_OK (returning
  * the commit's result), else rolls back and returns rc. */
-static inline enum rc fx_end(struct db *db, enum rc rc, struct problem *prob)
+static inline enum rc fx_end(struct db_tx *tx, enum rc rc, struct problem *prob)
 {
-	if (rc != RC_OK) {
-		db_rollback(db);
-		return rc;
-	}
-	return db_commit(db, prob);
+	return db_tx_close(tx, rc, prob);
 }
 
 /* A minimal valid station input near FX_COMMUNITY. */
@@ -312,13 +310,10 @@ static inline int64_t fx_station(struct db *db, const struct actor *actor, const
 	fx_station_input(&in, name, region);
 	struct problem prob = { 0 };
 	int64_t id = 0;
-	enum rc rc = db_begin(db, &prob);
+	struct db_tx *tx = NULL;
+	enum rc rc = db_tx_open(db, &tx, &prob);
 	if (rc == RC_OK)
-		rc = station_create(db, actor, &in, &id, &prob);
-	if (rc == RC_OK)
-		rc = db_commit(db, &prob);
-	else
-		db_rollback(db);
+		rc = db_tx_close(tx, station_create(tx, actor, &in, &id, &prob), &prob);
 	if (rc != RC_OK) {
 		fprintf(stderr, "station %s: %s: %s\n", name, prob.type, prob.detail);
 		abort();

@@ -54,15 +54,15 @@ static enum rc create(const struct actor *actor, const char *phone, const char *
 {
 	struct account_new in = { .phone = phone, .name = name };
 	problem_init(prob);
-	fx_begin(fx.db);
-	return fx_end(fx.db, account_create(fx.db, actor, &in, out, prob), prob);
+	struct db_tx *tx = fx_begin(fx.db);
+	return fx_end(tx, account_create(tx, actor, &in, out, prob), prob);
 }
 
 static enum rc disable(const struct actor *actor, int64_t id, struct problem *prob)
 {
 	problem_init(prob);
-	fx_begin(fx.db);
-	return fx_end(fx.db, account_set_disabled(fx.db, actor, id, true, prob), prob);
+	struct db_tx *tx = fx_begin(fx.db);
+	return fx_end(tx, account_set_disabled(tx, actor, id, true, prob), prob);
 }
 
 static enum rc grant(const struct actor *actor, int64_t id, const char *role, const char *scope,
@@ -70,8 +70,8 @@ static enum rc grant(const struct actor *actor, int64_t id, const char *role, co
 {
 	int64_t grant_id = 0;
 	problem_init(prob);
-	fx_begin(fx.db);
-	return fx_end(fx.db, role_grant_add(fx.db, actor, id, role, scope, &grant_id, prob), prob);
+	struct db_tx *tx = fx_begin(fx.db);
+	return fx_end(tx, role_grant_add(tx, actor, id, role, scope, &grant_id, prob), prob);
 }
 
 static int64_t count(const char *sql)

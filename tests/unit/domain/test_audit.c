@@ -24,7 +24,9 @@ static void record(const struct actor *actor, const char *action, const char *ty
 		   const char *scope)
 {
 	struct problem prob = { 0 };
-	if (audit_record(fx.db, actor, action, type, id, scope, NULL, &prob) != RC_OK)
+	struct db_tx *tx = fx_begin(fx.db);
+	if (fx_end(tx, audit_record(tx, actor, action, type, id, scope, NULL, &prob), &prob) !=
+	    RC_OK)
 		fail_msg("audit_record: %s", prob.detail);
 }
 
@@ -159,8 +161,11 @@ static void test_audit__phone_numbers_in_the_detail_are_masked(void **state)
 	audit_detail_str(&d, "phone", "13912345678");
 	audit_detail_str(&d, "note", "say \"hi\"");
 	audit_detail_int(&d, "n", 42);
-	assert_int_equal(audit_record_id(fx.db, &fx.city, "account.create", "account", 77,
-					 FX_STREET, &d, &prob),
+	struct db_tx *tx = fx_begin(fx.db);
+	assert_int_equal(fx_end(tx,
+				audit_record_id(tx, &fx.city, "account.create", "account", 77,
+						FX_STREET, &d, &prob),
+				&prob),
 			 RC_OK);
 	audit_detail_release(&d);
 	struct audit_page page;

@@ -119,9 +119,8 @@ static void test_coverage__a_new_station_covers_the_community_beside_it(void **s
 	fx_station_input(&in, "公园路驿站", "610302001002");
 	in.lat = 34.3800;
 	in.lng = 107.1640;
-	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, station_create(fx.db, &fx.admin, &in, &id, &prob), &prob),
-			 RC_OK);
+	struct db_tx *tx = fx_begin(fx.db);
+	assert_int_equal(fx_end(tx, station_create(tx, &fx.admin, &in, &id, &prob), &prob), RC_OK);
 	struct coverage c;
 	assert_int_equal(compute(FX_STREET, &c, &prob), RC_OK);
 	assert_int_equal(c.covered, 2);

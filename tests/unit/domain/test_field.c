@@ -163,10 +163,11 @@ static void insert_update_and_read_back(void **state)
 	(void)state;
 	struct problem prob;
 	problem_init(&prob);
+	struct db_tx *tx = fx_begin(db);
 	struct toy_input in = { .has_name = true, .name = "红球", .has_size = true, .size = 3 };
 	const struct field_extra extra[] = { { "created_s", DB_I(1700000000), NULL } };
 	int64_t id = 0;
-	assert_int_equal(field_insert(db, &toy_noun, &in, extra, 1, &id, &prob), RC_OK);
+	assert_int_equal(field_insert(tx, &toy_noun, &in, extra, 1, &id, &prob), RC_OK);
 	assert_true(id > 0);
 	struct toy t = read_toy(id);
 	assert_int_equal(t.id, id);
@@ -182,7 +183,7 @@ static void insert_update_and_read_back(void **state)
 		.has_kind = true, .kind = "kite", .has_owner = true, .owner_id = 7
 	};
 	const struct field_extra bump[] = { { "size", DB_NUL, "size + 1" } };
-	assert_int_equal(field_update(db, &toy_noun, id, &change, bump, 1, &prob), RC_OK);
+	assert_int_equal(field_update(tx, &toy_noun, id, &change, bump, 1, &prob), RC_OK);
 	t = read_toy(id);
 	assert_string_equal(t.name, "红球");
 	assert_string_equal(t.kind, "kite");
@@ -191,7 +192,7 @@ static void insert_update_and_read_back(void **state)
 
 	/* Clearing an optional id stores NULL. */
 	struct toy_input clear = { .has_owner = true, .owner_id = 0 };
-	assert_int_equal(field_update(db, &toy_noun, id, &clear, NULL, 0, &prob), RC_OK);
+	assert_int_equal(field_update(tx, &toy_noun, id, &clear, NULL, 0, &prob), RC_OK);
 	struct db_rows *rows = NULL;
 	assert_int_equal(
 		db_q(db, "SELECT owner_id FROM toys WHERE id = $1", &rows, &prob, DB_I(id)), RC_OK);
@@ -200,8 +201,9 @@ static void insert_update_and_read_back(void **state)
 
 	/* No such row. */
 	problem_init(&prob);
-	assert_int_equal(field_update(db, &toy_noun, id + 1000, &change, NULL, 0, &prob),
+	assert_int_equal(field_update(tx, &toy_noun, id + 1000, &change, NULL, 0, &prob),
 			 RC_NOT_FOUND);
+	assert_int_equal(fx_end(tx, RC_OK, &prob), RC_OK);
 }
 
 static bool allow_daily_only(void *ctx, enum action a)

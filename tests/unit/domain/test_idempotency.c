@@ -42,16 +42,15 @@ static enum rc write_once(const struct write_key *k, enum write_start *start,
 			  struct write_replay *rep, struct problem *prob)
 {
 	problem_init(prob);
-	enum rc rc = write_begin(db, k, start, rep, prob);
+	struct db_tx *tx = fx_begin(db);
+	enum rc rc = write_claim(tx, k, start, rep, prob);
 	if (rc != RC_OK || *start == WRITE_REPLAY)
-		return rc;
+		return fx_end(tx, rc, prob);
 	rc = db_q(db, "INSERT INTO work (at) VALUES ($1)", NULL, prob, DB_I(1));
-	if (rc != RC_OK) {
-		write_abort(db);
-		return rc;
-	}
-	return write_commit(db, k, 201, "application/json", "{\"id\":7}", "/api/v1/stations/7",
-			    prob);
+	if (rc == RC_OK)
+		rc = write_store(tx, k, 201, "application/json", "{\"id\":7}", "/api/v1/stations/7",
+				 prob);
+	return fx_end(tx, rc, prob);
 }
 
 static void test_idempotency__a_retry_gets_the_first_answer_and_the_work_is_done_once(void **state)
@@ -103,9 +102,10 @@ static void test_idempotency__a_rolled_back_write_leaves_no_claim(void **state)
 	enum write_start start;
 	struct write_replay rep;
 	struct problem prob = { 0 };
-	assert_int_equal(write_begin(db, &k, &start, &rep, &prob), RC_OK);
+	struct db_tx *tx = fx_begin(db);
+	assert_int_equal(write_claim(tx, &k, &start, &rep, &prob), RC_OK);
 	assert_int_equal(start, WRITE_FRESH);
-	write_abort(db);
+	assert_int_equal(fx_end(tx, RC_INTERNAL, &prob), RC_INTERNAL);
 	assert_int_equal(fx_int(db, "SELECT COUNT(*) FROM idempotency_keys"), 0);
 	assert_int_equal(write_once(&k, &start, &rep, &prob), RC_OK);
 	assert_int_equal(start, WRITE_FRESH);

@@ -64,8 +64,8 @@ static enum rc add(const struct actor *actor, unsigned k, const char *caption, s
 {
 	struct photo_files f = files_of(k);
 	problem_init(prob);
-	fx_begin(fx.db);
-	return fx_end(fx.db, station_photo_add(fx.db, actor, fx.station_id, &f, caption, out, prob),
+	struct db_tx *tx = fx_begin(fx.db);
+	return fx_end(tx, station_photo_add(tx, actor, fx.station_id, &f, caption, out, prob),
 		      prob);
 }
 
@@ -95,10 +95,9 @@ static void test_photo__a_station_shows_at_most_twelve_photos(void **state)
 	assert_int_equal(station_photos(fx.db, fx.station_id, list, &n, &prob), RC_OK);
 	assert_int_equal(n, STATION_PHOTOS_MAX);
 	problem_init(&prob);
-	fx_begin(fx.db);
+	struct db_tx *tx = fx_begin(fx.db);
 	assert_int_equal(
-		fx_end(fx.db,
-		       station_photo_remove(fx.db, &fx.staff, fx.station_id, list[0].id, &prob),
+		fx_end(tx, station_photo_remove(tx, &fx.staff, fx.station_id, list[0].id, &prob),
 		       &prob),
 		RC_OK);
 	assert_int_equal(add(&fx.staff, 13, NULL, &p, &prob), RC_OK);
@@ -155,18 +154,16 @@ static void test_photo__staff_of_another_street_cannot_change_the_photos(void **
 	assert_int_equal(add(&fx.other, 1, NULL, &p, &prob), RC_FORBIDDEN);
 	assert_int_equal(add(&fx.staff, 1, NULL, &p, &prob), RC_OK);
 	problem_init(&prob);
-	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db,
-				station_photo_remove(fx.db, &fx.other, fx.station_id, p.id, &prob),
-				&prob),
-			 RC_FORBIDDEN);
+	struct db_tx *tx = fx_begin(fx.db);
+	assert_int_equal(
+		fx_end(tx, station_photo_remove(tx, &fx.other, fx.station_id, p.id, &prob), &prob),
+		RC_FORBIDDEN);
 	assert_int_equal(shown(), 1);
 	/* A photo the station does not show cannot be removed from it. */
 	problem_init(&prob);
-	fx_begin(fx.db);
+	tx = fx_begin(fx.db);
 	assert_int_equal(
-		fx_end(fx.db,
-		       station_photo_remove(fx.db, &fx.staff, fx.station_id, p.id + 100, &prob),
+		fx_end(tx, station_photo_remove(tx, &fx.staff, fx.station_id, p.id + 100, &prob),
 		       &prob),
 		RC_NOT_FOUND);
 	assert_int_equal(add(&fx.staff, 2, NULL, &p, &prob), RC_OK);

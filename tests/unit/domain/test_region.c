@@ -319,12 +319,11 @@ static enum rc locate_tx(const struct principal *p, const char *code, double lat
 			 const char *source, struct problem *prob)
 {
 	struct actor actor = { .p = p, .ip = "127.0.0.1", .request_id = "test" };
-	enum rc rc = db_begin(fx.db, prob);
+	struct db_tx *tx = NULL;
+	enum rc rc = db_tx_open(fx.db, &tx, prob);
 	if (rc == RC_OK)
-		rc = region_set_location(fx.db, &actor, code, lat, lng, source, prob);
-	if (rc == RC_OK)
-		return db_commit(fx.db, prob);
-	db_rollback(fx.db);
+		rc = db_tx_close(tx, region_set_location(tx, &actor, code, lat, lng, source, prob),
+				 prob);
 	return rc;
 }
 

@@ -161,16 +161,15 @@ static void test_session__logout_and_disabling_the_account_end_the_session(void 
 	assert_int_equal(login("13800000002", PASSWORD, &b, &prob), RC_OK);
 	assert_int_equal(resolve(a.token, &p, &prob), RC_OK);
 	struct actor me = fx_actor(&p);
-	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, session_logout(fx.db, &me, &prob), &prob), RC_OK);
+	struct db_tx *tx = fx_begin(fx.db);
+	assert_int_equal(fx_end(tx, session_logout(tx, &me, &prob), &prob), RC_OK);
 	assert_int_equal(resolve(a.token, &p, &prob), RC_UNAUTHORIZED);
 	assert_int_equal(resolve(b.token, &p, &prob), RC_OK);
 	problem_init(&prob);
-	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db,
-				account_set_disabled(fx.db, &fx.admin, fx.staff_id, true, &prob),
-				&prob),
-			 RC_OK);
+	tx = fx_begin(fx.db);
+	assert_int_equal(
+		fx_end(tx, account_set_disabled(tx, &fx.admin, fx.staff_id, true, &prob), &prob),
+		RC_OK);
 	assert_int_equal(resolve(b.token, &p, &prob), RC_UNAUTHORIZED);
 	/* And no new one opens. */
 	assert_int_equal(login("13800000002", PASSWORD, &a, &prob), RC_UNAUTHORIZED);
@@ -182,18 +181,16 @@ static void test_session__a_revoked_api_token_stops_working(void **state)
 	struct api_token_new t;
 	struct principal p;
 	struct problem prob = { 0 };
-	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db,
-				api_token_create(fx.db, &fx.admin, fx.staff_id, "导出", &t, &prob),
-				&prob),
-			 RC_OK);
+	struct db_tx *tx = fx_begin(fx.db);
+	assert_int_equal(
+		fx_end(tx, api_token_create(tx, &fx.admin, fx.staff_id, "导出", &t, &prob), &prob),
+		RC_OK);
 	assert_int_equal(api_token_resolve(fx.db, t.token, &p, &prob), RC_OK);
 	assert_int_equal(p.kind, AUTH_TOKEN);
 	assert_int_equal(p.account_id, fx.staff_id);
 	problem_init(&prob);
-	fx_begin(fx.db);
-	assert_int_equal(fx_end(fx.db, api_token_revoke(fx.db, &fx.admin, t.id, &prob), &prob),
-			 RC_OK);
+	tx = fx_begin(fx.db);
+	assert_int_equal(fx_end(tx, api_token_revoke(tx, &fx.admin, t.id, &prob), &prob), RC_OK);
 	assert_int_equal(api_token_resolve(fx.db, t.token, &p, &prob), RC_UNAUTHORIZED);
 }
 

@@ -55,16 +55,16 @@ static enum rc create(const struct actor *actor, const struct station_input *in,
 		      struct problem *prob)
 {
 	problem_init(prob);
-	fx_begin(fx.db);
-	return fx_end(fx.db, station_create(fx.db, actor, in, id, prob), prob);
+	struct db_tx *tx = fx_begin(fx.db);
+	return fx_end(tx, station_create(tx, actor, in, id, prob), prob);
 }
 
 static enum rc update(const struct actor *actor, int64_t id, const struct station_input *in,
 		      struct problem *prob)
 {
 	problem_init(prob);
-	fx_begin(fx.db);
-	return fx_end(fx.db, station_update(fx.db, actor, id, in, prob), prob);
+	struct db_tx *tx = fx_begin(fx.db);
+	return fx_end(tx, station_update(tx, actor, id, in, prob), prob);
 }
 
 static int64_t stations(void)
@@ -274,18 +274,16 @@ static void test_station__closing_needs_a_reason_and_reopening_clears_it(void **
 	(void)state;
 	struct problem prob;
 	problem_init(&prob);
-	fx_begin(fx.db);
+	struct db_tx *tx = fx_begin(fx.db);
 	assert_int_equal(
-		fx_end(fx.db,
-		       station_set_closed(fx.db, &fx.staff, fx.station_id, true, "", 0, &prob),
+		fx_end(tx, station_set_closed(tx, &fx.staff, fx.station_id, true, "", 0, &prob),
 		       &prob),
 		RC_INVALID);
 	assert_true(fx_has_field(&prob, "reason"));
 	problem_init(&prob);
-	fx_begin(fx.db);
+	tx = fx_begin(fx.db);
 	assert_int_equal(
-		fx_end(fx.db,
-		       station_set_closed(fx.db, &fx.staff, fx.station_id, true, "装修", 0, &prob),
+		fx_end(tx, station_set_closed(tx, &fx.staff, fx.station_id, true, "装修", 0, &prob),
 		       &prob),
 		RC_OK);
 	struct station s;
@@ -293,10 +291,9 @@ static void test_station__closing_needs_a_reason_and_reopening_clears_it(void **
 	assert_true(s.hours.closed);
 	assert_string_equal(s.closed_reason, "装修");
 	problem_init(&prob);
-	fx_begin(fx.db);
+	tx = fx_begin(fx.db);
 	assert_int_equal(
-		fx_end(fx.db,
-		       station_set_closed(fx.db, &fx.staff, fx.station_id, false, NULL, 0, &prob),
+		fx_end(tx, station_set_closed(tx, &fx.staff, fx.station_id, false, NULL, 0, &prob),
 		       &prob),
 		RC_OK);
 	assert_int_equal(station_get(fx.db, fx.station_id, &s, &prob), RC_OK);
@@ -317,14 +314,13 @@ static void test_station__a_rotated_qr_code_stops_finding_the_station(void **sta
 	assert_int_equal(id, fx.station_id);
 	/* Staff may not rotate; an admin may. */
 	problem_init(&prob);
-	fx_begin(fx.db);
-	assert_int_equal(
-		fx_end(fx.db, station_rotate_qr(fx.db, &fx.staff, fx.station_id, &prob), &prob),
-		RC_FORBIDDEN);
+	struct db_tx *tx = fx_begin(fx.db);
+	assert_int_equal(fx_end(tx, station_rotate_qr(tx, &fx.staff, fx.station_id, &prob), &prob),
+			 RC_FORBIDDEN);
 	problem_init(&prob);
-	fx_begin(fx.db);
+	tx = fx_begin(fx.db);
 	assert_int_equal(
-		fx_end(fx.db, station_rotate_qr(fx.db, &fx.district, fx.station_id, &prob), &prob),
+		fx_end(tx, station_rotate_qr(tx, &fx.district, fx.station_id, &prob), &prob),
 		RC_OK);
 	assert_int_equal(station_by_qr(fx.db, old, &id, &prob), RC_NOT_FOUND);
 	assert_int_equal(station_get(fx.db, fx.station_id, &s, &prob), RC_OK);

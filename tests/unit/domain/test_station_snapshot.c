@@ -3,6 +3,7 @@
  * schedules keep every station's hours, lookups and search, a one-station
  * update equals a full reload, and readers that never see a freed snapshot
  * while writers swap new ones in (run under ASan in CI). */
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -457,6 +458,10 @@ static void test_snapshot__readers_survive_concurrent_swaps(void **state)
 	pthread_t t[4];
 	for (int i = 0; i < 4; i++)
 		pthread_create(&t[i], NULL, reader, &r);
+	/* The readers are under way before the swaps start, however busy the
+	 * machine is. */
+	while (atomic_load(&r.reads) < 4)
+		sched_yield();
 	for (int k = 0; k < 200; k++)
 		snapshot_store_load(r.store, st, 100 + (size_t)k * 2, catalog, 3);
 	atomic_store(&r.stop, true);

@@ -156,10 +156,36 @@ static int teardown(void **state)
 }
 
 /* One domain command, run inside the open write transaction. */
-typedef enum rc (*command_fn)(struct db *db, struct problem *prob);
+typedef enum rc (*command_fn)(struct db_tx *tx, struct problem *prob);
 
-/* The write path of api/write.c without HTTP: claim the key, run the
- * command, store the answer and commit; contention retries it all. */
+struct walk {
+	const struct write_key *k;
+	command_fn cmd;
+	bool replayed;
+};
+
+/* One attempt, as api/write.c makes it: claim the key, run the command,
+ * store the answer. */
+static enum rc walk_attempt(struct db_tx *tx, void *ctx, struct problem *prob)
+{
+	struct walk *w = ctx;
+	enum write_start start;
+	struct write_replay rep;
+	w->replayed = false;
+	enum rc rc = write_claim(tx, w->k, &start, &rep, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (start == WRITE_REPLAY) {
+		w->replayed = true;
+		write_replay_release(&rep);
+		return RC_OK;
+	}
+	rc = w->cmd(tx, prob);
+	return rc == RC_OK ? write_store(tx, w->k, 201, "application/json", "{}", NULL, prob) : rc;
+}
+
+/* The write path of api/write.c without HTTP: db_tx runs the attempt and
+ * commits; contention retries it all. */
 static enum rc run_write(const char *key, command_fn cmd, struct problem *prob, bool *replayed)
 {
 	/* A new request (with new input where it must differ); its retries
@@ -167,29 +193,9 @@ static enum rc run_write(const char *key, command_fn cmd, struct problem *prob, 
 	fx.seq++;
 	struct write_key k = { .principal = "a:1", .key = key };
 	write_key_hash(&k, "POST", "/api/v1/walk", "", 0, key, strlen(key));
-	*replayed = false;
-	enum rc rc = RC_INTERNAL;
-	for (int attempt = 0; attempt < 6; attempt++) {
-		problem_init(prob);
-		enum write_start start;
-		struct write_replay rep;
-		rc = write_begin(fx.db, &k, &start, &rep, prob);
-		if (rc == RC_OK && start == WRITE_REPLAY) {
-			*replayed = true;
-			write_replay_release(&rep);
-			return RC_OK;
-		}
-		if (rc == RC_OK) {
-			rc = cmd(fx.db, prob);
-			if (rc == RC_OK)
-				rc = write_commit(fx.db, &k, 201, "application/json", "{}", NULL,
-						  prob);
-			else
-				write_abort(fx.db);
-		}
-		if (rc != RC_BUSY)
-			break;
-	}
+	struct walk w = { .k = &k, .cmd = cmd };
+	enum rc rc = db_tx(fx.db, walk_attempt, &w, prob);
+	*replayed = rc == RC_OK && w.replayed;
 	return rc;
 }
 
@@ -315,7 +321,7 @@ static void walk_busy(const char *what, command_fn cmd, const struct delta *d, u
 
 /* The commands */
 
-static enum rc cmd_station_create(struct db *db, struct problem *prob)
+static enum rc cmd_station_create(struct db_tx *tx, struct problem *prob)
 {
 	struct station_input in;
 	fx_station_input(&in, "新建驿站", FX_STREET);
@@ -336,10 +342,10 @@ static enum rc cmd_station_create(struct db *db, struct problem *prob)
 	in.has_phone = true;
 	in.phone = "0917-1234567";
 	int64_t id = 0;
-	return station_create(db, &fx.admin, &in, &id, prob);
+	return station_create(tx, &fx.admin, &in, &id, prob);
 }
 
-static enum rc cmd_station_update(struct db *db, struct problem *prob)
+static enum rc cmd_station_update(struct db_tx *tx, struct problem *prob)
 {
 	/* Every kind of child row changes: amenities, hours, exceptions, rooms. */
 	static const char *const names[] = { "龙腾路驿站（一）", "龙腾路驿站（二）" };
@@ -367,48 +373,48 @@ static enum rc cmd_station_update(struct db *db, struct problem *prob)
 	snprintf(in.rooms[1].name, sizeof(in.rooms[1].name), "阅览室");
 	in.rooms[0].capacity = 30;
 	in.rooms[1].capacity = 10;
-	return station_update(db, &fx.admin, fx.station_id, &in, prob);
+	return station_update(tx, &fx.admin, fx.station_id, &in, prob);
 }
 
-static enum rc cmd_account_create(struct db *db, struct problem *prob)
+static enum rc cmd_account_create(struct db_tx *tx, struct problem *prob)
 {
 	char phone[12];
 	snprintf(phone, sizeof(phone), "139%08u", fx.seq);
 	struct account_new in = { .phone = phone, .name = "新居民" };
 	struct account out;
-	return account_create(db, &fx.admin, &in, &out, prob);
+	return account_create(tx, &fx.admin, &in, &out, prob);
 }
 
-static enum rc cmd_role_grant(struct db *db, struct problem *prob)
+static enum rc cmd_role_grant(struct db_tx *tx, struct problem *prob)
 {
 	/* A scope of its own each time, so no run conflicts with the last. */
 	static const char *const scopes[] = { "610302001001", "610302001002", "610302002001",
 					      "610303001001", "610302001",    "610302002",
 					      "610303001",    "610302" };
 	int64_t grant_id = 0;
-	return role_grant_add(db, &fx.admin, fx.account_id, "volunteer",
+	return role_grant_add(tx, &fx.admin, fx.account_id, "volunteer",
 			      scopes[fx.seq % (sizeof(scopes) / sizeof(scopes[0]))], &grant_id,
 			      prob);
 }
 
-static enum rc cmd_photo_add(struct db *db, struct problem *prob)
+static enum rc cmd_photo_add(struct db_tx *tx, struct problem *prob)
 {
 	struct photo_files files = { .width = 640, .height = 480, .bytes = 12345 };
 	/* A new picture each run: 64 hex digits. */
 	snprintf(files.sha256, sizeof(files.sha256), "%064u", fx.seq);
 	snprintf(files.thumb_sha256, sizeof(files.thumb_sha256), "%064u", 1000000u + fx.seq);
 	struct photo out;
-	return station_photo_add(db, &fx.admin, fx.station_id, &files, "门口", &out, prob);
+	return station_photo_add(tx, &fx.admin, fx.station_id, &files, "门口", &out, prob);
 }
 
-static enum rc cmd_station_close(struct db *db, struct problem *prob)
+static enum rc cmd_station_close(struct db_tx *tx, struct problem *prob)
 {
-	return station_set_closed(db, &fx.admin, fx.station_id, true, "设备检修", 0, prob);
+	return station_set_closed(tx, &fx.admin, fx.station_id, true, "设备检修", 0, prob);
 }
 
-static enum rc cmd_station_rotate_qr(struct db *db, struct problem *prob)
+static enum rc cmd_station_rotate_qr(struct db_tx *tx, struct problem *prob)
 {
-	return station_rotate_qr(db, &fx.admin, fx.station_id, prob);
+	return station_rotate_qr(tx, &fx.admin, fx.station_id, prob);
 }
 
 /* The tests */
