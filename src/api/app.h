@@ -11,6 +11,8 @@
 
 #include "db/db.h"
 #include "domain/session.h"
+#include "domain/signup.h"
+#include "core/sms.h"
 #include "api/tiles.h"
 #include "core/blob.h"
 #include "http/http.h"
@@ -45,6 +47,8 @@ struct app {
 	enum metrics_access metrics_access;
 	char metrics_token_hash[SECRET_HASH_LEN]; /* METRICS_TOKEN: SHA-256 of the token */
 	atomic_ulong login_bursts; /* failed sign-ins from many addresses against one account */
+	struct sms_sender *sms;	   /* sign-up codes (core/sms.h) */
+	struct signup_policy signup;
 };
 
 /* Frees app->render (api/station_render.c); call once the server has stopped. */

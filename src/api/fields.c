@@ -15,6 +15,36 @@ static bool settable(const struct field *f)
 	return !(f->flags & FIELD_READONLY) && f->has_off != FIELD_NO_INPUT;
 }
 
+/* A FIELD_SET value: an array of distinct codes of f's choices (null or []
+ * for none). */
+static bool parse_set(const struct field *f, json_t *v, int64_t *bits, struct problem *prob)
+{
+	*bits = 0;
+	if (json_is_null(v))
+		return true;
+	if (!json_is_array(v)) {
+		problem_field(prob, f->name, "应为编码的数组 (an array of codes)");
+		return false;
+	}
+	size_t i;
+	json_t *e;
+	json_array_foreach(v, i, e)
+	{
+		const char *code = json_string_value(e);
+		int bit = -1;
+		for (int k = 0; code && k < 63 && f->choices[k].code; k++)
+			if (strcmp(f->choices[k].code, code) == 0)
+				bit = k;
+		if (bit < 0) {
+			problem_field(prob, f->name, "“%s”不在可选值中 (not one of the codes)",
+				      code ? code : "?");
+			return false;
+		}
+		*bits |= INT64_C(1) << bit;
+	}
+	return true;
+}
+
 void fields_parse(const struct noun *n, json_t *body, void *in, fields_parse_fn custom, void *ctx,
 		  struct problem *prob)
 {
@@ -58,6 +88,25 @@ void fields_parse(const struct noun *n, json_t *body, void *in, fields_parse_fn 
 					     &i, prob)) {
 				field_mark(f, in);
 				*(int64_t *)at = i;
+			}
+			break;
+		}
+		case FIELD_REAL: {
+			double d = 0;
+			if (json_is_null(v) && (f->flags & FIELD_OPTIONAL)) {
+				field_mark(f, in);
+				*(double *)at = 0;
+			} else if (field_number(body, key, true, &d, prob)) {
+				field_mark(f, in);
+				*(double *)at = d;
+			}
+			break;
+		}
+		case FIELD_SET: {
+			int64_t bits = 0;
+			if (parse_set(f, v, &bits, prob)) {
+				field_mark(f, in);
+				*(int64_t *)at = bits;
 			}
 			break;
 		}
@@ -123,6 +172,8 @@ void fields_render(const struct noun *n, const void *rec, const struct fields_vi
 			sb_add_int(sb, *(const int64_t *)at);
 			break;
 		case FIELD_REAL:
+			if (*(const double *)at == 0 && (f->flags & FIELD_OPTIONAL))
+				break;
 			add_key(sb, f->name);
 			sb_add_fixed(sb, *(const double *)at, 6);
 			break;
@@ -133,6 +184,22 @@ void fields_render(const struct noun *n, const void *rec, const struct fields_vi
 			else
 				sb_addlit(sb, "false");
 			break;
+		case FIELD_SET: {
+			add_key(sb, f->name);
+			sb_addc(sb, '[');
+			int64_t bits = *(const int64_t *)at;
+			bool first = true;
+			for (int k = 0; k < 63 && f->choices[k].code; k++) {
+				if (!(bits & (INT64_C(1) << k)))
+					continue;
+				if (!first)
+					sb_addc(sb, ',');
+				first = false;
+				add_text(sb, f->choices[k].code);
+			}
+			sb_addc(sb, ']');
+			break;
+		}
 		case FIELD_TIME: {
 			add_key(sb, f->name);
 			int64_t t = *(const int64_t *)at;
@@ -189,7 +256,29 @@ static json_t *field_schema(const struct field *f, bool input)
 		if (f->max)
 			json_object_set_new(s, "maximum", json_integer(f->max));
 		break;
-	case FIELD_REAL: json_object_set_new(s, "type", json_string("number")); break;
+	case FIELD_SET: {
+		json_t *e = json_array();
+		for (const struct field_choice *c = f->choices; c && c->code; c++)
+			json_array_append_new(e, json_string(c->code));
+		json_object_set_new(s, "type",
+				    input && (f->flags & FIELD_OPTIONAL)
+					    ? json_pack("[s,s]", "array", "null")
+					    : json_string("array"));
+		json_object_set_new(s, "items",
+				    json_pack("{s:s,s:o}", "type", "string", "enum", e));
+		json_object_set_new(s, "uniqueItems", json_true());
+		break;
+	}
+	case FIELD_REAL:
+		json_object_set_new(s, "type",
+				    input && (f->flags & FIELD_OPTIONAL)
+					    ? json_pack("[s,s]", "number", "null")
+					    : json_string("number"));
+		if (f->min || f->max) {
+			json_object_set_new(s, "minimum", json_integer(f->min));
+			json_object_set_new(s, "maximum", json_integer(f->max));
+		}
+		break;
 	case FIELD_BOOL: json_object_set_new(s, "type", json_string("boolean")); break;
 	case FIELD_TIME:
 		json_object_set_new(s, "type", json_pack("[s,s]", "string", "null"));

@@ -45,6 +45,42 @@ void h_station_qr_svg(struct http_req *req, struct http_resp *resp);
 void h_checkin_link(struct http_req *req, struct http_resp *resp);
 void h_station_qr_png(struct http_req *req, struct http_resp *resp);
 void h_station_qr_rotate(struct http_req *req, struct http_resp *resp);
+
+/* signup.c */
+void h_signup_code(struct http_req *req, struct http_resp *resp);
+void h_signup(struct http_req *req, struct http_resp *resp);
+
+/* people.c */
+void h_people_list(struct http_req *req, struct http_resp *resp);
+void h_people_counts(struct http_req *req, struct http_resp *resp);
+void h_people_catalog(struct http_req *req, struct http_resp *resp);
+void h_people_create(struct http_req *req, struct http_resp *resp);
+void h_person_get(struct http_req *req, struct http_resp *resp);
+void h_person_update(struct http_req *req, struct http_resp *resp);
+void h_person_phone(struct http_req *req, struct http_resp *resp);
+void h_me_person_get(struct http_req *req, struct http_resp *resp);
+void h_me_person_update(struct http_req *req, struct http_resp *resp);
+
+void h_person_contacts(struct http_req *req, struct http_resp *resp);
+void h_person_contact_add(struct http_req *req, struct http_resp *resp);
+
+/* registry.c: work sites, teams, party organisations, grids */
+#define YZ_NOUN_HANDLERS(stem)                                                \
+	void h_##stem##_list(struct http_req *req, struct http_resp *resp);   \
+	void h_##stem##_get(struct http_req *req, struct http_resp *resp);    \
+	void h_##stem##_create(struct http_req *req, struct http_resp *resp); \
+	void h_##stem##_update(struct http_req *req, struct http_resp *resp);
+YZ_NOUN_HANDLERS(work_site)
+YZ_NOUN_HANDLERS(team)
+YZ_NOUN_HANDLERS(party_org)
+YZ_NOUN_HANDLERS(grid)
+void h_team_member_add(struct http_req *req, struct http_resp *resp);
+void h_team_member_remove(struct http_req *req, struct http_resp *resp);
+
+/* checkins.c */
+void h_checkin_create(struct http_req *req, struct http_resp *resp);
+void h_station_checkins_today(struct http_req *req, struct http_resp *resp);
+void h_checkins_tally(struct http_req *req, struct http_resp *resp);
 /* amenities.c */
 void h_amenities_list(struct http_req *req, struct http_resp *resp);
 void h_amenity_put(struct http_req *req, struct http_resp *resp);

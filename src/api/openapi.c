@@ -10,6 +10,11 @@
 #include "api/handlers.h"
 #include "api/reply.h"
 #include "domain/account.h"
+#include "domain/grid.h"
+#include "domain/party_org.h"
+#include "domain/person.h"
+#include "domain/team.h"
+#include "domain/work_site.h"
 #include "domain/permission.h"
 #include "domain/station.h"
 
@@ -199,6 +204,22 @@ static const struct {
 	{ &station_noun, "StationSummary", FIELDS_SUMMARY },
 	{ &account_noun, "AccountCreate", FIELDS_CREATE },
 	{ &account_noun, "Account", FIELDS_DETAIL },
+	{ &person_noun, "PersonCreate", FIELDS_CREATE },
+	{ &person_noun, "PersonUpdate", FIELDS_UPDATE },
+	{ &person_noun, "Person", FIELDS_DETAIL },
+	{ &person_noun, "PersonSummary", FIELDS_SUMMARY },
+	{ &work_site_noun, "WorkSite", FIELDS_DETAIL },
+	{ &work_site_noun, "WorkSiteCreate", FIELDS_CREATE },
+	{ &work_site_noun, "WorkSiteUpdate", FIELDS_UPDATE },
+	{ &team_noun, "Team", FIELDS_DETAIL },
+	{ &team_noun, "TeamCreate", FIELDS_CREATE },
+	{ &team_noun, "TeamUpdate", FIELDS_UPDATE },
+	{ &party_org_noun, "PartyOrg", FIELDS_DETAIL },
+	{ &party_org_noun, "PartyOrgCreate", FIELDS_CREATE },
+	{ &party_org_noun, "PartyOrgUpdate", FIELDS_UPDATE },
+	{ &grid_noun, "Grid", FIELDS_DETAIL },
+	{ &grid_noun, "GridCreate", FIELDS_CREATE },
+	{ &grid_noun, "GridUpdate", FIELDS_UPDATE },
 };
 
 static void add_noun_schemas(json_t *schemas)

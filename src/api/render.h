@@ -7,6 +7,11 @@
 #include "domain/account.h"
 #include "domain/photo.h"
 #include "domain/principal.h"
+#include "domain/session.h"
+
+struct app;
+struct http_req;
+struct http_resp;
 
 /* An account as viewer may see it (phone masked unless allowed). New ref. */
 json_t *render_account(const struct principal *viewer, const struct account *a);
@@ -15,5 +20,12 @@ json_t *render_grants(const struct role_grant *g, size_t n);
 
 /* A photo: {id, url, thumb_url, width, height, caption, added_at}. New ref. */
 json_t *render_photo(const struct photo *p);
+
+/* A new session's answer: {csrf_token, expires_at, idle_timeout_s,
+ * account}. New ref. (api/sessions.c) */
+json_t *render_session(const struct app *app, const struct session_new *s);
+/* Sets (or, with "" and 0, clears) the session cookie. (api/sessions.c) */
+void session_cookie_set(struct http_req *req, struct http_resp *resp, const char *token,
+			int64_t max_age_s);
 
 #endif

@@ -10,14 +10,25 @@
 #include "api/write.h"
 #include "domain/session.h"
 
-static void set_cookie(struct http_req *req, struct http_resp *resp, const char *token,
-		       int64_t max_age_s)
+void session_cookie_set(struct http_req *req, struct http_resp *resp, const char *token,
+			int64_t max_age_s)
 {
 	struct app *app = req->app;
 	char buf[256];
 	snprintf(buf, sizeof(buf), "yz_session=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
 		 token, (long long)max_age_s, app->cookie_secure ? "; Secure" : "");
 	http_resp_header(resp, "Set-Cookie", buf);
+}
+
+json_t *render_session(const struct app *app, const struct session_new *s)
+{
+	struct principal viewer = { .kind = AUTH_SESSION, .account_id = s->account.id };
+	json_t *o = json_object();
+	json_object_set_new(o, "csrf_token", json_string(s->csrf));
+	json_object_set_new(o, "expires_at", json_time(s->expires_s));
+	json_object_set_new(o, "idle_timeout_s", json_integer(app->session.idle_s));
+	json_object_set_new(o, "account", render_account(&viewer, &s->account));
+	return o;
 }
 
 void h_session_create(struct http_req *req, struct http_resp *resp)
@@ -48,13 +59,8 @@ void h_session_create(struct http_req *req, struct http_resp *resp)
 		reply_problem(req, resp, &prob);
 		goto out;
 	}
-	struct principal viewer = { .kind = AUTH_SESSION, .account_id = s.account.id };
-	json_t *o = json_object();
-	json_object_set_new(o, "csrf_token", json_string(s.csrf));
-	json_object_set_new(o, "expires_at", json_time(s.expires_s));
-	json_object_set_new(o, "idle_timeout_s", json_integer(app->session.idle_s));
-	json_object_set_new(o, "account", render_account(&viewer, &s.account));
-	set_cookie(req, resp, s.token, app->session.absolute_s);
+	json_t *o = render_session(app, &s);
+	session_cookie_set(req, resp, s.token, app->session.absolute_s);
 	reply_json(resp, 201, o);
 out:
 	json_decref(body);
@@ -98,5 +104,5 @@ void h_session_delete(struct http_req *req, struct http_resp *resp)
 {
 	api_write(req, resp, logout, NULL);
 	if (resp->status == 204)
-		set_cookie(req, resp, "", 0);
+		session_cookie_set(req, resp, "", 0);
 }

@@ -50,6 +50,8 @@ struct serve_config {
 	int64_t idempotency_ttl_s;
 	const char *metrics_access;
 	const char *metrics_token;
+	const char *sms_gateway;
+	const char *sms_gateway_token;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -105,6 +107,11 @@ static const struct config_option options[] = {
 	{ "idempotency-ttl", "YIZHAN_IDEMPOTENCY_TTL_S", "86400", CONFIG_INT,
 	  OPT(idempotency_ttl_s), 1, 86400 * 30,
 	  "带 Idempotency-Key 的写请求的应答保存多久（秒）；过期后由后台任务删除，同一个键可再用" },
+	{ "sms-gateway", "YIZHAN_SMS_GATEWAY", "", CONFIG_STR, OPT(sms_gateway), 0, 0,
+	  "注册验证码的短信网关地址：每个验证码以 JSON POST 过去（docs/sms-gateway.md）；"
+	  "空（默认，开发用）则把验证码写进服务器日志" },
+	{ "sms-gateway-token", "YIZHAN_SMS_GATEWAY_TOKEN", "", CONFIG_STR, OPT(sms_gateway_token),
+	  0, 0, "短信网关的 Bearer 令牌（可空）" },
 	{ "metrics-access", "YIZHAN_METRICS_ACCESS", "public", CONFIG_STR, OPT(metrics_access), 0,
 	  0,
 	  "谁可读 /metrics：public（所有人）、loopback（只限本机）或 token（带 Bearer 指标令牌者）" },
@@ -269,6 +276,7 @@ static int start_failed(struct app *app, const char *event, struct problem *prob
 {
 	log_msg(LOG_FATAL, NULL, event, "%s", prob->detail);
 	events_free(app->events);
+	sms_sender_free(app->sms);
 	snapshot_store_free(app->stations);
 	db_close(app->db);
 	log_close();
@@ -327,7 +335,11 @@ int cli_serve(int argc, char **argv)
 		.walk_m = (int)cfg.walk_m,
 		.tiles = tiles,
 		.metrics_access = metrics_access,
+		.signup = SIGNUP_POLICY_DEFAULT,
 	};
+	struct sms_config smsc = { .gateway_url = cfg.sms_gateway,
+				   .gateway_token = cfg.sms_gateway_token };
+	app.sms = sms_sender_new(&smsc);
 	if (strstr(cfg.public_url, "://localhost") || strstr(cfg.public_url, "://127.") ||
 	    strstr(cfg.public_url, "://[::1]"))
 		log_warn(
@@ -394,6 +406,7 @@ int cli_serve(int argc, char **argv)
 	db_listener_stop(listener);
 	db_on_commit(db, NULL, NULL);
 	events_free(app.events);
+	sms_sender_free(app.sms);
 	station_render_free(&app);
 	snapshot_store_free(app.stations);
 	db_close(db);

@@ -53,6 +53,11 @@ static int64_t in_int64(const struct field *f, const void *in)
 	return *(const int64_t *)((const char *)in + f->in_off);
 }
 
+static double in_real(const struct field *f, const void *in)
+{
+	return *(const double *)((const char *)in + f->in_off);
+}
+
 static bool has_control(const char *s, bool multiline)
 {
 	for (; *s; s++)
@@ -120,6 +125,21 @@ void field_check(const struct noun *n, const void *in, bool create, struct probl
 			    (f->max && in_int64(f, in) > f->max))
 				field_invalid(f, prob, "应为非负整数");
 			break;
+		case FIELD_REAL:
+			if (!given || in_real(f, in) < (double)f->min ||
+			    in_real(f, in) > (double)f->max)
+				field_invalid(f, prob, "应为 %d 以内的数");
+			break;
+		case FIELD_SET: {
+			size_t nchoices = 0;
+			while (f->choices && f->choices[nchoices].code)
+				nchoices++;
+			uint64_t known = nchoices >= 64 ? UINT64_MAX
+							: (UINT64_C(1) << nchoices) - 1;
+			if ((uint64_t)in_int64(f, in) & ~known)
+				field_invalid(f, prob, "含有不在可选值中的项");
+			break;
+		}
 		default: break;
 		}
 	}
@@ -164,6 +184,7 @@ void field_from_row(const struct noun *n, const struct db_rows *rows, size_t i, 
 		case FIELD_CODE: text_copy(at, f->rec_size, db_rows_text(rows, i, col)); break;
 		case FIELD_INT: *(int *)at = (int)db_rows_int(rows, i, col); break;
 		case FIELD_INT64:
+		case FIELD_SET:
 		case FIELD_TIME: *(int64_t *)at = db_rows_int(rows, i, col); break;
 		case FIELD_REAL: *(double *)at = db_rows_real(rows, i, col); break;
 		case FIELD_BOOL: *(bool *)at = db_rows_int(rows, i, col) != 0; break;
@@ -188,6 +209,8 @@ static struct db_val stored_value(const struct field *f, const void *in)
 		return DB_T(s && *s ? s : NULL);
 	}
 	case FIELD_INT: return DB_I(given ? in_int(f, in) : 0);
+	case FIELD_SET: return DB_I(given ? in_int64(f, in) : 0);
+	case FIELD_REAL: return given ? DB_R(in_real(f, in)) : DB_NUL;
 	case FIELD_INT64: {
 		int64_t v = given ? in_int64(f, in) : 0;
 		return (f->flags & FIELD_OPTIONAL) ? DB_IOPT(v != 0, v) : DB_I(v);

@@ -2,6 +2,7 @@
  * scope decides where. Anything not listed is denied. */
 #include "domain/permission.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define R(role) (1u << (role))
@@ -30,6 +31,10 @@ static const struct {
 	[ACT_CATALOG_EDIT] = { "catalog.edit", R(ROLE_ADMIN) },
 	[ACT_QR_ROTATE] = { "qr.rotate", R(ROLE_ADMIN) },
 	[ACT_REGION_EDIT] = { "region.edit", R(ROLE_ADMIN) },
+	[ACT_PERSON_READ] = { "person.read", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_PERSON_EDIT] = { "person.edit", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_PERSON_PHONE] = { "person.phone", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_CHECKIN_READ] = { "checkin.read", R(ROLE_ADMIN) | R(ROLE_STAFF) },
 	[ACT_METRICS_READ] = { "metrics.read", 0 },
 };
 
@@ -129,4 +134,19 @@ void permission_region_of(const struct principal *p, enum action a, char out[SCO
 			memcpy(out, g->scope, strlen(g->scope) + 1);
 		return;
 	}
+}
+
+size_t permission_regions(const struct principal *p, enum action a, char (*out)[SCOPE_MAX],
+			  size_t cap)
+{
+	size_t n = 0;
+	if ((unsigned)a >= ACT_COUNT || !p || p->kind == AUTH_NONE)
+		return 0;
+	for (size_t i = 0; i < p->ngrants && n < cap; i++) {
+		const struct role_grant *g = &p->grants[i];
+		if (!(table[a].roles & R(g->role)) || strncmp(g->scope, "station:", 8) == 0)
+			continue;
+		snprintf(out[n++], SCOPE_MAX, "%s", strcmp(g->scope, "*") == 0 ? "" : g->scope);
+	}
+	return n;
 }

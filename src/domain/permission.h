@@ -29,6 +29,10 @@ enum action {
 	ACT_CATALOG_EDIT,    /* the amenity catalog */
 	ACT_QR_ROTATE,	     /* replace a station's check-in QR secret */
 	ACT_REGION_EDIT,     /* a region's representative point (admins) */
+	ACT_PERSON_READ,     /* the ledger of people within the scope, and its counts */
+	ACT_PERSON_EDIT,     /* enter and change people, work sites, teams, party organisations */
+	ACT_PERSON_PHONE,    /* read a person's whole mobile number (each read audited) */
+	ACT_CHECKIN_READ,    /* the day's check-ins per station and street of a region */
 	ACT_METRICS_READ,    /* /metrics: granted by the deployment's --metrics-access, no role */
 	ACT_COUNT
 };
@@ -62,6 +66,13 @@ bool permission_reaches(const struct principal *p, enum action a, const struct r
  * "*", a province or a city (a region code of at most 4 digits). For what
  * belongs to the city rather than to one place in it (the amenity catalog). */
 bool permission_allows_citywide(const struct principal *p, enum action a);
+
+/* The region prefixes where p may do a, into out[0..cap) (each SCOPE_MAX
+ * bytes); returns how many. "" among them means everywhere ("*"). Grants
+ * held at a station are left out: a list of people or check-ins by region
+ * asks this. */
+size_t permission_regions(const struct principal *p, enum action a, char (*out)[SCOPE_MAX],
+			  size_t cap);
 
 /* The region code of the first grant through which p may do a, into out;
  * "" if that grant is "*" or a station, or p may not do a at all. Where an

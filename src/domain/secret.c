@@ -11,6 +11,13 @@ bool secret_init(void)
 	return sodium_init() >= 0;
 }
 
+void secret_digits(char *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)('0' + randombytes_uniform(10));
+	out[n] = '\0';
+}
+
 void secret_token(const char *prefix, char *out, size_t cap)
 {
 	unsigned char raw[32];

@@ -17,6 +17,8 @@
 bool secret_init(void);
 /* Writes a new random token (prefix + base64url of 32 random bytes). */
 void secret_token(const char *prefix, char *out, size_t cap);
+/* Writes n uniformly random decimal digits and a NUL (out holds n + 1). */
+void secret_digits(char *out, size_t n);
 /* Writes the hex SHA-256 of s. */
 void secret_hash(const char *s, char out[SECRET_HASH_LEN]);
 /* Constant-time comparison of two NUL-terminated strings. */

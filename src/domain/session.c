@@ -69,11 +69,44 @@ static enum rc failed_tx(struct db_tx *tx, struct login_ctx *c, const struct act
 	return rc;
 }
 
+enum rc session_open(struct db_tx *tx, const struct session_policy *pol, const struct actor *actor,
+		     int64_t account_id, struct session_new *out, struct problem *prob)
+{
+	struct db *db = db_tx_db(tx);
+	int64_t now = clock_now_s();
+	char token_hash[SECRET_HASH_LEN], csrf_hash[SECRET_HASH_LEN];
+	secret_token("", out->token, sizeof(out->token));
+	session_csrf_token(out->token, out->csrf);
+	secret_hash(out->token, token_hash);
+	secret_hash(out->csrf, csrf_hash);
+	out->expires_s = now + pol->absolute_s;
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(
+		db,
+		"INSERT INTO sessions (token_hash, csrf_hash, account_id, created_s,"
+		" last_seen_s, expires_s, ip) VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id",
+		&rows, prob, DB_T(token_hash), DB_T(csrf_hash), DB_I(account_id), DB_I(now),
+		DB_I(out->expires_s), DB_T(actor->ip));
+	if (rc != RC_OK)
+		return rc;
+	out->id = db_rows_int(rows, 0, 0);
+	db_rows_free(rows);
+	char scope[SCOPE_MAX];
+	rc = reach_home_scope(db, account_id, scope, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_int(&d, "account_id", account_id);
+	rc = audit_record_id(tx, actor, "session.login", "session", out->id, scope, &d, prob);
+	audit_detail_release(&d);
+	return rc;
+}
+
 static enum rc login_tx(struct db_tx *tx, void *arg, struct problem *prob)
 {
 	struct db *db = db_tx_db(tx);
 	struct login_ctx *c = arg;
-	int64_t now = clock_now_s();
 	struct principal who = { .kind = AUTH_SESSION, .account_id = c->account_id };
 	memcpy(who.phone, c->phone, sizeof(who.phone));
 	struct actor actor = { .p = &who, .ip = c->in->ip, .request_id = c->in->request_id };
@@ -82,32 +115,7 @@ static enum rc login_tx(struct db_tx *tx, void *arg, struct problem *prob)
 	enum rc rc = login_throttle_clear(db, c->key, c->in->ip, prob);
 	if (rc != RC_OK)
 		return rc;
-	char token_hash[SECRET_HASH_LEN], csrf_hash[SECRET_HASH_LEN];
-	secret_token("", c->out->token, sizeof(c->out->token));
-	session_csrf_token(c->out->token, c->out->csrf);
-	secret_hash(c->out->token, token_hash);
-	secret_hash(c->out->csrf, csrf_hash);
-	c->out->expires_s = now + c->pol->absolute_s;
-	struct db_rows *rows = NULL;
-	rc = db_q(db,
-		  "INSERT INTO sessions (token_hash, csrf_hash, account_id, created_s, last_seen_s,"
-		  " expires_s, ip) VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id",
-		  &rows, prob, DB_T(token_hash), DB_T(csrf_hash), DB_I(c->account_id), DB_I(now),
-		  DB_I(c->out->expires_s), DB_T(c->in->ip));
-	if (rc != RC_OK)
-		return rc;
-	c->out->id = db_rows_int(rows, 0, 0);
-	db_rows_free(rows);
-	char scope[SCOPE_MAX];
-	rc = reach_home_scope(db, c->account_id, scope, prob);
-	if (rc != RC_OK)
-		return rc;
-	struct audit_detail d;
-	audit_detail_init(&d);
-	audit_detail_int(&d, "account_id", c->account_id);
-	rc = audit_record_id(tx, &actor, "session.login", "session", c->out->id, scope, &d, prob);
-	audit_detail_release(&d);
-	return rc;
+	return session_open(tx, c->pol, &actor, c->account_id, c->out, prob);
 }
 
 void session_csrf_token(const char *token, char out[SECRET_HASH_LEN])

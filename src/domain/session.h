@@ -47,6 +47,10 @@ struct login_attempt {
  * answers, failure after failure. */
 enum rc session_login(struct db *db, const struct session_policy *pol, struct login_attempt *in,
 		      struct session_new *out, struct problem *prob);
+/* Opens a session for account_id in the caller's transaction, with its
+ * audit row (as actor): after a sign-in, or a verified sign-up code. */
+enum rc session_open(struct db_tx *tx, const struct session_policy *pol, const struct actor *actor,
+		     int64_t account_id, struct session_new *out, struct problem *prob);
 /* The CSRF token of the session whose cookie value is token: derived from
  * the cookie, so a page that has the cookie (a new tab) can ask for it again,
  * while a page that cannot read the cookie cannot compute it. */

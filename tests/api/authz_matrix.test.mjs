@@ -29,16 +29,31 @@ const ROLES_FOR = {
 	'catalog.edit': [], // city-wide admins only; no caller here holds a city
 	'qr.rotate': ['admin'],
 	'region.edit': ['admin'],
+	'person.read': ['admin', 'staff'],
+	'person.edit': ['admin', 'staff'],
+	'person.phone': ['admin', 'staff'],
+	'checkin.read': ['admin', 'staff'],
 };
 const EFFECTIVE = {
 	'GET /api/v1/accounts/{id}': 'account.read',
 	'PATCH /api/v1/accounts/{id}': 'account.update',
 	'PUT /api/v1/accounts/{id}/password': 'account.update',
+	'GET /api/v1/people/{id}': 'person.read',
+	'PATCH /api/v1/people/{id}': 'person.edit',
 };
 // Actions no role holds, decided by a policy of the server's instead; the
 // server here keeps the defaults (health.test.mjs walks the other policies).
 const POLICY = {
 	'metrics.read': 'public', // --metrics-access public
+};
+// The region-scoped nouns: one of each made inside and outside.
+const COLLECTIONS = ['work_sites', 'teams', 'party_orgs', 'grids'];
+let seq = 0;
+const NEW = {
+	work_sites: (region) => ({ name: `矩阵站点${++seq}`, address: '测试路 2 号', region_code: region }),
+	teams: (region) => ({ name: `矩阵队${++seq}`, region_code: region }),
+	party_orgs: (region) => ({ kind: 'committee', name: `矩阵党委${++seq}`, region_code: region }),
+	grids: (region) => ({ name: `矩阵网格${++seq}`, region_code: region }),
 };
 const ROLES = ['admin', 'staff', 'manager', 'volunteer', 'worker', 'resident'];
 const IN_REGION = '610303008003'; // 龙腾路社区: inside every caller's scope
@@ -75,6 +90,16 @@ before(async () => {
 	root = await login(srv.url, phone, 'Matrix#2026');
 	place.inside = { station: await firstStation(IN_REGION), region: IN_REGION };
 	place.outside = { station: await firstStation('610302'), region: OUT_REGION };
+	for (const side of ['inside', 'outside']) {
+		const made = await rootApi({ method: 'POST', path: '/api/v1/people', body: { name: '矩阵对象', phone: uniquePhone('152'), region_code: place[side].region } });
+		assert.equal(made.status, 201, made.text);
+		place[side].person = made.json.id;
+		for (const c of COLLECTIONS) {
+			const r = await rootApi({ method: 'POST', path: `/api/v1/${c}`, body: NEW[c](place[side].region) });
+			assert.equal(r.status, 201, `${c}: ${r.text}`);
+			place[side][c] = r.json.id;
+		}
+	}
 	const scopes = {
 		admin: '610303',
 		staff: '610303008',
@@ -100,6 +125,9 @@ function objectOf(method, path) {
 	if (/\/accounts\/\{id\}/.test(path)) return 'account';
 	if (/\/tokens\/\{id\}/.test(path) || (method === 'POST' && path === '/api/v1/tokens')) return 'account';
 	if (/\/regions\/\{code\}/.test(path) && method !== 'GET') return 'region';
+	if (/\/people\/\{id\}/.test(path) || (method === 'POST' && path === '/api/v1/people')) return 'person';
+	for (const c of COLLECTIONS) if (path.startsWith(`/api/v1/${c}/{id}`) || (method === 'POST' && path === `/api/v1/${c}`)) return c;
+	if (path === '/api/v1/checkins/tally') return 'region';
 	return null;
 }
 
@@ -126,6 +154,9 @@ async function request(method, path, side) {
 		.replace('{grant_id}', String(who?.grantId))
 		.replace('/tokens/{id}', `/tokens/${who?.tokenId}`)
 		.replace('/regions/{code}', `/regions/${where.region}`)
+		.replace('/people/{id}', `/people/${where.person}`)
+		.replace(/\/(work_sites|teams|party_orgs|grids)\/\{id\}/, (_, c) => `/${c}/${where[c]}`)
+		.replace('{person_id}', String(where.person))
 		.replace('/amenities/{code}', '/amenities/matrix_item')
 		.replace('{photo_id}', '999999')
 		.replace('{id}', '999999');
@@ -138,6 +169,15 @@ async function request(method, path, side) {
 	if (path.endsWith('/password')) body = { password: 'Matrix#Pw2026' };
 	if (path.endsWith('/close')) body = { reason: '矩阵测试' };
 	if (path.endsWith('/location')) body = { lat: 34.36, lng: 107.2 };
+	if (method === 'POST' && path === '/api/v1/people') body = { name: '矩阵人员', phone: uniquePhone('151'), region_code: where.region };
+	if (method === 'PATCH' && path === '/api/v1/people/{id}') body = { name: '矩阵改名' };
+	if (path === '/api/v1/checkins/tally') p += `?region=${where.region}`;
+	for (const c of COLLECTIONS) {
+		if (method === 'POST' && path === `/api/v1/${c}`) body = NEW[c](where.region);
+		if (method === 'PATCH' && path === `/api/v1/${c}/{id}`) body = { name: `矩阵改名${++seq}` };
+	}
+	if (path.endsWith('/members') && method === 'POST') body = { person_id: where.person };
+	if (path.endsWith('/contacts') && method === 'POST') body = { channel: 'phone' };
 	if (method === 'PATCH' && path === '/api/v1/accounts/{id}') body = { name: '矩阵改名' };
 	if (method === 'PUT' && path.startsWith('/api/v1/amenities/')) body = { name_zh: '矩阵', name_en: 'Matrix', icon: 'droplet' };
 	return { path: p, body };

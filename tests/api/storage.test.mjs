@@ -16,8 +16,8 @@ describe('when storage is full', { skip }, () => {
 	let full; // the first refused write: { res, phone }
 
 	before(async () => {
-		// No demo city: 60 pages must leave room for some accounts first.
-		srv = await startServer({ seed: false, args: ['--sqlite-max-pages', '60'] });
+		// No demo city: 100 pages must leave room for the schema and some accounts.
+		srv = await startServer({ seed: false, args: ['--sqlite-max-pages', '100'] });
 		await loadOpenapi(srv.url);
 		await addUser(srv.dbUrl, { phone: DEMO.admin, name: '存储管理员', role: 'admin@*', password: DEMO_PASSWORD });
 		admin = await login(srv.url, DEMO.admin, DEMO_PASSWORD);
