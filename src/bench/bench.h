@@ -11,5 +11,7 @@ int bench_index(int argc, char **argv);
 int bench_seed_synthetic(int argc, char **argv);
 /* photo.c: a photo upload's normalization, time and peak memory. */
 int bench_photo(int argc, char **argv);
+/* sheet.c: a ledger written and read as CSV and Excel, time and peak memory. */
+int bench_sheet(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ static const struct part {
 	{ "seed-synthetic", bench_seed_synthetic,
 	  "adds synthetic stations to a database through station_create (for scripts/bench.sh)" },
 	{ "photo", bench_photo, "times a photo upload's normalization against plain re-encoding" },
+	{ "sheet", bench_sheet,
+	  "times a ledger's export and import as CSV and Excel, and their memory" },
 };
 
 static void usage(FILE *out)
