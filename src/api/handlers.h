@@ -62,6 +62,8 @@ void h_me_person_get(struct http_req *req, struct http_resp *resp);
 void h_me_person_update(struct http_req *req, struct http_resp *resp);
 
 void h_person_contacts(struct http_req *req, struct http_resp *resp);
+void h_people_export(struct http_req *req, struct http_resp *resp);
+void h_people_import(struct http_req *req, struct http_resp *resp);
 void h_person_contact_add(struct http_req *req, struct http_resp *resp);
 
 /* registry.c: work sites, teams, party organisations, grids */
@@ -76,6 +78,11 @@ YZ_NOUN_HANDLERS(party_org)
 YZ_NOUN_HANDLERS(grid)
 void h_team_member_add(struct http_req *req, struct http_resp *resp);
 void h_team_member_remove(struct http_req *req, struct http_resp *resp);
+
+/* privacy.c */
+void h_me_data(struct http_req *req, struct http_resp *resp);
+void h_me_erase(struct http_req *req, struct http_resp *resp);
+void h_person_erase(struct http_req *req, struct http_resp *resp);
 
 /* checkins.c */
 void h_checkin_create(struct http_req *req, struct http_resp *resp);

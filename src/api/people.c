@@ -8,8 +8,10 @@
 #include "api/fields.h"
 #include "api/handlers.h"
 #include "api/reply.h"
+#include "api/query.h"
 #include "api/write.h"
 #include "domain/checkin.h"
+#include "domain/ledger.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
 #include "domain/person.h"
@@ -462,4 +464,105 @@ void h_person_contact_add(struct http_req *req, struct http_resp *resp)
 		problem_field(&prob, "at", "应为 RFC 3339 时间，如 2026-12-01T08:00:00+08:00");
 	api_write_checked(req, resp, &prob, add_contact, &c);
 	json_decref(body);
+}
+
+void h_people_export(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	struct person_filter f;
+	read_filter(req, &f, &prob);
+	struct ledger_export opts = { .format = SHEET_XLSX };
+	const char *format = http_req_query(req, "format");
+	if (format && !strcmp(format, "csv"))
+		opts.format = SHEET_CSV;
+	else if (format && strcmp(format, "xlsx") != 0)
+		problem_field(&prob, "format", "格式应为 xlsx 或 csv");
+	const char *phones = http_req_query(req, "phones");
+	if (phones && !strcmp(phones, "whole"))
+		opts.whole_phones = true;
+	else if (phones && strcmp(phones, "masked") != 0)
+		problem_field(&prob, "phones", "phones 应为 masked 或 whole");
+	query_bool(req, "by_category", &opts.by_category, &prob);
+	if (opts.by_category && opts.format == SHEET_CSV)
+		problem_field(&prob, "by_category", "按类别分表只用于 xlsx");
+	int fd = -1;
+	uint64_t len = 0;
+	int64_t rows = 0;
+	struct actor actor = api_actor(req);
+	if (problem_has_fields(&prob) ||
+	    ledger_export(app->db, &actor, &f, &opts, &fd, &len, &rows, &prob) != RC_OK) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	char day[11], disposition[200], count[24];
+	checkin_day(clock_now_s(), day);
+	bool xlsx = opts.format == SHEET_XLSX;
+	/* RFC 6266: an ASCII name, and the Chinese one for those who read it. */
+	snprintf(
+		disposition, sizeof(disposition),
+		"attachment; filename=\"ledger-%s.%s\"; filename*=UTF-8''%%E5%%8F%%B0%%E8%%B4%%A6-%s.%s",
+		day, xlsx ? "xlsx" : "csv", day, xlsx ? "xlsx" : "csv");
+	snprintf(count, sizeof(count), "%lld", (long long)rows);
+	resp->status = 200;
+	resp->content_type =
+		xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		     : "text/csv; charset=utf-8";
+	http_resp_header(resp, "Content-Disposition", disposition);
+	http_resp_header(resp, "X-Row-Count", count);
+	http_resp_file(resp, fd, len);
+}
+
+static json_t *report_json(const struct ledger_report *r, enum problem_lang lang)
+{
+	json_t *errors = json_array();
+	for (size_t i = 0; i < r->nerrors; i++) {
+		const struct ledger_row_error *e = &r->errors[i];
+		json_t *o = json_pack(
+			"{s:I,s:s,s:s}", "row", (json_int_t)e->row, "field", e->f.name, "message",
+			lang == PROBLEM_LANG_EN && e->f.message_en[0] ? e->f.message_en
+								      : e->f.message);
+		if (e->column[0])
+			json_object_set_new(o, "column", json_string(e->column));
+		json_array_append_new(errors, o);
+	}
+	return json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:o,s:s}", "mode",
+			 r->skip_bad ? "skip_bad" : "all", "written", r->written, "rows",
+			 (json_int_t)r->rows, "created", (json_int_t)r->created, "skipped",
+			 (json_int_t)r->skipped, "errors_total", (json_int_t)r->errors_total,
+			 "row_errors", errors, "format",
+			 r->format == SHEET_XLSX  ? "xlsx"
+			 : r->format == SHEET_CSV ? "csv"
+						  : "unknown");
+}
+
+void h_people_import(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	const char *mode = http_req_query(req, "mode");
+	bool skip_bad = mode && !strcmp(mode, "skip_bad");
+	if (mode && !skip_bad && strcmp(mode, "all") != 0)
+		problem_field(&prob, "mode",
+			      "mode 应为 all（有错一行也不导入）或 skip_bad（跳过错误行）");
+	if (req->body_fd < 0)
+		problem_field(&prob, "body", "请上传 CSV 或 Excel（.xlsx）文件");
+	if (problem_has_fields(&prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	struct ledger_report r;
+	struct actor actor = api_actor(req);
+	enum rc rc = ledger_import(app->db, &actor, req->body_fd, skip_bad, &r, &prob);
+	enum problem_lang lang = (enum problem_lang)http_req_language(req, problem_lang_tags,
+								      PROBLEM_LANG_COUNT);
+	if (rc == RC_OK)
+		reply_json(resp, r.created ? 201 : 200, report_json(&r, lang));
+	else if (!strcmp(prob.type, "import-rejected"))
+		reply_problem_ext(req, resp, &prob, report_json(&r, lang));
+	else
+		reply_problem(req, resp, &prob);
+	ledger_report_release(&r);
 }

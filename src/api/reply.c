@@ -74,6 +74,12 @@ static const char *title_for(int status, enum problem_lang lang)
 
 void reply_problem(struct http_req *req, struct http_resp *resp, const struct problem *prob)
 {
+	reply_problem_ext(req, resp, prob, NULL);
+}
+
+void reply_problem_ext(struct http_req *req, struct http_resp *resp, const struct problem *prob,
+		       json_t *extra)
+{
 	enum problem_lang lang = (enum problem_lang)http_req_language(req, problem_lang_tags,
 								      PROBLEM_LANG_COUNT);
 	int status = rc_status(prob->rc, prob);
@@ -101,6 +107,10 @@ void reply_problem(struct http_req *req, struct http_resp *resp, const struct pr
 			json_array_append_new(errs, e);
 		}
 		json_object_set_new(o, "errors", errs);
+	}
+	if (extra) {
+		json_object_update_missing(o, extra);
+		json_decref(extra);
 	}
 	reply_json(resp, status, o);
 	resp->content_type = "application/problem+json";

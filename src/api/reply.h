@@ -22,6 +22,10 @@ void reply_json(struct http_resp *resp, int status, json_t *obj);
  * the client's Accept-Language prefers (Chinese unless it prefers English),
  * named in Content-Language, with Vary: Accept-Language. */
 void reply_problem(struct http_req *req, struct http_resp *resp, const struct problem *prob);
+/* reply_problem with more members (extra, stolen; NULL for none) beside
+ * the problem's own, which they never replace (RFC 9457 extensions). */
+void reply_problem_ext(struct http_req *req, struct http_resp *resp, const struct problem *prob,
+		       json_t *extra);
 
 /* Parses the body as a JSON object into *out (new reference). On failure
  * answers 415 (not JSON), 400 (malformed, with line and column) or 422 (not

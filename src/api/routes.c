@@ -171,6 +171,29 @@ static const struct http_route routes[] = {
 		   "platform:string:平台;work_site_id:integer:站点;team_id:integer:队伍;"
 		   "role:string:志愿岗位;party_org_id:integer:党组织;checked_in_days:integer:签到;"
 		   "not_contacted_days:integer:未联系天数;q:string:姓名或手机号" },
+	{ "GET", "/api/v1/people/export", h_people_export, ACT_PERSON_READ, .offload = true,
+	  .tag = "people",
+	  .summary =
+		  "导出台账为 Excel（默认；表头加粗、首行冻结，by_category 时每个类别一张表）或 CSV"
+		  "（UTF-8 带 BOM）；手机号默认打码，phones=whole 需有查看完整号码的权限；"
+		  "每次导出记入审计；X-Row-Count 为人数",
+	  .resp_media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv",
+	  .query = "format:string:xlsx（默认）或 csv;phones:string:masked（默认）或 whole;"
+		   "by_category:boolean:每个类别一张表（xlsx）;region:string:区域代码前缀;"
+		   "grid_id:integer:网格;category:string:类别;platform:string:平台;"
+		   "work_site_id:integer:站点;team_id:integer:队伍;role:string:志愿岗位;"
+		   "party_org_id:integer:党组织;checked_in_days:integer:签到;"
+		   "not_contacted_days:integer:未联系天数;q:string:姓名或手机号" },
+	{ "POST", "/api/v1/people/import", h_people_import, ACT_PERSON_EDIT, 50 * MIB, 30,
+	  .offload = true, .spool = true, .tag = "people",
+	  .summary =
+		  "从 CSV 或 Excel（.xlsx，第一张表）导入台账：第一行为表头（姓名、手机号、所属区域代码"
+		  "必有；类别、平台/单位、站点编号、网格编号、党组织编号、志愿岗位可有，其他列不管）；"
+		  "mode=all（默认）时有一行不对就一行也不导入并逐行说明（422），mode=skip_bad 时导入对的行、"
+		  "报告错的行；文件最大 50 MiB、20 万行",
+	  .query = "mode:string:all（默认）或 skip_bad",
+	  .req_media = "text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	  .resp_schema = "ImportReport", .ok_status = 201 },
 	{ "GET", "/api/v1/people/catalog", h_people_catalog, ACT_PUBLIC, .tag = "people",
 	  .summary = "人员类别、平台和单位、志愿岗位（七大员等）、签到目的",
 	  .resp_schema = "PeopleCatalog" },
@@ -251,6 +274,20 @@ static const struct http_route routes[] = {
 	{ "POST", "/api/v1/people/{id}/contacts", h_person_contact_add, ACT_PERSON_EDIT, 8 * KIB,
 	  .tag = "people", .summary = "记录一次联系（日期、方式、内容）",
 	  .req_schema = "ContactCreate", .resp_schema = "ContactCreated", .ok_status = 201 },
+	{ "GET", "/api/v1/me/data", h_me_data, ACT_SIGNED_IN, .tag = "people",
+	  .summary =
+		  "下载系统中关于我的全部信息（JSON：账号、登记信息、签到、指导员联系记录、队伍），"
+		  "下载记入审计",
+	  .resp_schema = "MyData" },
+	{ "POST", "/api/v1/me/erase", h_me_erase, ACT_SIGNED_IN, 1 * KIB, .tag = "people",
+	  .summary =
+		  "注销：匿名化我的登记信息和账号（姓名、手机号、同意、联系记录内容、签到地址清除，"
+		  "统计数字保留），结束登录；不能撤销，须传 confirm: true",
+	  .req_schema = "EraseRequest", .resp_schema = "Erased" },
+	{ "POST", "/api/v1/people/{id}/erase", h_person_erase, ACT_PERSON_EDIT, 1 * KIB,
+	  .tag = "people",
+	  .summary = "按本人的申请注销（匿名化）此人，统计数字保留；须传 confirm: true",
+	  .req_schema = "EraseRequest", .resp_schema = "Erased" },
 	{ "POST", "/api/v1/checkins", h_checkin_create, ACT_SIGNED_IN, 4 * KIB, 60,
 	  .tag = "checkins",
 	  .summary = "扫码签到：二维码里的 token 和目的；同一人 10 分钟内在同一驿站只算一次"

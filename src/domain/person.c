@@ -746,8 +746,9 @@ static void filter_params_release(const struct person_filter *f, struct db_val *
 
 #define FILTER_PARAMS_MAX 24
 
-enum rc person_list(struct db *db, const struct principal *viewer, const struct person_filter *f,
-		    int64_t after_id, size_t limit, struct person_page *page, struct problem *prob)
+static enum rc list_people(struct db *db, const struct principal *viewer,
+			   const struct person_filter *f, int64_t after_id, size_t limit, bool mask,
+			   bool count, struct person_page *page, struct problem *prob)
 {
 	memset(page, 0, sizeof(*page));
 	struct db_val params[FILTER_PARAMS_MAX];
@@ -761,15 +762,19 @@ enum rc person_list(struct db *db, const struct principal *viewer, const struct 
 		return rc;
 	}
 	size_t nfilter = np;
-	/* The total first, with the filter alone. */
-	struct sb sql = SB_INIT;
-	sb_addf(&sql, "SELECT COUNT(*) FROM persons %s", sb_str(&where));
+	/* The total first, with the filter alone (unless not wanted). */
 	struct db_rows *rows = NULL;
-	rc = db_exec(db, db_sql_intern(sb_str(&sql)), params, np, &rows, prob);
-	sb_release(&sql);
-	if (rc == RC_OK) {
-		page->total = db_rows_int(rows, 0, 0);
+	if (count) {
+		struct sb sql = SB_INIT;
+		sb_addf(&sql, "SELECT COUNT(*) FROM persons %s", sb_str(&where));
+		rc = db_exec(db, db_sql_intern(sb_str(&sql)), params, np, &rows, prob);
+		sb_release(&sql);
+		if (rc == RC_OK)
+			page->total = db_rows_int(rows, 0, 0);
 		db_rows_free(rows);
+		rows = NULL;
+	}
+	if (rc == RC_OK) {
 		params[np++] = DB_I(after_id);
 		params[np++] = DB_I((int64_t)limit + 1);
 		sb_addf(&where, " AND id > $%zu ORDER BY id LIMIT $%zu", np - 1, np);
@@ -787,7 +792,7 @@ enum rc person_list(struct db *db, const struct principal *viewer, const struct 
 	for (size_t i = 0; i < n; i++) {
 		struct person *p = &page->items[i];
 		field_from_row(&person_noun, rows, i, 0, p);
-		if (!is_self(viewer, p)) {
+		if (mask && !is_self(viewer, p)) {
 			char masked[12];
 			phone_mask(p->phone, masked);
 			text_copy(p->phone, sizeof(p->phone), masked);
@@ -801,6 +806,19 @@ enum rc person_list(struct db *db, const struct principal *viewer, const struct 
 	if (rc != RC_OK)
 		person_page_release(page);
 	return rc;
+}
+
+enum rc person_list(struct db *db, const struct principal *viewer, const struct person_filter *f,
+		    int64_t after_id, size_t limit, struct person_page *page, struct problem *prob)
+{
+	return list_people(db, viewer, f, after_id, limit, true, true, page, prob);
+}
+
+enum rc person_list_whole(struct db *db, const struct principal *viewer,
+			  const struct person_filter *f, int64_t after_id, size_t limit,
+			  struct person_page *page, struct problem *prob)
+{
+	return list_people(db, viewer, f, after_id, limit, false, false, page, prob);
 }
 
 void person_page_release(struct person_page *page)

@@ -42,6 +42,9 @@ struct http_route {
 	 * the auth hook have run on the request thread, while the connection
 	 * waits suspended; a full pool answers 503 with Retry-After. */
 	bool offload;
+	/* The body goes to a temporary file (req->body_fd) as it arrives, not
+	 * to memory: for large uploads read as a stream (spreadsheets). */
+	bool spool;
 	/* For the OpenAPI document: */
 	const char *tag;
 	const char *summary;
@@ -64,8 +67,9 @@ struct http_req {
 	const char *param_names[HTTP_PARAMS_MAX];
 	const char *param_values[HTTP_PARAMS_MAX];
 	size_t nparams;
-	char *body; /* NUL-terminated, in the arena */
+	char *body; /* NUL-terminated, in the arena ("" for a spooled body) */
 	size_t body_len;
+	int body_fd;	 /* a spooled body: an unlinked file, borrowed; -1 if none */
 	void *app;	 /* handed to http_server_start */
 	void *principal; /* set by the auth hook; NULL: anonymous */
 	void *conn;	 /* the underlying connection (server.c only) */
@@ -83,6 +87,10 @@ struct http_resp {
 	size_t nheaders;
 	struct arena *arena;
 	const char *request_id; /* the request's id, for problem documents */
+	/* The answer's bytes from a file instead of body (http_resp_file):
+	 * owned, closed once sent; -1 if none. */
+	int file_fd;
+	uint64_t file_len;
 };
 
 /* Request accessors: every string is borrowed and lives as long as req. */
@@ -115,6 +123,9 @@ size_t http_language_pick(const char *accept_language, const char *const *offere
 /* http_language_pick for req's Accept-Language header. */
 size_t http_req_language(const struct http_req *req, const char *const *offered, size_t n);
 
+/* Answers with len bytes of the file fd from its start (taken: closed once
+ * sent, or at once if the answer cannot be made) instead of the body. */
+void http_resp_file(struct http_resp *resp, int fd, uint64_t len);
 /* Adds a response header; both strings are copied into the arena. */
 void http_resp_header(struct http_resp *resp, const char *name, const char *value);
 /* Replaces the body with an RFC 9457 problem document without field errors. */

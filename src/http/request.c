@@ -3,6 +3,7 @@
 
 #include <microhttpd.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 const char *http_req_header(const struct http_req *req, const char *name)
@@ -105,6 +106,14 @@ const char *http_req_cookie(const struct http_req *req, const char *name)
 {
 	const char *v = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
 	return v ? arena_strdup(req->arena, v) : NULL;
+}
+
+void http_resp_file(struct http_resp *resp, int fd, uint64_t len)
+{
+	if (resp->file_fd >= 0)
+		close(resp->file_fd);
+	resp->file_fd = fd;
+	resp->file_len = len;
 }
 
 void http_resp_header(struct http_resp *resp, const char *name, const char *value)

@@ -11,6 +11,8 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -77,7 +79,8 @@ enum req_state {
 	REQ_STATIC,
 	REQ_TOO_LARGE,
 	REQ_BAD_URI,
-	REQ_HEAD_TOO_LARGE
+	REQ_HEAD_TOO_LARGE,
+	REQ_SPOOL_FAILED, /* a spooled body could not be written */
 };
 
 /* An offloaded request: its handler waits for or runs on the pool while the
@@ -95,6 +98,7 @@ struct req_ctx {
 	char no_body[1]; /* "": the body of a request without one */
 	size_t body_max;
 	struct sb body;
+	int body_fd; /* the spooled body (route->spool), or -1 */
 	int64_t start_us;
 	int status;
 	size_t bytes;
@@ -225,8 +229,18 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
 	size_t len = resp->body.len;
 	if (resp->status == 204 || resp->status == 304)
 		len = 0;
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		len, len ? resp->body.buf : (void *)"", MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r;
+	if (resp->file_fd >= 0 && resp->status != 204 && resp->status != 304) {
+		/* libmicrohttpd closes the file when the answer is done with. */
+		len = (size_t)resp->file_len;
+		r = MHD_create_response_from_fd64(resp->file_len, resp->file_fd);
+		if (!r)
+			close(resp->file_fd);
+		resp->file_fd = -1;
+	} else {
+		r = MHD_create_response_from_buffer(len, len ? resp->body.buf : (void *)"",
+						    MHD_RESPMEM_PERSISTENT);
+	}
 	if (!r)
 		return MHD_NO;
 	const char *type = resp->content_type ? resp->content_type : "application/json";
@@ -321,6 +335,9 @@ static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *con
 	ctx->resp.request_id = ctx->req.request_id;
 	ctx->resp.body = body;
 	sb_reset(&ctx->resp.body);
+	ctx->resp.file_fd = -1;
+	ctx->req.body_fd = -1;
+	ctx->body_fd = -1;
 	ctx->metrics_route = s->cfg.nroutes + 1;
 	metrics_inflight_add(s->metrics, 1);
 	return ctx;
@@ -450,11 +467,27 @@ static bool admit(struct http_server *s, struct req_ctx *ctx)
 		own_problem(ctx, &not_allowed, NULL);
 		http_resp_header(resp, "Allow", ctx->allow);
 		return false;
+	case REQ_SPOOL_FAILED:
+		http_resp_problem(resp, 503, "storage-unavailable", "暂时无法保存",
+				  "上传的文件无法暂存，请稍后再试");
+		http_resp_header(resp, "Retry-After", "30");
+		return false;
 	case REQ_STATIC:
 	case REQ_ROUTED: break;
 	}
 	req->body = ctx->body.buf ? ctx->body.buf : ctx->no_body;
-	req->body_len = ctx->body.len;
+	if (req->route->spool) {
+		/* The file from its start; body_len counted what was written. */
+		if (ctx->body_fd >= 0 && lseek(ctx->body_fd, 0, SEEK_SET) != 0) {
+			http_resp_problem(resp, 503, "storage-unavailable", "暂时无法保存",
+					  "上传的文件无法暂存，请稍后再试");
+			http_resp_header(resp, "Retry-After", "30");
+			return false;
+		}
+		req->body_fd = ctx->body_fd;
+	} else {
+		req->body_len = ctx->body.len;
+	}
 	int retry = 0;
 	if (req->route->rate_per_min > 0 &&
 	    !ratelimit_take(s->ratelimit, req->route_index, req->client_ip,
@@ -505,6 +538,36 @@ static void offload(struct http_server *s, struct MHD_Connection *conn, struct r
 	MHD_resume_connection(conn);
 }
 
+/* A spooled body: written to an unlinked temporary file as it comes. */
+static bool spool_add(struct req_ctx *ctx, const char *data, size_t len)
+{
+	if (ctx->body_fd < 0) {
+		ctx->body_fd = open(P_tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (ctx->body_fd < 0)
+			return false;
+	}
+	while (len) {
+		ssize_t n = write(ctx->body_fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		data += n;
+		len -= (size_t)n;
+		ctx->req.body_len += (size_t)n;
+	}
+	return true;
+}
+
+static void spool_close(struct req_ctx *ctx)
+{
+	if (ctx->body_fd >= 0)
+		close(ctx->body_fd);
+	ctx->body_fd = -1;
+	ctx->req.body_fd = -1;
+	ctx->req.body_len = 0;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_data_size,
@@ -536,9 +599,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	}
 	if (*upload_data_size) {
 		if (ctx->state != REQ_TOO_LARGE) {
-			if (ctx->body.len + *upload_data_size > ctx->body_max) {
+			if (ctx->body.len + ctx->req.body_len + *upload_data_size > ctx->body_max) {
 				ctx->state = REQ_TOO_LARGE;
 				sb_release(&ctx->body);
+				spool_close(ctx);
+			} else if (ctx->state == REQ_ROUTED && ctx->req.route->spool) {
+				if (!spool_add(ctx, upload_data, *upload_data_size))
+					ctx->state = REQ_SPOOL_FAILED;
 			} else {
 				sb_add(&ctx->body, upload_data, *upload_data_size);
 			}
@@ -622,6 +689,11 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 	/* Keep the context for the connection's next request. */
 	sb_release(&ctx->body);
+	spool_close(ctx);
+	if (ctx->resp.file_fd >= 0) {
+		close(ctx->resp.file_fd);
+		ctx->resp.file_fd = -1;
+	}
 	if (cc && !cc->spare && ctx->resp.body.cap <= SPARE_BODY_MAX_BYTES &&
 	    !ctx->resp.body.max_len) {
 		arena_reset(ctx->req.arena);
@@ -646,7 +718,7 @@ static void refuse_uri(struct http_server *s, struct MHD_Connection *conn, struc
 		 "请求地址超过 %d 字节或 %d 个查询参数 (URI over %d bytes or %d query parameters)",
 		 HTTP_URI_MAX_BYTES, HTTP_QUERY_PARAMS_MAX, HTTP_URI_MAX_BYTES,
 		 HTTP_QUERY_PARAMS_MAX);
-	struct http_resp resp = { .body = SB_INIT, .request_id = id };
+	struct http_resp resp = { .body = SB_INIT, .request_id = id, .file_fd = -1 };
 	http_resp_problem(&resp, 414, "uri-too-long", "请求地址过长", detail);
 	struct sb out = SB_INIT;
 	sb_addf(&out,

@@ -178,6 +178,9 @@ async function request(method, path, side) {
 	}
 	if (path.endsWith('/members') && method === 'POST') body = { person_id: where.person };
 	if (path.endsWith('/contacts') && method === 'POST') body = { channel: 'phone' };
+	// Erasing a person of the matrix is harmless; a caller erasing itself
+	// (/me/erase) gets {} and is refused for want of confirm.
+	if (path === '/api/v1/people/{id}/erase') body = { confirm: true };
 	if (method === 'PATCH' && path === '/api/v1/accounts/{id}') body = { name: '矩阵改名' };
 	if (method === 'PUT' && path.startsWith('/api/v1/amenities/')) body = { name_zh: '矩阵', name_en: 'Matrix', icon: 'droplet' };
 	return { path: p, body };

@@ -55,7 +55,7 @@ test('a work site shows its workers, how many registered and checked in', async 
 });
 
 test('team members join and leave with their dates; the ledger filters by team', async () => {
-	const team = await as(staff, { method: 'POST', path: '/api/v1/teams', body: { name: '红色先锋队', region_code: STREET } });
+	const team = await as(staff, { method: 'POST', path: '/api/v1/teams', body: { name: '卧龙骑士队', region_code: STREET } });
 	await assertJson(srv.url, team, 201, 'Team');
 	const a = await person('先锋甲'), b = await person('先锋乙');
 	const joined = await as(staff, { method: 'POST', path: `/api/v1/teams/${team.json.id}/members`, body: { person_id: a } });
@@ -69,13 +69,13 @@ test('team members join and leave with their dates; the ledger filters by team',
 	const inTeam = await as(staff, { path: `/api/v1/people?team_id=${team.json.id}` });
 	assert.deepEqual(inTeam.json.items.map((p) => p.id).sort(), [a, b].sort());
 	const profile = await as(staff, { path: `/api/v1/people/${a}` });
-	assert.deepEqual(profile.json.teams, [{ id: team.json.id, name: '红色先锋队' }]);
+	assert.deepEqual(profile.json.teams, [{ id: team.json.id, name: '卧龙骑士队' }]);
 	const left = await as(staff, { method: 'DELETE', path: `/api/v1/teams/${team.json.id}/members/${a}` });
 	assert.equal(left.status, 200, left.text);
 	assert.ok(left.json.members.find((m) => m.person_id === a).left_at, 'the history keeps who left, and when');
 	await assertProblem(srv.url, await as(staff, { method: 'DELETE', path: `/api/v1/teams/${team.json.id}/members/${a}` }), 404, 'not-found');
 	assert.deepEqual((await as(staff, { path: `/api/v1/people?team_id=${team.json.id}` })).json.items.map((p) => p.id), [b]);
-	const dup = await as(staff, { method: 'POST', path: '/api/v1/teams', body: { name: '红色先锋队', region_code: STREET } });
+	const dup = await as(staff, { method: 'POST', path: '/api/v1/teams', body: { name: '卧龙骑士队', region_code: STREET } });
 	await assertProblem(srv.url, dup, 409, 'conflict', { fields: ['name'] });
 });
 
@@ -100,7 +100,7 @@ test('the party tree: a committee holds branches, a branch groups; members by or
 });
 
 test('a grid belongs to its community; people are placed in it', async () => {
-	const grid = await as(staff, { method: 'POST', path: '/api/v1/grids', body: { name: '第一网格', region_code: COMMUNITY } });
+	const grid = await as(staff, { method: 'POST', path: '/api/v1/grids', body: { name: '测试网格', region_code: COMMUNITY } });
 	await assertJson(srv.url, grid, 201, 'Grid');
 	await assertProblem(srv.url, await as(staff, { method: 'POST', path: '/api/v1/grids', body: { name: '街道网格', region_code: STREET } }), 422, 'validation', { fields: ['region_code'] });
 	const p = await person('网格居民', { grid_id: grid.json.id });
