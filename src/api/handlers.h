@@ -77,6 +77,7 @@ YZ_NOUN_HANDLERS(team)
 YZ_NOUN_HANDLERS(party_org)
 YZ_NOUN_HANDLERS(grid)
 void h_team_member_add(struct http_req *req, struct http_resp *resp);
+void h_party_org_report_in(struct http_req *req, struct http_resp *resp);
 void h_team_member_remove(struct http_req *req, struct http_resp *resp);
 
 /* privacy.c */

@@ -255,3 +255,27 @@ void h_team_member_remove(struct http_req *req, struct http_resp *resp)
 	}
 	api_write(req, resp, member, &m);
 }
+
+static enum rc report_in(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			 void *arg, struct write_out *out, struct problem *prob)
+{
+	(void)req;
+	int64_t person_id = 0;
+	enum rc rc = party_org_report_in(tx, actor, *(int64_t *)arg, &person_id, prob);
+	if (rc == RC_OK)
+		out->body = json_pack("{s:I,s:I}", "party_org_id", (json_int_t) * (int64_t *)arg,
+				      "person_id", (json_int_t)person_id);
+	return rc;
+}
+
+void h_party_org_report_in(struct http_req *req, struct http_resp *resp)
+{
+	struct problem prob;
+	problem_init(&prob);
+	int64_t id;
+	if (!param_id(req, "id", &id, &prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	api_write(req, resp, report_in, &id);
+}

@@ -2,7 +2,12 @@
 #include "domain/party_org.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "core/clock.h"
+#include "domain/events.h"
+#include "domain/person.h"
 
 #define REC(m) \
 	.rec_off = offsetof(struct party_org, m), .rec_size = sizeof(((struct party_org *)0)->m)
@@ -103,3 +108,42 @@ const struct registry_noun party_org_registry = {
 	.min_region_digits = 6,
 	.validate = validate,
 };
+
+enum rc party_org_report_in(struct db_tx *tx, const struct actor *actor, int64_t id,
+			    int64_t *person_id, struct problem *prob)
+{
+	struct db *db = db_tx_db(tx);
+	struct party_org org;
+	enum rc rc = registry_get(db, &party_org_registry, id, &org, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (strcmp(org.kind, "branch") != 0)
+		return problem_set(prob, RC_CONFLICT, "not-a-branch", "只能向党支部报到");
+	if (!actor->p || !actor->p->account_id)
+		return problem_set(prob, RC_UNAUTHORIZED, "unauthorized", "请先登录");
+	struct person p;
+	rc = person_of_account(tx, actor, actor->p->account_id, &p, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (!(p.categories &
+	      (PERSON_BIT(PERSON_PARTY_MEMBER) | PERSON_BIT(PERSON_MOBILE_PARTY_MEMBER))))
+		return problem_set(prob, RC_CONFLICT, "not-a-party-member",
+				   "请先在我的信息里选择“党员”或“流动党员”");
+	/* Someone the ledger has not placed yet belongs where they reported. */
+	rc = db_q(db,
+		  "UPDATE persons SET party_org_id = $1, updated_s = $2,"
+		  " region_code = COALESCE(region_code, $4) WHERE id = $3",
+		  NULL, prob, DB_I(id), DB_I(clock_now_s()), DB_I(p.id), DB_T(org.region_code));
+	if (rc != RC_OK)
+		return rc;
+	*person_id = p.id;
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_int(&d, "person_id", p.id);
+	rc = audit_record_id(tx, actor, "party_org.report_in", "party_org", id, org.region_code, &d,
+			     prob);
+	audit_detail_release(&d);
+	char sid[24];
+	snprintf(sid, sizeof(sid), "%lld", (long long)p.id);
+	return rc == RC_OK ? events_record(tx, EVENT_PERSON_CHANGED, sid, prob) : rc;
+}

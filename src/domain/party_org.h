@@ -32,4 +32,12 @@ struct party_org_input {
 extern const struct noun party_org_noun;
 extern const struct registry_noun party_org_registry;
 
+/* A party member reports in to branch id (报到): their own ledger entry
+ * (made from their account if missing) joins that branch. The actor's
+ * person must be a party member or a mobile party member; id must be a
+ * branch. Someone not yet placed in a community is placed at the
+ * branch's region. Audited as "party_org.report_in". */
+enum rc party_org_report_in(struct db_tx *tx, const struct actor *actor, int64_t id,
+			    int64_t *person_id, struct problem *prob);
+
 #endif

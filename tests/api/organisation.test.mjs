@@ -125,3 +125,21 @@ test('an instructor records contacts; the ledger shows who was not contacted in 
 	await assertProblem(srv.url, await as(staff, { method: 'POST', path: `/api/v1/people/${contacted}/contacts`, body: { channel: 'pigeon', at: future } }), 422, 'validation', { fields: ['channel', 'at'] });
 	await assertProblem(srv.url, await as(resident, { method: 'POST', path: `/api/v1/people/${contacted}/contacts`, body: { channel: 'phone' } }), 403, 'forbidden');
 });
+
+test('a mobile party member reports in to a branch, and only to a branch', async () => {
+	const committee = await as(staff, { method: 'POST', path: '/api/v1/party_orgs', body: { kind: 'committee', name: '报到测试党委', region_code: STREET } });
+	const branch = await as(staff, { method: 'POST', path: '/api/v1/party_orgs', body: { kind: 'branch', name: '报到测试支部', region_code: STREET, parent_id: committee.json.id } });
+	assert.equal(branch.status, 201, branch.text);
+	const volunteer = await login(srv.url, DEMO.volunteer, DEMO_PASSWORD);
+	const notYet = await as(volunteer, { method: 'POST', path: `/api/v1/party_orgs/${branch.json.id}/report_in` });
+	await assertProblem(srv.url, notYet, 409, 'not-a-party-member');
+	await as(volunteer, { method: 'PATCH', path: '/api/v1/me/person', body: { categories: ['mobile_party_member', 'party_member'] } });
+	await assertProblem(srv.url, await as(volunteer, { method: 'POST', path: `/api/v1/party_orgs/${committee.json.id}/report_in` }), 409, 'not-a-branch');
+	const r = await as(volunteer, { method: 'POST', path: `/api/v1/party_orgs/${branch.json.id}/report_in` });
+	await assertJson(srv.url, r, 200, 'ReportedIn');
+	const me = await as(volunteer, { path: '/api/v1/me/person' });
+	assert.equal(me.json.party_org_id, branch.json.id);
+	const members = await as(staff, { path: `/api/v1/people?party_org_id=${branch.json.id}` });
+	assert.deepEqual(members.json.items.map((p) => p.id), [me.json.id]);
+	await assertProblem(srv.url, await as(volunteer, { method: 'POST', path: '/api/v1/party_orgs/99999999/report_in' }), 404, 'not-found');
+});
