@@ -390,7 +390,7 @@ static const struct problem_text catalog[] = {
 	  "Upload the photo itself: Content-Type must be image/jpeg, image/png or image/webp" },
 	{ "请先在我的信息里选择“党员”或“流动党员”",
 	  "choose “party member” or “mobile party member” in your profile first" },
-	{ "请先登录", "sign in first" },
+	{ "请先登录", "Please sign in first" },
 	{ "请先登录再签到", "sign in before checking in" },
 	{ "请填写令牌代表的账号编号", "Please give the ID of the account the token acts for" },
 	{ "请填写令牌用途（1–80 字节）", "Please say what the token is for (1–80 bytes)" },
