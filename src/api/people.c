@@ -363,7 +363,21 @@ void h_me_person_get(struct http_req *req, struct http_resp *resp)
 		reply_problem(req, resp, &prob);
 		return;
 	}
+	struct person_names names;
+	if (person_names_get(app->db, &v.p, &names, &prob) != RC_OK) {
+		free(items);
+		reply_problem(req, resp, &prob);
+		return;
+	}
 	json_t *o = render_view(&v);
+	/* The names a rider cannot look up (grids, accounts and work sites are
+	 * for staff), beside the ids. */
+	if (names.grid[0])
+		json_object_set_new(o, "grid_name", json_string(names.grid));
+	if (names.instructor[0])
+		json_object_set_new(o, "instructor_name", json_string(names.instructor));
+	if (names.work_site[0])
+		json_object_set_new(o, "work_site_name", json_string(names.work_site));
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(

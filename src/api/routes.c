@@ -125,7 +125,7 @@ static const struct http_route routes[] = {
 	  .summary = "照片（JPEG；size=thumb 为缩略图）", .query = "size:string:full 或 thumb",
 	  .resp_media = "image/jpeg" },
 	{ "GET", "/c/{token}", h_checkin_link, ACT_PUBLIC, .tag = "stations",
-	  .summary = "驿站二维码的链接：转到驿站页面（扫码签到上线前）；旧码或未知码答 404",
+	  .summary = "驿站二维码的链接：转到签到页面 /checkin.html?id=…&t=…；旧码或未知码答 404",
 	  .ok_status = 302 },
 	{ "POST", "/api/v1/stations/{id}/qr/rotate", h_station_qr_rotate, ACT_QR_ROTATE,
 	  .tag = "stations", .summary = "更换二维码密钥（旧码作废）", .ok_status = 204 },

@@ -633,10 +633,12 @@ void h_checkin_link(struct http_req *req, struct http_resp *resp)
 		reply_problem(req, resp, &prob);
 		return;
 	}
-	/* Until check-in exists, the code opens the station's page, which says
-	 * that check-in is coming. */
-	char where[64];
-	snprintf(where, sizeof(where), "/station.html?id=%lld&from=qr", (long long)id);
+	/* The code opens the check-in page, which needs the token to check in
+	 * (the token is one we printed: the lookup above matched it exactly, so
+	 * it is URL-safe as stored). */
+	char where[128];
+	snprintf(where, sizeof(where), "/checkin.html?id=%lld&t=%s", (long long)id,
+		 http_req_param(req, "token"));
 	http_resp_header(resp, "Location", where);
 	http_resp_header(resp, "Cache-Control", "no-store");
 	resp->status = 302;

@@ -189,6 +189,36 @@ enum rc person_get_by_account(struct db *db, int64_t account_id, struct person *
 	return get_where(db, "WHERE account_id = $1", DB_I(account_id), out, prob);
 }
 
+enum rc person_names_get(struct db *db, const struct person *p, struct person_names *out,
+			 struct problem *prob)
+{
+	memset(out, 0, sizeof(*out));
+	if (!p->grid_id && !p->instructor_id && !p->work_site_id)
+		return RC_OK;
+	/* One row whatever is set: each name comes from its own subquery, NULL
+	 * when the reference is unset or its row is gone. */
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT (SELECT name FROM grids WHERE id = $1),"
+			  " (SELECT name FROM accounts WHERE id = $2),"
+			  " (SELECT name FROM work_sites WHERE id = $3)",
+			  &rows, prob, DB_I(p->grid_id), DB_I(p->instructor_id),
+			  DB_I(p->work_site_id));
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows)) {
+		if (!db_rows_null(rows, 0, 0))
+			text_copy(out->grid, sizeof(out->grid), db_rows_text(rows, 0, 0));
+		if (!db_rows_null(rows, 0, 1))
+			text_copy(out->instructor, sizeof(out->instructor),
+				  db_rows_text(rows, 0, 1));
+		if (!db_rows_null(rows, 0, 2))
+			text_copy(out->work_site, sizeof(out->work_site), db_rows_text(rows, 0, 2));
+	}
+	db_rows_free(rows);
+	return RC_OK;
+}
+
 /* The place a person belongs to, as a permission target: their region, or
  * "" (only "*" covers it) when none is known. */
 static struct scope_target person_target(const struct person *p)

@@ -122,6 +122,17 @@ enum rc person_get_by_account(struct db *db, int64_t account_id, struct person *
  * is the viewer's own. */
 enum rc person_read(struct db *db, const struct principal *viewer, int64_t id,
 		    struct person_view *out, struct problem *prob);
+/* The names behind a person's references, for their own profile page:
+ * "" where the reference is unset or gone. */
+struct person_names {
+	char grid[161];
+	char instructor[PERSON_NAME_MAX * 4 + 1];
+	char work_site[161];
+};
+/* Reads the names of p's grid, instructor (an account) and work site,
+ * unchecked: the caller shows them only to p themself. */
+enum rc person_names_get(struct db *db, const struct person *p, struct person_names *out,
+			 struct problem *prob);
 /* The whole number of person id, for staff reaching them with
  * ACT_PERSON_PHONE; records the read in the audit log. */
 enum rc person_phone(struct db_tx *tx, const struct actor *actor, int64_t id, char out[24],

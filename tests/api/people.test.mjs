@@ -187,6 +187,27 @@ test('a person keeps their own profile; staff fields stay staff’s; another’s
 	await assertProblem(srv.url, await as(resident, { path: '/api/v1/people' }), 403, 'forbidden');
 });
 
+test('a person’s own profile names their grid, instructor and work site, which they could not look up', async () => {
+	const grid = await as(staff, { method: 'POST', path: '/api/v1/grids', body: { name: '龙腾一网格', region_code: COMMUNITY } });
+	assert.equal(grid.status, 201, grid.text);
+	const site = await as(staff, { method: 'POST', path: '/api/v1/work_sites', body: { name: '美团龙腾站', platform: 'meituan', address: '龙腾路 1 号', region_code: COMMUNITY } });
+	assert.equal(site.status, 201, site.text);
+	// Staff enter the demo manager's number: the entry is linked to that account.
+	const manager = await login(srv.url, DEMO.manager, DEMO_PASSWORD);
+	const bare = await as(manager, { path: '/api/v1/me/person' });
+	assert.equal(bare.status, 404, 'no profile yet');
+	const body = { name: '站长', phone: DEMO.manager, region_code: COMMUNITY, grid_id: grid.json.id, instructor_id: staff.account.id, work_site_id: site.json.id };
+	const made = await as(staff, { method: 'POST', path: '/api/v1/people', body });
+	assert.equal(made.status, 201, made.text);
+	assert.equal(made.json.grid_name, undefined, 'staff read the ids; the names are for the person’s own page');
+	const me = await as(manager, { path: '/api/v1/me/person' });
+	await assertJson(srv.url, me, 200, 'MyPerson');
+	assert.equal(me.json.id, made.json.id);
+	assert.equal(me.json.grid_name, '龙腾一网格');
+	assert.equal(me.json.instructor_name, staff.account.name);
+	assert.equal(me.json.work_site_name, '美团龙腾站');
+});
+
 test('an account and the ledger entry of its number are one person', async () => {
 	// Staff enter the volunteer before the volunteer opens their profile.
 	const entered = await as(staff, { method: 'POST', path: '/api/v1/people', body: { name: '志愿者（台账）', phone: DEMO.volunteer, region_code: COMMUNITY } });

@@ -424,14 +424,14 @@ test('a timed closure ends by itself when its time comes, without a write', asyn
 	assert.equal(listed.closed, false);
 });
 
-test('the QR code\'s link opens the station page until check-in exists; an old code says so', async () => {
+test('the QR code\'s link opens the check-in page with its token; an old code says so', async () => {
 	const own = (await api(srv.url, { path: `/api/v1/stations/${jinxinyi}`, session: manager })).json;
 	assert.match(own.checkin_url, /^https:\/\/yizhan\.example\/c\/[A-Za-z0-9_-]{20,}$/);
 	assert.equal((await api(srv.url, { path: `/api/v1/stations/${jinxinyi}` })).json.checkin_url, undefined, 'not for passers-by');
 	const path = new URL(own.checkin_url).pathname;
 	const res = await fetch(srv.url + path, { redirect: 'manual' });
 	assert.equal(res.status, 302);
-	assert.equal(res.headers.get('location'), `/station.html?id=${jinxinyi}&from=qr`);
+	assert.equal(res.headers.get('location'), `/checkin.html?id=${jinxinyi}&t=${path.slice('/c/'.length)}`);
 	const page = await fetch(srv.url + res.headers.get('location'));
 	assert.equal(page.status, 200);
 	const old = await api(srv.url, { path: '/c/not-a-code-we-printed' });

@@ -17,6 +17,7 @@ export class ApiError extends Error {
 		super((problem && (problem.detail || problem.title)) || `HTTP ${status}`);
 		this.name = 'ApiError';
 		this.status = status; // 0: no answer (offline, timed out)
+		this.retryAfter = 0; // seconds, from a 429's or 503's Retry-After
 		this.problem = problem || {};
 		this.type = (this.problem.type || '').replace(/^.*\//, ''); // "/problems/csrf" → "csrf"
 		/** field → [messages], from problem.errors */
@@ -142,6 +143,7 @@ export async function request(method, path, { query, body, raw, signal, retries,
 		if (res && res.ok) return data;
 		if (res) {
 			last = new ApiError(res.status, data || { title: res.statusText });
+			last.retryAfter = Number(res.headers.get('Retry-After')) || 0;
 			if (!RETRYABLE.has(res.status)) throw last;
 			const after = Number(res.headers.get('Retry-After'));
 			if (after > 0 && after <= 5) await sleep(after * 1000);
@@ -169,10 +171,35 @@ export async function signIn(phone, password) {
 	return s.account;
 }
 
-/** The signed-in account, or null (401). Other errors reject. */
+/**
+ * Asks for a one-time sign-up code by SMS. Resolves to {phone (masked),
+ * expires_in_s, resend_after_s}; a 429 rejects with retryAfter set.
+ */
+export function requestCode(phone) {
+	return api.post('signup/code', { phone }, { retries: 1 });
+}
+
+/**
+ * Signs up, or in, with a code: body {phone, code, consent_version, name,
+ * categories, platform, roles}. Keeps the CSRF token for this tab.
+ * Resolves to the session ({account, person_id, new_account}).
+ */
+export async function signUp(body) {
+	const s = await api.post('signup', body, { retries: 1 });
+	csrf.set(s.csrf_token);
+	knownAccount.set(s.account);
+	return s;
+}
+
+/**
+ * The signed-in account, or null (401). Other errors reject. A tab opened
+ * from a link (a scanned QR code) has no CSRF token of its own yet: the
+ * session's answer brings it.
+ */
 export async function currentAccount() {
 	try {
 		const s = await api.get('session', { retries: 1 });
+		if (s.csrf_token) csrf.set(s.csrf_token);
 		knownAccount.set(s.account);
 		return s.account;
 	} catch (e) {

@@ -19,7 +19,7 @@ export async function initChrome() {
 	renderAccount();
 }
 
-/** The account link: "登录" or the signed-in name (to the stations one manages). */
+/** The account link: "登录", or the signed-in name (to my profile, which leads on to my stations). */
 export function renderAccount() {
 	const slot = $('#account');
 	if (!slot) return;
@@ -27,7 +27,7 @@ export function renderAccount() {
 	const here = location.pathname + location.search;
 	fill(slot, 
 		a
-			? h('a', { class: 'bar-btn', href: '/manage.html', title: a.name }, h('span', { class: 'bar-name', text: a.name }))
+			? h('a', { class: 'bar-btn', href: '/me.html', title: a.name, id: 'account-me' }, h('span', { class: 'bar-name', text: a.name }))
 			: h('a', { class: 'bar-btn', href: `/login.html?next=${encodeURIComponent(here)}`, text: t('nav.signin') }),
 	);
 }

@@ -106,6 +106,7 @@ async function showList(account) {
 					'p',
 					{ class: 'manage-tools' },
 					h('a', { class: 'btn btn-secondary', id: 'coverage-link', href: plan.scope === '*' ? '/coverage.html' : `/coverage.html?region=${plan.scope}` }, icon('map', 'ico'), h('span', { text: t('manage.coverage') })),
+					h('a', { class: 'btn btn-secondary', id: 'ledger-link', href: '/ledger.html' }, icon('users', 'ico'), h('span', { text: t('manage.ledger') })),
 				)
 			: null,
 		may ? h('div', { class: 'field' }, filter) : h('p', { class: 'flash', text: t('manage.no_rights') }),

@@ -4,10 +4,15 @@
 // (wait N seconds); field errors sit next to their fields.
 
 import { signIn } from './api.js';
-import { h, fill } from './dom.js';
+import { h, fill, safeNext } from './dom.js';
 import { isZh, t } from './i18n.js';
 
 let seq = 0;
+
+/** Where the SMS-code sign-in goes on to: the sign-in page's ?next=, or this page. */
+function codeNext() {
+	return location.pathname === '/login.html' ? safeNext('/me.html') : location.pathname + location.search;
+}
 
 /** Normalises a typed phone number: digits only, +86 dropped. */
 export function normalisePhone(s) {
@@ -53,6 +58,7 @@ export function mountSignIn(container, { onDone, intro } = {}) {
 		h('div', { class: 'field' }, h('label', { for: pw.id, text: t('signin.password') }), h('div', { class: 'input-row' }, pw, show), pwErr),
 		formErr,
 		submit,
+		h('p', { class: 'signin-alt' }, h('a', { href: `/signup.html?next=${encodeURIComponent(codeNext())}`, text: t('signin.by_code') })),
 	);
 
 	form.addEventListener('submit', async (e) => {

@@ -112,7 +112,6 @@ function render(s, catalog) {
 	const saved = param('saved');
 	fill(root, 
 		saved ? h('p', { class: 'flash flash-ok', role: 'status', text: t('edit.saved_visible') }) : null,
-		param('from') === 'qr' ? h('p', { class: 'flash flash-ok', role: 'status', text: t('station.checkin_soon') }) : null,
 		h(
 			'section',
 			{ class: 'st-head' },
