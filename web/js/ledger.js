@@ -16,6 +16,7 @@ import { nameOf, t } from './i18n.js';
 import { mountSignIn } from './signin.js';
 import { cityTime, loadPeopleCatalog, namesOf } from './people.js';
 import { errorText, telHref } from './ui.js';
+import { ledgerFiles } from './ledgerfiles.js';
 
 const root = $('#ledger');
 const LEDGER_ROLES = new Set(['admin', 'staff']);
@@ -446,7 +447,7 @@ async function showLedger(account) {
 	fill(
 		root,
 		h('section', { class: 'st-head ledger-head' }, h('h1', { text: t('ledger.title') }), h('p', { class: 'muted', text: t('ledger.subtitle', { name: scopeName }) })),
-		h('div', { class: 'ledger-cols' }, h('div', { class: 'ledger-side' }, form, ui.counts, ui.tally), h('section', { class: 'ledger-main', 'aria-labelledby': 'ledger-list-title' }, ui.listTitle, ui.list, ui.empty, ui.more)),
+		h('div', { class: 'ledger-cols' }, h('div', { class: 'ledger-side' }, form, ui.counts, ui.tally, ledgerFiles({ query: () => apiQuery(filters()), onImported: () => apply() })), h('section', { class: 'ledger-main', 'aria-labelledby': 'ledger-list-title' }, ui.listTitle, ui.list, ui.empty, ui.more)),
 		ui.dialog,
 	);
 	apply();

@@ -158,8 +158,10 @@ function editForm(p, { onCancel } = {}) {
 	return form;
 }
 
-function download() {
-	const blob = new Blob([JSON.stringify(person, null, 2)], { type: 'application/json' });
+/** Everything the server holds about me (GET /api/v1/me/data), saved as a file. */
+async function download() {
+	const data = await api.get('me/data');
+	const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
 	const a = h('a', { href: URL.createObjectURL(blob), download: 'yizhan-my-profile.json' });
 	document.body.append(a);
 	a.click();
@@ -180,7 +182,13 @@ function links() {
 			{ class: 'stack' },
 			roles.some((r) => EDIT_ROLES.has(r.role)) ? h('a', { class: 'btn btn-secondary btn-block', id: 'me-manage', href: '/manage.html', text: t('me.manage') }) : null,
 			roles.some((r) => LEDGER_ROLES.has(r.role)) ? h('a', { class: 'btn btn-secondary btn-block', id: 'me-ledger', href: '/ledger.html', text: t('me.ledger') }) : null,
-			person ? h('button', { type: 'button', class: 'btn btn-secondary btn-block', id: 'me-download', text: t('me.download'), onclick: download }) : null,
+			h('button', {
+				type: 'button',
+				class: 'btn btn-secondary btn-block',
+				id: 'me-download',
+				text: t('me.download'),
+				onclick: () => download().catch((err) => alert(errorText(err))),
+			}),
 			h('button', {
 				type: 'button',
 				class: 'btn btn-quiet btn-block',
@@ -193,6 +201,23 @@ function links() {
 			}),
 		),
 		h('p', { class: 'hint', text: t('me.delete_hint') }),
+		h('button', {
+			type: 'button',
+			class: 'btn btn-quiet btn-block btn-danger',
+			id: 'me-erase',
+			text: t('me.erase'),
+			onclick: async (e) => {
+				if (!confirm(t('me.erase_confirm'))) return;
+				e.target.disabled = true;
+				try {
+					await api.post('me/erase', { confirm: true });
+					location.assign('/');
+				} catch (err) {
+					e.target.disabled = false;
+					alert(errorText(err));
+				}
+			},
+		}),
 	);
 }
 
