@@ -299,7 +299,8 @@ test('sign-up page: phone, code, profile and consent, then on to where the rider
 		await page.check('input[name="consent"]');
 		assert.match(await page.textContent('.consent'), /个人信息告知（2026-12 版）/);
 		assert.match(await page.textContent('.consent'), /打码/);
-		assert.match(await page.textContent('.consent'), /保留期满后删除/);
+		assert.match(await page.textContent('.consent'), /保存 180 天后自动删除/);
+		assert.match(await page.textContent('.consent'), /注销/);
 		assert.match(await page.textContent('.consent'), /下载/);
 		await shoot(page, 'signup-profile-phone', { full: true });
 		await page.click('button[type="submit"]');
