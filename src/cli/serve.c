@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/app.h"
+#include "api/stations.h"
 #include "api/tiles.h"
 #include "cli/cli.h"
 #include "core/config.h"
@@ -322,7 +323,7 @@ int cli_serve(int argc, char **argv)
 		.db = db,
 		.session = { .idle_s = cfg.session_idle_s, .absolute_s = cfg.session_lifetime_s },
 		.cookie_secure = cfg.cookie_secure,
-		.stations = snapshot_store_new(),
+		.stations = snapshot_store_new(station_fragment_renderer()),
 		.public_url = cfg.public_url,
 		.walk_m = (int)cfg.walk_m,
 		.tiles = tiles,
@@ -394,7 +395,6 @@ int cli_serve(int argc, char **argv)
 	db_listener_stop(listener);
 	db_on_commit(db, NULL, NULL);
 	events_free(app.events);
-	station_render_free(&app);
 	snapshot_store_free(app.stations);
 	db_close(db);
 	log_info(NULL, "stop", "stopped cleanly");
