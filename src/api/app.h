@@ -1,7 +1,6 @@
 /* The application a handler works in: the database, the session policy and
  * the server (for /metrics). Built by cli/serve.c and handed to every
- * request as req->app. Read-only while serving, but for render: the cache of
- * rendered station fragments (api/station_render.c), made on first use. */
+ * request as req->app. Read-only while serving. */
 #ifndef YZ_API_APP_H
 #define YZ_API_APP_H
 
@@ -21,7 +20,6 @@
 struct http_server;
 struct snapshot_store;
 struct events;
-struct station_render;
 
 /* Who may read /metrics (--metrics-access). */
 enum metrics_access {
@@ -34,25 +32,21 @@ struct app {
 	struct db *db;
 	struct session_policy session;
 	struct http_server *server;
-	bool cookie_secure;			 /* add Secure to cookies (behind HTTPS) */
-	struct snapshot_store *stations;	 /* the station snapshot (reads) */
-	struct events *events;			 /* after-commit subscribers (domain/events.h) */
-	const char *public_url;			 /* base of links printed in QR codes */
-	int walk_m;				 /* the walking circle for coverage (metres) */
-	struct tiles tiles;			 /* the map's base layer */
-	_Atomic(struct station_render *) render; /* NULL until the first nearby answer */
-	struct blob_store photos;		 /* uploaded pictures (core/blob.h) */
-	_Atomic int photo_work;			 /* uploads being decoded right now */
-	struct image_budget photo_memory;	 /* what those may hold at once */
+	bool cookie_secure;		  /* add Secure to cookies (behind HTTPS) */
+	struct snapshot_store *stations;  /* the station snapshot (reads) */
+	struct events *events;		  /* after-commit subscribers (domain/events.h) */
+	const char *public_url;		  /* base of links printed in QR codes */
+	int walk_m;			  /* the walking circle for coverage (metres) */
+	struct tiles tiles;		  /* the map's base layer */
+	struct blob_store photos;	  /* uploaded pictures (core/blob.h) */
+	_Atomic int photo_work;		  /* uploads being decoded right now */
+	struct image_budget photo_memory; /* what those may hold at once */
 	enum metrics_access metrics_access;
 	char metrics_token_hash[SECRET_HASH_LEN]; /* METRICS_TOKEN: SHA-256 of the token */
 	atomic_ulong login_bursts; /* failed sign-ins from many addresses against one account */
 	struct sms_sender *sms;	   /* sign-up codes (core/sms.h) */
 	struct signup_policy signup;
 };
-
-/* Frees app->render (api/station_render.c); call once the server has stopped. */
-void station_render_free(struct app *app);
 
 /* The route table (api/routes.c): borrowed, static. */
 const struct http_route *api_routes(size_t *n);

@@ -1,8 +1,9 @@
 /* /api/v1/stations: find stations (nearest open with what I need, a map
  * viewport, a name search, GeoJSON), read one, and — for those who run them —
  * create, edit, close and reopen, and print the check-in QR code. Finding
- * reads the snapshot and renders with the string builder: an answer is a few
- * copies, not a tree of allocations. */
+ * reads the snapshot, and its answers are sent from the snapshot's own
+ * rendered fragments, with what depends on the request written around them:
+ * no tree of allocations, and few copies. */
 #include "api/stations.h"
 
 #include <stdio.h>
@@ -66,6 +67,18 @@ static int query_kind(struct http_req *req, const char *name, const struct field
 	return k;
 }
 
+static void release_hold(void *arg)
+{
+	readmodel_unhold(arg);
+}
+
+/* Keeps snap, acquired, until the answer is sent, if it borrows from it. */
+static void hold_for_answer(struct http_resp *resp, struct app *app, const struct snapshot *snap)
+{
+	if (http_resp_borrowing(resp))
+		http_resp_on_release(resp, release_hold, snapshot_hold(app->stations, snap));
+}
+
 void h_stations_nearby(struct http_req *req, struct http_resp *resp)
 {
 	struct app *app = req->app;
@@ -102,14 +115,14 @@ void h_stations_nearby(struct http_req *req, struct http_resp *resp)
 	struct nearby_hit hits[NEARBY_LIMIT_MAX];
 	size_t n = snapshot_nearby(snap, &q, work, hits);
 	struct sb *sb = &resp->body;
-	sb_reserve(sb, 64 + n * 512);
 	sb_addlit(sb, "{\"items\":[");
-	station_render_hits(sb, app, snap, hits, n, crs, q.now_s);
+	station_render_hits(resp, snap, hits, n, crs, q.now_s);
 	sb_addlit(sb, "],\"count\":");
 	sb_add_uint(sb, n);
 	sb_addlit(sb, ",\"crs\":\"");
 	sb_adds(sb, geo_crs_name(crs));
 	sb_addlit(sb, "\"}");
+	hold_for_answer(resp, app, snap);
 	snapshot_release(app->stations, snap);
 	resp->status = 200;
 	resp->content_type = "application/json";
@@ -200,14 +213,16 @@ void h_stations_list(struct http_req *req, struct http_resp *resp)
 	size_t n = total < (size_t)limit ? total : (size_t)limit;
 	int64_t now = clock_now_s();
 	struct sb *sb = &resp->body;
+	struct sb scratch = SB_INIT;
 	sb_adds(sb, "{\"items\":[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			sb_addc(sb, ',');
-		station_render_summary(sb, snap, found[i], crs,
+		station_render_summary(resp, true, &scratch, snap, found[i], crs,
 				       snapshot_open_at(snap, found[i], now), now);
 		sb_addc(sb, '}');
 	}
+	sb_release(&scratch);
 	sb_addlit(sb, "],\"count\":");
 	sb_add_uint(sb, n);
 	sb_addlit(sb, ",\"total\":");
@@ -215,6 +230,7 @@ void h_stations_list(struct http_req *req, struct http_resp *resp)
 	sb_addlit(sb, ",\"crs\":\"");
 	sb_adds(sb, geo_crs_name(crs));
 	sb_addlit(sb, "\"}");
+	hold_for_answer(resp, app, snap);
 	snapshot_release(app->stations, snap);
 	free(found);
 	resp->status = 200;
@@ -248,6 +264,7 @@ void h_stations_geojson(struct http_req *req, struct http_resp *resp)
 	/* RFC 7946: WGS-84 only, positions as [longitude, latitude]. */
 	int64_t now = clock_now_s();
 	struct sb *sb = &resp->body;
+	struct sb scratch = SB_INIT;
 	sb_adds(sb, "{\"type\":\"FeatureCollection\",\"features\":[");
 	for (size_t i = 0; i < n; i++) {
 		const struct snap_station *s = found[i];
@@ -260,10 +277,12 @@ void h_stations_geojson(struct http_req *req, struct http_resp *resp)
 		sb_addc(sb, ',');
 		sb_add_fixed(sb, s->pt.lat, 6);
 		sb_addlit(sb, "]},\"properties\":");
-		station_render_summary(sb, snap, s, GEO_CRS_WGS84, snapshot_open_at(snap, s, now),
-				       now);
+		/* Copied: a collection may hold every station. */
+		station_render_summary(resp, false, &scratch, snap, s, GEO_CRS_WGS84,
+				       snapshot_open_at(snap, s, now), now);
 		sb_adds(sb, "}}");
 	}
+	sb_release(&scratch);
 	sb_adds(sb, "]}");
 	snapshot_release(app->stations, snap);
 	free(found);

@@ -18,19 +18,26 @@
 
 /* station_render.c */
 
-/* Appends one station's summary object to sb, without its closing brace (a
- * finding answer adds its own fields): id, name, level, theme, parent_id
- * and phone when they have a value, region_code, address, location in crs,
- * amenities, stars, open_now, closed (a closure whose end passed is over).
- * snap and s are borrowed for the call. */
-void station_render_summary(struct sb *sb, const struct snapshot *snap,
-			    const struct snap_station *s, enum geo_crs crs, bool open_now,
-			    int64_t now_s);
+/* The render hook of the station snapshot (domain/station_snapshot.h,
+ * handed to snapshot_store_new): a station's summary, from its field
+ * table's summary view, its location (in WGS-84) between two NULs, the
+ * part an answer in another coordinate system replaces. Borrowed, static. */
+const struct readmodel_render *station_fragment_renderer(void);
+/* Appends one station's summary object to resp's body, without its closing
+ * brace (a finding answer adds its own fields): id, name, level, theme,
+ * parent_id and phone when they have a value, region_code, address,
+ * location in crs, amenities, stars — the snapshot's fragment — then
+ * open_now and closed (a closure whose end passed is over). With borrow the
+ * fragment is sent from the snapshot itself (http_resp_borrow), and the
+ * caller must hold snap until the answer lets go of it (snapshot_hold);
+ * else it is copied. scratch is the caller's, for a fragment the snapshot
+ * does not keep. snap and s are borrowed for the call. */
+void station_render_summary(struct http_resp *resp, bool borrow, struct sb *scratch,
+			    const struct snapshot *snap, const struct snap_station *s,
+			    enum geo_crs crs, bool open_now, int64_t now_s);
 /* Appends the n items of a nearby answer, comma-separated: each hit's
- * summary with distance_m and walk_minutes. In WGS-84 the part of a summary
- * that changes only with the snapshot comes from a cache kept in app
- * (made on first use; station_render_free releases it). Thread-safe. */
-void station_render_hits(struct sb *sb, struct app *app, const struct snapshot *snap,
+ * summary (borrowed, as above) with distance_m and walk_minutes. */
+void station_render_hits(struct http_resp *resp, const struct snapshot *snap,
 			 const struct nearby_hit *hits, size_t n, enum geo_crs crs, int64_t now_s);
 /* One station in full, read from the database, as req's caller may see it
  * (the summary's fields plus names, description, hours, closure, rooms,

@@ -362,7 +362,7 @@ static bool bench_size(size_t n, uint64_t seed, size_t nqueries, int64_t min_us,
 	stations = xcalloc(n ? n : 1, sizeof(*stations));
 	for (size_t i = 0; i < n; i++)
 		synth_station(&sy, i, &stations[i], NULL);
-	b.store = snapshot_store_new();
+	b.store = snapshot_store_new(NULL);
 	int64_t t0 = clock_mono_us();
 	snapshot_store_load(b.store, stations, n, catalog, synth_namenities);
 	r->snapshot_build_ms = (double)(clock_mono_us() - t0) / 1000.0;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/app.h"
+#include "api/stations.h"
 #include "api/tiles.h"
 #include "cli/cli.h"
 #include "core/config.h"
@@ -344,7 +345,7 @@ int cli_serve(int argc, char **argv)
 		.db = db,
 		.session = { .idle_s = cfg.session_idle_s, .absolute_s = cfg.session_lifetime_s },
 		.cookie_secure = cfg.cookie_secure,
-		.stations = snapshot_store_new(),
+		.stations = snapshot_store_new(station_fragment_renderer()),
 		.public_url = cfg.public_url,
 		.walk_m = (int)cfg.walk_m,
 		.tiles = tiles,
@@ -423,7 +424,6 @@ int cli_serve(int argc, char **argv)
 	db_on_commit(db, NULL, NULL);
 	events_free(app.events);
 	sms_sender_free(app.sms);
-	station_render_free(&app);
 	snapshot_store_free(app.stations);
 	db_close(db);
 	log_info(NULL, "stop", "stopped cleanly");

@@ -1,9 +1,10 @@
 /* The station snapshot: an immutable, in-memory copy of every station in a
- * compact form, with a spatial index, built from the database and swapped in
- * atomically after each write. Readers never take a lock: they announce the
- * snapshot they use in a per-thread hazard slot, and the writer that swaps a
- * new one in frees the old one only once no slot names it. A write is visible
- * to the next read because the writer swaps before it answers. */
+ * compact form, with a spatial index and each station's summary already
+ * rendered, built from the database and swapped in atomically after each
+ * write. It is the first user of the read-model store (readmodel.h), which
+ * gives it lock-free readers, serialized writers and the deferred free;
+ * what a snapshot holds — the stations, the shared schedules, the index,
+ * the amenity catalog and the fragments — is this module's own. */
 #ifndef YZ_DOMAIN_STATION_SNAPSHOT_H
 #define YZ_DOMAIN_STATION_SNAPSHOT_H
 
@@ -14,6 +15,7 @@
 #include "core/problem.h"
 #include "db/db.h"
 #include "domain/hours.h"
+#include "domain/readmodel.h"
 #include "domain/station.h"
 #include "geo/coord.h"
 #include "geo/index.h"
@@ -55,18 +57,32 @@ struct snapshot {
 	struct geo_index *index; /* entry flags = position in stations, tag = schedule */
 	size_t namenities;
 	struct amenity *amenities; /* the catalog, by sort order */
+	struct snap_frags *frags;  /* the summary fragments: snapshot_fragment */
 	int64_t built_s;
 	uint64_t generation;
 };
 
+/* What the render hook of a station store is given as its row: a station
+ * and the catalog its amenity bits are read against, both borrowed for the
+ * call. The hook renders the station's summary and puts a NUL byte before
+ * and after its location (in WGS-84): the part an answer in another
+ * coordinate system replaces with its own. */
+struct snapshot_row {
+	const struct station *station;
+	const struct amenity *catalog;
+	size_t ncatalog;
+};
+
 struct snapshot_store;
 
-/* A *new*, empty store (a snapshot with no stations). */
-struct snapshot_store *snapshot_store_new(void);
+/* A *new* store holding an empty snapshot. With render (copied; NULL for
+ * none), each snapshot keeps every station's fragment, rendered by it. */
+struct snapshot_store *snapshot_store_new(const struct readmodel_render *render);
 void snapshot_store_free(struct snapshot_store *st);
 
 /* Rebuilds from the database and swaps the new snapshot in; waits until no
- * reader uses the old one, then frees it. Writers are serialized. */
+ * reader has the old one acquired, then lets go of it (readmodel.h).
+ * Writers are serialized; an error leaves the current snapshot. */
 enum rc snapshot_store_reload(struct snapshot_store *st, struct db *db, struct problem *prob);
 /* Makes one station's write visible without reading every station again:
  * re-reads station id from the database (station_get) and swaps in a
@@ -87,6 +103,32 @@ void snapshot_store_load(struct snapshot_store *st, const struct station *statio
  * same thread. Lock-free. A thread holds at most one snapshot at a time. */
 const struct snapshot *snapshot_acquire(struct snapshot_store *st);
 void snapshot_release(struct snapshot_store *st, const struct snapshot *snap);
+/* Keeps snap, acquired by the calling thread, alive past snapshot_release
+ * until readmodel_unhold of the *new* hold returned, on any thread: for an
+ * answer sent from the snapshot's own bytes after the handler returns. */
+struct readmodel_hold *snapshot_hold(struct snapshot_store *st, const struct snapshot *snap);
+
+/* A station's summary fragment: the render hook's text for it, the two
+ * NULs taken out. text[hole..hole + hole_len) is what they marked (the
+ * location in WGS-84), which a reader may keep or replace. */
+struct snap_fragment {
+	const char *text;
+	size_t len, hole, hole_len;
+	bool kept; /* text is the snapshot's (valid while it is held), else scratch's */
+};
+
+/* The fragment of s in snap. A snapshot keeps every station's fragment,
+ * rendered when it was built, as long as they fit SNAPSHOT_FRAGMENTS_MAX
+ * bytes together (a city's stations do; 150,000 would take some 45 MB).
+ * Past that it keeps each one from the first time it is asked for, within
+ * the same bound, and beyond the bound renders it into scratch (reset
+ * first) on each call. Returns false, out untouched, if the store has no
+ * render hook. Thread-safe; snap must be acquired. */
+#define SNAPSHOT_FRAGMENTS_MAX (8u << 20) /* under 16 MiB: entries keep 24-bit offsets */
+bool snapshot_fragment(const struct snapshot *snap, const struct snap_station *s,
+		       struct sb *scratch, struct snap_fragment *out);
+/* True if every station's fragment was rendered at build (none on demand). */
+bool snapshot_fragments_complete(const struct snapshot *snap);
 
 /* Lookups on a snapshot (all borrowed from it). */
 const struct snap_station *snapshot_station(const struct snapshot *snap, int64_t id);
@@ -118,6 +160,11 @@ struct nearby_hit {
 /* The nearest stations matching q, nearest first; out holds q->limit. */
 size_t snapshot_nearby(const struct snapshot *snap, const struct nearby_query *q,
 		       struct geo_index_hit *work, struct nearby_hit *out);
+/* Starts loading the fragments of the n hits into the CPU's cache, all at
+ * once: with many stations they lie far apart, and waiting for each in
+ * turn (entry, then text) takes longer than copying them. */
+void snapshot_prefetch_fragments(const struct snapshot *snap, const struct nearby_hit *hits,
+				 size_t n);
 /* Stations inside a box, by id, at most limit. */
 size_t snapshot_bbox(const struct snapshot *snap, double south, double west, double north,
 		     double east, size_t limit, const struct snap_station **out);

@@ -125,11 +125,55 @@ void http_resp_header(struct http_resp *resp, const char *name, const char *valu
 	resp->nheaders++;
 }
 
+void http_resp_borrow(struct http_resp *resp, const void *data, size_t len)
+{
+	if (len < HTTP_BORROW_MIN_BYTES) {
+		sb_add(&resp->body, data, len);
+		return;
+	}
+	if (resp->nsplices == resp->cap_splices) {
+		/* The arena keeps the old array until the request ends; answers
+		 * borrow tens of pieces, so the waste is small. */
+		size_t cap = resp->cap_splices ? resp->cap_splices * 2 : 64;
+		struct http_splice *grown = arena_alloc(resp->arena, cap * sizeof(*grown));
+		if (resp->nsplices)
+			memcpy(grown, resp->splices, resp->nsplices * sizeof(*grown));
+		resp->splices = grown;
+		resp->cap_splices = cap;
+	}
+	resp->splices[resp->nsplices++] = (struct http_splice){ resp->body.len, data, len };
+	resp->borrowed_len += len;
+}
+
+void http_resp_on_release(struct http_resp *resp, void (*release)(void *arg), void *arg)
+{
+	resp->release = release;
+	resp->release_arg = arg;
+}
+
+bool http_resp_borrowing(const struct http_resp *resp)
+{
+	return resp->nsplices > 0;
+}
+
+size_t http_resp_body_len(const struct http_resp *resp)
+{
+	return resp->body.len + resp->borrowed_len;
+}
+
+/* A new body replaces the old one, borrowed pieces included. */
+static void body_reset(struct http_resp *resp)
+{
+	sb_reset(&resp->body);
+	resp->nsplices = 0;
+	resp->borrowed_len = 0;
+}
+
 void http_resp_json(struct http_resp *resp, int status, const char *json, size_t len)
 {
 	resp->status = status;
 	resp->content_type = "application/json";
-	sb_reset(&resp->body);
+	body_reset(resp);
 	sb_add(&resp->body, json, len);
 }
 
@@ -165,7 +209,7 @@ void http_resp_problem(struct http_resp *resp, int status, const char *type, con
 {
 	resp->status = status;
 	resp->content_type = "application/problem+json";
-	sb_reset(&resp->body);
+	body_reset(resp);
 	sb_adds(&resp->body, "{\"type\":\"");
 	if (type && *type) {
 		sb_adds(&resp->body, "/problems/");

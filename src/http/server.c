@@ -218,18 +218,63 @@ static bool has_header(const struct http_resp *resp, const char *name)
 	return false;
 }
 
+/* At most this many pieces go to libmicrohttpd as a vector: 0.9.75 sends
+ * no more than the system's IOV_MAX (1024) of them and then stops, so an
+ * answer of more is copied together (as a list of hundreds of stations). */
+#define IOVEC_MAX 1000
+
+/* Copies the borrowed pieces into the body, in their places, and lets go
+ * of what they borrowed. */
+static void flatten(struct http_resp *resp)
+{
+	struct sb flat = SB_INIT;
+	size_t from = 0;
+	sb_reserve(&flat, http_resp_body_len(resp));
+	for (size_t i = 0; i < resp->nsplices; i++) {
+		const struct http_splice *sp = &resp->splices[i];
+		sb_add(&flat, resp->body.buf + from, sp->at - from);
+		sb_add(&flat, sp->data, sp->len);
+		from = sp->at;
+	}
+	sb_add(&flat, resp->body.buf + from, resp->body.len - from);
+	sb_release(&resp->body);
+	resp->body = flat;
+	resp->nsplices = 0;
+	resp->borrowed_len = 0;
+}
+
+/* The answer's body as libmicrohttpd sends it: its own bytes where they
+ * are, with the borrowed pieces between them, in one vectored write. The
+ * vector is copied by libmicrohttpd; the bytes are not. */
+static struct MHD_Response *response_from_pieces(struct http_resp *resp)
+{
+	size_t max = 2 * resp->nsplices + 1, n = 0, from = 0;
+	struct MHD_IoVec *iov = arena_alloc(resp->arena, max * sizeof(*iov));
+	for (size_t i = 0; i < resp->nsplices; i++) {
+		const struct http_splice *sp = &resp->splices[i];
+		if (sp->at > from)
+			iov[n++] = (struct MHD_IoVec){ resp->body.buf + from, sp->at - from };
+		from = sp->at;
+		iov[n++] = (struct MHD_IoVec){ sp->data, sp->len };
+	}
+	if (resp->body.len > from)
+		iov[n++] = (struct MHD_IoVec){ resp->body.buf + from, resp->body.len - from };
+	return MHD_create_response_from_iovec(iov, (unsigned)n, resp->release, resp->release_arg);
+}
+
 static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
 			     struct req_ctx *ctx)
 {
 	struct http_resp *resp = &ctx->resp;
+	size_t len = http_resp_body_len(resp);
 	if (!resp->status)
-		resp->status = resp->body.len ? 200 : 204;
+		resp->status = len ? 200 : 204;
 	/* The body stays in the context, which lives until the answer is sent
 	 * (completed() below), and is kept for the connection's next answer. */
-	size_t len = resp->body.len;
 	if (resp->status == 204 || resp->status == 304)
 		len = 0;
 	struct MHD_Response *r;
+	bool pieces = false;
 	if (resp->file_fd >= 0 && resp->status != 204 && resp->status != 304) {
 		/* libmicrohttpd closes the file when the answer is done with. */
 		len = (size_t)resp->file_len;
@@ -237,12 +282,29 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
 		if (!r)
 			close(resp->file_fd);
 		resp->file_fd = -1;
+		if (resp->release)
+			resp->release(resp->release_arg);
 	} else {
-		r = MHD_create_response_from_buffer(len, len ? resp->body.buf : (void *)"",
-						    MHD_RESPMEM_PERSISTENT);
+		if (len && 2 * resp->nsplices + 1 > IOVEC_MAX)
+			flatten(resp);
+		pieces = len && resp->nsplices;
+		if (pieces) {
+			/* libmicrohttpd calls release once it has let go of the answer. */
+			r = response_from_pieces(resp);
+		} else {
+			r = MHD_create_response_from_buffer(len, len ? resp->body.buf : (void *)"",
+							    MHD_RESPMEM_PERSISTENT);
+			/* Nothing borrowed is sent: let go of it now. */
+			if (resp->release)
+				resp->release(resp->release_arg);
+		}
 	}
-	if (!r)
+	if (!r) {
+		if (pieces && resp->release)
+			resp->release(resp->release_arg);
 		return MHD_NO;
+	}
+	resp->release = NULL;
 	const char *type = resp->content_type ? resp->content_type : "application/json";
 	if (len)
 		MHD_add_response_header(r, "Content-Type", type);
@@ -687,6 +749,10 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		access_log(ctx, cc, dur_us);
 	metrics_inflight_add(s->metrics, -1);
 	*con_cls = NULL;
+	/* An answer that was never queued still lets go of what it borrowed. */
+	if (ctx->resp.release)
+		ctx->resp.release(ctx->resp.release_arg);
+	ctx->resp.release = NULL;
 	/* Keep the context for the connection's next request. */
 	sb_release(&ctx->body);
 	spool_close(ctx);

@@ -37,7 +37,7 @@ static int setup(void **state)
 	fx.admin = fx_actor(&fx.admin_p);
 	/* On 龙腾路社区's point. */
 	fx.station_id = fx_station(fx.db, &fx.admin, "龙腾路驿站", FX_COMMUNITY);
-	fx.store = snapshot_store_new();
+	fx.store = snapshot_store_new(NULL);
 	return 0;
 }
 

@@ -1,8 +1,11 @@
 /* Tests of src/domain/station_snapshot.c: answers equal a brute-force reading
  * of the same stations (amenities, open now, theme, distance order), shared
- * schedules keep every station's hours, lookups and search, a one-station
- * update equals a full reload, and readers that never see a freed snapshot
- * while writers swap new ones in (run under ASan in CI). */
+ * schedules keep every station's hours, lookups and search, each station's
+ * fragment from the render hook (all kept at build when they fit, else
+ * rendered and kept on demand, by several threads at once), a one-station
+ * update equals a full reload (fragments included), and readers that never
+ * see a freed snapshot while writers swap new ones in (run under ASan in
+ * CI). */
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,6 +82,41 @@ static struct station *make_stations(size_t n)
 	return st;
 }
 
+/* A render hook of the tests' own: "[id name|", then the location between
+ * two NULs, then "|phone amenities]" and *ctx dots of padding (ctx may be
+ * NULL). */
+static void render_test(void *ctx, const void *row, struct sb *sb)
+{
+	const struct snapshot_row *r = row;
+	const struct station *s = r->station;
+	size_t pad = ctx ? *(const size_t *)ctx : 0;
+	sb_addf(sb, "[%lld %s|", (long long)s->id, s->name);
+	sb_addc(sb, '\0');
+	sb_addf(sb, "%.6f,%.6f", s->lat, s->lng);
+	sb_addc(sb, '\0');
+	sb_addf(sb, "|%s %llx]", s->phone, (unsigned long long)s->amenities);
+	for (size_t i = 0; i < pad; i++)
+		sb_addc(sb, '.');
+}
+
+/* Checks f against what render_test gives for s, without the NULs. */
+static void assert_fragment_of(const struct snap_fragment *f, const struct station *s, size_t pad)
+{
+	char pre[400], hole[64], post[80];
+	snprintf(pre, sizeof(pre), "[%lld %s|", (long long)s->id, s->name);
+	snprintf(hole, sizeof(hole), "%.6f,%.6f", s->lat, s->lng);
+	snprintf(post, sizeof(post), "|%s %llx]", s->phone, (unsigned long long)s->amenities);
+	size_t lp = strlen(pre), lh = strlen(hole), lq = strlen(post);
+	assert_int_equal(f->len, lp + lh + lq + pad);
+	assert_int_equal(f->hole, lp);
+	assert_int_equal(f->hole_len, lh);
+	assert_memory_equal(f->text, pre, lp);
+	assert_memory_equal(f->text + lp, hole, lh);
+	assert_memory_equal(f->text + lp + lh, post, lq);
+	for (size_t i = 0; i < pad; i++)
+		assert_int_equal(f->text[lp + lh + lq + i], '.');
+}
+
 /* Checks snapshot_nearby against a brute-force reading of stations, which
  * has station ids n..1 (make_stations). */
 static void assert_nearby_matches(const struct snapshot *snap, const struct station *st,
@@ -146,7 +184,7 @@ static void test_snapshot__nearby_matches_brute_force(void **state)
 {
 	(void)state;
 	struct station *st = make_stations(N);
-	struct snapshot_store *store = snapshot_store_new();
+	struct snapshot_store *store = snapshot_store_new(NULL);
 	snapshot_store_load(store, st, N, catalog, 3);
 	const struct snapshot *snap = snapshot_acquire(store);
 	assert_int_equal(snap->n, N);
@@ -182,7 +220,7 @@ static void test_snapshot__stations_with_the_same_hours_share_a_schedule(void **
 {
 	(void)state;
 	struct station *st = make_stations(400);
-	struct snapshot_store *store = snapshot_store_new();
+	struct snapshot_store *store = snapshot_store_new(NULL);
 	snapshot_store_load(store, st, 400, catalog, 3);
 	const struct snapshot *snap = snapshot_acquire(store);
 	assert_true(snap->nschedules < 100);
@@ -216,7 +254,7 @@ static void test_snapshot__open_now_is_right_past_the_remembered_schedules(void 
 		h->exceptions[h->nexceptions++] = (struct hours_exception){ .day_num = (int32_t)i,
 									    .closed = true };
 	}
-	struct snapshot_store *store = snapshot_store_new();
+	struct snapshot_store *store = snapshot_store_new(NULL);
 	snapshot_store_load(store, st, MANY, catalog, 3);
 	const struct snapshot *snap = snapshot_acquire(store);
 	assert_true(snap->nschedules > 5000);
@@ -233,7 +271,7 @@ static void test_snapshot__lookup_and_search(void **state)
 {
 	(void)state;
 	struct station *st = make_stations(100);
-	struct snapshot_store *store = snapshot_store_new();
+	struct snapshot_store *store = snapshot_store_new(NULL);
 	snapshot_store_load(store, st, 100, catalog, 3);
 	const struct snapshot *snap = snapshot_acquire(store);
 	const struct snap_station *s = snapshot_station(snap, 42);
@@ -255,6 +293,202 @@ static void test_snapshot__lookup_and_search(void **state)
 	assert_int_equal(snapshot_amenity_bit(snap, "nope"), -1);
 	snapshot_release(store, snap);
 	snapshot_store_free(store);
+	free(st);
+}
+
+static void test_snapshot__keeps_every_stations_fragment_rendered_at_build(void **state)
+{
+	(void)state;
+	struct station *st = make_stations(N);
+	struct readmodel_render hook = { render_test, NULL };
+	struct snapshot_store *store = snapshot_store_new(&hook);
+	snapshot_store_load(store, st, N, catalog, 3);
+	const struct snapshot *snap = snapshot_acquire(store);
+	assert_true(snapshot_fragments_complete(snap));
+	struct sb scratch = SB_INIT;
+	/* The stations came in descending id order: each fragment follows its
+	 * station into place. */
+	for (size_t i = 0; i < N; i++) {
+		struct snap_fragment f;
+		assert_true(
+			snapshot_fragment(snap, snapshot_station(snap, st[i].id), &scratch, &f));
+		assert_true(f.kept);
+		assert_fragment_of(&f, &st[i], 0);
+	}
+	assert_int_equal(scratch.len, 0);
+	snapshot_release(store, snap);
+	snapshot_store_free(store);
+
+	/* Without a hook, no fragments. */
+	store = snapshot_store_new(NULL);
+	snapshot_store_load(store, st, 10, catalog, 3);
+	snap = snapshot_acquire(store);
+	struct snap_fragment f = { 0 };
+	assert_false(snapshot_fragment(snap, &snap->stations[0], &scratch, &f));
+	assert_false(snapshot_fragments_complete(snap));
+	snapshot_release(store, snap);
+	snapshot_store_free(store);
+	sb_release(&scratch);
+	free(st);
+}
+
+/* Padding that makes N fragments far more than SNAPSHOT_FRAGMENTS_MAX. */
+static size_t big_pad = 4000;
+
+struct asker {
+	struct snapshot_store *store;
+	const struct station *st;
+	unsigned seed;
+	long kept;
+};
+
+static void *ask_fragments(void *arg)
+{
+	struct asker *a = arg;
+	struct sb scratch = SB_INIT;
+	const struct snapshot *snap = snapshot_acquire(a->store);
+	for (int k = 0; k < 4000; k++) {
+		a->seed = a->seed * 1103515245u + 12345u;
+		const struct station *s = &a->st[(a->seed >> 8) % N];
+		struct snap_fragment f;
+		assert_true(snapshot_fragment(snap, snapshot_station(snap, s->id), &scratch, &f));
+		assert_fragment_of(&f, s, big_pad);
+		a->kept += f.kept;
+	}
+	snapshot_release(a->store, snap);
+	sb_release(&scratch);
+	return NULL;
+}
+
+static void test_snapshot__renders_fragments_on_demand_when_they_do_not_fit(void **state)
+{
+	(void)state;
+	struct station *st = make_stations(N);
+	struct readmodel_render hook = { render_test, &big_pad };
+	struct snapshot_store *store = snapshot_store_new(&hook);
+	snapshot_store_load(store, st, N, catalog, 3);
+	const struct snapshot *snap = snapshot_acquire(store);
+	assert_false(snapshot_fragments_complete(snap));
+	snapshot_release(store, snap);
+
+	/* Several threads ask at once: each gets the right text, kept or not. */
+	struct asker askers[4];
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++) {
+		askers[i] = (struct asker){ .store = store, .st = st, .seed = (unsigned)i + 1 };
+		pthread_create(&t[i], NULL, ask_fragments, &askers[i]);
+	}
+	long kept = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		kept += askers[i].kept;
+	}
+	assert_true(kept > 0);
+
+	/* Every station in order: the first ones asked for are kept until the
+	 * pool is spent, the rest rendered each time; asked again, a kept one
+	 * is the same bytes in the same place. */
+	struct sb scratch = SB_INIT;
+	snap = snapshot_acquire(store);
+	size_t nkept = 0, nscratch = 0;
+	for (size_t i = 0; i < N; i++) {
+		struct snap_fragment f, again;
+		const struct snap_station *s = snapshot_station(snap, st[i].id);
+		assert_true(snapshot_fragment(snap, s, &scratch, &f));
+		assert_fragment_of(&f, &st[i], big_pad);
+		if (!f.kept) {
+			nscratch++;
+			continue;
+		}
+		nkept++;
+		assert_true(snapshot_fragment(snap, s, &scratch, &again));
+		assert_true(again.kept);
+		assert_ptr_equal(again.text, f.text);
+	}
+	assert_true(nkept > 0 && nscratch > 0);
+	assert_true(nkept * (big_pad + 40) <= SNAPSHOT_FRAGMENTS_MAX);
+	snapshot_release(store, snap);
+	sb_release(&scratch);
+	snapshot_store_free(store);
+	free(st);
+}
+
+/* A render hook that writes every summary field of the station's table
+ * (FIELD_SUMMARY), whatever they are, then *ctx dots of padding. */
+static void render_summary_fields(void *ctx, const void *row, struct sb *sb)
+{
+	const struct snapshot_row *r = row;
+	const char *rec = (const char *)r->station;
+	for (size_t i = 0; i < station_noun.nfields; i++) {
+		const struct field *f = &station_noun.fields[i];
+		if (!(f->flags & FIELD_SUMMARY))
+			continue;
+		sb_addf(sb, "%s=", f->name);
+		switch (f->kind) {
+		case FIELD_TEXT:
+		case FIELD_CODE: sb_adds(sb, rec + f->rec_off); break;
+		case FIELD_INT: sb_add_int(sb, *(const int *)(rec + f->rec_off)); break;
+		case FIELD_INT64: sb_add_int(sb, *(const int64_t *)(rec + f->rec_off)); break;
+		case FIELD_CUSTOM:
+			if (!strcmp(f->name, "location")) {
+				sb_addc(sb, '\0');
+				sb_addf(sb, "%.6f,%.6f", r->station->lat, r->station->lng);
+				sb_addc(sb, '\0');
+			} else if (!strcmp(f->name, "amenities")) {
+				sb_add_uint(sb, r->station->amenities);
+			} else {
+				fail_msg("summary field %s: the snapshot does not keep it",
+					 f->name);
+			}
+			break;
+		default: fail_msg("summary field %s: a kind the snapshot does not keep", f->name);
+		}
+		sb_addc(sb, ';');
+	}
+	size_t pad = ctx ? *(const size_t *)ctx : 0;
+	for (size_t i = 0; i < pad; i++)
+		sb_addc(sb, '.');
+}
+
+/* A snapshot too big to keep its fragments renders them from what it holds
+ * of each station, not from the database's row: both must give the same
+ * text, so every field a summary shows must be one the snapshot keeps. */
+static void test_snapshot__a_fragment_rendered_on_demand_equals_one_rendered_at_build(void **state)
+{
+	(void)state;
+	struct station *st = make_stations(N);
+	for (size_t i = 0; i < N; i++) {
+		st[i].parent_id = i % 3 ? 0 : (int64_t)(i % 97 + 1);
+		if (i % 4)
+			snprintf(st[i].phone, sizeof(st[i].phone), "0917-%07zu", i);
+		st[i].stars = (int)(i % 6);
+	}
+	struct readmodel_render at_build = { render_summary_fields, NULL };
+	struct readmodel_render on_demand = { render_summary_fields, &big_pad };
+	struct snapshot_store *a = snapshot_store_new(&at_build);
+	struct snapshot_store *b = snapshot_store_new(&on_demand);
+	snapshot_store_load(a, st, N, catalog, 3);
+	snapshot_store_load(b, st, N, catalog, 3);
+	const struct snapshot *sa = snapshot_acquire(a);
+	const struct snapshot *sb = snapshot_acquire(b);
+	assert_true(snapshot_fragments_complete(sa));
+	assert_false(snapshot_fragments_complete(sb));
+	struct sb scratch_a = SB_INIT, scratch_b = SB_INIT;
+	for (size_t i = 0; i < N; i++) {
+		struct snap_fragment fa, fb;
+		assert_true(snapshot_fragment(sa, &sa->stations[i], &scratch_a, &fa));
+		assert_true(snapshot_fragment(sb, &sb->stations[i], &scratch_b, &fb));
+		assert_int_equal(fa.len + big_pad, fb.len);
+		assert_int_equal(fa.hole, fb.hole);
+		assert_int_equal(fa.hole_len, fb.hole_len);
+		assert_memory_equal(fa.text, fb.text, fa.len);
+	}
+	sb_release(&scratch_a);
+	sb_release(&scratch_b);
+	snapshot_release(b, sb);
+	snapshot_release(a, sa);
+	snapshot_store_free(a);
+	snapshot_store_free(b);
 	free(st);
 }
 
@@ -314,6 +548,17 @@ static void assert_same_snapshot(const struct snapshot *a, const struct snapshot
 		memcpy(h.ranges, hy.ranges, hy.nranges * sizeof(*hy.ranges));
 		memcpy(h.exceptions, hy.exceptions, hy.nexceptions * sizeof(*hy.exceptions));
 		assert_true(hours_same(&hx, &h));
+		struct sb sa = SB_INIT, sb = SB_INIT;
+		struct snap_fragment fa, fb;
+		assert_true(snapshot_fragment(a, x, &sa, &fa));
+		assert_true(snapshot_fragment(b, y, &sb, &fb));
+		assert_true(fa.kept && fb.kept);
+		assert_int_equal(fa.len, fb.len);
+		assert_int_equal(fa.hole, fb.hole);
+		assert_int_equal(fa.hole_len, fb.hole_len);
+		assert_memory_equal(fa.text, fb.text, fa.len);
+		sb_release(&sa);
+		sb_release(&sb);
 	}
 	struct geo_index_hit work[10];
 	struct nearby_hit ha[10], hb[10];
@@ -337,7 +582,8 @@ static void assert_like_a_reload(struct snapshot_store *store, struct db *db)
 {
 	struct problem prob;
 	problem_init(&prob);
-	struct snapshot_store *fresh = snapshot_store_new();
+	struct readmodel_render hook = { render_test, NULL };
+	struct snapshot_store *fresh = snapshot_store_new(&hook);
 	assert_int_equal(snapshot_store_reload(fresh, db, &prob), RC_OK);
 	const struct snapshot *a = snapshot_acquire(store);
 	const struct snapshot *b = snapshot_acquire(fresh);
@@ -368,7 +614,8 @@ static void test_snapshot__updating_one_station_equals_a_full_reload(void **stat
 		" (2, 'water'), (3, 'microwave')");
 	sql(db, "INSERT INTO station_hours (station_id, day, open_min, close_min) VALUES"
 		" (1, 1, 0, 1440), (1, 2, 0, 1440), (2, 1, 480, 1200), (3, 1, 0, 1440)");
-	struct snapshot_store *store = snapshot_store_new();
+	struct readmodel_render hook = { render_test, NULL };
+	struct snapshot_store *store = snapshot_store_new(&hook);
 	assert_int_equal(snapshot_store_reload(store, db, &prob), RC_OK);
 
 	/* Changed: moved, renamed, new hours and an exception. */
@@ -453,7 +700,7 @@ static void test_snapshot__readers_survive_concurrent_swaps(void **state)
 {
 	(void)state;
 	struct station *st = make_stations(500);
-	struct race r = { .store = snapshot_store_new() };
+	struct race r = { .store = snapshot_store_new(NULL) };
 	snapshot_store_load(r.store, st, 500, catalog, 3);
 	pthread_t t[4];
 	for (int i = 0; i < 4; i++)
@@ -484,6 +731,10 @@ int main(void)
 		cmocka_unit_test(test_snapshot__open_now_is_right_past_the_remembered_schedules),
 		cmocka_unit_test(test_snapshot__updating_one_station_equals_a_full_reload),
 		cmocka_unit_test(test_snapshot__lookup_and_search),
+		cmocka_unit_test(test_snapshot__keeps_every_stations_fragment_rendered_at_build),
+		cmocka_unit_test(test_snapshot__renders_fragments_on_demand_when_they_do_not_fit),
+		cmocka_unit_test(
+			test_snapshot__a_fragment_rendered_on_demand_equals_one_rendered_at_build),
 		cmocka_unit_test(test_snapshot__readers_survive_concurrent_swaps),
 	};
 	return cmocka_run_group_tests_name("station_snapshot", tests, NULL, NULL);
