@@ -131,6 +131,10 @@ test('a new rider signs up on the check-in page, is checked in for the purpose c
 	assert.equal(await page.textContent('.ck-done-purpose'), '歇脚', 'the check-in it already was');
 	assert.equal(await page.textContent('#ck-today'), '今天已签到 1 人次');
 	await shoot(page, 'checkin-duplicate-phone');
+	// The station's own page says how many checked in today.
+	await page.goto(`/station.html?id=${station.id}`);
+	await page.waitForSelector('#st-checkins:not([hidden])');
+	assert.equal(await page.textContent('#st-checkins'), '今天已签到 1 人次');
 	assert.deepEqual(problems, []);
 
 	// Staff of the street: the ledger from the manage page, narrowed to the community.

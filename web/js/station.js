@@ -118,6 +118,7 @@ function render(s, catalog) {
 			h('h1', { class: 'st-name', id: 'st-name', text: s.name }),
 			h('p', { class: 'st-kind' }, kind.join(' · '), stars ? h('span', { class: 'stars', 'aria-label': t('station.stars', { n: s.stars }), text: ` ${stars}` }) : null),
 			statusBlock(s),
+			h('p', { class: 'st-checkins muted', id: 'st-checkins', hidden: true }),
 		),
 		h(
 			'section',
@@ -216,6 +217,15 @@ async function start() {
 	try {
 		const [s, catalog] = await Promise.all([api.get(`stations/${id}`), loadCatalog().catch(() => null), chrome]);
 		render(s, catalog);
+		// Today's check-ins: a small extra, shown when it arrives.
+		api.get(`stations/${id}/checkins/today`)
+			.then((c) => {
+				const el = document.getElementById('st-checkins');
+				if (!el) return;
+				el.textContent = t('checkin.today_count', { n: c.count });
+				el.hidden = false;
+			})
+			.catch(() => {});
 	} catch (e) {
 		await chrome;
 		fill(root, 
