@@ -69,7 +69,7 @@ const ui = {};
 
 function readQuery() {
 	const q = new URLSearchParams(location.search);
-	return { region: q.get('region') || '', category: q.get('category') || '', platform: q.get('platform') || '', role: q.get('role') || '', checked: q.get('checked') || '', q: q.get('q') || '' };
+	return { region: q.get('region') || '', category: q.get('category') || '', platform: q.get('platform') || '', role: q.get('role') || '', checked: q.get('checked') || '', contact: q.get('contact') || '', q: q.get('q') || '' };
 }
 
 function writeQuery(f) {
@@ -169,12 +169,13 @@ function filters() {
 		platform: ui.platform.value,
 		role: ui.role.value,
 		checked: ui.checked.value,
+		contact: ui.contact.value,
 		q: ui.q.value.trim(),
 	};
 }
 
 function apiQuery(f) {
-	return { region: f.region || undefined, category: f.category || undefined, platform: f.platform || undefined, role: f.role || undefined, checked_in_days: CHECKED[f.checked] ?? undefined, q: f.q || undefined };
+	return { region: f.region || undefined, category: f.category || undefined, platform: f.platform || undefined, role: f.role || undefined, checked_in_days: CHECKED[f.checked] ?? undefined, not_contacted_days: f.contact === 'stale30' ? 30 : undefined, q: f.q || undefined };
 }
 
 /* ---------- counts, tally, list ---------- */
@@ -411,21 +412,30 @@ async function showLedger(account) {
 		],
 		want.checked,
 	);
-	Object.assign(ui, { category: cat.sel, platform: plat.sel, role: role.sel, checked: checked.sel });
+	const contact = select(
+		'f-contact',
+		t('ledger.contact'),
+		[
+			['', t('ledger.any')],
+			['stale30', t('ledger.stale30')],
+		],
+		want.contact,
+	);
+	Object.assign(ui, { category: cat.sel, platform: plat.sel, role: role.sel, checked: checked.sel, contact: contact.sel });
 	ui.q = h('input', { class: 'input', id: 'f-q', name: 'q', type: 'search', maxlength: '40', value: want.q, placeholder: t('ledger.search_ph'), autocomplete: 'off' });
 	const form = h(
 		'form',
 		{ class: 'card-section ledger-filters', id: 'ledger-filters', role: 'search' },
 		h('h2', { class: 'sr-only', text: t('ledger.filters') }),
 		ui.places,
-		h('div', { class: 'filter-grid' }, cat.field, plat.field, role.field, checked.field),
+		h('div', { class: 'filter-grid' }, cat.field, plat.field, role.field, checked.field, contact.field),
 		h('div', { class: 'field' }, h('label', { for: 'f-q', text: t('ledger.search') }), h('div', { class: 'input-row' }, ui.q, h('button', { type: 'submit', class: 'btn btn-primary', id: 'f-go', text: t('ledger.search_go') }))),
 	);
 	form.addEventListener('submit', (e) => {
 		e.preventDefault();
 		apply();
 	});
-	for (const s of [cat.sel, plat.sel, role.sel, checked.sel]) s.addEventListener('change', apply);
+	for (const s of [cat.sel, plat.sel, role.sel, checked.sel, contact.sel]) s.addEventListener('change', apply);
 	let qTimer = 0;
 	ui.q.addEventListener('input', () => {
 		clearTimeout(qTimer);
