@@ -181,8 +181,7 @@ static enum rc write_sheet(struct export_ctx *c, const struct principal *viewer,
 	int64_t after = 0;
 	while (rc == RC_OK) {
 		struct person_page page;
-		rc = whole ? person_list_whole(c->db, viewer, f, after, 1000, &page, prob)
-			   : person_list(c->db, viewer, f, after, 1000, &page, prob);
+		rc = person_list_walk(c->db, viewer, f, whole, after, 1000, &page, prob);
 		if (rc != RC_OK)
 			break;
 		for (size_t i = 0; i < page.n && rc == RC_OK; i++)

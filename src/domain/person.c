@@ -814,11 +814,11 @@ enum rc person_list(struct db *db, const struct principal *viewer, const struct 
 	return list_people(db, viewer, f, after_id, limit, true, true, page, prob);
 }
 
-enum rc person_list_whole(struct db *db, const struct principal *viewer,
-			  const struct person_filter *f, int64_t after_id, size_t limit,
-			  struct person_page *page, struct problem *prob)
+enum rc person_list_walk(struct db *db, const struct principal *viewer,
+			 const struct person_filter *f, bool whole, int64_t after_id, size_t limit,
+			 struct person_page *page, struct problem *prob)
 {
-	return list_people(db, viewer, f, after_id, limit, false, false, page, prob);
+	return list_people(db, viewer, f, after_id, limit, !whole, false, page, prob);
 }
 
 void person_page_release(struct person_page *page)
