@@ -13,16 +13,22 @@
 #      libgd re-encoding and against the way it was done before, decoding
 #      the whole picture (yizhan-bench photo);
 #   5. /healthz while 100 wrong sign-ins arrive from 127.0.0.2–5, against
-#      /healthz idle in the same run (bench/login-flood.mjs).
+#      /healthz idle in the same run (bench/login-flood.mjs);
+#   6. people on SQLite: a ledger of 100,000 people imported from CSV and
+#      from Excel and exported to Excel, time and peak memory (and at
+#      10,000, for the growth); check-ins against bare one-row inserts in
+#      the same database; the ledger's counts of a street of 100,000
+#      (yizhan-bench people).
 # Everything listens on 127.0.0.1 only, lives in one temporary folder and is
 # stopped on exit. Never a test: timings depend on the machine and its load.
 #
-# `scripts/bench.sh photo` runs part 4 alone (it needs neither wrk nor nginx).
+# `scripts/bench.sh photo` runs part 4 alone, `scripts/bench.sh people` part
+# 6 (they need neither wrk nor nginx).
 #
 # Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ROUNDS (nginx /
 # nearby pairs, default 2; the best of each is compared), BENCH_INDEX_ARGS
-# (extra arguments for `yizhan-bench index`), YIZHAN_BIN, YIZHAN_BENCH_BIN,
-# NGINX.
+# (extra arguments for `yizhan-bench index`), BENCH_PEOPLE_ARGS (for
+# `yizhan-bench people`), YIZHAN_BIN, YIZHAN_BENCH_BIN, NGINX.
 #
 # The figures come from two programs: build/yizhan, the server, and
 # build/yizhan-bench (src/bench/), which links the same library and seeds
@@ -57,19 +63,46 @@ bench_photo() {
 	echo
 }
 
+# ---- 6. people (also alone: scripts/bench.sh people) ----
+
+PEOPLE_LEDGER='' PEOPLE_CHECKINS='' PEOPLE_COUNTS=''
+bench_people() {
+	echo "== 6. people: the ledger's import, export and counts, and check-ins (SQLite) =="
+	# shellcheck disable=SC2086 # BENCH_PEOPLE_ARGS is a list of words on purpose
+	timeout 900 "$BENCH" people ${BENCH_PEOPLE_ARGS:-} | tee "$1"
+	PEOPLE_LEDGER=$(sed -n 's/^people import\/export: //p' "$1")
+	PEOPLE_CHECKINS=$(sed -n 's/^people check-ins: //p' "$1")
+	PEOPLE_COUNTS=$(sed -n 's/^people counts: //p' "$1")
+	echo
+}
+
+# summary LABEL TEXT [VERDICT]: a line of the summary table.
+summary() { printf '%-30s %-76s %s\n' "$@"; }
+# people_summary: part 6's three lines, each split at its last ": ".
+people_summary() {
+	summary "ledger import/export, 100k" "${PEOPLE_LEDGER%: *}" "${PEOPLE_LEDGER##*: }"
+	summary "check-ins / bare inserts" "${PEOPLE_CHECKINS%: *}" "${PEOPLE_CHECKINS##*: }"
+	summary "ledger counts, 100k street" "${PEOPLE_COUNTS%: *}" "${PEOPLE_COUNTS##*: }"
+}
+
 case "${1:-all}" in
 all) ;;
-photo)
-	out=$(mktemp /tmp/yizhan-bench-photo.XXXXXX)
+photo | people)
+	out=$(mktemp "/tmp/yizhan-bench-$1.XXXXXX")
 	trap 'rm -f "$out"' EXIT
-	echo "yizhan-bench photo — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
+	echo "yizhan-bench $1 — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
 		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
-	bench_photo "$out"
-	printf '%-30s %s\n' "photo upload, 12 MP JPEG" "$PHOTO_LINE"
+	if [ "$1" = photo ]; then
+		bench_photo "$out"
+		summary "photo upload, 12 MP JPEG" "$PHOTO_LINE"
+	else
+		bench_people "$out"
+		people_summary
+	fi
 	exit 0
 	;;
-*) die "unknown part $1 (all, or photo)" ;;
+*) die "unknown part $1 (all, photo or people)" ;;
 esac
 
 for tool in wrk curl sqlite3 awk node; do
@@ -424,6 +457,8 @@ FLOOD_LINE=$(sed -n 's/^summary: //p' "$TMP/flood.out")
 stop_server
 echo
 
+bench_people "$TMP/people.out"
+
 # ---- summary ----
 
 RSS_OK=$(awk -v a="$RSS_AFTER" -v h="$HWM" -v l="$LIMIT_MIB" 'BEGIN { print ((a < l && h < l) ? 1 : 0) }')
@@ -432,7 +467,6 @@ INDEX_OK=0
 case "$INDEX_LINE" in *PASS) INDEX_OK=1 ;; esac
 
 echo "== summary =="
-summary() { printf '%-30s %-76s %s\n' "$@"; }
 summary "index, 150,000 stations" "${INDEX_LINE%: *}" \
 	"$([ -n "$INDEX_LINE" ] && verdict $INDEX_OK || echo '-')"
 summary "nearby / nginx, demo city" \
@@ -457,4 +491,5 @@ summary "GET /healthz" "$HEALTHZ"
 summary "GET /api/v1/session" "$SESSION"
 summary "photo upload, 12 MP JPEG" "$PHOTO_LINE"
 summary "/healthz, sign-in flood" "${FLOOD_LINE%; target*}, target +5 ms" "${FLOOD_LINE##*: }"
+people_summary
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

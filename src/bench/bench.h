@@ -13,5 +13,7 @@ int bench_seed_synthetic(int argc, char **argv);
 int bench_photo(int argc, char **argv);
 /* sheet.c: a ledger written and read as CSV and Excel, time and peak memory. */
 int bench_sheet(int argc, char **argv);
+/* people.c: the ledger's import, export and counts, and check-ins, on SQLite. */
+int bench_people(int argc, char **argv);
 
 #endif

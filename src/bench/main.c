@@ -16,6 +16,8 @@ static const struct part {
 	{ "photo", bench_photo, "times a photo upload's normalization against plain re-encoding" },
 	{ "sheet", bench_sheet,
 	  "times a ledger's export and import as CSV and Excel, and their memory" },
+	{ "people", bench_people,
+	  "times the people ledger's import, export and counts, and check-ins, on SQLite" },
 };
 
 static void usage(FILE *out)

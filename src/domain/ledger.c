@@ -181,8 +181,7 @@ static enum rc write_sheet(struct export_ctx *c, const struct principal *viewer,
 	int64_t after = 0;
 	while (rc == RC_OK) {
 		struct person_page page;
-		rc = whole ? person_list_whole(c->db, viewer, f, after, 1000, &page, prob)
-			   : person_list(c->db, viewer, f, after, 1000, &page, prob);
+		rc = person_list_walk(c->db, viewer, f, whole, after, 1000, &page, prob);
 		if (rc != RC_OK)
 			break;
 		for (size_t i = 0; i < page.n && rc == RC_OK; i++)
@@ -374,44 +373,54 @@ static const char *const import_fields[IMP_COUNT] = {
 	[IMP_ROLES] = "roles",
 };
 
-/* A set of ids (or phone numbers as integers) met so far, sorted. */
+/* A set of ids (or phone numbers as integers, all > 0) met so far: open
+ * addressing, at most 7/8 full (no larger than the sorted array it
+ * replaces), so each row costs the same whatever the file's order and size;
+ * the sorted array moved half of itself for every number of a ledger in no
+ * order. */
 struct idset {
-	size_t n, cap;
-	int64_t *v;
+	size_t n, cap; /* cap: 0 or a power of two */
+	int64_t *v;    /* 0: a free slot */
 };
+
+static size_t idset_slot(const struct idset *s, int64_t x)
+{
+	uint64_t h = (uint64_t)x * 0x9E3779B97F4A7C15u;
+	size_t k = (size_t)(h ^ h >> 32) & (s->cap - 1);
+	while (s->v[k] && s->v[k] != x)
+		k = (k + 1) & (s->cap - 1);
+	return k;
+}
 
 static bool idset_has(const struct idset *s, int64_t x)
 {
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (s->v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n && s->v[lo] == x;
+	return s->cap && s->v[idset_slot(s, x)] == x;
 }
 
 static void idset_add(struct idset *s, int64_t x)
 {
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (s->v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (8 * (s->n + 1) > 7 * s->cap) {
+		struct idset grown = { .cap = s->cap ? s->cap * 2 : 1024 };
+		grown.v = xcalloc(grown.cap, sizeof(*grown.v));
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i])
+				grown.v[idset_slot(&grown, s->v[i])] = s->v[i];
+		grown.n = s->n;
+		free(s->v);
+		*s = grown;
 	}
-	if (lo < s->n && s->v[lo] == x)
-		return;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 1024;
-		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+	size_t k = idset_slot(s, x);
+	if (!s->v[k]) {
+		s->v[k] = x;
+		s->n++;
 	}
-	memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof(*s->v));
-	s->v[lo] = x;
-	s->n++;
+}
+
+static void idset_clear(struct idset *s)
+{
+	if (s->cap)
+		memset(s->v, 0, s->cap * sizeof(*s->v));
+	s->n = 0;
 }
 
 struct import_ctx {
@@ -752,7 +761,7 @@ static enum rc import_tx(struct db_tx *tx, void *arg, struct problem *prob)
 	/* A retry reads the file again from its start. */
 	r->rows = r->created = r->skipped = r->errors_total = r->nerrors = 0;
 	c->header_seen = false;
-	c->phones.n = 0;
+	idset_clear(&c->phones);
 	c->fatal = RC_OK;
 	c->tx = tx;
 	c->db = db_tx_db(tx);

@@ -190,11 +190,13 @@ struct person_page {
  * scope, or RC_FORBIDDEN; without one, the viewer's own scope applies. */
 enum rc person_list(struct db *db, const struct principal *viewer, const struct person_filter *f,
 		    int64_t after_id, size_t limit, struct person_page *page, struct problem *prob);
-/* person_list with whole numbers: for an export the caller has checked
- * (ACT_PERSON_PHONE) and audits. */
-enum rc person_list_whole(struct db *db, const struct principal *viewer,
-			  const struct person_filter *f, int64_t after_id, size_t limit,
-			  struct person_page *page, struct problem *prob);
+/* person_list for a caller that walks every page (an export): without the
+ * total (0), which would cost a pass over every match for each page, and
+ * with whole numbers if whole is true, for a caller that has checked
+ * ACT_PERSON_PHONE and audits. */
+enum rc person_list_walk(struct db *db, const struct principal *viewer,
+			 const struct person_filter *f, bool whole, int64_t after_id, size_t limit,
+			 struct person_page *page, struct problem *prob);
 void person_page_release(struct person_page *page);
 
 /* The counts the articles quote, for the people matching f: in all, per
