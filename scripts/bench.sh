@@ -12,7 +12,9 @@
 #      libgd re-encoding and against the way it was done before, decoding
 #      the whole picture (yizhan-bench photo);
 #   5. /healthz while 100 wrong sign-ins arrive from 127.0.0.2–5, against
-#      /healthz idle in the same run (bench/login-flood.mjs).
+#      /healthz idle in the same run (bench/login-flood.mjs; its probe runs
+#      in a process of its own at the real-time policy where that is
+#      allowed, as root is, so that the figure is the server's).
 # Everything listens on 127.0.0.1 only, lives in one temporary folder and is
 # stopped on exit. Never a test: timings depend on the machine and its load.
 #
