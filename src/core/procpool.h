@@ -28,9 +28,9 @@ struct procpool_config {
 
 /* Forks cfg->procs helpers. Each closes every file descriptor it inherited
  * (but standard input, output and error), ignores SIGINT, SIGTERM and
- * SIGPIPE, runs at cfg->nice below the calling thread's priority (a helper
- * forked again later too) and ends when the pool is freed or the thread
- * that forked it ends. Start it before other threads,
+ * SIGPIPE, runs in a session of its own at cfg->nice below the calling
+ * thread's priority (a helper forked again later too) and ends when the
+ * pool is freed or the thread that forked it ends. Start it before other threads,
  * so that the helpers begin as small copies of a process that holds no
  * lock. Returns a *new* pool; NULL if a helper could not be forked. */
 struct procpool *procpool_new(const struct procpool_config *cfg);

@@ -1,6 +1,7 @@
 /* Tests of src/core/procpool.c: a call runs in another process and brings
  * its answer back; the helpers keep none of the caller's files and run at
- * a lower priority; callers share the helpers, one call each at a time;
+ * a lower priority in a session of their own; callers share the helpers,
+ * one call each at a time;
  * a helper that dies is replaced; what does not fit is refused. */
 #include <fcntl.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 /* What a helper answers, by the request's first letter:
  *   e…      the request, echoed
  *   p       its process id, and its nice value
+ *   s       "y" if it leads a session of its own
  *   f<fd>   whether file descriptor fd is open in it
  *   x       nothing: it dies
  *   b       an answer longer than the caller's room */
@@ -38,6 +40,7 @@ static size_t answer(const char *req, size_t len, char *resp, size_t cap)
 		resp[0] = fcntl((int)strtol(num, NULL, 10), F_GETFD) == -1 ? 'c' : 'o';
 		return 1;
 	}
+	case 's': resp[0] = getsid(0) == getpid() ? 'y' : 'n'; return 1;
 	case 'x': _exit(3);
 	case 'b': memset(resp, 'b', 64); return 64;
 	default: return 0;
@@ -81,7 +84,7 @@ static void test_procpool__a_call_runs_in_another_process_and_answers(void **sta
 	procpool_free(NULL);
 }
 
-static void test_procpool__helpers_run_at_a_lower_priority(void **state)
+static void test_procpool__helpers_run_at_a_lower_priority_in_a_session_of_their_own(void **state)
 {
 	(void)state;
 	struct procpool *pp = start(1);
@@ -89,6 +92,9 @@ static void test_procpool__helpers_run_at_a_lower_priority(void **state)
 	helper_pid(pp, &nice);
 	int ours = getpriority(PRIO_PROCESS, 0);
 	assert_int_equal(nice, ours + 5 > 19 ? 19 : ours + 5);
+	char out[4];
+	assert_int_equal(procpool_call(pp, "s", 1, out, sizeof(out)), 1);
+	assert_int_equal(out[0], 'y');
 	procpool_free(pp);
 }
 
@@ -212,7 +218,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_procpool__a_call_runs_in_another_process_and_answers),
-		cmocka_unit_test(test_procpool__helpers_run_at_a_lower_priority),
+		cmocka_unit_test(
+			test_procpool__helpers_run_at_a_lower_priority_in_a_session_of_their_own),
 		cmocka_unit_test(test_procpool__helpers_keep_none_of_the_callers_files),
 		cmocka_unit_test(test_procpool__callers_share_the_helpers_and_no_more),
 		cmocka_unit_test(test_procpool__a_helper_that_dies_is_replaced),
