@@ -13,7 +13,9 @@
 #      libgd re-encoding and against the way it was done before, decoding
 #      the whole picture (yizhan-bench photo);
 #   5. /healthz while 100 wrong sign-ins arrive from 127.0.0.2–5, against
-#      /healthz idle in the same run (bench/login-flood.mjs);
+#      /healthz idle in the same run (bench/login-flood.mjs; its probe runs
+#      in a process of its own at the real-time policy where that is
+#      allowed, as root is, so that the figure is the server's);
 #   6. people on SQLite: a ledger of 100,000 people imported from CSV and
 #      from Excel and exported to Excel, time and peak memory (and at
 #      10,000, for the growth); check-ins against bare one-row inserts in

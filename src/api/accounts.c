@@ -91,10 +91,10 @@ static enum rc create(struct db_tx *tx, struct http_req *req, const struct actor
 {
 	struct create_arg *c = arg;
 	struct account a;
-	struct db *db = ((struct app *)req->app)->db;
-	enum rc rc = account_create(tx, actor, &c->in, &a, prob);
+	struct app *app = req->app;
+	enum rc rc = account_create(tx, actor, app->passwords, &c->in, &a, prob);
 	if (rc == RC_OK)
-		rc = account_read(db, actor->p, a.id, &a, prob);
+		rc = account_read(app->db, actor->p, a.id, &a, prob);
 	if (rc != RC_OK)
 		return rc;
 	out->status = 201;
@@ -199,10 +199,11 @@ void h_account_update(struct http_req *req, struct http_resp *resp)
 static enum rc set_password(struct db_tx *tx, struct http_req *req, const struct actor *actor,
 			    void *arg, struct write_out *out, struct problem *prob)
 {
-	(void)req;
+	struct app *app = req->app;
 	struct update_arg *u = arg;
 	out->status = 204;
-	return account_set_password(tx, actor, u->id, u->current, u->password, prob);
+	return account_set_password(tx, actor, app->passwords, u->id, u->current, u->password,
+				    prob);
 }
 
 void h_account_password(struct http_req *req, struct http_resp *resp)

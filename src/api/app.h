@@ -31,6 +31,7 @@ enum metrics_access {
 struct app {
 	struct db *db;
 	struct session_policy session;
+	struct procpool *passwords; /* hash and verify passwords (domain/secret.h) */
 	struct http_server *server;
 	bool cookie_secure;		  /* add Secure to cookies (behind HTTPS) */
 	struct snapshot_store *stations;  /* the station snapshot (reads) */

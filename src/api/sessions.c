@@ -52,7 +52,7 @@ void h_session_create(struct http_req *req, struct http_resp *resp)
 				    .password = password,
 				    .ip = req->client_ip,
 				    .request_id = req->request_id };
-	enum rc rc = session_login(app->db, &app->session, &in, &s, &prob);
+	enum rc rc = session_login(app->db, &app->session, app->passwords, &in, &s, &prob);
 	if (in.burst)
 		atomic_fetch_add_explicit(&app->login_bursts, 1, memory_order_relaxed);
 	if (rc != RC_OK) {

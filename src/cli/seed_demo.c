@@ -99,7 +99,7 @@ static enum rc seed_accounts(struct db_tx *tx, void *arg, struct problem *prob)
 		struct account_new in = { .phone = demo[i].phone,
 					  .name = demo[i].name,
 					  .password = DEMO_PASSWORD };
-		enum rc rc = account_create(tx, &actor, &in, &a, prob);
+		enum rc rc = account_create(tx, &actor, NULL, &in, &a, prob);
 		const char *scope = strcmp(demo[i].scope, "jinxinyi") ? demo[i].scope
 								      : run->jinxinyi;
 		int64_t gid;

@@ -14,7 +14,9 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/procpool.h"
 #include "core/ticker.h"
+#include "core/workpool.h"
 #include "domain/idempotency.h"
 #include "domain/photo.h"
 #include "domain/privacy.h"
@@ -290,6 +292,7 @@ static enum rc metrics_policy(const struct serve_config *cfg, enum metrics_acces
 static int start_failed(struct app *app, const char *event, struct problem *prob)
 {
 	log_msg(LOG_FATAL, NULL, event, "%s", prob->detail);
+	procpool_free(app->passwords);
 	events_free(app->events);
 	sms_sender_free(app->sms);
 	snapshot_store_free(app->stations);
@@ -324,6 +327,17 @@ int cli_serve(int argc, char **argv)
 	char metrics_token_hash[SECRET_HASH_LEN];
 	if (metrics_policy(&cfg, &metrics_access, metrics_token_hash, &prob) != RC_OK)
 		return cli_fail("serve", &prob);
+	/* As many password helpers as work threads, since only those hash.
+	 * Forked before any thread starts and before the database opens, so
+	 * each begins as a small copy of a process that holds no lock. */
+	unsigned work_threads = cfg.work_threads ? (unsigned)cfg.work_threads
+						 : workpool_default_threads();
+	struct procpool *passwords = password_helpers_new(work_threads);
+	if (!passwords) {
+		problem_set(&prob, RC_INTERNAL, "helpers",
+			    "无法启动计算密码的辅助进程 (fork failed)");
+		return cli_fail("serve", &prob);
+	}
 
 	/* Signals go to this thread only: block them before any thread starts
 	 * (they inherit the mask), then wait for them below. */
@@ -338,11 +352,13 @@ int cli_serve(int argc, char **argv)
 	struct db_options dbo = { .sqlite_max_pages = cfg.sqlite_max_pages };
 	struct db *db = cli_open_db(cfg.db, &dbo, NULL);
 	if (!db) {
+		procpool_free(passwords);
 		log_close();
 		return 1;
 	}
 	struct app app = {
 		.db = db,
+		.passwords = passwords,
 		.session = { .idle_s = cfg.session_idle_s, .absolute_s = cfg.session_lifetime_s },
 		.cookie_secure = cfg.cookie_secure,
 		.stations = snapshot_store_new(station_fragment_renderer()),
@@ -355,6 +371,7 @@ int cli_serve(int argc, char **argv)
 	struct sms_config smsc = { .gateway_url = cfg.sms_gateway,
 				   .gateway_token = cfg.sms_gateway_token };
 	app.sms = sms_sender_new(&smsc);
+	app.signup.helpers = passwords;
 	if (strstr(cfg.public_url, "://localhost") || strstr(cfg.public_url, "://127.") ||
 	    strstr(cfg.public_url, "://[::1]"))
 		log_warn(
@@ -385,7 +402,7 @@ int cli_serve(int argc, char **argv)
 		.auth = api_auth,
 		.static_dir = cfg.web,
 		.threads = (unsigned)cfg.threads,
-		.work_threads = (unsigned)cfg.work_threads,
+		.work_threads = work_threads,
 		.work_queue_max = (size_t)cfg.work_queue,
 		.conn_max = (unsigned)cfg.max_connections,
 		.idle_timeout_s = (unsigned)cfg.idle_timeout_s,
@@ -426,6 +443,7 @@ int cli_serve(int argc, char **argv)
 	sms_sender_free(app.sms);
 	snapshot_store_free(app.stations);
 	db_close(db);
+	procpool_free(passwords);
 	log_info(NULL, "stop", "stopped cleanly");
 	log_close();
 	return 0;

@@ -61,7 +61,7 @@ static enum rc do_add(struct db_tx *tx, void *arg, struct problem *prob)
 	struct account_new in = { .phone = op->cfg->phone,
 				  .name = op->cfg->name,
 				  .password = op->password[0] ? op->password : NULL };
-	enum rc rc = account_create(tx, &actor, &in, &op->account, prob);
+	enum rc rc = account_create(tx, &actor, NULL, &in, &op->account, prob);
 	if (rc != RC_OK || !op->cfg->role)
 		return rc;
 	char role[32];
@@ -81,7 +81,7 @@ static enum rc do_passwd(struct db_tx *tx, void *arg, struct problem *prob)
 	enum rc rc = account_get_by_phone(db, op->cfg->phone, &op->account, prob);
 	if (rc != RC_OK)
 		return rc;
-	return account_set_password(tx, &actor, op->account.id, NULL, op->password, prob);
+	return account_set_password(tx, &actor, NULL, op->account.id, NULL, op->password, prob);
 }
 
 static enum rc do_role(struct db_tx *tx, void *arg, struct problem *prob)

@@ -247,6 +247,8 @@ static const struct problem_text catalog[] = {
 	  "Cannot save the photo (cannot create a file): %s" },
 	{ "无法写入照片目录标记 %s: %s", "Cannot write the photo folder's marker %s: %s" },
 	{ "无法创建照片目录 %s: %s", "Cannot create the photo folder %s: %s" },
+	{ "无法启动计算密码的辅助进程 (fork failed)",
+	  "Cannot start the password helper processes (fork failed)" },
 	{ "无法在 %s 上监听 (address in use or not allowed)",
 	  "Cannot listen on %s (address in use or not allowed)" },
 	{ "无法建立导出文件", "cannot make the export file" },

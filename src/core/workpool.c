@@ -78,16 +78,18 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+unsigned workpool_default_threads(void)
+{
+	/* One core fewer than the machine has, so one is always free for the
+	 * cheap requests however many expensive ones queue up. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cores > 1 ? (unsigned)cores - 1 : 1;
+}
+
 struct workpool *workpool_new(const struct workpool_config *cfg)
 {
 	struct workpool *wp = xcalloc(1, sizeof(*wp));
-	unsigned n = cfg->threads;
-	if (!n) {
-		/* One core fewer than the machine has, so one is always free for
-		 * the cheap requests however many expensive ones queue up. */
-		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cores > 1 ? (unsigned)cores - 1 : 1;
-	}
+	unsigned n = cfg->threads ? cfg->threads : workpool_default_threads();
 	wp->nthreads = n;
 	wp->queue_max = cfg->queue_max ? cfg->queue_max : (size_t)n * WORKPOOL_QUEUE_PER_THREAD;
 	wp->ring = xcalloc(wp->queue_max, sizeof(*wp->ring));

@@ -33,6 +33,9 @@ struct workpool_stats {
 	int64_t job_us;	   /* a recent job's typical duration (moving average) */
 };
 
+/* The threads a pool gets by default: one fewer than the cores, at least
+ * one. */
+unsigned workpool_default_threads(void);
 /* Starts the threads. Returns a *new* pool; aborts if no thread can start. */
 struct workpool *workpool_new(const struct workpool_config *cfg);
 /* Refuses new jobs from now on, runs every job still queued and returns

@@ -142,8 +142,8 @@ enum rc account_get_by_phone(struct db *db, const char *phone, struct account *o
 	return rc;
 }
 
-enum rc account_create(struct db_tx *tx, const struct actor *actor, const struct account_new *in,
-		       struct account *out, struct problem *prob)
+enum rc account_create(struct db_tx *tx, const struct actor *actor, struct procpool *helpers,
+		       const struct account_new *in, struct account *out, struct problem *prob)
 {
 	struct db *db = db_tx_db(tx);
 	char canon[12];
@@ -161,7 +161,7 @@ enum rc account_create(struct db_tx *tx, const struct actor *actor, const struct
 		password_acceptable(in->password, "password", prob);
 	if (problem_has_fields(prob))
 		return prob->rc;
-	if (in->password && !password_hash(in->password, pwhash))
+	if (in->password && !password_hash(helpers, in->password, pwhash))
 		return problem_set(prob, RC_INTERNAL, "internal", "无法计算密码摘要");
 
 	struct db_rows *rows = NULL;
@@ -352,8 +352,9 @@ enum rc account_rename(struct db_tx *tx, const struct actor *actor, int64_t id, 
 	return rc;
 }
 
-enum rc account_set_password(struct db_tx *tx, const struct actor *actor, int64_t id,
-			     const char *current, const char *password, struct problem *prob)
+enum rc account_set_password(struct db_tx *tx, const struct actor *actor, struct procpool *helpers,
+			     int64_t id, const char *current, const char *password,
+			     struct problem *prob)
 {
 	struct db *db = db_tx_db(tx);
 	bool self = is_self(actor, id);
@@ -375,14 +376,14 @@ enum rc account_set_password(struct db_tx *tx, const struct actor *actor, int64_
 	}
 	const char *stored = db_rows_text(rows, 0, 0);
 	bool ok = !self || actor->p->kind == AUTH_CLI || !stored ||
-		  password_verify(stored, current);
+		  password_verify(helpers, stored, current);
 	db_rows_free(rows);
 	if (!ok) {
 		problem_field(prob, "current_password", "当前密码不正确");
 		return prob->rc;
 	}
 	char pwhash[SECRET_PWHASH_LEN];
-	if (!password_hash(password, pwhash))
+	if (!password_hash(helpers, password, pwhash))
 		return problem_set(prob, RC_INTERNAL, "internal", "无法计算密码摘要");
 	int64_t now = clock_now_s();
 	rc = db_q(db, "UPDATE accounts SET pw_hash = $1, updated_s = $2 WHERE id = $3", NULL, prob,

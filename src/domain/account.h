@@ -15,6 +15,8 @@
 #include "domain/field.h"
 #include "domain/principal.h"
 
+struct procpool; /* core/procpool.h: the password helpers (secret.h) */
+
 #define ACCOUNT_NAME_MAX_CHARS 40
 
 struct account {
@@ -46,9 +48,10 @@ bool account_name_acceptable(const char *name, const char *field, struct problem
 
 /* Creates an account (needs ACT_ACCOUNT_CREATE). RC_INVALID with field
  * errors for a bad phone, name or password; RC_CONFLICT if the phone is
- * registered already. In the caller's transaction. */
-enum rc account_create(struct db_tx *tx, const struct actor *actor, const struct account_new *in,
-		       struct account *out, struct problem *prob);
+ * registered already. In the caller's transaction. The password is hashed
+ * in one of helpers (secret.h), or in the calling thread if NULL. */
+enum rc account_create(struct db_tx *tx, const struct actor *actor, struct procpool *helpers,
+		       const struct account_new *in, struct account *out, struct problem *prob);
 /* Reads one account as viewer may see it: RC_FORBIDDEN unless it is
  * viewer's own or viewer reaches it with ACT_ACCOUNT_READ (reach.h); the
  * phone is masked unless it is viewer's own or viewer reaches it with
@@ -83,9 +86,11 @@ void account_page_release(struct account_page *page);
 enum rc account_rename(struct db_tx *tx, const struct actor *actor, int64_t id, const char *name,
 		       struct problem *prob);
 /* Sets a password: the owner (who must give the current one, if any) or
- * ACT_ACCOUNT_UPDATE reaching the account. Ends the account's other sessions. */
-enum rc account_set_password(struct db_tx *tx, const struct actor *actor, int64_t id,
-			     const char *current, const char *password, struct problem *prob);
+ * ACT_ACCOUNT_UPDATE reaching the account. Ends the account's other sessions.
+ * Hashes as account_create does. */
+enum rc account_set_password(struct db_tx *tx, const struct actor *actor, struct procpool *helpers,
+			     int64_t id, const char *current, const char *password,
+			     struct problem *prob);
 
 /* Disables or enables an account: ACT_ACCOUNT_UPDATE reaching it, never
  * one's own.

@@ -1,6 +1,12 @@
 /* Secrets. Argon2id at libsodium's interactive limits costs ~0.1 s and
  * 64 MiB: cheap for one login, expensive for a guesser. Tokens are long and
- * random, so a fast hash (SHA-256) is the right way to store them. */
+ * random, so a fast hash (SHA-256) is the right way to store them.
+ *
+ * libsodium maps an Argon2id computation's 64 MiB with MAP_POPULATE, which
+ * faults every page in while it holds the memory-map lock of the process:
+ * 25 ms on a loaded two-core machine, during which any thread of the
+ * process that maps or unmaps memory waits. A server therefore hashes in
+ * helper processes, whose memory maps are their own. */
 #include "domain/secret.h"
 
 #include <sodium.h>
@@ -80,16 +86,85 @@ bool password_acceptable(const char *pw, const char *field, struct problem *prob
 	return true;
 }
 
-bool password_hash(const char *password, char out[SECRET_PWHASH_LEN])
+static bool hash_here(const char *password, size_t len, char out[SECRET_PWHASH_LEN])
 {
-	return crypto_pwhash_str(out, password, strlen(password),
-				 crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	return crypto_pwhash_str(out, password, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
 				 crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
 }
 
-bool password_verify(const char *stored, const char *password)
+static bool verify_here(const char *stored, const char *password, size_t len)
+{
+	return crypto_pwhash_str_verify(stored, password, len) == 0;
+}
+
+/* What a helper process does with a request: "h" and a password, answered
+ * with its new hash (nothing if out of memory); or "v", a stored hash, a
+ * NUL and a password, answered "1" if they match, else "0". A sign-in's
+ * whole body is at most 4 KiB, so every password fits; a longer one would
+ * be hashed in the calling thread. */
+#define HELPER_MSG_MAX_BYTES (8 * 1024)
+
+static size_t password_helper(const char *req, size_t len, char *resp, size_t cap)
+{
+	if (req[0] == 'h') {
+		char out[SECRET_PWHASH_LEN];
+		if (!hash_here(req + 1, len - 1, out))
+			return 0;
+		size_t n = strlen(out);
+		if (n > cap)
+			return 0;
+		memcpy(resp, out, n);
+		return n;
+	}
+	const char *sep = req[0] == 'v' ? memchr(req + 1, '\0', len - 1) : NULL;
+	size_t at = sep ? (size_t)(sep - req) + 1 : len;
+	resp[0] = sep && verify_here(req + 1, req + at, len - at) ? '1' : '0';
+	return 1;
+}
+
+struct procpool *password_helpers_new(unsigned procs)
+{
+	/* Nice 10, as the work threads that wait for them. */
+	struct procpool_config cfg = { .procs = procs,
+				       .fn = password_helper,
+				       .msg_max_bytes = HELPER_MSG_MAX_BYTES,
+				       .nice = 10 };
+	return procpool_new(&cfg);
+}
+
+bool password_hash(struct procpool *helpers, const char *password, char out[SECRET_PWHASH_LEN])
+{
+	size_t len = strlen(password);
+	if (helpers && 1 + len <= HELPER_MSG_MAX_BYTES) {
+		char req[HELPER_MSG_MAX_BYTES];
+		req[0] = 'h';
+		memcpy(req + 1, password, len);
+		ssize_t n = procpool_call(helpers, req, 1 + len, out, SECRET_PWHASH_LEN - 1);
+		sodium_memzero(req, 1 + len);
+		if (n >= 0) {
+			out[n] = '\0';
+			return n > 0;
+		}
+		/* No helper could run it: the answer matters more than where. */
+	}
+	return hash_here(password, len, out);
+}
+
+bool password_verify(struct procpool *helpers, const char *stored, const char *password)
 {
 	if (!stored || !*stored || !password)
 		return false;
-	return crypto_pwhash_str_verify(stored, password, strlen(password)) == 0;
+	size_t slen = strlen(stored), len = strlen(password);
+	if (helpers && 2 + slen + len <= HELPER_MSG_MAX_BYTES) {
+		char req[HELPER_MSG_MAX_BYTES];
+		req[0] = 'v';
+		memcpy(req + 1, stored, slen + 1);
+		memcpy(req + 2 + slen, password, len);
+		char answer[1];
+		ssize_t n = procpool_call(helpers, req, 2 + slen + len, answer, sizeof(answer));
+		sodium_memzero(req, 2 + slen + len);
+		if (n == 1)
+			return answer[0] == '1';
+	}
+	return verify_here(stored, password, len);
 }

@@ -23,15 +23,21 @@ static enum rc wrong_credentials(struct problem *prob)
 }
 
 /* A hash no password matches, verified against when the phone is unknown so
- * both answers take as long. Computed once, on first use. */
+ * both answers take as long. Computed once, on first use, by the helpers
+ * that hash the passwords. */
 static char dummy_hash[SECRET_PWHASH_LEN];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-static void dummy_init(void)
+static bool dummy_ready;
+static pthread_mutex_t dummy_mu = PTHREAD_MUTEX_INITIALIZER;
+static const char *dummy(struct procpool *helpers)
 {
-	char pw[SESSION_TOKEN_CAP];
-	secret_token("x", pw, sizeof(pw));
-	if (!password_hash(pw, dummy_hash))
-		dummy_hash[0] = '\0';
+	pthread_mutex_lock(&dummy_mu);
+	if (!dummy_ready) {
+		char pw[SESSION_TOKEN_CAP];
+		secret_token("x", pw, sizeof(pw));
+		dummy_ready = password_hash(helpers, pw, dummy_hash);
+	}
+	pthread_mutex_unlock(&dummy_mu);
+	return dummy_ready ? dummy_hash : "";
 }
 
 struct login_ctx {
@@ -127,10 +133,10 @@ void session_csrf_token(const char *token, char out[SECRET_HASH_LEN])
 	sb_release(&sb);
 }
 
-enum rc session_login(struct db *db, const struct session_policy *pol, struct login_attempt *in,
-		      struct session_new *out, struct problem *prob)
+enum rc session_login(struct db *db, const struct session_policy *pol, struct procpool *helpers,
+		      struct login_attempt *in, struct session_new *out, struct problem *prob)
 {
-	pthread_once(&dummy_once, dummy_init);
+	const char *unknown = dummy(helpers);
 	memset(out, 0, sizeof(*out));
 	in->burst = false;
 	const char *password = in->password ? in->password : "";
@@ -162,7 +168,7 @@ enum rc session_login(struct db *db, const struct session_policy *pol, struct lo
 		memcpy(c.phone, a.phone, sizeof(c.phone));
 	}
 	/* An unknown phone costs the same verification as a wrong password. */
-	bool match = password_verify(stored ? stored : dummy_hash, password);
+	bool match = password_verify(helpers, stored ? stored : unknown, password);
 	c.ok = stored && match;
 	free(stored);
 	rc = db_tx(db, login_tx, &c, prob);

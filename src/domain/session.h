@@ -44,9 +44,10 @@ struct login_attempt {
  * wait. RC_UNAUTHORIZED for a wrong phone or password; RC_LIMITED
  * ("login-throttled", prob->retry_after_s set) while this address must wait
  * before trying this phone again. Unknown and registered phones get the same
- * answers, failure after failure. */
-enum rc session_login(struct db *db, const struct session_policy *pol, struct login_attempt *in,
-		      struct session_new *out, struct problem *prob);
+ * answers, failure after failure. The hash is verified in one of helpers
+ * (secret.h), or in the calling thread if helpers is NULL. */
+enum rc session_login(struct db *db, const struct session_policy *pol, struct procpool *helpers,
+		      struct login_attempt *in, struct session_new *out, struct problem *prob);
 /* Opens a session for account_id in the caller's transaction, with its
  * audit row (as actor): after a sign-in, or a verified sign-up code. */
 enum rc session_open(struct db_tx *tx, const struct session_policy *pol, const struct actor *actor,

@@ -89,7 +89,7 @@ enum rc signup_code_new(struct db *db, const struct signup_policy *pol, const ch
 	}
 	secret_digits(code, SIGNUP_CODE_LEN);
 	char hash[SECRET_PWHASH_LEN];
-	if (!password_hash(code, hash))
+	if (!password_hash(pol->helpers, code, hash))
 		return problem_set(prob, RC_INTERNAL, "internal", "无法计算验证码摘要");
 	struct code_new_ctx c = { .pol = pol, .phone = canon, .ip = ip ? ip : "", .hash = hash };
 	return db_tx(db, code_new_tx, &c, prob);
@@ -148,7 +148,7 @@ enum rc signup_code_check(struct db *db, const struct signup_policy *pol, const 
 	enum rc rc = db_tx(db, check_tx, &c, prob);
 	if (rc != RC_OK)
 		return rc;
-	if (!password_verify(c.hash, code)) {
+	if (!password_verify(pol->helpers, c.hash, code)) {
 		int left = pol->max_tries - c.tries;
 		if (left <= 0)
 			return problem_set(prob, RC_LIMITED, "code-tries-exhausted",

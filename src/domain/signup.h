@@ -21,16 +21,20 @@
 
 #define SIGNUP_CODE_LEN 6
 
+struct procpool;
+
 struct signup_policy {
 	int64_t ttl_s;	    /* a code's life */
 	int64_t resend_s;   /* between two codes to one number */
 	int per_phone_hour; /* codes to one number in an hour */
 	int per_ip_hour;    /* codes asked from one address in an hour */
 	int max_tries;	    /* wrong entries of one code */
+	/* Where codes are hashed (domain/secret.h); NULL: the calling thread. */
+	struct procpool *helpers;
 };
-#define SIGNUP_POLICY_DEFAULT     \
-	{                         \
-		300, 60, 5, 20, 5 \
+#define SIGNUP_POLICY_DEFAULT           \
+	{                               \
+		300, 60, 5, 20, 5, NULL \
 	}
 
 /* Makes a code for phone asked from ip: the number normalized into canon,

@@ -1,6 +1,6 @@
 /* Tests of src/core/workpool.c: every queued job runs, never more at once
  * than there are threads, a full queue refuses at once, and freeing the pool
- * runs what is still queued. */
+ * runs what is still queued, and the threads run at the priority asked for. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -197,9 +199,30 @@ static void test_workpool__defaults_to_one_core_fewer_than_the_machine_and_sixte
 	workpool_stats(wp, &st);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	assert_int_equal(st.threads, cores > 1 ? (unsigned)cores - 1 : 1u);
+	assert_int_equal(workpool_default_threads(), st.threads);
 	assert_int_equal(st.queue_max, 16 * st.threads);
 	assert_int_equal(workpool_retry_after_s(wp), 1);
 	workpool_free(wp);
+}
+
+static void nice_of_thread(void *arg)
+{
+	atomic_int *nice = arg;
+	atomic_store(nice, getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)));
+}
+
+static void test_workpool__threads_run_at_the_lower_priority_asked_for(void **state)
+{
+	(void)state;
+	atomic_int nice;
+	atomic_init(&nice, -100);
+	struct workpool_config cfg = { .threads = 1, .queue_max = 1, .nice = 7 };
+	struct workpool *wp = workpool_new(&cfg);
+	assert_int_equal(workpool_submit(wp, nice_of_thread, &nice), WORKPOOL_QUEUED);
+	workpool_free(wp);
+	/* Only the pool's threads: the caller's own priority is unchanged. */
+	int ours = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+	assert_int_equal(atomic_load(&nice), ours + 7 > 19 ? 19 : ours + 7);
 }
 
 int main(void)
@@ -213,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_workpool__a_stopped_pool_refuses_jobs_and_can_still_be_asked),
 		cmocka_unit_test(
 			test_workpool__defaults_to_one_core_fewer_than_the_machine_and_sixteen_waiting_a_thread),
+		cmocka_unit_test(test_workpool__threads_run_at_the_lower_priority_asked_for),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,7 +55,7 @@ static enum rc create(const struct actor *actor, const char *phone, const char *
 	struct account_new in = { .phone = phone, .name = name };
 	problem_init(prob);
 	struct db_tx *tx = fx_begin(fx.db);
-	return fx_end(tx, account_create(tx, actor, &in, out, prob), prob);
+	return fx_end(tx, account_create(tx, actor, NULL, &in, out, prob), prob);
 }
 
 static enum rc disable(const struct actor *actor, int64_t id, struct problem *prob)

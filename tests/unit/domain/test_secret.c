@@ -45,20 +45,48 @@ static void test_password__rules_need_eight_characters_and_three_classes(void **
 	assert_false(acceptable(longpw));
 }
 
+static void hash_verifies_only_the_same_password(struct procpool *helpers)
+{
+	char h[SECRET_PWHASH_LEN];
+	assert_true(password_hash(helpers, "Yizhan@2026", h));
+	assert_non_null(strstr(h, "$argon2id$"));
+	assert_true(password_verify(helpers, h, "Yizhan@2026"));
+	assert_false(password_verify(helpers, h, "Yizhan@2027"));
+	assert_false(password_verify(helpers, h, ""));
+	assert_false(password_verify(helpers, "", "Yizhan@2026"));
+	assert_false(password_verify(helpers, NULL, "x"));
+	assert_false(password_verify(helpers, "not a hash", "Yizhan@2026"));
+	char h2[SECRET_PWHASH_LEN];
+	assert_true(password_hash(helpers, "Yizhan@2026", h2));
+	assert_string_not_equal(h, h2); /* salted */
+}
+
 static void test_password__hash_verifies_only_the_same_password(void **state)
 {
 	(void)state;
-	char h[SECRET_PWHASH_LEN];
-	assert_true(password_hash("Yizhan@2026", h));
-	assert_non_null(strstr(h, "$argon2id$"));
-	assert_true(password_verify(h, "Yizhan@2026"));
-	assert_false(password_verify(h, "Yizhan@2027"));
-	assert_false(password_verify(h, ""));
-	assert_false(password_verify("", "Yizhan@2026"));
-	assert_false(password_verify(NULL, "x"));
-	char h2[SECRET_PWHASH_LEN];
-	assert_true(password_hash("Yizhan@2026", h2));
-	assert_string_not_equal(h, h2); /* salted */
+	hash_verifies_only_the_same_password(NULL);
+}
+
+static void test_password__helpers_hash_and_verify_as_the_calling_thread_does(void **state)
+{
+	(void)state;
+	struct procpool *helpers = password_helpers_new(2);
+	assert_non_null(helpers);
+	hash_verifies_only_the_same_password(helpers);
+	/* Either side verifies what the other hashed. */
+	char here[SECRET_PWHASH_LEN], there[SECRET_PWHASH_LEN];
+	assert_true(password_hash(NULL, "驿站Ab12驿站", here));
+	assert_true(password_hash(helpers, "驿站Ab12驿站", there));
+	assert_true(password_verify(helpers, here, "驿站Ab12驿站"));
+	assert_true(password_verify(NULL, there, "驿站Ab12驿站"));
+	assert_false(password_verify(helpers, here, "驿站Ab12驿"));
+	/* A password too long for a helper's message is verified here. */
+	char longpw[9000];
+	memset(longpw, 'a', sizeof(longpw) - 1);
+	longpw[sizeof(longpw) - 1] = '\0';
+	assert_false(password_verify(helpers, here, longpw));
+	assert_int_equal(procpool_restarts(helpers), 0);
+	procpool_free(helpers);
 }
 
 static void test_token__is_256_random_bits_with_prefix(void **state)
@@ -96,6 +124,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_password__rules_need_eight_characters_and_three_classes),
 		cmocka_unit_test(test_password__hash_verifies_only_the_same_password),
+		cmocka_unit_test(test_password__helpers_hash_and_verify_as_the_calling_thread_does),
 		cmocka_unit_test(test_token__is_256_random_bits_with_prefix),
 		cmocka_unit_test(test_token__is_stored_as_its_sha256),
 	};

@@ -38,7 +38,7 @@ static int setup(void **state)
 	fx.admin = fx_actor(&fx.admin_p);
 	fx.staff_id = fx_account(fx.db, "13800000002", "街道工作人员", "staff", FX_STREET);
 	static char hash[SECRET_PWHASH_LEN];
-	if (!hash[0] && !password_hash(PASSWORD, hash))
+	if (!hash[0] && !password_hash(NULL, PASSWORD, hash))
 		return -1;
 	struct problem prob = { 0 };
 	return db_q(fx.db, "UPDATE accounts SET pw_hash = $1 WHERE id = $2", NULL, &prob,
@@ -61,7 +61,7 @@ static enum rc login(const char *phone, const char *password, struct session_new
 		.phone = phone, .password = password, .ip = "10.0.0.1", .request_id = "test"
 	};
 	problem_init(prob);
-	return session_login(fx.db, &policy, &in, out, prob);
+	return session_login(fx.db, &policy, NULL, &in, out, prob);
 }
 
 static enum rc resolve(const char *token, struct principal *p, struct problem *prob)

@@ -382,7 +382,7 @@ static enum rc cmd_account_create(struct db_tx *tx, struct problem *prob)
 	snprintf(phone, sizeof(phone), "139%08u", fx.seq);
 	struct account_new in = { .phone = phone, .name = "新居民" };
 	struct account out;
-	return account_create(tx, &fx.admin, &in, &out, prob);
+	return account_create(tx, &fx.admin, NULL, &in, &out, prob);
 }
 
 static enum rc cmd_role_grant(struct db_tx *tx, struct problem *prob)
