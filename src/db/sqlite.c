@@ -11,9 +11,14 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 
-#define STMT_CACHE_SLOTS 256
+/* Prepared statements, found by the address of their text: a set of
+ * STMT_CACHE_WAYS slots per address, the least recently used replaced, so
+ * two hot statements whose addresses meet do not prepare each other away. */
+#define STMT_CACHE_SLOTS 1024
+#define STMT_CACHE_WAYS	 4
 
 struct stmt_slot {
+	uint64_t used;	 /* when last used, by the connection's counter */
 	const char *sql; /* the caller's pointer: the hash key */
 	char *text;	 /* a copy: dynamic SQL may reuse a freed address */
 	sqlite3_stmt *stmt;
@@ -24,6 +29,7 @@ struct stmt_slot {
 struct db_conn {
 	sqlite3 *h;
 	struct stmt_slot cache[STMT_CACHE_SLOTS];
+	uint64_t clock;
 };
 
 static enum rc map_error(struct db *db, sqlite3 *h, int err, const char *sql, struct problem *prob)
@@ -150,11 +156,20 @@ static enum rc sq_check_settings(struct db *db, struct db_conn *c, struct proble
  * name is a linear scan, so the $N → bind index map is built here, once. */
 static int stmt_get(struct db_conn *c, const char *sql, struct stmt_slot **out)
 {
-	size_t h = ((uintptr_t)sql >> 4) % STMT_CACHE_SLOTS;
-	struct stmt_slot *s = &c->cache[h];
-	if (s->stmt && s->sql == sql && strcmp(s->text, sql) == 0) {
-		*out = s;
-		return SQLITE_OK;
+	size_t set = (size_t)((((uintptr_t)sql >> 4) * UINT64_C(0x9e3779b97f4a7c15)) >> 40) %
+		     (STMT_CACHE_SLOTS / STMT_CACHE_WAYS);
+	struct stmt_slot *ways = &c->cache[set * STMT_CACHE_WAYS], *s = &ways[0];
+	c->clock++;
+	for (size_t w = 0; w < STMT_CACHE_WAYS; w++) {
+		if (ways[w].stmt && ways[w].sql == sql && strcmp(ways[w].text, sql) == 0) {
+			ways[w].used = c->clock;
+			*out = &ways[w];
+			return SQLITE_OK;
+		}
+		if (!ways[w].stmt || ways[w].used < s->used)
+			s = &ways[w]; /* an empty slot, or the least recently used */
+		if (!ways[w].stmt)
+			break;
 	}
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
@@ -166,6 +181,7 @@ static int stmt_get(struct db_conn *c, const char *sql, struct stmt_slot **out)
 	s->text = xstrdup(sql);
 	s->sql = sql;
 	s->stmt = st;
+	s->used = c->clock;
 	s->nbind = sqlite3_bind_parameter_count(st);
 	s->param_of = xcalloc(s->nbind ? (size_t)s->nbind : 1, sizeof(int));
 	for (int i = 1; i <= s->nbind; i++) {
