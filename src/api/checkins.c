@@ -5,6 +5,7 @@
 
 #include "api/app.h"
 #include "api/handlers.h"
+#include "api/query.h"
 #include "api/reply.h"
 #include "api/write.h"
 #include "core/clock.h"
@@ -89,10 +90,8 @@ void h_checkins_tally(struct http_req *req, struct http_resp *resp)
 	struct problem prob;
 	problem_init(&prob);
 	char day[11];
-	const char *region = http_req_query(req, "region");
-	if (!region || !*region || strlen(region) > 12 ||
-	    strspn(region, "0123456789") != strlen(region))
-		problem_field(&prob, "region", "区域代码应为数字前缀，如 610303008");
+	char region[13];
+	query_region(req, "region", true, region, &prob);
 	struct checkin_tally t;
 	if (!read_day(req, day, &prob) || problem_has_fields(&prob) ||
 	    checkin_tally(app->db, req_principal(req), region, day, &t, &prob) != RC_OK) {

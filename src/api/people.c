@@ -7,6 +7,7 @@
 #include "api/app.h"
 #include "api/fields.h"
 #include "api/handlers.h"
+#include "api/render.h"
 #include "api/reply.h"
 #include "api/query.h"
 #include "api/write.h"
@@ -44,7 +45,7 @@ static void render_custom(const struct field *f, const void *rec, struct sb *sb,
 }
 
 /* A person as the viewer sees them; the phone was masked by the domain. */
-static json_t *render_person(const struct person *p, bool summary, bool staff)
+json_t *render_person(const struct person *p, bool summary, bool staff)
 {
 	struct fields_view view = { .summary = summary, .whole_phone = true, .staff = staff };
 	struct sb sb = SB_INIT;
@@ -63,8 +64,7 @@ static json_t *render_view(const struct person_view *v)
 	return o;
 }
 
-/* The roles, a list of codes: read into the input's borrowed pointers. */
-static void parse_custom(const struct field *f, json_t *v, void *input, void *ctx,
+void parse_person_custom(const struct field *f, json_t *v, void *input, void *ctx,
 			 struct problem *prob)
 {
 	struct person_input *in = input;
@@ -100,12 +100,7 @@ static void read_filter(struct http_req *req, struct person_filter *f, struct pr
 {
 	memset(f, 0, sizeof(*f));
 	const char *s;
-	if ((s = http_req_query(req, "region"))) {
-		if (strlen(s) > 12 || strspn(s, "0123456789") != strlen(s))
-			problem_field(prob, "region", "区域代码应为数字前缀，如 610303008");
-		else
-			snprintf(f->region, sizeof(f->region), "%s", s);
-	}
+	query_region(req, "region", false, f->region, prob);
 	if ((s = http_req_query(req, "category"))) {
 		int bit = -1;
 		for (int k = 0; person_categories[k].code; k++)
@@ -289,7 +284,7 @@ void h_people_create(struct http_req *req, struct http_resp *resp)
 	if (!body_object(req, resp, &body))
 		return;
 	struct person_arg a = { 0 };
-	fields_parse(&person_noun, body, &a.in, parse_custom, NULL, &prob);
+	fields_parse(&person_noun, body, &a.in, parse_person_custom, NULL, &prob);
 	if (!a.in.has_name)
 		problem_field(&prob, "name", "必填 (required)");
 	if (!a.in.has_phone)
@@ -322,7 +317,7 @@ static void update_from(struct http_req *req, struct http_resp *resp, int64_t id
 	if (!body_object(req, resp, &body))
 		return;
 	struct person_arg a = { .id = id };
-	fields_parse(&person_noun, body, &a.in, parse_custom, NULL, &prob);
+	fields_parse(&person_noun, body, &a.in, parse_person_custom, NULL, &prob);
 	api_write_checked(req, resp, &prob, update, &a);
 	json_decref(body);
 }

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "api/app.h"
-#include "api/fields.h"
 #include "api/handlers.h"
 #include "api/render.h"
 #include "api/reply.h"
@@ -24,25 +23,9 @@ void h_me_data(struct http_req *req, struct http_resp *resp)
 	struct principal self = { .kind = AUTH_SESSION, .account_id = d.account.id };
 	json_t *o = json_object();
 	json_object_set_new(o, "account", render_account(&self, &d.account));
-	if (d.has_person) {
-		struct fields_view view = { .whole_phone = true, .staff = true };
-		struct sb sb = SB_INIT;
-		sb_addc(&sb, '{');
-		fields_render(&person_noun, &d.person, &view, NULL, NULL, &sb);
-		sb_addc(&sb, '}');
-		json_t *p = json_loadb(sb.buf, sb.len, 0, NULL);
-		sb_release(&sb);
-		json_t *roles = json_array();
-		for (size_t i = 0; i < d.person.nroles; i++)
-			json_array_append_new(roles, json_string(d.person.roles[i]));
-		if (p)
-			json_object_set_new(p, "roles", roles);
-		else
-			json_decref(roles);
-		json_object_set_new(o, "person", p ? p : json_null());
-	} else {
-		json_object_set_new(o, "person", json_null());
-	}
+	/* The person whole: staff fields and the number are theirs to see. */
+	json_object_set_new(o, "person",
+			    d.has_person ? render_person(&d.person, false, true) : json_null());
 	json_t *checkins = json_array();
 	for (size_t i = 0; i < d.ncheckins; i++)
 		json_array_append_new(

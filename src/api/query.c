@@ -111,3 +111,18 @@ bool query_bbox(struct http_req *req, double box[4], enum geo_crs crs, struct pr
 	}
 	return true;
 }
+
+bool query_region(struct http_req *req, const char *name, bool required, char out[13],
+		  struct problem *prob)
+{
+	const char *s = http_req_query(req, name);
+	out[0] = '\0';
+	if (!s && !required)
+		return true;
+	if (!s || !*s || strlen(s) > 12 || strspn(s, "0123456789") != strlen(s)) {
+		problem_field(prob, name, "区域代码应为数字前缀，如 610303008");
+		return false;
+	}
+	memcpy(out, s, strlen(s) + 1);
+	return true;
+}

@@ -24,4 +24,9 @@ bool query_bool(struct http_req *req, const char *name, bool *out, struct proble
  * when absent or wrong (then with a field error). */
 bool query_bbox(struct http_req *req, double box[4], enum geo_crs crs, struct problem *prob);
 
+/* A region code prefix (digits, at most 12) into out[13]; "" when absent
+ * (a field error if required). False with a field error when wrong. */
+bool query_region(struct http_req *req, const char *name, bool required, char out[13],
+		  struct problem *prob);
+
 #endif

@@ -9,6 +9,7 @@
 #include "api/app.h"
 #include "api/fields.h"
 #include "api/handlers.h"
+#include "api/query.h"
 #include "api/reply.h"
 #include "api/write.h"
 #include "core/xalloc.h"
@@ -74,13 +75,12 @@ static void list(struct http_req *req, struct http_resp *resp, const struct regi
 	int64_t after = 0, limit = 100;
 	query_int(req, "after", 0, INT64_MAX, 0, &after, &prob);
 	query_int(req, "limit", 1, 500, 100, &limit, &prob);
-	const char *region = http_req_query(req, "region");
-	if (region && (strlen(region) > 12 || strspn(region, "0123456789") != strlen(region)))
-		problem_field(&prob, "region", "区域代码应为数字前缀，如 610303008");
+	char region[13];
+	query_region(req, "region", false, region, &prob);
 	struct registry_page page;
 	if (problem_has_fields(&prob) ||
-	    registry_list(app->db, req_principal(req), rn, region ? region : "", after,
-			  (size_t)limit, &page, &prob) != RC_OK) {
+	    registry_list(app->db, req_principal(req), rn, region, after, (size_t)limit, &page,
+			  &prob) != RC_OK) {
 		reply_problem(req, resp, &prob);
 		return;
 	}

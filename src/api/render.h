@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "domain/account.h"
+#include "domain/person.h"
 #include "domain/photo.h"
 #include "domain/principal.h"
 #include "domain/session.h"
@@ -20,6 +21,15 @@ json_t *render_grants(const struct role_grant *g, size_t n);
 
 /* A photo: {id, url, thumb_url, width, height, caption, added_at}. New ref. */
 json_t *render_photo(const struct photo *p);
+
+/* A person's fields as the view shows them (the summary's, or all, the
+ * staff fields when staff), roles and teams included; the phone as given
+ * (the domain masked it for the viewer). New ref. (api/people.c) */
+json_t *render_person(const struct person *p, bool summary, bool staff);
+/* The person's custom fields from a request body (the roles, codes
+ * borrowed from the body), for fields_parse. (api/people.c) */
+void parse_person_custom(const struct field *f, json_t *v, void *input, void *ctx,
+			 struct problem *prob);
 
 /* A new session's answer: {csrf_token, expires_at, idle_timeout_s,
  * account}. New ref. (api/sessions.c) */

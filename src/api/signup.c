@@ -44,33 +44,6 @@ out:
 	json_decref(body);
 }
 
-/* The profile's custom field: the roles, codes borrowed from the body. */
-static void parse_roles(const struct field *f, json_t *v, void *input, void *ctx,
-			struct problem *prob)
-{
-	struct person_input *in = input;
-	(void)ctx;
-	if (strcmp(f->name, "roles") != 0)
-		return;
-	if (!json_is_array(v) || json_array_size(v) > PERSON_ROLES_MAX) {
-		problem_field(prob, "roles", "应为最多 %d 个岗位编码的数组", PERSON_ROLES_MAX);
-		return;
-	}
-	size_t i;
-	json_t *e;
-	json_array_foreach(v, i, e)
-	{
-		if (!json_is_string(e) || json_string_length(e) >= PERSON_CODE_CAP) {
-			problem_field(prob, "roles", "应为最多 %d 个岗位编码的数组",
-				      PERSON_ROLES_MAX);
-			return;
-		}
-		in->roles[i] = json_string_value(e);
-	}
-	in->nroles = json_array_size(v);
-	field_mark(f, in);
-}
-
 void h_signup(struct http_req *req, struct http_resp *resp)
 {
 	struct app *app = req->app;
@@ -88,7 +61,7 @@ void h_signup(struct http_req *req, struct http_resp *resp)
 	json_object_del(profile, "phone");
 	json_object_del(profile, "code");
 	struct person_input in = { 0 };
-	fields_parse(&person_noun, profile, &in, parse_roles, NULL, &prob);
+	fields_parse(&person_noun, profile, &in, parse_person_custom, NULL, &prob);
 	if (!in.has_consent || !in.consent_version || !*in.consent_version)
 		problem_field(&prob, "consent_version", "请阅读并同意个人信息告知书");
 	int64_t code_id = 0;

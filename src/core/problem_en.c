@@ -236,7 +236,6 @@ static const struct problem_text catalog[] = {
 	{ "无权把驿站移到区域 %s", "You may not move the station to region %s" },
 	{ "无权撤销范围 %s 内的角色 %s", "In scope %s you may not revoke the role %s" },
 	{ "无权查看区域 %s", "you may not read region %s" },
-	{ "无权查看区域 %s 的签到", "you may not read the check-ins of region %s" },
 	{ "无权查看完整手机号", "you may not read the whole mobile number" },
 	{ "无权查看此账号：它的角色超出了你的范围或级别",
 	  "You may not view this account: its roles reach beyond your scope or rank" },

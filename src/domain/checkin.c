@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/sb.h"
 #include "core/text.h"
 #include "core/xalloc.h"
 #include "domain/events.h"
 #include "domain/hours.h"
 #include "domain/permission.h"
 #include "domain/person.h"
+#include "domain/registry.h"
 #include "domain/scope.h"
 #include "domain/station.h"
 
@@ -205,24 +207,25 @@ enum rc checkin_tally(struct db *db, const struct principal *viewer, const char 
 		      const char *day, struct checkin_tally *out, struct problem *prob)
 {
 	memset(out, 0, sizeof(*out));
-	char scopes[PRINCIPAL_GRANTS_MAX][SCOPE_MAX];
-	size_t ns = permission_regions(viewer, ACT_CHECKIN_READ, scopes, PRINCIPAL_GRANTS_MAX);
-	bool within = false;
-	for (size_t i = 0; i < ns; i++)
-		within = within || !scopes[i][0] || scope_within(scopes[i], region);
-	if (!within)
-		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权查看区域 %s 的签到",
-				   region);
-	char like[16];
-	snprintf(like, sizeof(like), "%s%%", region);
+	/* The region, within what the viewer may read (registry.h). */
+	struct db_val params[REGISTRY_LIKES + 2];
+	char likes[REGISTRY_LIKES][REGISTRY_LIKE_CAP];
+	size_t np = 0;
+	struct sb sql = SB_INIT;
+	sb_addlit(&sql, "SELECT c.station_id, s.name, c.region_code, COUNT(*) FROM checkins c"
+			" JOIN stations s ON s.id = c.station_id WHERE c.day = $1");
+	params[np++] = DB_T(day);
+	enum rc rc = registry_scope_sql(viewer, ACT_CHECKIN_READ, "c.region_code", region, &sql,
+					params, &np, likes, prob);
+	if (rc != RC_OK) {
+		sb_release(&sql);
+		return rc;
+	}
+	sb_addlit(&sql, " GROUP BY c.station_id, s.name, c.region_code"
+			" ORDER BY COUNT(*) DESC, c.station_id");
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db,
-			  "SELECT c.station_id, s.name, c.region_code, COUNT(*) FROM checkins c"
-			  " JOIN stations s ON s.id = c.station_id"
-			  " WHERE c.day = $1 AND c.region_code LIKE $2"
-			  " GROUP BY c.station_id, s.name, c.region_code ORDER BY COUNT(*) DESC,"
-			  " c.station_id",
-			  &rows, prob, DB_T(day), DB_T(like));
+	rc = db_exec(db, db_sql_intern(sb_str(&sql)), params, np, &rows, prob);
+	sb_release(&sql);
 	if (rc != RC_OK)
 		return rc;
 	size_t n = db_rows_count(rows);
