@@ -72,4 +72,8 @@ enum rc sheet_cell_too_long(struct problem *prob, size_t row_number, size_t col,
 /* The 500 problem of a file that cannot be read. */
 enum rc sheet_read_failed(struct problem *prob);
 
+/* The length of the well-formed UTF-8 sequence at s[0..len): 1–4, 0 if
+ * it is not one, -1 if a well-formed start is cut off by len. (sheet_read.c) */
+int sheet_utf8_seq(const unsigned char *s, size_t len);
+
 #endif

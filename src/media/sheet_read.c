@@ -203,7 +203,7 @@ enum rc sheet_rows_end(struct sheet_rows *r, size_t row_number, struct problem *
 /* The length of the UTF-8 sequence at s[0..len): 1–4, 0 when it is not
  * well formed (overlong, a surrogate, past U+10FFFF), or -1 when it is a
  * well-formed start cut off by the end. */
-static int utf8_seq(const unsigned char *s, size_t len)
+int sheet_utf8_seq(const unsigned char *s, size_t len)
 {
 	unsigned char c = s[0];
 	int n;
@@ -250,7 +250,7 @@ static bool utf8_check(const unsigned char *s, size_t len, bool cut_ok, size_t *
 			i++;
 			continue;
 		}
-		int n = utf8_seq(s + i, len - i);
+		int n = sheet_utf8_seq(s + i, len - i);
 		if (n <= 0) {
 			ok = n < 0 && cut_ok;
 			break;

@@ -6,6 +6,7 @@
  * the .xlsx, itself a temporary file the caller then streams. In that mode
  * rows must come in order, which is the only way this interface offers. */
 #include "media/sheet.h"
+#include "media/sheet_int.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -97,34 +98,12 @@ int sheet_sink_fd(void *ctx, const void *data, size_t len)
 
 /* ---- text ---- */
 
-/* The length of the well-formed UTF-8 sequence at s (NUL-terminated), or 0. */
+/* The length of the well-formed UTF-8 sequence at s (NUL-terminated), or 0:
+ * a NUL ends a cut sequence before anything past it is read. */
 static size_t utf8_len(const unsigned char *s)
 {
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	for (size_t i = 1; i < n; i++)
-		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xBF))
-			return 0;
-	return n;
+	int n = sheet_utf8_seq(s, 4);
+	return n > 0 ? (size_t)n : 0;
 }
 
 /* Whether s[i..] starts an Excel escape "_xHHHH_". */
