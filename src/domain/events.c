@@ -67,10 +67,23 @@ void events_subscribe(struct events *ev, const char *topic, event_fn fn, void *c
 enum rc events_record(struct db_tx *tx, const char *topic, const char *object_id,
 		      struct problem *prob)
 {
+	return events_record_to(tx, topic, object_id, NULL, prob);
+}
+
+enum rc events_record_to(struct db_tx *tx, const char *topic, const char *object_id,
+			 const struct event_audience *to, struct problem *prob)
+{
+	static const struct event_audience none = { 0 };
+	if (!to)
+		to = &none;
 	struct db *db = db_tx_db(tx);
-	enum rc rc = db_q(db,
-			  "INSERT INTO outbox (topic, object_id, created_s) VALUES ($1, $2, $3)",
-			  NULL, prob, DB_T(topic), DB_T(object_id), DB_I(clock_now_s()));
+	enum rc rc = db_q(
+		db,
+		"INSERT INTO outbox (topic, object_id, created_s, region_code, station_id,"
+		" account_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		NULL, prob, DB_T(topic), DB_T(object_id), DB_I(clock_now_s()),
+		DB_T(to->region_code), DB_IOPT(to->station_id, to->station_id),
+		DB_IOPT(to->account_id, to->account_id), DB_T(to->data));
 	if (rc != RC_OK)
 		return rc;
 	db_tx_mark(tx);
@@ -136,8 +149,24 @@ static void advance(struct events *ev, int64_t now_s)
 static void feed(struct events *ev, const struct event *e)
 {
 	for (size_t i = 0; i < ev->nsubs; i++)
-		if (strcmp(ev->subs[i].topic, e->topic) == 0)
+		if (strcmp(ev->subs[i].topic, "*") == 0 || strcmp(ev->subs[i].topic, e->topic) == 0)
 			ev->subs[i].fn(e, ev->subs[i].ctx);
+}
+
+#define EVENT_COLUMNS "id, topic, object_id, region_code, station_id, account_id, data, created_s"
+
+static struct event event_of_row(const struct db_rows *rows, size_t i)
+{
+	return (struct event){
+		.id = db_rows_int(rows, i, 0),
+		.topic = db_rows_text(rows, i, 1),
+		.object_id = db_rows_text(rows, i, 2),
+		.to = { .region_code = db_rows_text(rows, i, 3),
+			.station_id = db_rows_int(rows, i, 4),
+			.account_id = db_rows_int(rows, i, 5),
+			.data = db_rows_text(rows, i, 6) },
+		.created_s = db_rows_int(rows, i, 7),
+	};
 }
 
 enum rc events_catch_up(struct events *ev, struct problem *prob)
@@ -146,10 +175,9 @@ enum rc events_catch_up(struct events *ev, struct problem *prob)
 	pthread_mutex_lock(&ev->mu);
 	for (;;) {
 		struct db_rows *rows = NULL;
-		rc = db_q(
-			ev->db,
-			"SELECT id, topic, object_id FROM outbox WHERE id > $1 ORDER BY id LIMIT $2",
-			&rows, prob, DB_I(ev->watermark), DB_I(EVENTS_BATCH));
+		rc = db_q(ev->db,
+			  "SELECT " EVENT_COLUMNS " FROM outbox WHERE id > $1 ORDER BY id LIMIT $2",
+			  &rows, prob, DB_I(ev->watermark), DB_I(EVENTS_BATCH));
 		if (rc != RC_OK)
 			break;
 		size_t n = db_rows_count(rows), fed = 0;
@@ -157,7 +185,7 @@ enum rc events_catch_up(struct events *ev, struct problem *prob)
 			int64_t id = db_rows_int(rows, i, 0);
 			if (was_seen(ev, id))
 				continue;
-			struct event e = { id, db_rows_text(rows, i, 1), db_rows_text(rows, i, 2) };
+			struct event e = event_of_row(rows, i);
 			feed(ev, &e);
 			add_seen(ev, id);
 			fed++;
@@ -178,6 +206,25 @@ void events_after_commit(void *arg)
 	problem_init(&prob);
 	if (events_catch_up(ev, &prob) != RC_OK)
 		log_error(NULL, "events", "reading the outbox failed: %s", prob.detail);
+}
+
+enum rc events_read_after(struct db *db, int64_t after, int64_t limit, event_fn fn, void *ctx,
+			  int64_t *last, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	*last = after;
+	enum rc rc = db_q(db,
+			  "SELECT " EVENT_COLUMNS " FROM outbox WHERE id > $1 ORDER BY id LIMIT $2",
+			  &rows, prob, DB_I(after), DB_I(limit));
+	if (rc != RC_OK)
+		return rc;
+	for (size_t i = 0; i < db_rows_count(rows); i++) {
+		struct event e = event_of_row(rows, i);
+		fn(&e, ctx);
+		*last = e.id;
+	}
+	db_rows_free(rows);
+	return RC_OK;
 }
 
 enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob)

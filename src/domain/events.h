@@ -20,11 +20,22 @@
 #define EVENT_STATION_CHANGED "station.changed"
 #define EVENTS_KEEP_S	      (24 * 3600) /* outbox rows older than this are deleted */
 
+/* Whom an event concerns (migration 0011). Every member may be absent:
+ * NULL or 0. */
+struct event_audience {
+	const char *region_code; /* the object's region: staff of it and above hear it */
+	int64_t station_id;	 /* the object's station: its group bot hears it */
+	int64_t account_id;	 /* the one account it is addressed to (an inbox entry) */
+	const char *data;	 /* a small JSON object: what a message about it says */
+};
+
 /* One event as subscribers see it. Borrowed for the call. */
 struct event {
 	int64_t id;
 	const char *topic;
 	const char *object_id; /* an id, or "*" for every object of the topic */
+	struct event_audience to;
+	int64_t created_s;
 };
 typedef void (*event_fn)(const struct event *e, void *ctx);
 
@@ -34,7 +45,8 @@ struct events;
 struct events *events_new(struct db *db, struct problem *prob);
 /* Frees ev; NULL is fine. */
 void events_free(struct events *ev);
-/* fn(ctx) hears every event of topic from now on. Call before serving. */
+/* fn(ctx) hears every event of topic from now on ("*": of every topic).
+ * Call before serving. */
 void events_subscribe(struct events *ev, const char *topic, event_fn fn, void *ctx);
 
 /* Records topic/object_id in the caller's open transaction, tells the other
@@ -44,11 +56,21 @@ void events_subscribe(struct events *ev, const char *topic, event_fn fn, void *c
 enum rc events_record(struct db_tx *tx, const char *topic, const char *object_id,
 		      struct problem *prob);
 
+/* events_record with the event's audience (NULL: none). */
+enum rc events_record_to(struct db_tx *tx, const char *topic, const char *object_id,
+			 const struct event_audience *to, struct problem *prob);
+
 /* Feeds the subscribers every event committed since the last call, in id
  * order, each once. Safe from any thread (one feeds at a time). */
 enum rc events_catch_up(struct events *ev, struct problem *prob);
 /* events_catch_up for db_on_commit and the listener: errors are logged. */
 void events_after_commit(void *ev);
+
+/* fn(e, ctx) for each event with after < id, in id order, at most limit
+ * of them; *last gets the last id given (after when none). For a reader
+ * that resumes from its own position (a stream's Last-Event-ID). */
+enum rc events_read_after(struct db *db, int64_t after, int64_t limit, event_fn fn, void *ctx,
+			  int64_t *last, struct problem *prob);
 
 /* Deletes outbox rows older than EVENTS_KEEP_S. */
 enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob);
