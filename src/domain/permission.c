@@ -35,6 +35,10 @@ static const struct {
 	[ACT_PERSON_EDIT] = { "person.edit", R(ROLE_ADMIN) | R(ROLE_STAFF) },
 	[ACT_PERSON_PHONE] = { "person.phone", R(ROLE_ADMIN) | R(ROLE_STAFF) },
 	[ACT_CHECKIN_READ] = { "checkin.read", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_REQUEST_READ] = { "request.read", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
+	[ACT_REQUEST_DISPATCH] = { "request.dispatch",
+				   R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
+	[ACT_BOT_MANAGE] = { "bot.manage", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 	[ACT_METRICS_READ] = { "metrics.read", 0 },
 };
 

@@ -33,7 +33,11 @@ enum action {
 	ACT_PERSON_EDIT,     /* enter and change people, work sites, teams, party organisations */
 	ACT_PERSON_PHONE,    /* read a person's whole mobile number (each read audited) */
 	ACT_CHECKIN_READ,    /* the day's check-ins per station and street of a region */
-	ACT_METRICS_READ,    /* /metrics: granted by the deployment's --metrics-access, no role */
+	ACT_REQUEST_READ, /* the requests (orders, wishes, reports …) of the scope: the queue */
+	ACT_REQUEST_DISPATCH, /* dispatch, reject and close the scope's requests, turn a
+			       * suggestion into a project */
+	ACT_BOT_MANAGE,	      /* the group-bot webhooks of a station or region */
+	ACT_METRICS_READ,     /* /metrics: granted by the deployment's --metrics-access, no role */
 	ACT_COUNT
 };
 
