@@ -46,10 +46,10 @@ enum rc checkin_count_station(struct db *db, int64_t station_id, const char *day
 			      struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db, "SELECT COUNT(*) FROM checkins WHERE station_id = $1 AND day = $2",
+	enum rc rc = db_q(db, "SELECT n FROM checkin_days WHERE station_id = $1 AND day = $2",
 			  &rows, prob, DB_I(station_id), DB_T(day));
 	if (rc == RC_OK)
-		*n = db_rows_int(rows, 0, 0);
+		*n = db_rows_count(rows) ? db_rows_int(rows, 0, 0) : 0;
 	db_rows_free(rows);
 	return rc;
 }
@@ -57,12 +57,10 @@ enum rc checkin_count_station(struct db *db, int64_t station_id, const char *day
 /* Places a person without a community in the station's: its community
  * (a station registered at a street places them in the street), and the
  * community's grid when it has exactly one. */
-static enum rc place_person(struct db *db, const struct person *p, const struct station *s,
-			    bool *placed, struct problem *prob)
+static enum rc place_person(struct db *db, int64_t person_id, const struct station *s, bool *placed,
+			    struct problem *prob)
 {
 	*placed = false;
-	if (p->region_code[0])
-		return RC_OK;
 	struct db_rows *rows = NULL;
 	enum rc rc = db_q(db, "SELECT id FROM grids WHERE region_code = $1 ORDER BY id LIMIT 2",
 			  &rows, prob, DB_T(s->region_code));
@@ -73,7 +71,7 @@ static enum rc place_person(struct db *db, const struct person *p, const struct 
 	rc = db_q(db,
 		  "UPDATE persons SET region_code = $1, grid_id = $2"
 		  " WHERE id = $3 AND region_code IS NULL",
-		  NULL, prob, DB_T(s->region_code), DB_IOPT(grid != 0, grid), DB_I(p->id));
+		  NULL, prob, DB_T(s->region_code), DB_IOPT(grid != 0, grid), DB_I(person_id));
 	*placed = rc == RC_OK;
 	return rc;
 }
@@ -92,37 +90,50 @@ enum rc checkin_record(struct db_tx *tx, const struct actor *actor, const char *
 	}
 	if (!actor->p || !actor->p->account_id)
 		return problem_set(prob, RC_UNAUTHORIZED, "unauthorized", "请先登录再签到");
-	int64_t station_id = 0;
-	enum rc rc = station_by_qr(db, token, &station_id, prob);
-	if (rc != RC_OK)
-		return rc;
 	struct station *s = xmalloc(sizeof(*s));
-	rc = station_get(db, station_id, s, prob);
-	int64_t now = clock_now_s();
+	enum rc rc = station_by_qr_hours(db, token, s, prob);
+	int64_t now = clock_now_s(), station_id = s->id;
 	if (rc == RC_OK && !hours_open_at(&s->hours, now))
 		rc = problem_set(prob, RC_CONFLICT, "station-closed", "驿站现在没有开放，不能签到");
-	struct person p;
-	if (rc == RC_OK)
-		rc = person_of_account(tx, actor, actor->p->account_id, &p, prob);
 	/* The person's row first: concurrent check-ins of one person queue
 	 * here (a row lock on PostgreSQL, the write lock on SQLite), so the
-	 * ten-minute rule sees the other's row. */
-	if (rc == RC_OK)
-		rc = db_q(db, "UPDATE persons SET last_checkin_s = $1 WHERE id = $2", NULL, prob,
-			  DB_I(now), DB_I(p.id));
+	 * ten-minute rule sees the other's row. An account without a person
+	 * yet gets one (or is linked to the ledger's entry of its number). */
+	int64_t person_id = 0;
+	bool unplaced = false;
+	for (int pass = 0; rc == RC_OK && !person_id && pass < 2; pass++) {
+		struct db_rows *me = NULL;
+		rc = db_q(db,
+			  "UPDATE persons SET last_checkin_s = $1 WHERE account_id = $2"
+			  " RETURNING id, region_code",
+			  &me, prob, DB_I(now), DB_I(actor->p->account_id));
+		if (rc == RC_OK && db_rows_count(me) == 1) {
+			person_id = db_rows_int(me, 0, 0);
+			unplaced = db_rows_null(me, 0, 1) || !*db_rows_text(me, 0, 1);
+		}
+		db_rows_free(me);
+		if (rc == RC_OK && !person_id && pass == 0) {
+			struct person p;
+			rc = person_of_account(tx, actor, actor->p->account_id, &p, prob);
+		}
+	}
+	if (rc == RC_OK && !person_id)
+		rc = problem_set(prob, RC_INTERNAL, "internal", "no person for account %lld",
+				 (long long)actor->p->account_id);
 	struct db_rows *rows = NULL;
 	if (rc == RC_OK)
 		rc = db_q(db,
 			  "SELECT id, purpose, at_s, day, region_code FROM checkins"
 			  " WHERE person_id = $1 AND station_id = $2 AND at_s > $3"
 			  " ORDER BY at_s DESC LIMIT 1",
-			  &rows, prob, DB_I(p.id), DB_I(station_id), DB_I(now - CHECKIN_DEDUP_S));
+			  &rows, prob, DB_I(person_id), DB_I(station_id),
+			  DB_I(now - CHECKIN_DEDUP_S));
 	if (rc != RC_OK) {
 		free(s);
 		return rc;
 	}
 	struct checkin *c = &out->c;
-	c->person_id = p.id;
+	c->person_id = person_id;
 	c->station_id = station_id;
 	text_copy(c->station_name, sizeof(c->station_name), s->name);
 	if (db_rows_count(rows)) {
@@ -144,19 +155,20 @@ enum rc checkin_record(struct db_tx *tx, const struct actor *actor, const char *
 	rc = db_q(db,
 		  "INSERT INTO checkins (person_id, station_id, purpose, region_code, at_s, day,"
 		  " client_ip) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-		  &rows, prob, DB_I(p.id), DB_I(station_id), DB_T(purpose), DB_T(s->region_code),
-		  DB_I(now), DB_T(c->day), DB_T(client_ip));
+		  &rows, prob, DB_I(person_id), DB_I(station_id), DB_T(purpose),
+		  DB_T(s->region_code), DB_I(now), DB_T(c->day), DB_T(client_ip));
 	if (rc == RC_OK) {
 		c->id = db_rows_int(rows, 0, 0);
 		db_rows_free(rows);
-		rc = place_person(db, &p, s, &out->placed, prob);
+		if (unplaced)
+			rc = place_person(db, person_id, s, &out->placed, prob);
 	}
 	free(s);
 	if (rc != RC_OK)
 		return rc;
 	struct audit_detail d;
 	audit_detail_init(&d);
-	audit_detail_int(&d, "person_id", p.id);
+	audit_detail_int(&d, "person_id", person_id);
 	audit_detail_int(&d, "station_id", station_id);
 	audit_detail_str(&d, "purpose", purpose);
 	rc = audit_record_id(tx, actor, "checkin.create", "checkin", c->id, c->region_code, &d,
@@ -166,8 +178,16 @@ enum rc checkin_record(struct db_tx *tx, const struct actor *actor, const char *
 	snprintf(sid, sizeof(sid), "%lld", (long long)c->id);
 	if (rc == RC_OK)
 		rc = events_record(tx, EVENT_CHECKIN_CREATED, sid, prob);
+	if (rc != RC_OK)
+		return rc;
+	/* The day's count, kept by the check-ins themselves (0012). */
+	rc = db_q(db,
+		  "INSERT INTO checkin_days (station_id, day, n) VALUES ($1, $2, 1)"
+		  " ON CONFLICT (station_id, day) DO UPDATE SET n = checkin_days.n + 1 RETURNING n",
+		  &rows, prob, DB_I(station_id), DB_T(c->day));
 	if (rc == RC_OK)
-		rc = checkin_count_station(db, station_id, c->day, &out->today_count, prob);
+		out->today_count = db_rows_count(rows) ? db_rows_int(rows, 0, 0) : 0;
+	db_rows_free(rows);
 	return rc;
 }
 

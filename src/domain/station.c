@@ -272,25 +272,13 @@ static struct station *find(struct station *stations, size_t n, int64_t id)
 	return lo < n && stations[lo].id == id ? &stations[lo] : NULL;
 }
 
-/* Loads amenities, hours, exceptions and rooms of the stations with ids in
- * [lo, hi] into stations[0..n). */
-static enum rc load_details(struct db *db, struct station *st, size_t n, int64_t lo, int64_t hi,
-			    struct problem *prob)
+/* Loads the hours and exceptions of the stations with ids in [lo, hi]
+ * into stations[0..n). */
+static enum rc load_hours(struct db *db, struct station *st, size_t n, int64_t lo, int64_t hi,
+			  struct problem *prob)
 {
 	struct db_rows *rows = NULL;
-	enum rc rc = db_q(db,
-			  "SELECT sa.station_id, a.bit FROM station_amenities sa"
-			  " JOIN amenities a ON a.code = sa.amenity"
-			  " WHERE sa.station_id >= $1 AND sa.station_id <= $2",
-			  &rows, prob, DB_I(lo), DB_I(hi));
-	if (rc != RC_OK)
-		return rc;
-	for (size_t i = 0; i < db_rows_count(rows); i++) {
-		struct station *s = find(st, n, db_rows_int(rows, i, 0));
-		if (s)
-			s->amenities |= 1ull << db_rows_int(rows, i, 1);
-	}
-	db_rows_free(rows);
+	enum rc rc;
 	rc = db_q(db,
 		  "SELECT station_id, day, open_min, close_min FROM station_hours"
 		  " WHERE station_id >= $1 AND station_id <= $2 ORDER BY station_id, day, open_min",
@@ -330,6 +318,31 @@ static enum rc load_details(struct db *db, struct station *st, size_t n, int64_t
 			  db_rows_text(rows, i, 5));
 	}
 	db_rows_free(rows);
+	return RC_OK;
+}
+
+/* Loads amenities, hours, exceptions and rooms of the stations with ids in
+ * [lo, hi] into stations[0..n). */
+static enum rc load_details(struct db *db, struct station *st, size_t n, int64_t lo, int64_t hi,
+			    struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT sa.station_id, a.bit FROM station_amenities sa"
+			  " JOIN amenities a ON a.code = sa.amenity"
+			  " WHERE sa.station_id >= $1 AND sa.station_id <= $2",
+			  &rows, prob, DB_I(lo), DB_I(hi));
+	if (rc != RC_OK)
+		return rc;
+	for (size_t i = 0; i < db_rows_count(rows); i++) {
+		struct station *s = find(st, n, db_rows_int(rows, i, 0));
+		if (s)
+			s->amenities |= 1ull << db_rows_int(rows, i, 1);
+	}
+	db_rows_free(rows);
+	rc = load_hours(db, st, n, lo, hi, prob);
+	if (rc != RC_OK)
+		return rc;
 	rc = db_q(db,
 		  "SELECT station_id, id, name, capacity FROM station_rooms"
 		  " WHERE station_id >= $1 AND station_id <= $2 ORDER BY station_id, id",
@@ -679,6 +692,34 @@ enum rc station_by_qr(struct db *db, const char *token, int64_t *id, struct prob
 		return problem_set(prob, RC_NOT_FOUND, "not-found",
 				   "二维码无效或已更换，请扫描驿站现在张贴的二维码");
 	return RC_OK;
+}
+
+enum rc station_by_qr_hours(struct db *db, const char *token, struct station *out,
+			    struct problem *prob)
+{
+	memset(out, 0, sizeof(*out));
+	if (!token || !*token || strlen(token) >= STATION_QR_TOKEN_CAP)
+		return problem_set(prob, RC_NOT_FOUND, "not-found",
+				   "二维码无效或已更换，请扫描驿站现在张贴的二维码");
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT id, name, region_code, closed, closed_until_s FROM stations"
+			  " WHERE qr_token = $1",
+			  &rows, prob, DB_T(token));
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows) != 1) {
+		db_rows_free(rows);
+		return problem_set(prob, RC_NOT_FOUND, "not-found",
+				   "二维码无效或已更换，请扫描驿站现在张贴的二维码");
+	}
+	out->id = db_rows_int(rows, 0, 0);
+	text_copy(out->name, sizeof(out->name), db_rows_text(rows, 0, 1));
+	text_copy(out->region_code, sizeof(out->region_code), db_rows_text(rows, 0, 2));
+	out->hours.closed = db_rows_int(rows, 0, 3) != 0;
+	out->hours.closed_until_s = db_rows_int(rows, 0, 4);
+	db_rows_free(rows);
+	return load_hours(db, out, 1, out->id, out->id, prob);
 }
 
 enum rc station_region_of(struct db *db, int64_t id, char out[SCOPE_MAX], struct problem *prob)

@@ -136,6 +136,11 @@ size_t station_editable(const struct actor *actor, const struct station *s, cons
 /* The id of the station whose QR code carries token. RC_NOT_FOUND (with
  * words for someone who scanned an old code) if none does. */
 enum rc station_by_qr(struct db *db, const char *token, int64_t *id, struct problem *prob);
+/* The station whose QR code carries token, with only what a check-in
+ * needs: id, name, region_code and hours (closure and exceptions too);
+ * everything else zero. RC_NOT_FOUND as station_by_qr. */
+enum rc station_by_qr_hours(struct db *db, const char *token, struct station *out,
+			    struct problem *prob);
 /* The region code station id lies in, into out ("" if there is no such
  * station): the scope of its audit rows. */
 enum rc station_region_of(struct db *db, int64_t id, char out[SCOPE_MAX], struct problem *prob);

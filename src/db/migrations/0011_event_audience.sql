@@ -8,4 +8,4 @@ ALTER TABLE outbox ADD COLUMN region_code TEXT;
 ALTER TABLE outbox ADD COLUMN station_id BIGINT;
 ALTER TABLE outbox ADD COLUMN account_id BIGINT;
 ALTER TABLE outbox ADD COLUMN data TEXT;
-CREATE INDEX outbox_account ON outbox(account_id, id);
+CREATE INDEX outbox_account ON outbox(account_id, id) WHERE account_id IS NOT NULL;
