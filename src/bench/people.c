@@ -365,6 +365,19 @@ static enum rc child_counts(struct db *db, const struct principal *admin, int64_
 		cpu_ms[i] = (double)(cpu_us() - c0) / 1000.0;
 		total = counts->total;
 	}
+	/* Then as the server answers them: kept until the ledger changes. */
+	double *cached_ms = xcalloc((size_t)runs, sizeof(double));
+	person_counts_cache_enable(true);
+	if (rc == RC_OK)
+		rc = person_count(db, admin, &f, counts, prob);
+	for (int64_t i = 0; rc == RC_OK && i < runs; i++) {
+		int64_t t0 = clock_mono_us();
+		rc = person_count(db, admin, &f, counts, prob);
+		cached_ms[i] = (double)(clock_mono_us() - t0) / 1000.0;
+		if (counts->total != total)
+			rc = problem_set(prob, RC_INTERNAL, "internal", "cached counts differ");
+	}
+	person_counts_cache_enable(false);
 	for (int64_t i = 0; rc == RC_OK && i < runs; i++) {
 		struct person_page page;
 		int64_t t0 = clock_mono_us();
@@ -375,13 +388,15 @@ static enum rc child_counts(struct db *db, const struct principal *admin, int64_
 		person_page_release(&page);
 	}
 	if (rc == RC_OK) {
-		double cm, cp, lm, lp, um, up;
+		double cm, cp, lm, lp, um, up, km, kp;
+		median_p95(cached_ms, (size_t)runs, &km, &kp);
 		median_p95(count_ms, (size_t)runs, &cm, &cp);
 		median_p95(list_ms, (size_t)runs, &lm, &lp);
 		median_p95(cpu_ms, (size_t)runs, &um, &up);
-		printf("%.3f %.3f %lld %.3f %.3f %lld %.3f\n", cm, cp, (long long)total, lm, lp,
-		       (long long)list_total, um);
+		printf("%.3f %.3f %lld %.3f %.3f %lld %.3f %.3f\n", cm, cp, (long long)total, lm,
+		       lp, (long long)list_total, um, km);
 	}
+	free(cached_ms);
 	free(counts);
 	free(count_ms);
 	free(list_ms);
@@ -882,11 +897,12 @@ int bench_people(int argc, char **argv)
 	       growth[1], growth[2]);
 
 	printf("ledger counts of %s with %s people, as admin@*: person_count median %.1f ms,"
-	       " p95 %.1f ms\n  (%lld runs; CPU %.1f ms a run, median; total %s); person_list's"
+	       " p95 %.1f ms\n  (%lld runs; CPU %.1f ms a run, median; total %s; %.3f ms when the"
+	       " server has them already\n  and the ledger has not changed since); person_list's"
 	       " first page of 50: median %.1f ms,\n  p95 %.1f ms (total %s)\n\n",
 	       STREET_NAME, grouped((double)cfg.rows, a), counts.v[0], counts.v[1],
-	       (long long)cfg.runs, counts.v[6], grouped(counts.v[2], b), counts.v[3], counts.v[4],
-	       grouped(counts.v[5], b));
+	       (long long)cfg.runs, counts.v[6], grouped(counts.v[2], b), counts.v[7], counts.v[3],
+	       counts.v[4], grouped(counts.v[5], b));
 	if (fresh_db(template, ck_db) || run_step(&cfg, "checkins", ck_db, "", 0, &ck))
 		goto out;
 	remove_db(ck_db);
@@ -913,9 +929,9 @@ int bench_people(int argc, char **argv)
 	printf("people check-ins: %.2f: %.0f vs %.0f bare inserts/s, CPU %.0f vs %.0f us a"
 	       " transaction, target >= 0.5: %s\n",
 	       ratio, ck.v[0], ck.v[1], ck.v[7], ck.v[8], ratio >= 0.5 ? "PASS" : "MISS");
-	printf("people counts: median %.1f ms, p95 %.1f ms, CPU %.1f ms; first page %.1f ms;"
-	       " target < 50 ms: %s\n",
-	       counts.v[0], counts.v[1], counts.v[6], counts.v[3],
+	printf("people counts: median %.1f ms, p95 %.1f ms, CPU %.1f ms (%.3f ms once counted,"
+	       " until the ledger changes); first page %.1f ms; target < 50 ms: %s\n",
+	       counts.v[0], counts.v[1], counts.v[6], counts.v[7], counts.v[3],
 	       counts.v[1] < 50.0 && counts.v[4] < 50.0 ? "PASS" : "MISS");
 	rc = 0;
 out:

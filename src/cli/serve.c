@@ -22,7 +22,9 @@
 #include "domain/privacy.h"
 #include "domain/secret.h"
 #include "core/clock.h"
+#include "domain/checkin.h"
 #include "domain/events.h"
+#include "domain/person.h"
 #include "domain/station.h"
 #include "domain/station_snapshot.h"
 #include "http/server.h"
@@ -136,6 +138,14 @@ int cli_config_doc(int argc, char **argv)
 	fputs(sb_str(&sb), stdout);
 	sb_release(&sb);
 	return 0;
+}
+
+/* The ledger changed, here or on another server: counts are counted anew. */
+static void on_ledger_changed(const struct event *e, void *ctx)
+{
+	(void)e;
+	(void)ctx;
+	person_counts_changed();
 }
 
 /* A station changed (object_id: its id) or something every station depends
@@ -389,6 +399,13 @@ int cli_serve(int argc, char **argv)
 	if (!app.events)
 		return start_failed(&app, "events", &prob);
 	events_subscribe(app.events, EVENT_STATION_CHANGED, on_station_changed, &app);
+	/* What the ledger's counts count: they are kept until one of these. */
+	static const char *const ledger_topics[] = { EVENT_PERSON_CHANGED, EVENT_CHECKIN_CREATED,
+						     "team.changed",	   "work_site.changed",
+						     "grid.changed",	   "party_org.changed" };
+	for (size_t i = 0; i < sizeof(ledger_topics) / sizeof(ledger_topics[0]); i++)
+		events_subscribe(app.events, ledger_topics[i], on_ledger_changed, NULL);
+	person_counts_cache_enable(true);
 	db_on_commit(db, events_after_commit, app.events);
 	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK)
 		return start_failed(&app, "snapshot", &prob);

@@ -1,6 +1,8 @@
 /* People: the ledger's entries, their checks, reads and counts. */
 #include "domain/person.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -904,8 +906,9 @@ static int tally_by_code(const void *a, const void *b)
 	return strcmp(((const struct tally *)a)->code, ((const struct tally *)b)->code);
 }
 
-enum rc person_count(struct db *db, const struct principal *viewer, const struct person_filter *f,
-		     struct person_counts *out, struct problem *prob)
+static enum rc count_uncached(struct db *db, const struct principal *viewer,
+			      const struct person_filter *f, struct person_counts *out,
+			      struct problem *prob)
 {
 	memset(out, 0, sizeof(*out));
 	struct db_val params[FILTER_PARAMS_MAX];
@@ -1025,5 +1028,103 @@ enum rc person_catalog(struct db *db, bool which_roles, struct person_catalog_it
 	}
 	*n = count;
 	db_rows_free(rows);
+	return RC_OK;
+}
+
+/* The counts' cache. A street's counts take a pass over its people (tens
+ * of milliseconds at 100,000), and staff read them on every visit to the
+ * ledger, far more often than the ledger changes. So answers are kept,
+ * keyed by the viewer's scope and the filter, until the ledger changes
+ * (person_counts_changed, called after commit by the process's event
+ * subscriber, also for other servers' writes) or PERSON_COUNTS_TTL_S
+ * passes, which bounds how late "checked in within N days" may be. Off
+ * until person_counts_cache_enable: without a subscriber to tell it of
+ * changes it would answer stale counts. */
+#define PERSON_COUNTS_SLOTS 32
+#define PERSON_COUNTS_TTL_S 60
+#define PERSON_COUNTS_KEY   640
+
+static struct {
+	pthread_mutex_t mu;
+	atomic_bool on;
+	atomic_uint_fast64_t generation;
+	uint64_t uses;
+	struct counts_slot {
+		char key[PERSON_COUNTS_KEY];
+		uint64_t generation, used;
+		int64_t at_s;
+		struct person_counts c;
+	} slots[PERSON_COUNTS_SLOTS];
+} counts_cache = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+void person_counts_cache_enable(bool on)
+{
+	atomic_store(&counts_cache.on, on);
+	person_counts_changed();
+}
+
+void person_counts_changed(void)
+{
+	atomic_fetch_add(&counts_cache.generation, 1);
+}
+
+/* The key of viewer's scope and f; false if it does not fit (not cached). */
+static bool counts_key(const struct principal *viewer, const struct person_filter *f,
+		       char key[PERSON_COUNTS_KEY])
+{
+	char regions[8][SCOPE_MAX];
+	size_t n = permission_regions(viewer, ACT_PERSON_READ, regions, 8);
+	if (n == 8 || (f->q && *f->q))
+		return false;
+	struct sb sb = SB_INIT;
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&sb, "%s,", regions[i]);
+	sb_addf(&sb, "|%s|%lld|%lld|%s|%lld|%lld|%s|%lld|%d|%d", f->region, (long long)f->grid_id,
+		(long long)f->categories, f->platform, (long long)f->work_site_id,
+		(long long)f->team_id, f->role, (long long)f->party_org_id, f->checked_in_days,
+		f->not_contacted_days);
+	bool fits = sb.len < PERSON_COUNTS_KEY;
+	if (fits)
+		memcpy(key, sb_str(&sb), sb.len + 1);
+	sb_release(&sb);
+	return fits;
+}
+
+enum rc person_count(struct db *db, const struct principal *viewer, const struct person_filter *f,
+		     struct person_counts *out, struct problem *prob)
+{
+	char key[PERSON_COUNTS_KEY];
+	if (!atomic_load(&counts_cache.on) || !counts_key(viewer, f, key))
+		return count_uncached(db, viewer, f, out, prob);
+	uint64_t gen = atomic_load(&counts_cache.generation);
+	int64_t now = clock_now_s();
+	pthread_mutex_lock(&counts_cache.mu);
+	for (size_t i = 0; i < PERSON_COUNTS_SLOTS; i++) {
+		struct counts_slot *sl = &counts_cache.slots[i];
+		if (sl->used && sl->generation == gen && now - sl->at_s < PERSON_COUNTS_TTL_S &&
+		    now >= sl->at_s && strcmp(sl->key, key) == 0) {
+			*out = sl->c;
+			sl->used = ++counts_cache.uses;
+			pthread_mutex_unlock(&counts_cache.mu);
+			return RC_OK;
+		}
+	}
+	pthread_mutex_unlock(&counts_cache.mu);
+	/* Counted outside the lock; the generation read before counting, so a
+	 * change committed meanwhile makes this answer a miss next time. */
+	enum rc rc = count_uncached(db, viewer, f, out, prob);
+	if (rc != RC_OK)
+		return rc;
+	pthread_mutex_lock(&counts_cache.mu);
+	struct counts_slot *victim = &counts_cache.slots[0];
+	for (size_t i = 1; i < PERSON_COUNTS_SLOTS; i++)
+		if (counts_cache.slots[i].used < victim->used)
+			victim = &counts_cache.slots[i];
+	memcpy(victim->key, key, sizeof(victim->key));
+	victim->generation = gen;
+	victim->at_s = now;
+	victim->c = *out;
+	victim->used = ++counts_cache.uses;
+	pthread_mutex_unlock(&counts_cache.mu);
 	return RC_OK;
 }

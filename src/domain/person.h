@@ -217,6 +217,12 @@ struct person_counts {
 };
 enum rc person_count(struct db *db, const struct principal *viewer, const struct person_filter *f,
 		     struct person_counts *out, struct problem *prob);
+/* person_count keeps its answers (by viewer scope and filter) once enabled,
+ * until person_counts_changed or a minute passes. Enable it only where
+ * person_counts_changed is called after every commit that changes people,
+ * teams or check-ins (the server's event subscriber). */
+void person_counts_cache_enable(bool on);
+void person_counts_changed(void);
 
 /* A catalog entry: platforms and volunteer roles. */
 struct person_catalog_item {

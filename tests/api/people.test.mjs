@@ -122,6 +122,25 @@ test('staff of one street neither read, change nor list another street’s peopl
 	assert.match(read.json.phone, /^\d{3}\*{4}\d{4}$/);
 });
 
+test('counts follow every change at once, though the server keeps them between changes', async () => {
+	const grid = '610303008005';
+	const site = await as(staff, { method: 'POST', path: '/api/v1/work_sites', body: { name: '计数跟随站点', address: '行政西路 11 号', region_code: grid } });
+	assert.equal(site.status, 201, site.text);
+	const q = `/api/v1/people/counts?region=${grid}&work_site_id=${site.json.id}`;
+	assert.equal((await as(staff, { path: q })).json.total, 0);
+	assert.equal((await as(staff, { path: q })).json.total, 0); // kept
+	const made = await as(staff, { method: 'POST', path: '/api/v1/people', body: { name: '跟随甲', phone: uniquePhone('157'), categories: ['rider'], region_code: grid, work_site_id: site.json.id } });
+	assert.equal(made.status, 201, made.text);
+	let c = (await as(staff, { path: q })).json;
+	assert.equal(c.total, 1);
+	assert.equal(c.by_category.rider, 1);
+	const changed = await as(staff, { method: 'PATCH', path: `/api/v1/people/${made.json.id}`, body: { categories: ['courier'] } });
+	assert.equal(changed.status, 200, changed.text);
+	c = (await as(staff, { path: q })).json;
+	assert.equal(c.by_category.courier, 1);
+	assert.equal(c.by_category.rider ?? 0, 0);
+});
+
 test('filters and counts agree with the people entered', async () => {
 	// The demo ledger has people in every community: a work site of this
 	// test's own keeps the counts exact.
