@@ -73,6 +73,7 @@ void h_person_contact_add(struct http_req *req, struct http_resp *resp);
 	void h_##stem##_create(struct http_req *req, struct http_resp *resp); \
 	void h_##stem##_update(struct http_req *req, struct http_resp *resp);
 YZ_NOUN_HANDLERS(work_site)
+void h_work_site_choices(struct http_req *req, struct http_resp *resp);
 YZ_NOUN_HANDLERS(team)
 YZ_NOUN_HANDLERS(party_org)
 YZ_NOUN_HANDLERS(grid)

@@ -205,6 +205,44 @@ NOUN_HANDLERS(team, team_registry)
 NOUN_HANDLERS(party_org, party_org_registry)
 NOUN_HANDLERS(grid, grid_registry)
 
+/* The work sites a worker picks theirs from (signed in; no manager
+ * contact): ?region= prefix, ?platform=, ?q= in the name or address. */
+void h_work_site_choices(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	char region[13];
+	int64_t limit = 0;
+	const char *platform = http_req_query(req, "platform");
+	const char *q = http_req_query(req, "q");
+	query_region(req, "region", false, region, &prob);
+	query_int(req, "limit", 1, 100, 30, &limit, &prob);
+	if (platform && strlen(platform) > 32)
+		problem_field(&prob, "platform", "平台编码太长（最多 32 个字符）");
+	if (q && strlen(q) > 120)
+		problem_field(&prob, "q", "搜索词太长（最多 40 个字）");
+	struct work_site_choice *items = NULL;
+	size_t n = 0;
+	if (problem_has_fields(&prob) ||
+	    work_site_choices(app->db, region, platform ? platform : "", q ? q : "", (size_t)limit,
+			      &items, &n, &prob) != RC_OK) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_pack("{sI ss ss ss}", "id", (json_int_t)items[i].id, "name",
+				      items[i].name, "address", items[i].address, "region_code",
+				      items[i].region_code);
+		if (items[i].platform[0])
+			json_object_set_new(o, "platform", json_string(items[i].platform));
+		json_array_append_new(list, o);
+	}
+	free(items);
+	reply_json(resp, 200, json_pack("{so}", "items", list));
+}
+
 struct member_arg {
 	int64_t team_id, person_id;
 	bool join;

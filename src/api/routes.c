@@ -219,6 +219,11 @@ static const struct http_route routes[] = {
 		  "快递、外卖站点列表（本人负责的范围，或 region 之内；按编号翻页）；workers 为站点的人数、已注册和 30 天内签到人数",
 	  .resp_schema = "WorkSitePage",
 	  .query = "region:string:区域代码前缀;after:integer:翻页游标;limit:integer:每页条数 1–500" },
+	{ "GET", "/api/v1/work_sites/choices", h_work_site_choices, ACT_SIGNED_IN, .tag = "people",
+	  .summary = "骑手、快递员选择自己所在的站点（名称、平台、地址，不含负责人）",
+	  .resp_schema = "WorkSiteChoices",
+	  .query = "region:string:区域代码前缀;platform:string:平台编码;q:string:名称或地址中的字;"
+		   "limit:integer:条数 1–100" },
 	{ "POST", "/api/v1/work_sites", h_work_site_create, ACT_PERSON_EDIT, 16 * KIB,
 	  .tag = "people", .summary = "登记快递、外卖站点（在自己负责的区域内）",
 	  .req_schema = "WorkSiteCreate", .resp_schema = "WorkSite", .ok_status = 201 },

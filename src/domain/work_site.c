@@ -2,10 +2,13 @@
 #include "domain/work_site.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/phone.h"
+#include "core/text.h"
+#include "core/xalloc.h"
 
 #define REC(m) \
 	.rec_off = offsetof(struct work_site, m), .rec_size = sizeof(((struct work_site *)0)->m)
@@ -119,6 +122,43 @@ enum rc work_site_workers(struct db *db, const struct work_site *sites, size_t n
 			out[k].checked_in_30d = db_rows_int(rows, i, 3);
 		}
 	}
+	db_rows_free(rows);
+	return RC_OK;
+}
+
+enum rc work_site_choices(struct db *db, const char *region, const char *platform, const char *q,
+			  size_t limit, struct work_site_choice **out, size_t *n,
+			  struct problem *prob)
+{
+	*out = NULL;
+	*n = 0;
+	char *in_region = db_like_pattern(region ? region : "", false);
+	char *matching = db_like_pattern(q ? q : "", true);
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT id, name, platform, address, region_code FROM work_sites"
+			  " WHERE region_code LIKE $1 ESCAPE '\\'"
+			  " AND ($2 = '' OR platform = $2)"
+			  " AND (name LIKE $3 ESCAPE '\\' OR address LIKE $3 ESCAPE '\\')"
+			  " ORDER BY name, id LIMIT $4",
+			  &rows, prob, DB_T(in_region), DB_T(platform ? platform : ""),
+			  DB_T(matching), DB_I((int64_t)limit));
+	free(in_region);
+	free(matching);
+	if (rc != RC_OK)
+		return rc;
+	size_t count = db_rows_count(rows);
+	*out = xcalloc(count ? count : 1, sizeof(**out));
+	for (size_t i = 0; i < count; i++) {
+		struct work_site_choice *c = &(*out)[i];
+		c->id = db_rows_int(rows, i, 0);
+		text_copy(c->name, sizeof(c->name), db_rows_text(rows, i, 1));
+		text_copy(c->platform, sizeof(c->platform),
+			  db_rows_null(rows, i, 2) ? "" : db_rows_text(rows, i, 2));
+		text_copy(c->address, sizeof(c->address), db_rows_text(rows, i, 3));
+		text_copy(c->region_code, sizeof(c->region_code), db_rows_text(rows, i, 4));
+	}
+	*n = count;
 	db_rows_free(rows);
 	return RC_OK;
 }

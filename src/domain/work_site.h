@@ -43,4 +43,20 @@ struct work_site_workers {
 enum rc work_site_workers(struct db *db, const struct work_site *sites, size_t n,
 			  struct work_site_workers *out, struct problem *prob);
 
+/* A work site as a worker picks theirs: what the site is and where, not who
+ * manages it. */
+struct work_site_choice {
+	int64_t id;
+	char name[WORK_SITE_NAME_MAX * 4 + 1];
+	char platform[33];
+	char address[481];
+	char region_code[13];
+};
+/* Up to limit work sites for a worker to choose from, by name: within
+ * region (a code prefix, "" for anywhere), of platform ("" for any), whose
+ * name or address contains q ("" for any). *out is *new*. */
+enum rc work_site_choices(struct db *db, const char *region, const char *platform, const char *q,
+			  size_t limit, struct work_site_choice **out, size_t *n,
+			  struct problem *prob);
+
 #endif

@@ -301,3 +301,29 @@ test('a check-in retried with its Idempotency-Key is answered once', async () =>
 	const [[n]] = await sqlRows(srv.dbUrl, `SELECT COUNT(*) FROM persons WHERE phone = '${p}'`);
 	assert.equal(Number(n), 1, 'one person');
 });
+
+test('a worker picks their work site from the sites, which show no manager', async () => {
+	const site = await as(staff, { method: 'POST', path: '/api/v1/work_sites', body: { name: '选择测试顺丰站点', platform: 'sf', address: '宝光路 21 号', region_code: COMMUNITY, manager_name: '站长', manager_phone: '13900001111' } });
+	assert.equal(site.status, 201, site.text);
+	const found = await as(resident, { path: `/api/v1/work_sites/choices?region=${STREET}&q=${encodeURIComponent('选择测试')}` });
+	await assertJson(srv.url, found, 200, 'WorkSiteChoices');
+	assert.deepEqual(found.json.items.map((s) => s.id), [site.json.id]);
+	assert.equal(found.json.items[0].platform, 'sf');
+	assert.ok(!('manager_phone' in found.json.items[0]) && !('manager_name' in found.json.items[0]));
+	const byAddress = await as(resident, { path: `/api/v1/work_sites/choices?q=${encodeURIComponent('宝光路 21')}` });
+	assert.ok(byAddress.json.items.some((s) => s.id === site.json.id));
+	const otherPlatform = await as(resident, { path: `/api/v1/work_sites/choices?platform=eleme&q=${encodeURIComponent('选择测试')}` });
+	assert.deepEqual(otherPlatform.json.items, []);
+	const elsewhere = await as(resident, { path: `/api/v1/work_sites/choices?region=${OTHER.slice(0, 9)}&q=${encodeURIComponent('选择测试')}` });
+	assert.deepEqual(elsewhere.json.items, []);
+	// Wildcards in q are letters, not patterns.
+	assert.deepEqual((await as(resident, { path: '/api/v1/work_sites/choices?q=%25%25%25' })).json.items, []);
+	const mine = await as(resident, { method: 'PATCH', path: '/api/v1/me/person', body: { work_site_id: site.json.id } });
+	assert.equal(mine.status, 200, mine.text);
+	assert.equal((await as(resident, { path: '/api/v1/me/person' })).json.work_site_name, '选择测试顺丰站点');
+	// Still not the staff's list.
+	await assertProblem(srv.url, await as(resident, { path: '/api/v1/work_sites' }), 403, 'forbidden');
+	await assertProblem(srv.url, await api(srv.url, { path: '/api/v1/work_sites/choices' }), 401, 'unauthenticated');
+	await assertProblem(srv.url, await as(resident, { path: '/api/v1/work_sites/choices?limit=0' }), 422, 'validation', { fields: ['limit'] });
+	await assertProblem(srv.url, await as(resident, { path: '/api/v1/work_sites/choices?region=61x' }), 422, 'validation', { fields: ['region'] });
+});

@@ -112,14 +112,18 @@ test('a new rider signs up on the check-in page, is checked in for the purpose c
 	assert.deepEqual(await layoutProblems(page), [], 'my profile');
 	await shoot(page, 'me-phone', { full: true });
 
-	// The rider adds a volunteer role.
+	// The rider adds a volunteer role and picks the depot from the street's.
 	await page.click('#me-edit-btn');
 	await page.click('#me-edit [data-field="roles"] .chip[data-code="guard"]');
+	await page.waitForFunction(() => document.querySelectorAll('#me-work-site option').length > 1);
+	const depot = await page.$eval('#me-work-site option:nth-child(2)', (o) => ({ value: o.value, name: o.textContent.split(' · ')[0] }));
+	await page.selectOption('#me-work-site', depot.value);
 	assert.deepEqual(await layoutProblems(page), [], 'editing my profile');
 	await shoot(page, 'me-edit-phone', { full: true });
 	await page.click('#me-save');
 	await page.waitForSelector('#me .flash-ok');
 	assert.match(await page.textContent('#me-facts'), /值守员/);
+	assert.match(await page.textContent('#me-facts'), new RegExp(depot.name));
 
 	// Scanned again within ten minutes: said so, counted once.
 	await page.goto(station.qrPath);

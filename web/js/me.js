@@ -90,6 +90,46 @@ async function profileFacts(p) {
 	);
 }
 
+/**
+ * My work site: a search over the sites of my street (or the city while I
+ * have no community yet) of my platform, and the list it finds; the site I
+ * have stays in the list whatever the search.
+ */
+function workSitePicker(p, platform) {
+	const select = h('select', { class: 'input', id: 'me-work-site', name: 'work_site_id' });
+	const search = h('input', { class: 'input', type: 'search', id: 'me-work-site-q', placeholder: t('me.work_site_search'), 'aria-label': t('me.work_site_search'), maxlength: '40' });
+	let asked = 0;
+	const load = async () => {
+		const mine = ++asked;
+		const q = new URLSearchParams({ limit: '30' });
+		if (p?.region_code) q.set('region', p.region_code.slice(0, 9));
+		if (platform.value) q.set('platform', platform.value);
+		if (search.value.trim()) q.set('q', search.value.trim());
+		let items = [];
+		try {
+			items = (await api.get(`work_sites/choices?${q}`)).items;
+		} catch {
+			items = [];
+		}
+		if (mine !== asked) return; // a newer search is on its way
+		const keep = select.value || (p?.work_site_id ? String(p.work_site_id) : '');
+		const options = [h('option', { value: '', text: t('me.work_site_none') })];
+		if (p?.work_site_id && !items.some((s) => s.id === p.work_site_id)) options.push(h('option', { value: String(p.work_site_id), text: p.work_site_name || `#${p.work_site_id}` }));
+		for (const s of items) options.push(h('option', { value: String(s.id), text: `${s.name} · ${s.address}` }));
+		select.replaceChildren(...options);
+		select.value = keep;
+		if (select.value !== keep) select.value = '';
+	};
+	let timer = 0;
+	search.addEventListener('input', () => {
+		clearTimeout(timer);
+		timer = setTimeout(load, 250);
+	});
+	platform.addEventListener('change', load);
+	load();
+	return { select, search };
+}
+
 /** The form for what I may change; a profile not made yet starts here. */
 function editForm(p, { onCancel } = {}) {
 	const err = (f) => h('p', { class: 'field-error', hidden: true, dataset: { errorFor: f } });
@@ -98,6 +138,8 @@ function editForm(p, { onCancel } = {}) {
 	const cats = chipGroup(catalog?.categories || [], p?.categories, { labelId: 'me-cats-label', name: 'categories' });
 	const platform = platformSelect(catalog, p?.platform || '', { id: 'me-platform', name: 'platform' });
 	const roles = chipGroup(catalog?.roles || [], p?.roles, { labelId: 'me-roles-label', name: 'roles' });
+	const site = workSitePicker(p, platform);
+	errs.work_site_id = err('work_site_id');
 	const needConsent = !p || p.consent_version !== CONSENT_VERSION;
 	const agree = h('input', { type: 'checkbox', id: 'me-consent', name: 'consent' });
 	const formErr = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -108,6 +150,7 @@ function editForm(p, { onCancel } = {}) {
 		h('div', { class: 'field' }, h('label', { for: name.id, text: t('people.name') }), name, errs.name),
 		h('div', { class: 'field' }, h('p', { class: 'field-label', id: 'me-cats-label', text: t('people.categories') }), cats, errs.categories),
 		h('div', { class: 'field' }, h('label', { for: platform.id, text: t('people.platform') }), platform, errs.platform),
+		h('div', { class: 'field' }, h('label', { for: site.select.id, text: t('me.work_site') }), site.search, site.select, errs.work_site_id),
 		h('div', { class: 'field' }, h('p', { class: 'field-label', id: 'me-roles-label', text: t('people.roles') }), h('p', { class: 'hint hint-above', text: t('people.roles_hint') }), roles, errs.roles),
 		needConsent ? [consentNotice(), h('label', { class: 'check check-wide', for: agree.id }, agree, h('span', { text: t('consent.agree') })), errs.consent_version] : null,
 		formErr,
@@ -117,7 +160,7 @@ function editForm(p, { onCancel } = {}) {
 		e.preventDefault();
 		for (const p of Object.values(errs)) p.hidden = true;
 		formErr.hidden = true;
-		const body = { name: name.value.trim(), categories: cats.values(), platform: platform.value || '', roles: roles.values() };
+		const body = { name: name.value.trim(), categories: cats.values(), platform: platform.value || '', roles: roles.values(), work_site_id: site.select.value ? Number(site.select.value) : null };
 		if (!body.name) {
 			errs.name.textContent = t('people.name_required');
 			errs.name.hidden = false;
