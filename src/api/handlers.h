@@ -97,6 +97,19 @@ void h_amenity_put(struct http_req *req, struct http_resp *resp);
 void h_coverage(struct http_req *req, struct http_resp *resp);
 /* audit.c */
 void h_audit_list(struct http_req *req, struct http_resp *resp);
+/* requests.c */
+void h_request_categories(struct http_req *req, struct http_resp *resp);
+void h_request_create(struct http_req *req, struct http_resp *resp);
+void h_request_list(struct http_req *req, struct http_resp *resp);
+void h_request_get(struct http_req *req, struct http_resp *resp);
+void h_request_history(struct http_req *req, struct http_resp *resp);
+void h_request_step(struct http_req *req, struct http_resp *resp);
+void h_request_duplicates(struct http_req *req, struct http_resp *resp);
+void h_request_follow(struct http_req *req, struct http_resp *resp);
+void h_request_project(struct http_req *req, struct http_resp *resp);
+void h_request_stats(struct http_req *req, struct http_resp *resp);
+/* photos.c */
+void h_request_photo_add(struct http_req *req, struct http_resp *resp);
 /* regions.c */
 void h_regions_list(struct http_req *req, struct http_resp *resp);
 void h_region_get(struct http_req *req, struct http_resp *resp);

@@ -14,6 +14,7 @@
 #include "api/write.h"
 #include "core/clock.h"
 #include "domain/photo.h"
+#include "domain/request.h"
 
 /* Decoding is CPU work on a thread that answers requests: a few at a time
  * leave the others to the cheap ones. Their memory is app->photo_memory's
@@ -146,10 +147,24 @@ void h_photo_get(struct http_req *req, struct http_resp *resp)
 	if (size && strcmp(size, "full") != 0 && strcmp(size, "thumb") != 0)
 		problem_field(&prob, "size", "应为 full 或 thumb");
 	struct photo p;
-	if (!param_id(req, "id", &id, &prob) || problem_has_fields(&prob) ||
-	    photo_get_public(app->db, id, &p, &prob) != RC_OK) {
+	if (!param_id(req, "id", &id, &prob) || problem_has_fields(&prob)) {
 		reply_problem(req, resp, &prob);
 		return;
+	}
+	/* A station's photo is anyone's; a request's, only for those who may
+	 * read the request, and kept in no shared cache. */
+	bool public = true;
+	if (photo_get_public(app->db, id, &p, &prob) != RC_OK) {
+		if (prob.rc != RC_NOT_FOUND) {
+			reply_problem(req, resp, &prob);
+			return;
+		}
+		problem_init(&prob);
+		public = false;
+		if (request_photo_get(app->db, req_principal(req), id, &p, &prob) != RC_OK) {
+			reply_problem(req, resp, &prob);
+			return;
+		}
 	}
 	bool thumb = size && !strcmp(size, "thumb");
 	const char *hex = thumb ? p.thumb_sha256 : p.sha256;
@@ -157,7 +172,8 @@ void h_photo_get(struct http_req *req, struct http_resp *resp)
 	char etag[BLOB_HASH_HEX + 2];
 	snprintf(etag, sizeof(etag), "\"%s\"", hex);
 	http_resp_header(resp, "ETag", etag);
-	http_resp_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+	http_resp_header(resp, "Cache-Control",
+			 public ? "public, max-age=31536000, immutable" : "private, max-age=86400");
 	const char *inm = http_req_header(req, "If-None-Match");
 	if (inm && strstr(inm, hex)) {
 		resp->status = 304;
@@ -172,4 +188,79 @@ void h_photo_get(struct http_req *req, struct http_resp *resp)
 	}
 	resp->status = 200;
 	resp->content_type = "image/jpeg";
+}
+
+/* A request's photo: the requester's picture of the problem (role
+ * request) or the assignee's proof of the work (role proof). */
+struct request_photo_arg {
+	int64_t request_id;
+	const char *role;
+	struct photo_files files;
+};
+
+static enum rc add_to_request(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			      void *arg, struct write_out *out, struct problem *prob)
+{
+	(void)req;
+	struct request_photo_arg *a = arg;
+	struct photo p;
+	enum rc rc = request_photo_add(tx, actor, a->request_id, a->role, &a->files, &p, prob);
+	if (rc != RC_OK)
+		return rc;
+	out->status = 201;
+	out->body = render_photo(&p);
+	json_object_del(out->body, "caption");
+	json_object_set_new(out->body, "role", json_string(a->role));
+	snprintf(out->location, sizeof(out->location), "/api/v1/photos/%lld", (long long)p.id);
+	return RC_OK;
+}
+
+void h_request_photo_add(struct http_req *req, struct http_resp *resp)
+{
+	struct app *app = req->app;
+	struct problem prob;
+	problem_init(&prob);
+	struct request_photo_arg a = { .role = http_req_query(req, "role") };
+	if (!a.role)
+		a.role = "request";
+	if (!param_id(req, "id", &a.request_id, &prob)) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (!is_image_type(http_req_header(req, "Content-Type"))) {
+		problem_set(
+			&prob, RC_INVALID, "unsupported-media-type",
+			"请上传照片本身：Content-Type 应为 image/jpeg、image/png 或 image/webp");
+		prob.status = 415;
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (!req->body_len) {
+		problem_field(&prob, "body", "没有收到照片 (empty body)");
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	struct actor actor = api_actor(req);
+	/* A refusal costs nothing: asked before decoding. */
+	if (request_photo_may_add(app->db, &actor, a.request_id, a.role, &prob) != RC_OK) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	if (atomic_fetch_add(&app->photo_work, 1) >= PHOTO_WORK_MAX) {
+		atomic_fetch_sub(&app->photo_work, 1);
+		prob.retry_after_s = 2;
+		problem_set(&prob, RC_BUSY, "busy", "正在处理其他照片，请稍后重试 (busy, retry)");
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	struct image_limits lim = photo_limits;
+	lim.budget = &app->photo_memory;
+	enum rc rc = photo_files_make(req->body, req->body_len, &lim, &app->photos, &a.files,
+				      &prob);
+	atomic_fetch_sub(&app->photo_work, 1);
+	if (rc != RC_OK) {
+		reply_problem(req, resp, &prob);
+		return;
+	}
+	api_write(req, resp, add_to_request, &a);
 }

@@ -6,6 +6,7 @@
 
 #include "domain/account.h"
 #include "domain/person.h"
+#include "geo/coord.h"
 #include "domain/photo.h"
 #include "domain/principal.h"
 #include "domain/session.h"
@@ -21,6 +22,10 @@ json_t *render_grants(const struct role_grant *g, size_t n);
 
 /* A photo: {id, url, thumb_url, width, height, caption, added_at}. New ref. */
 json_t *render_photo(const struct photo *p);
+
+/* A request as lists show it, its location in crs. New ref. (api/requests.c) */
+struct request;
+json_t *render_request(const struct request *r, enum geo_crs crs);
 
 /* A person's fields as the view shows them (the summary's, or all, the
  * staff fields when staff), roles and teams included; the phone as given

@@ -96,26 +96,19 @@ enum rc station_photo_add(struct db_tx *tx, const struct actor *actor, int64_t s
 	int64_t now = clock_now_s();
 	int64_t by = actor->p ? actor->p->account_id : 0;
 
-	/* One row per picture, whoever uploaded it first. */
-	rc = db_q(
-		db,
-		"INSERT INTO photos (sha256, thumb_sha256, width, height, bytes, created_by, created_s)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
-		NULL, prob, DB_T(files->sha256), DB_T(files->thumb_sha256), DB_I(files->width),
-		DB_I(files->height), DB_I(files->bytes), DB_IOPT(by != 0, by), DB_I(now));
+	int64_t photo_id = 0;
+	rc = photo_row(tx, actor, files, &photo_id, prob);
 	if (rc != RC_OK)
 		return rc;
 	struct db_rows *rows = NULL;
 	rc = db_q(db,
-		  "SELECT (SELECT id FROM photos WHERE sha256 = $1),"
-		  " (SELECT COUNT(*) FROM station_photos WHERE station_id = $2),"
-		  " (SELECT COALESCE(MAX(position), 0) FROM station_photos WHERE station_id = $2)",
-		  &rows, prob, DB_T(files->sha256), DB_I(station_id));
+		  "SELECT (SELECT COUNT(*) FROM station_photos WHERE station_id = $1),"
+		  " (SELECT COALESCE(MAX(position), 0) FROM station_photos WHERE station_id = $1)",
+		  &rows, prob, DB_I(station_id));
 	if (rc != RC_OK)
 		return rc;
-	int64_t photo_id = db_rows_int(rows, 0, 0);
-	int64_t count = db_rows_int(rows, 0, 1);
-	int position = (int)db_rows_int(rows, 0, 2) + 1;
+	int64_t count = db_rows_int(rows, 0, 0);
+	int position = (int)db_rows_int(rows, 0, 1) + 1;
 	db_rows_free(rows);
 	if (count >= STATION_PHOTOS_MAX)
 		return problem_set(prob, RC_INVALID, "too-many-photos",
@@ -283,6 +276,48 @@ long photo_collect(struct db *db, const struct blob_store *bs, int64_t min_age_s
 	return removed;
 }
 
+enum rc photo_row(struct db_tx *tx, const struct actor *actor, const struct photo_files *files,
+		  int64_t *photo_id, struct problem *prob)
+{
+	struct db *db = db_tx_db(tx);
+	int64_t by = actor && actor->p ? actor->p->account_id : 0;
+	/* One row per picture, whoever uploaded it first. */
+	enum rc rc = db_q(
+		db,
+		"INSERT INTO photos (sha256, thumb_sha256, width, height, bytes, created_by, created_s)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
+		NULL, prob, DB_T(files->sha256), DB_T(files->thumb_sha256), DB_I(files->width),
+		DB_I(files->height), DB_I(files->bytes), DB_IOPT(by != 0, by), DB_I(clock_now_s()));
+	if (rc != RC_OK)
+		return rc;
+	struct db_rows *rows = NULL;
+	rc = db_q(db, "SELECT id FROM photos WHERE sha256 = $1", &rows, prob, DB_T(files->sha256));
+	if (rc != RC_OK)
+		return rc;
+	*photo_id = db_rows_count(rows) ? db_rows_int(rows, 0, 0) : 0;
+	db_rows_free(rows);
+	return *photo_id ? RC_OK : problem_set(prob, RC_INTERNAL, "internal", "photo row missing");
+}
+
+enum rc photo_files_make(const void *bytes, size_t len, const struct image_limits *lim,
+			 const struct blob_store *bs, struct photo_files *files,
+			 struct problem *prob)
+{
+	memset(files, 0, sizeof(*files));
+	struct image_out img;
+	enum rc rc = image_normalize(bytes, len, lim, &img, prob);
+	if (rc != RC_OK)
+		return rc;
+	rc = blob_put(bs, img.full, img.full_len, PHOTO_EXT, files->sha256, prob);
+	if (rc == RC_OK)
+		rc = blob_put(bs, img.thumb, img.thumb_len, PHOTO_EXT, files->thumb_sha256, prob);
+	files->width = img.width;
+	files->height = img.height;
+	files->bytes = (int64_t)img.full_len;
+	image_out_release(&img);
+	return rc;
+}
+
 enum rc photo_upload_prepare(struct db *db, const struct actor *actor, int64_t station_id,
 			     const void *bytes, size_t len, const char *caption,
 			     const struct image_limits *lim, const struct blob_store *bs,
@@ -296,16 +331,5 @@ enum rc photo_upload_prepare(struct db *db, const struct actor *actor, int64_t s
 	enum rc rc = station_photo_may_edit(db, actor, station_id, prob);
 	if (rc != RC_OK)
 		return rc;
-	struct image_out img;
-	rc = image_normalize(bytes, len, lim, &img, prob);
-	if (rc != RC_OK)
-		return rc;
-	rc = blob_put(bs, img.full, img.full_len, PHOTO_EXT, files->sha256, prob);
-	if (rc == RC_OK)
-		rc = blob_put(bs, img.thumb, img.thumb_len, PHOTO_EXT, files->thumb_sha256, prob);
-	files->width = img.width;
-	files->height = img.height;
-	files->bytes = (int64_t)img.full_len;
-	image_out_release(&img);
-	return rc;
+	return photo_files_make(bytes, len, lim, bs, files, prob);
 }

@@ -61,6 +61,17 @@ enum rc photo_upload_prepare(struct db *db, const struct actor *actor, int64_t s
 			     const struct image_limits *lim, const struct blob_store *bs,
 			     char caption_out[PHOTO_CAPTION_BYTES], struct photo_files *files,
 			     struct problem *prob);
+/* Decodes the picture, turns it upright, strips what it says about where
+ * it was taken, re-encodes it with its thumbnail (within lim) and writes
+ * and syncs both files into bs: the costly half of any photo, before its
+ * transaction. */
+enum rc photo_files_make(const void *bytes, size_t len, const struct image_limits *lim,
+			 const struct blob_store *bs, struct photo_files *files,
+			 struct problem *prob);
+/* The photos row of files (made once per picture, whoever sent it first):
+ * *photo_id gets its id. In the caller's transaction. */
+enum rc photo_row(struct db_tx *tx, const struct actor *actor, const struct photo_files *files,
+		  int64_t *photo_id, struct problem *prob);
 /* Adds the picture to the station, last in order, with its audit row (in
  * the caller's transaction); the caption is cleaned as photo_caption_clean
  * does. Refuses a bad caption (RC_INVALID, field "caption"), a 13th photo

@@ -33,6 +33,8 @@ const ROLES_FOR = {
 	'person.edit': ['admin', 'staff'],
 	'person.phone': ['admin', 'staff'],
 	'checkin.read': ['admin', 'staff'],
+	'request.read': ['admin', 'staff', 'manager'],
+	'request.dispatch': ['admin', 'staff', 'manager'],
 };
 const EFFECTIVE = {
 	'GET /api/v1/accounts/{id}': 'account.read',
