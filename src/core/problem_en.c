@@ -301,6 +301,7 @@ static const struct problem_text catalog[] = {
 	{ "没有这个街道或社区代码：%s", "No street or community has the code %s" },
 	{ "没有这个账号", "no such account" },
 	{ "没有这张照片 (no such photo)", "No such photo" },
+	{ "没有这条消息", "There is no such notification" },
 	{ "没有这条角色授权", "No such role grant" },
 	{ "注销不能撤销：请传 confirm: true 确认",
 	  "erasure cannot be undone: send confirm: true to confirm" },
