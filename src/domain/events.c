@@ -228,14 +228,18 @@ enum rc events_read_after(struct db *db, int64_t after, int64_t limit, event_fn 
 	return RC_OK;
 }
 
+bool events_streamable(const struct event *e)
+{
+	return e->to.account_id ||
+	       (strncmp(e->topic, "request.", 8) == 0 && e->to.region_code && *e->to.region_code);
+}
+
 bool events_visible_to(const struct event *e, const struct principal *p)
 {
-	if (!p || p->kind == AUTH_NONE)
+	if (!p || p->kind == AUTH_NONE || !events_streamable(e))
 		return false;
 	if (e->to.account_id)
 		return e->to.account_id == p->account_id;
-	if (strncmp(e->topic, "request.", 8) != 0 || !e->to.region_code || !*e->to.region_code)
-		return false;
 	struct scope_target t = { .region = e->to.region_code, .station_id = e->to.station_id };
 	return permission_allows(p, ACT_REQUEST_READ, &t);
 }

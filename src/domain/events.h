@@ -73,6 +73,9 @@ void events_after_commit(void *ev);
 enum rc events_read_after(struct db *db, int64_t after, int64_t limit, event_fn fn, void *ctx,
 			  int64_t *last, struct problem *prob);
 
+/* True if a live stream may show e to anybody: it is addressed to an
+ * account, or it is a request's (topic "request.…") in a region. Pure. */
+bool events_streamable(const struct event *e);
 /* True if p may be shown e as it happens (a live stream): an event
  * addressed to an account, by that account alone; an event of a request
  * (topic "request.…") in a region, by whoever may read the requests there
