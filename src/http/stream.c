@@ -180,9 +180,10 @@ static void free_stream(void *cls)
 struct MHD_Response *streams_response(struct http_resp *resp)
 {
 	struct http_stream *st = resp->stream;
-	/* The block size bounds one fill; chunked answers are read into the
-	 * connection's own buffer. */
-	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+	/* A chunked answer is read straight into the connection's own buffer;
+	 * the response's block (zeroed by libmicrohttpd for each stream) is only
+	 * used without chunks (HTTP/1.0), so it is kept small. */
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024,
 								   read_stream, st, free_stream);
 	if (!r)
 		free_stream(st);
