@@ -20,12 +20,16 @@
 #      from Excel and exported to Excel, time and peak memory (and at
 #      10,000, for the growth); check-ins against bare one-row inserts in
 #      the same database; the ledger's counts of a street of 100,000
-#      (yizhan-bench people).
+#      (yizhan-bench people);
+#   7. the live stream: 1,000 staff streams (GET /api/v1/stream) open, one
+#      request event written into the outbox by another process, the time
+#      until the last stream has it, and the server's resident memory with
+#      and without the streams (bench/sse-fanout.mjs).
 # Everything listens on 127.0.0.1 only, lives in one temporary folder and is
 # stopped on exit. Never a test: timings depend on the machine and its load.
 #
 # `scripts/bench.sh photo` runs part 4 alone, `scripts/bench.sh people` part
-# 6 (they need neither wrk nor nginx).
+# 6, `scripts/bench.sh sse` part 7 (they need neither wrk nor nginx).
 #
 # Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ROUNDS (nginx /
 # nearby pairs, default 2; the best of each is compared), BENCH_INDEX_ARGS
@@ -87,8 +91,10 @@ people_summary() {
 	summary "ledger counts, 100k street" "${PEOPLE_COUNTS%: *}" "${PEOPLE_COUNTS##*: }"
 }
 
+ONLY=
 case "${1:-all}" in
 all) ;;
+sse) ONLY=sse ;;
 photo | people)
 	out=$(mktemp "/tmp/yizhan-bench-$1.XXXXXX")
 	trap 'rm -f "$out"' EXIT
@@ -104,13 +110,15 @@ photo | people)
 	fi
 	exit 0
 	;;
-*) die "unknown part $1 (all, photo or people)" ;;
+*) die "unknown part $1 (all, photo, people or sse)" ;;
 esac
 
-for tool in wrk curl sqlite3 awk node; do
+tools="curl sqlite3 awk node"
+[ -n "$ONLY" ] || tools="wrk $tools"
+for tool in $tools; do
 	command -v "$tool" >/dev/null || die "$tool not found (make setup-test installs it)"
 done
-[ -x "$NGINX" ] || die "nginx not found at $NGINX (make setup-test installs nginx-light)"
+[ -n "$ONLY" ] || [ -x "$NGINX" ] || die "nginx not found at $NGINX (make setup-test installs nginx-light)"
 
 TMP=$(mktemp -d /tmp/yizhan-bench.XXXXXX)
 chmod 755 "$TMP"   # nginx's worker runs as nobody when started by root
@@ -140,22 +148,23 @@ trap 'exit 130' INT TERM
 SERVER_PID=
 URL=
 START_MS=
-# start_server DB_FILE ACCESS_LOG(true|false) STDERR_FILE
+# start_server DB_FILE ACCESS_LOG(true|false) STDERR_FILE [more serve options…]
 NSTARTS=0
 start_server() {
-	local t0 out
+	local t0 out db=$1 log=$2 err=$3
+	shift 3
 	NSTARTS=$((NSTARTS + 1))
 	out="$TMP/serve.$NSTARTS.out"
 	URL=''
 	t0=$(date +%s%N)
-	"$BIN" serve --listen 127.0.0.1:0 --db "sqlite:$1" --access-log="$2" --web web \
-		>"$out" 2>"$3" &
+	"$BIN" serve --listen 127.0.0.1:0 --db "sqlite:$db" --access-log="$log" --web web "$@" \
+		>"$out" 2>"$err" &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
 	for _ in $(seq 1200); do
 		URL=$(sed -n 's/^listening \(http:[^ ]*\).*/\1/p' "$out" 2>/dev/null | head -n1)
 		[ -n "$URL" ] && break
-		kill -0 "$SERVER_PID" 2>/dev/null || { cat "$3" >&2; die "yizhan serve exited"; }
+		kill -0 "$SERVER_PID" 2>/dev/null || { cat "$err" >&2; die "yizhan serve exited"; }
 		sleep 0.05
 	done
 	[ -n "$URL" ] || die "yizhan serve did not start within 60 s"
@@ -220,6 +229,39 @@ run_wrk() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 # verdict OK → PASS or MISS
 verdict() { if [ "$1" = 1 ]; then echo PASS; else echo MISS; fi; }
+
+# ---- 7. the live stream (also alone: scripts/bench.sh sse) ----
+
+SSE_LINE=
+bench_sse() {
+	echo "== 7. the live stream: one event to 1,000 staff streams =="
+	# A thousand sockets on each side: the server raises its own soft limit
+	# to the hard one; the client (node) inherits this shell's.
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+	[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 2200 ] ||
+		die "open files are limited to $(ulimit -n): 1,000 streams need more (raise ulimit -Hn)"
+	local db="$TMP/sse.db"
+	"$BIN" seed-demo --db "sqlite:$db" >/dev/null
+	# The outbox is read every 10 ms, so the figure is the fan-out's, not
+	# the wait for the next read of another process's write.
+	start_server "$db" false "$TMP/serve-sse.err" --events-poll-ms 10
+	timeout 600 node bench/sse-fanout.mjs "$URL" --db "$db" --pid "$SERVER_PID" | tee "$1"
+	SSE_LINE=$(sed -n 's/^summary: //p' "$1")
+	stop_server
+	echo
+}
+sse_summary() {
+	summary "SSE fan-out, 1,000 streams" "${SSE_LINE%; target*}" "${SSE_LINE##*: }"
+}
+
+if [ "$ONLY" = sse ]; then
+	echo "yizhan bench sse — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
+		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	bench_sse "$TMP/sse.out"
+	sse_summary
+	exit 0
+fi
 
 echo "yizhan bench — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
 	"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
@@ -461,6 +503,8 @@ echo
 
 bench_people "$TMP/people.out"
 
+bench_sse "$TMP/sse.out"
+
 # ---- summary ----
 
 RSS_OK=$(awk -v a="$RSS_AFTER" -v h="$HWM" -v l="$LIMIT_MIB" 'BEGIN { print ((a < l && h < l) ? 1 : 0) }')
@@ -494,4 +538,5 @@ summary "GET /api/v1/session" "$SESSION"
 summary "photo upload, 12 MP JPEG" "$PHOTO_LINE"
 summary "/healthz, sign-in flood" "${FLOOD_LINE%; target*}, target +5 ms" "${FLOOD_LINE##*: }"
 people_summary
+sse_summary
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -20,6 +20,7 @@
 struct http_server;
 struct snapshot_store;
 struct events;
+struct stream_hub;
 
 /* Who may read /metrics (--metrics-access). */
 enum metrics_access {
@@ -36,6 +37,7 @@ struct app {
 	bool cookie_secure;		  /* add Secure to cookies (behind HTTPS) */
 	struct snapshot_store *stations;  /* the station snapshot (reads) */
 	struct events *events;		  /* after-commit subscribers (domain/events.h) */
+	struct stream_hub *streams;	  /* the live streams (api/stream.h) */
 	const char *public_url;		  /* base of links printed in QR codes */
 	int walk_m;			  /* the walking circle for coverage (metres) */
 	struct tiles tiles;		  /* the map's base layer */

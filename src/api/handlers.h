@@ -95,6 +95,13 @@ void h_amenities_list(struct http_req *req, struct http_resp *resp);
 void h_amenity_put(struct http_req *req, struct http_resp *resp);
 /* coverage.c */
 void h_coverage(struct http_req *req, struct http_resp *resp);
+/* inbox.c */
+void h_inbox_list(struct http_req *req, struct http_resp *resp);
+void h_inbox_unread(struct http_req *req, struct http_resp *resp);
+void h_inbox_read(struct http_req *req, struct http_resp *resp);
+void h_inbox_read_all(struct http_req *req, struct http_resp *resp);
+/* stream.c */
+void h_stream(struct http_req *req, struct http_resp *resp);
 /* audit.c */
 void h_audit_list(struct http_req *req, struct http_resp *resp);
 /* requests.c */

@@ -174,6 +174,10 @@ static json_t *operation(const struct http_route *r)
 	}
 	if (r->rate_per_min)
 		json_object_set_new(responses, "429", problem_response("请求过于频繁"));
+	if (r->resp_media && strstr(r->resp_media, "text/event-stream"))
+		json_object_set_new(
+			responses, "503",
+			problem_response("实时推送的连接已满（busy，见 Retry-After），稍后重连"));
 	if (r->offload)
 		json_object_set_new(
 			responses, "503",

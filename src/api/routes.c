@@ -345,6 +345,31 @@ static const struct http_route routes[] = {
 	  .tag = "people",
 	  .summary = "按本人的申请注销（匿名化）此人，统计数字保留；须传 confirm: true",
 	  .req_schema = "EraseRequest", .resp_schema = "Erased" },
+	{ "GET", "/api/v1/me/inbox", h_inbox_list, ACT_SIGNED_IN, .tag = "inbox",
+	  .summary = "我的消息（最新在前，按游标翻页）：派给我的、已受理、已办结、已升级、已评价、"
+		     "重新打开、被退回、已取消、建议转为项目、通知；unread 为未读总数",
+	  .resp_schema = "InboxPage",
+	  .query =
+		  "unread:boolean:只列未读的（unread=1）;"
+		  "cursor:integer:翻页游标（上一页的 next_cursor）;limit:integer:每页条数 1–100（默认 20）" },
+	{ "GET", "/api/v1/me/inbox/unread", h_inbox_unread, ACT_SIGNED_IN, .tag = "inbox",
+	  .summary = "我的未读消息数", .resp_schema = "InboxUnread" },
+	{ "POST", "/api/v1/me/inbox/{id}/read", h_inbox_read, ACT_SIGNED_IN, 1 * KIB,
+	  .tag = "inbox", .summary = "把我的一条消息标为已读（不是我的消息：404）",
+	  .resp_schema = "InboxItem" },
+	{ "POST", "/api/v1/me/inbox/read", h_inbox_read_all, ACT_SIGNED_IN, 1 * KIB, .tag = "inbox",
+	  .summary = "我的消息全部已读", .resp_schema = "InboxReadAll" },
+	{ "GET", "/api/v1/stream", h_stream, ACT_SIGNED_IN, .tag = "inbox",
+	  .summary =
+		  "实时推送（Server-Sent Events，text/event-stream）：我的新消息（inbox.added、inbox.read），"
+		  "以及我负责范围内的诉求事件（request.…，工作人员），每条带 id、event 和一行 JSON data"
+		  "（topic、object_id、region_code、station_id、data）。断线后带 Last-Event-ID 重连，"
+		  "先补发其后错过的事件（事件保留一天）；没有时从现在开始。安静时每 20 秒一行注释"
+		  "（: keepalive）。连接数满时 503 并带 Retry-After",
+	  .resp_media = "text/event-stream",
+	  .query = "last_event_id:integer:从这个事件编号之后续传（不能设置 Last-Event-ID 请求头的客户端用；"
+		   "两者都有时以请求头为准）" },
+
 	{ "POST", "/api/v1/checkins", h_checkin_create, ACT_SIGNED_IN, 4 * KIB, 60,
 	  .tag = "checkins",
 	  .summary = "扫码签到：二维码里的 token 和目的；同一人 10 分钟内在同一驿站只算一次"

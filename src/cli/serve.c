@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "api/app.h"
 #include "api/stations.h"
+#include "api/stream.h"
 #include "api/tiles.h"
 #include "cli/cli.h"
 #include "core/config.h"
@@ -39,6 +41,9 @@ struct serve_config {
 	int64_t work_threads;
 	int64_t work_queue;
 	int64_t max_connections;
+	int64_t stream_max;
+	int64_t stream_keepalive_ms;
+	int64_t events_poll_ms;
 	int64_t idle_timeout_s;
 	int64_t header_timeout_s;
 	int64_t session_idle_s;
@@ -80,7 +85,19 @@ static const struct config_option options[] = {
 	{ "work-queue", "YIZHAN_WORK_QUEUE", "64", CONFIG_INT, OPT(work_queue), 1, 100000,
 	  "等待耗时工作线程的请求数上限；排满时这类请求立即得到 503 和 Retry-After" },
 	{ "max-connections", "YIZHAN_MAX_CONNECTIONS", "1024", CONFIG_INT, OPT(max_connections), 1,
-	  100000, "同时连接数上限" },
+	  100000,
+	  "同时连接数上限（实时推送另有 --stream-max 个的余地）；再多的连接等待，不被服务" },
+	{ "stream-max", "YIZHAN_STREAM_MAX", "2000", CONFIG_INT, OPT(stream_max), 1, 100000,
+	  "同时打开的实时推送（/api/v1/stream）上限，在 --max-connections 之外另算；"
+	  "满时新的推送得到 503 和 Retry-After" },
+	{ "stream-keepalive-ms", "YIZHAN_STREAM_KEEPALIVE_MS", "20000", CONFIG_INT,
+	  OPT(stream_keepalive_ms), 10, 3600000,
+	  "实时推送安静多久（毫秒）发一行注释（: keepalive），免得代理和空闲超时断开它；"
+	  "应小于 --idle-timeout" },
+	{ "events-poll-ms", "YIZHAN_EVENTS_POLL_MS", "1000", CONFIG_INT, OPT(events_poll_ms), 5,
+	  600000,
+	  "多久（毫秒）读一次事件表里别的进程写下的事件（共用一个 SQLite 文件的进程，"
+	  "或 PostgreSQL 上漏掉的通知）" },
 	{ "idle-timeout", "YIZHAN_IDLE_TIMEOUT_S", "60", CONFIG_INT, OPT(idle_timeout_s), 1, 3600,
 	  "空闲连接超时（秒）" },
 	{ "header-timeout", "YIZHAN_HEADER_TIMEOUT_S", "10", CONFIG_INT, OPT(header_timeout_s), 1,
@@ -181,6 +198,34 @@ static void on_events_notice(const char *payload, void *ctx)
 {
 	(void)payload;
 	events_after_commit(ctx);
+}
+
+/* Events written by other processes: on one SQLite file nothing tells us,
+ * and on PostgreSQL a notification can be lost; the outbox says. */
+static void poll_events(void *ev)
+{
+	events_after_commit(ev);
+}
+
+/* Every connection is a file: with thousands of live streams the usual
+ * soft limit (1,024) would refuse connections long before --max-connections
+ * and --stream-max. The soft limit goes up to the hard one. */
+static void raise_file_limit(uint64_t want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+		log_warn(
+			NULL, "files",
+			"open files are limited to %llu, fewer than --max-connections and "
+			"--stream-max need (%llu): raise the hard limit (ulimit -Hn, LimitNOFILE=)",
+			(unsigned long long)rl.rlim_cur, (unsigned long long)want);
 }
 
 /* Stored answers of idempotent writes are for retries, not for ever: a
@@ -304,6 +349,7 @@ static int start_failed(struct app *app, const char *event, struct problem *prob
 	log_msg(LOG_FATAL, NULL, event, "%s", prob->detail);
 	procpool_free(app->passwords);
 	events_free(app->events);
+	stream_hub_free(app->streams);
 	sms_sender_free(app->sms);
 	snapshot_store_free(app->stations);
 	db_close(app->db);
@@ -358,6 +404,7 @@ int cli_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	log_open(2, (enum log_level)level, true);
+	raise_file_limit((uint64_t)(cfg.max_connections + cfg.stream_max + 64));
 
 	struct db_options dbo = { .sqlite_max_pages = cfg.sqlite_max_pages };
 	struct db *db = cli_open_db(cfg.db, &dbo, NULL);
@@ -406,6 +453,8 @@ int cli_serve(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(ledger_topics) / sizeof(ledger_topics[0]); i++)
 		events_subscribe(app.events, ledger_topics[i], on_ledger_changed, NULL);
 	person_counts_cache_enable(true);
+	app.streams = stream_hub_new(db, cfg.stream_keepalive_ms);
+	events_subscribe(app.events, "*", stream_hub_event, app.streams);
 	db_on_commit(db, events_after_commit, app.events);
 	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK)
 		return start_failed(&app, "snapshot", &prob);
@@ -422,6 +471,7 @@ int cli_serve(int argc, char **argv)
 		.work_threads = work_threads,
 		.work_queue_max = (size_t)cfg.work_queue,
 		.conn_max = (unsigned)cfg.max_connections,
+		.stream_max = (size_t)cfg.stream_max,
 		.idle_timeout_s = (unsigned)cfg.idle_timeout_s,
 		.header_timeout_s = (unsigned)cfg.header_timeout_s,
 		.access_log = cfg.access_log,
@@ -441,6 +491,7 @@ int cli_serve(int argc, char **argv)
 					.retention_s = cfg.retention_days * 86400 };
 	struct ticker *expiry_job = ticker_start(expiry_interval_ms(cfg.idempotency_ttl_s),
 						 expire_answers, &expiry);
+	struct ticker *events_job = ticker_start(cfg.events_poll_ms, poll_events, app.events);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
 	/* The start line is in the log before anyone is told where to connect. */
@@ -453,10 +504,12 @@ int cli_serve(int argc, char **argv)
 	log_info(NULL, "stop", "signal %d: draining requests in flight (up to %lld ms)", sig,
 		 (long long)cfg.drain_ms);
 	ticker_stop(expiry_job);
+	ticker_stop(events_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
 	db_on_commit(db, NULL, NULL);
 	events_free(app.events);
+	stream_hub_free(app.streams);
 	sms_sender_free(app.sms);
 	snapshot_store_free(app.stations);
 	db_close(db);

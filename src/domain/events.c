@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "domain/permission.h"
 
 #define EVENTS_HOLE_S	       30
 #define EVENTS_SEEN_MAX	       4096
@@ -225,6 +226,22 @@ enum rc events_read_after(struct db *db, int64_t after, int64_t limit, event_fn 
 	}
 	db_rows_free(rows);
 	return RC_OK;
+}
+
+bool events_streamable(const struct event *e)
+{
+	return e->to.account_id ||
+	       (strncmp(e->topic, "request.", 8) == 0 && e->to.region_code && *e->to.region_code);
+}
+
+bool events_visible_to(const struct event *e, const struct principal *p)
+{
+	if (!p || p->kind == AUTH_NONE || !events_streamable(e))
+		return false;
+	if (e->to.account_id)
+		return e->to.account_id == p->account_id;
+	struct scope_target t = { .region = e->to.region_code, .station_id = e->to.station_id };
+	return permission_allows(p, ACT_REQUEST_READ, &t);
 }
 
 enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob)

@@ -15,6 +15,7 @@
 
 #include "core/problem.h"
 #include "db/db.h"
+#include "domain/principal.h"
 
 #define EVENTS_CHANNEL	      "yizhan_events"
 #define EVENT_STATION_CHANGED "station.changed"
@@ -71,6 +72,16 @@ void events_after_commit(void *ev);
  * that resumes from its own position (a stream's Last-Event-ID). */
 enum rc events_read_after(struct db *db, int64_t after, int64_t limit, event_fn fn, void *ctx,
 			  int64_t *last, struct problem *prob);
+
+/* True if a live stream may show e to anybody: it is addressed to an
+ * account, or it is a request's (topic "request.…") in a region. Pure. */
+bool events_streamable(const struct event *e);
+/* True if p may be shown e as it happens (a live stream): an event
+ * addressed to an account, by that account alone; an event of a request
+ * (topic "request.…") in a region, by whoever may read the requests there
+ * (ACT_REQUEST_READ over its region and station); nothing else — station
+ * and person changes are for the servers' own read models. Pure. */
+bool events_visible_to(const struct event *e, const struct principal *p);
 
 /* Deletes outbox rows older than EVENTS_KEEP_S. */
 enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob);

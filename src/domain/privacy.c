@@ -9,6 +9,7 @@
 #include "core/text.h"
 #include "core/xalloc.h"
 #include "domain/events.h"
+#include "domain/inbox.h"
 #include "domain/permission.h"
 
 enum rc privacy_dossier(struct db *db, const struct actor *actor, struct privacy_dossier *out,
@@ -129,6 +130,9 @@ enum rc privacy_erase(struct db_tx *tx, const struct actor *actor, int64_t id, s
 				  "UPDATE api_tokens SET revoked_s = $1 WHERE account_id = $2"
 				  " AND revoked_s IS NULL",
 				  NULL, prob, DB_I(now), DB_I(p.account_id));
+		/* Its notifications name what happened to it: they go too. */
+		if (rc == RC_OK)
+			rc = inbox_erase_account(tx, p.account_id, prob);
 	}
 	if (rc != RC_OK)
 		return rc;

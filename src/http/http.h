@@ -24,6 +24,7 @@
 
 struct http_req;
 struct http_resp;
+struct http_stream;
 
 typedef void (*http_handler)(struct http_req *req, struct http_resp *resp);
 
@@ -73,6 +74,7 @@ struct http_req {
 	void *app;	 /* handed to http_server_start */
 	void *principal; /* set by the auth hook; NULL: anonymous */
 	void *conn;	 /* the underlying connection (server.c only) */
+	void *streams;	 /* the server's streams (http/stream.c only) */
 };
 
 struct http_header {
@@ -106,6 +108,8 @@ struct http_resp {
 	size_t borrowed_len;
 	void (*release)(void *arg);
 	void *release_arg;
+	/* A streamed answer (http_resp_stream), or NULL. */
+	struct http_stream *stream;
 };
 
 /* Request accessors: every string is borrowed and lives as long as req. */
@@ -170,6 +174,43 @@ bool http_resp_borrowing(const struct http_resp *resp);
 void http_resp_on_release(struct http_resp *resp, void (*release)(void *arg), void *arg);
 /* The length of the body with what it borrowed. */
 size_t http_resp_body_len(const struct http_resp *resp);
+
+/* A streamed answer: a body of unknown length whose bytes come from a
+ * callback as they become known, for as long as it likes (Server-Sent
+ * Events). While the callback has nothing to give, the connection waits
+ * suspended, costing no thread, until http_stream_wake. Streams end when
+ * the callback says so, when the client goes away (noticed at the next
+ * write) and when the server stops. */
+#define HTTP_STREAM_END (-1)
+struct http_stream_source {
+	/* Puts up to cap bytes into buf and returns how many; 0 when there
+	 * are none now; HTTP_STREAM_END when the answer is complete. Runs on
+	 * a request thread, never twice at once for one stream; must not
+	 * block. */
+	long (*fill)(void *arg, char *buf, size_t cap);
+	/* The stream is over (ended, the client gone, the server stopping):
+	 * runs once, after the last fill, on a server thread; arg may go. */
+	void (*done)(void *arg);
+	void *arg;
+};
+/* Makes the answer to req a stream from src, status 200, with the content
+ * type and headers set on resp (before or after; nothing else of resp is
+ * sent, and the handler must leave status and body alone).
+ * Returns the stream, *held* once for the caller (http_stream_release), or
+ * NULL when the server holds as many streams as it may, or is stopping
+ * (then src is not used: the caller answers, 503). */
+struct http_stream *http_resp_stream(struct http_req *req, struct http_resp *resp,
+				     const struct http_stream_source *src);
+/* Another hold on st: it stays valid until each hold is released. */
+void http_stream_hold(struct http_stream *st);
+/* Lets go of a hold; the last one frees st. NULL is fine. */
+void http_stream_release(struct http_stream *st);
+/* Tells the server that st's source has bytes again: a waiting connection
+ * is resumed and fill called soon. Thread-safe and cheap when nothing
+ * waits; does nothing once the stream is over. The caller holds st
+ * (http_stream_hold) and no lock that fill or done take: libmicrohttpd
+ * may hold locks of its own while it calls them, which waking takes. */
+void http_stream_wake(struct http_stream *st);
 
 /* Adds a response header; both strings are copied into the arena. */
 void http_resp_header(struct http_resp *resp, const char *name, const char *value);

@@ -7,7 +7,9 @@
  * a tenth of a second would hold up all of them. The handler of a route
  * marked offload therefore runs on the work pool: the connection is
  * suspended, the pool runs the handler and resumes the connection, and
- * libmicrohttpd calls access_handler once more, which sends the answer. */
+ * libmicrohttpd calls access_handler once more, which sends the answer.
+ * A handler may also answer with a stream (http_resp_stream, http/stream.c)
+ * whose bytes come as they become known; at stop those end first. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -34,6 +36,7 @@
 #include "http/ratelimit.h"
 #include "http/router.h"
 #include "http/static.h"
+#include "http/stream.h"
 
 struct http_server {
 	struct http_server_config cfg;
@@ -45,6 +48,7 @@ struct http_server {
 	struct deadlines *deadlines; /* of request headers (http/deadline.h) */
 	size_t header_max;	     /* header fields together, bytes */
 	struct workpool *pool;	     /* runs the handlers of offloaded routes */
+	struct streams *streams;     /* streamed answers (http/stream.h) */
 	char *csp;		     /* for pages: what a browser may load */
 	char id_prefix[13];
 	atomic_ullong next_id;
@@ -275,7 +279,13 @@ static enum MHD_Result queue(struct http_server *s, struct MHD_Connection *conn,
 		len = 0;
 	struct MHD_Response *r;
 	bool pieces = false;
-	if (resp->file_fd >= 0 && resp->status != 204 && resp->status != 304) {
+	if (resp->stream) {
+		r = streams_response(resp);
+		if (r)
+			MHD_add_response_header(r, "Content-Type",
+						resp->content_type ? resp->content_type
+								   : "application/octet-stream");
+	} else if (resp->file_fd >= 0 && resp->status != 204 && resp->status != 304) {
 		/* libmicrohttpd closes the file when the answer is done with. */
 		len = (size_t)resp->file_len;
 		r = MHD_create_response_from_fd64(resp->file_len, resp->file_fd);
@@ -382,6 +392,7 @@ static struct req_ctx *ctx_new(struct http_server *s, struct MHD_Connection *con
 	ctx->start_us = clock_mono_us();
 	ctx->req.arena = a;
 	ctx->req.conn = conn;
+	ctx->req.streams = s->streams;
 	ctx->req.app = s->cfg.app;
 	ctx->req.method = copy_short(a, ctx->method, sizeof(ctx->method), method);
 	ctx->req.path = copy_short(a, ctx->path, sizeof(ctx->path), url);
@@ -924,6 +935,8 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 				      .queue_max = cfg->work_queue_max,
 				      .nice = 10 };
 	s->pool = workpool_new(&wc);
+	size_t stream_max = cfg->stream_max ? cfg->stream_max : 2000;
+	s->streams = streams_new(stream_max);
 	unsigned char rnd[6];
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(s->id_prefix, sizeof(s->id_prefix), rnd, sizeof(rnd));
@@ -943,7 +956,8 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_LIMIT, cfg->conn_max ? cfg->conn_max : 1024u,
+		MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)((cfg->conn_max ? cfg->conn_max : 1024u) + stream_max),
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s ? cfg->idle_timeout_s : 60u,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_bytes, MHD_OPTION_URI_LOG_CALLBACK,
 		check_uri, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
@@ -977,6 +991,9 @@ void http_server_stop(struct http_server *s, int drain_ms)
 		MHD_socket fd = MHD_quiesce_daemon(s->daemon);
 		if (fd != MHD_INVALID_SOCKET)
 			close(fd);
+		/* Streams last as long as they are let: end them, so they do not
+		 * hold up the drain. */
+		streams_stop(s->streams);
 		int64_t deadline = clock_mono_us() + (int64_t)drain_ms * 1000;
 		while (metrics_inflight(s->metrics) > 0 && clock_mono_us() < deadline)
 			usleep(5000);
@@ -992,6 +1009,7 @@ void http_server_stop(struct http_server *s, int drain_ms)
 	}
 	deadlines_free(s->deadlines);
 	workpool_free(s->pool);
+	streams_free(s->streams);
 	router_free(s->router);
 	metrics_free(s->metrics);
 	ratelimit_free(s->ratelimit);
@@ -1020,6 +1038,15 @@ void http_server_metrics(struct http_server *s, struct sb *sb)
 		"# TYPE yizhan_work_rejected_total counter\nyizhan_work_rejected_total %llu\n",
 		st.threads, st.queue_max, st.waiting, st.running, (unsigned long long)st.done,
 		(unsigned long long)st.rejected);
+	sb_addf(sb,
+		"# HELP yizhan_streams_open Streamed answers (live event streams) open now.\n"
+		"# TYPE yizhan_streams_open gauge\nyizhan_streams_open %zu\n"
+		"# HELP yizhan_streams_max Streamed answers the server holds at most (--stream-max).\n"
+		"# TYPE yizhan_streams_max gauge\nyizhan_streams_max %zu\n"
+		"# HELP yizhan_streams_refused_total Streams refused with 503: as many were open as may be.\n"
+		"# TYPE yizhan_streams_refused_total counter\nyizhan_streams_refused_total %llu\n",
+		streams_open(s->streams), streams_max(s->streams),
+		(unsigned long long)streams_refused(s->streams));
 }
 
 size_t http_server_static_count(const struct http_server *s)

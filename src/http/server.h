@@ -1,8 +1,8 @@
 /* The HTTP server: libmicrohttpd with epoll and an internal thread pool,
  * limits on headers, bodies, connections and idle time, security headers and
  * a request id on every response, JSON access log lines, metrics, static
- * files, a work pool for the handlers of routes marked offload, and a
- * graceful stop that lets requests in flight finish. */
+ * files, a work pool for the handlers of routes marked offload, streamed
+ * answers, and a graceful stop that lets requests in flight finish. */
 #ifndef YZ_HTTP_SERVER_H
 #define YZ_HTTP_SERVER_H
 
@@ -27,7 +27,9 @@ struct http_server_config {
 	unsigned threads;	/* request threads; 0: one per core */
 	unsigned work_threads;	/* threads of the work pool (routes marked offload); 0: cores - 1 */
 	size_t work_queue_max; /* offloaded requests that may wait for a work thread; 0: 16 per thread */
-	unsigned conn_max;	   /* 0: 1024 */
+	unsigned conn_max;	   /* connections besides streams; 0: 1024 */
+	size_t stream_max;	   /* streamed answers at once, each a connection of
+				    * its own on top of conn_max; 0: 2000 */
 	unsigned idle_timeout_s;   /* 0: 60 */
 	size_t header_max_bytes;   /* header fields together; 0: 32 KiB */
 	unsigned header_timeout_s; /* a request header must arrive within; 0: 10 */

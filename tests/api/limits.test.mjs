@@ -1,8 +1,9 @@
 // Slow and greedy clients: idle connections are closed after --idle-timeout,
 // a request header must arrive within --header-timeout however slowly it
 // trickles, a head over the promised limits is refused at once, and beyond
-// --max-connections new ones wait unserved — so a greedy client cannot
-// exhaust the server, which answers again once they are gone.
+// --max-connections (and the room --stream-max keeps for live streams) new
+// ones wait unserved — so a greedy client cannot exhaust the server, which
+// answers again once they are gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -49,17 +50,19 @@ test('idle connections are closed after --idle-timeout', async () => {
 	}
 });
 
-test('connections beyond --max-connections wait unserved, and are served once others leave', async () => {
-	const srv = await startServer({ seed: false, args: ['--max-connections', '4', '--idle-timeout', '30'] });
+test('connections beyond --max-connections and --stream-max wait unserved, and are served once others leave', async () => {
+	// Streams have room of their own (so that open streams never starve
+	// ordinary requests): four connections and one stream's room make five.
+	const srv = await startServer({ seed: false, args: ['--max-connections', '4', '--stream-max', '1', '--idle-timeout', '30'] });
 	const socks = [];
 	try {
-		for (let i = 0; i < 4; i++) {
+		for (let i = 0; i < 5; i++) {
 			const s = await open(srv.url);
 			s.on('error', () => {});
 			socks.push(s);
 		}
 		await new Promise((r) => setTimeout(r, 200));
-		// The fifth: its request is not read while four others hold the slots.
+		// The sixth: its request is not read while five others hold the slots.
 		const extra = await open(srv.url);
 		extra.on('error', () => {});
 		let answer = '';

@@ -1,8 +1,8 @@
 // My profile (/me.html): who I am in the ledger — name, my own number
 // (whole: it is mine), categories, platform, volunteer roles, community and
 // grid, instructor, teams — the fields I may change, my latest check-ins,
-// and where to go from here (my stations, the ledger, downloading what is
-// kept about me, signing out).
+// and where to go from here (my messages, my stations, the ledger,
+// downloading what is kept about me, signing out).
 
 import { api, currentAccount, signOut } from './api.js';
 import { initChrome } from './chrome.js';
@@ -223,6 +223,7 @@ function links() {
 		h(
 			'div',
 			{ class: 'stack' },
+			h('a', { class: 'btn btn-secondary btn-block', id: 'me-inbox', href: '/inbox.html' }, icon('bell', 'ico'), h('span', { text: t('me.inbox') })),
 			roles.some((r) => EDIT_ROLES.has(r.role)) ? h('a', { class: 'btn btn-secondary btn-block', id: 'me-manage', href: '/manage.html', text: t('me.manage') }) : null,
 			roles.some((r) => LEDGER_ROLES.has(r.role)) ? h('a', { class: 'btn btn-secondary btn-block', id: 'me-ledger', href: '/ledger.html', text: t('me.ledger') }) : null,
 			h('button', {

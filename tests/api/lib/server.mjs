@@ -73,12 +73,14 @@ export async function freshDatabase() {
 
 /**
  * Runs one SQL statement on a test database with the engine's own client
- * (sqlite3, psql), for what no answer shows: what is stored. Resolves with
- * the rows, each an array of column texts.
+ * (sqlite3, psql), for what no answer shows: what is stored, or to write
+ * what no route writes (an outbox event). Resolves with the rows, each an
+ * array of column texts. A write waits for the server's (SQLite's busy
+ * timeout) rather than failing.
  */
 export async function sqlRows(dbUrl, sql) {
 	const { stdout } = dbUrl.startsWith('sqlite:')
-		? await run('sqlite3', ['-batch', '-noheader', '-separator', '\t', dbUrl.slice('sqlite:'.length), sql])
+		? await run('sqlite3', ['-batch', '-noheader', '-separator', '\t', '-cmd', '.timeout 5000', dbUrl.slice('sqlite:'.length), sql])
 		: await run('psql', [dbUrl, '-v', 'ON_ERROR_STOP=1', '-AtF', '\t', '-c', sql]);
 	return stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
 }
