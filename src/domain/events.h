@@ -72,7 +72,7 @@ void events_after_commit(void *ev);
 enum rc events_read_after(struct db *db, int64_t after, int64_t limit, event_fn fn, void *ctx,
 			  int64_t *last, struct problem *prob);
 
-/* Deletes outbox rows older than EVENTS_KEEP_S. */
+/* Deletes outbox rows older than EVENTS_KEEP_S, all but the newest. */
 enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob);
 
 #endif
