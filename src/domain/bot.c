@@ -257,22 +257,22 @@ void bot_url_mask(const char *url, char out[BOT_MASKED_CAP])
 		return;
 	bool https;
 	size_t at = authority_at(url, &https);
-	size_t shown;
 	if (!at) {
-		shown = 0; /* not an address we know how to read: show none of it */
-	} else {
-		shown = at + strcspn(url + at, "/?#");
-		const char *rest = url + shown;
-		const char *q = strchr(rest, '?');
-		if (q) {
-			/* The path, and the first parameter's name: "…/send?key=". */
-			size_t name = strcspn(q + 1, "=&#");
-			shown = (size_t)(q - url) + 1 + name + (q[1 + name] == '=' ? 1 : 0);
-		} else if (*rest == '/') {
-			/* Without a query the key may be in the path: its first part only. */
-			const char *slash = strchr(rest + 1, '/');
-			shown = slash ? (size_t)(slash - url) + 1 : shown + 1;
-		}
+		/* Not an address we know how to read: none of it is shown. */
+		text_copy(out, BOT_MASKED_CAP, "****");
+		return;
+	}
+	size_t shown = at + strcspn(url + at, "/?#");
+	const char *rest = url + shown;
+	const char *q = strchr(rest, '?');
+	if (q) {
+		/* The path, and the first parameter's name: "…/send?key=". */
+		size_t name = strcspn(q + 1, "=&#");
+		shown = (size_t)(q - url) + 1 + name + (q[1 + name] == '=' ? 1 : 0);
+	} else if (*rest == '/') {
+		/* Without a query the key may be in the path: its first part only. */
+		const char *slash = strchr(rest + 1, '/');
+		shown = slash ? (size_t)(slash - url) + 1 : shown + 1;
 	}
 	size_t len = strlen(url), hidden = len - shown;
 	/* Room for "****" and four characters. */
