@@ -102,6 +102,14 @@ void fields_parse(const struct noun *n, json_t *body, void *in, fields_parse_fn 
 			}
 			break;
 		}
+		case FIELD_BOOL:
+			if (json_is_boolean(v)) {
+				field_mark(f, in);
+				*(bool *)at = json_is_true(v);
+			} else {
+				problem_field(prob, key, "应为 true 或 false");
+			}
+			break;
 		case FIELD_SET: {
 			int64_t bits = 0;
 			if (parse_set(f, v, &bits, prob)) {

@@ -81,6 +81,15 @@ void h_team_member_add(struct http_req *req, struct http_resp *resp);
 void h_party_org_report_in(struct http_req *req, struct http_resp *resp);
 void h_team_member_remove(struct http_req *req, struct http_resp *resp);
 
+/* bots.c */
+void h_bots_list(struct http_req *req, struct http_resp *resp);
+void h_bots_create(struct http_req *req, struct http_resp *resp);
+void h_bot_get(struct http_req *req, struct http_resp *resp);
+void h_bot_update(struct http_req *req, struct http_resp *resp);
+void h_bot_delete(struct http_req *req, struct http_resp *resp);
+void h_bot_test(struct http_req *req, struct http_resp *resp);
+void h_bot_deliveries(struct http_req *req, struct http_resp *resp);
+
 /* privacy.c */
 void h_me_data(struct http_req *req, struct http_resp *resp);
 void h_me_erase(struct http_req *req, struct http_resp *resp);

@@ -10,6 +10,7 @@
 #include "api/handlers.h"
 #include "api/reply.h"
 #include "domain/account.h"
+#include "domain/bot.h"
 #include "domain/grid.h"
 #include "domain/party_org.h"
 #include "domain/person.h"
@@ -224,6 +225,9 @@ static const struct {
 	{ &grid_noun, "Grid", FIELDS_DETAIL },
 	{ &grid_noun, "GridCreate", FIELDS_CREATE },
 	{ &grid_noun, "GridUpdate", FIELDS_UPDATE },
+	{ &bot_noun, "Bot", FIELDS_DETAIL },
+	{ &bot_noun, "BotCreate", FIELDS_CREATE },
+	{ &bot_noun, "BotUpdate", FIELDS_UPDATE },
 };
 
 static void add_noun_schemas(json_t *schemas)

@@ -382,6 +382,32 @@ static const struct http_route routes[] = {
 	  .summary = "某区域当天的签到：按驿站和街道计数", .resp_schema = "CheckinTally",
 	  .query = "region:string!:区域代码前缀;day:string:日期 YYYY-MM-DD（默认今天）" },
 
+	{ "GET", "/api/v1/bots", h_bots_list, ACT_BOT_MANAGE, .tag = "bots",
+	  .summary = "群机器人列表（企业微信、钉钉）：本人可管理的驿站和区域的，按编号翻页；"
+		     "Webhook 地址只显示打码的 url_masked",
+	  .resp_schema = "BotPage",
+	  .query = "station_id:integer:只列这个驿站的;region:string:只列这个区域（代码前缀）之内的;"
+		   "after:integer:翻页游标;limit:integer:每页条数 1–200" },
+	{ "POST", "/api/v1/bots", h_bots_create, ACT_BOT_MANAGE, 8 * KIB, .tag = "bots",
+	  .summary =
+		  "设置群机器人：名称、类型、Webhook 地址（https；http 只限本机）、所属驿站或区域、"
+		  "推送哪些事件；站长只能给本站设置，街道工作人员在辖区内设置",
+	  .req_schema = "BotCreate", .resp_schema = "Bot", .ok_status = 201 },
+	{ "GET", "/api/v1/bots/{id}", h_bot_get, ACT_BOT_MANAGE, .tag = "bots",
+	  .summary = "查看群机器人（地址打码）", .resp_schema = "Bot" },
+	{ "PATCH", "/api/v1/bots/{id}", h_bot_update, ACT_BOT_MANAGE, 8 * KIB, .tag = "bots",
+	  .summary = "修改群机器人：只改给出的字段；url 要换时填写完整的新地址（不能填打码的地址）",
+	  .req_schema = "BotUpdate", .resp_schema = "Bot" },
+	{ "DELETE", "/api/v1/bots/{id}", h_bot_delete, ACT_BOT_MANAGE, .tag = "bots",
+	  .summary = "删除群机器人和它的推送记录", .ok_status = 204 },
+	{ "POST", "/api/v1/bots/{id}/test", h_bot_test, ACT_BOT_MANAGE, .tag = "bots",
+	  .summary = "发一条测试消息：和其他消息一样排队推送（202），结果见推送记录；已停用的 409",
+	  .resp_schema = "BotTestQueued", .ok_status = 202 },
+	{ "GET", "/api/v1/bots/{id}/deliveries", h_bot_deliveries, ACT_BOT_MANAGE, .tag = "bots",
+	  .summary = "最近的推送记录（最新在前）：状态（待发、已发、放弃）、尝试次数、下次重试时间、"
+		     "最近的错误",
+	  .resp_schema = "BotDeliveryList", .query = "limit:integer:条数 1–200（默认 50）" },
+
 	{ "GET", "/api/v1/audit", h_audit_list, ACT_AUDIT_READ, .tag = "audit",
 	  .summary = "审计日志（最新在前，按编号翻页）", .resp_schema = "AuditPage",
 	  .query = "actor_id:integer:操作人账号编号;action:string:操作（如 role.grant，或前缀 role.）;"

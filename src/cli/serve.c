@@ -19,6 +19,7 @@
 #include "core/procpool.h"
 #include "core/ticker.h"
 #include "core/workpool.h"
+#include "domain/bot_delivery.h"
 #include "domain/idempotency.h"
 #include "domain/photo.h"
 #include "domain/privacy.h"
@@ -64,6 +65,8 @@ struct serve_config {
 	const char *sms_gateway;
 	const char *sms_gateway_token;
 	int64_t retention_days;
+	int64_t bot_poll_ms;
+	int64_t clock_offset_s;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -138,6 +141,11 @@ static const struct config_option options[] = {
 	  "空（默认，开发用）则把验证码写进服务器日志" },
 	{ "sms-gateway-token", "YIZHAN_SMS_GATEWAY_TOKEN", "", CONFIG_STR, OPT(sms_gateway_token),
 	  0, 0, "短信网关的 Bearer 令牌（可空）" },
+	{ "bot-poll-ms", "YIZHAN_BOT_POLL_MS", "2000", CONFIG_INT, OPT(bot_poll_ms), 100, 60000,
+	  "群机器人推送线程多久看一次（毫秒）：其他服务器写下的事件和到期的重试；本服务器的新事件立即推送" },
+	{ "clock-offset", "YIZHAN_CLOCK_OFFSET_S", "0", CONFIG_INT, OPT(clock_offset_s), 0,
+	  86400 * 3650,
+	  "仅供测试：服务器的时钟比真实时间快多少秒（用来检验重试、过期等以后才发生的事）；生产中保持 0" },
 	{ "metrics-access", "YIZHAN_METRICS_ACCESS", "public", CONFIG_STR, OPT(metrics_access), 0,
 	  0,
 	  "谁可读 /metrics：public（所有人）、loopback（只限本机）或 token（带 Bearer 指标令牌者）" },
@@ -226,6 +234,13 @@ static void raise_file_limit(uint64_t want)
 			"open files are limited to %llu, fewer than --max-connections and "
 			"--stream-max need (%llu): raise the hard limit (ulimit -Hn, LimitNOFILE=)",
 			(unsigned long long)rl.rlim_cur, (unsigned long long)want);
+}
+
+/* An event of this server or another: the group bots may have news. */
+static void on_bot_event(const struct event *e, void *ctx)
+{
+	if (!strncmp(e->topic, "request.", 8) || !strcmp(e->topic, BOT_TEST_TOPIC))
+		bot_sender_wake(ctx);
 }
 
 /* Stored answers of idempotent writes are for retries, not for ever: a
@@ -405,6 +420,11 @@ int cli_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_open(2, (enum log_level)level, true);
 	raise_file_limit((uint64_t)(cfg.max_connections + cfg.stream_max + 64));
+	clock_set_offset_s(cfg.clock_offset_s);
+	if (cfg.clock_offset_s)
+		log_warn(NULL, "clock",
+			 "the clock runs %lld s ahead (--clock-offset): for tests only",
+			 (long long)cfg.clock_offset_s);
 
 	struct db_options dbo = { .sqlite_max_pages = cfg.sqlite_max_pages };
 	struct db *db = cli_open_db(cfg.db, &dbo, NULL);
@@ -455,9 +475,15 @@ int cli_serve(int argc, char **argv)
 	person_counts_cache_enable(true);
 	app.streams = stream_hub_new(db, cfg.stream_keepalive_ms);
 	events_subscribe(app.events, "*", stream_hub_event, app.streams);
+	/* Group bots: deliveries resume at once, then follow the outbox. */
+	struct bot_sender_config bsc = { .public_url = cfg.public_url, .poll_ms = cfg.bot_poll_ms };
+	struct bot_sender *bots = bot_sender_start(db, &bsc);
+	events_subscribe(app.events, "*", on_bot_event, bots);
 	db_on_commit(db, events_after_commit, app.events);
-	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK)
+	if (snapshot_store_reload(app.stations, db, &prob) != RC_OK) {
+		bot_sender_stop(bots);
 		return start_failed(&app, "snapshot", &prob);
+	}
 	size_t nroutes;
 	const struct http_route *routes = api_routes(&nroutes);
 	struct http_server_config hc = {
@@ -479,8 +505,10 @@ int cli_serve(int argc, char **argv)
 	};
 	char bound[128];
 	app.server = http_server_start(&hc, bound, sizeof(bound), &prob);
-	if (!app.server)
+	if (!app.server) {
+		bot_sender_stop(bots);
 		return start_failed(&app, "listen", &prob);
+	}
 	/* Other servers' events (PostgreSQL; nothing with SQLite). */
 	struct db_listener *listener = NULL;
 	if (db_listen(db, EVENTS_CHANNEL, on_events_notice, app.events, &listener, &prob) != RC_OK)
@@ -507,6 +535,7 @@ int cli_serve(int argc, char **argv)
 	ticker_stop(events_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
+	bot_sender_stop(bots);
 	db_on_commit(db, NULL, NULL);
 	events_free(app.events);
 	stream_hub_free(app.streams);

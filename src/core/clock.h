@@ -8,6 +8,11 @@
 
 int64_t clock_now_s(void);
 int64_t clock_now_ms(void);
+/* Moves clock_now_s and clock_now_ms offset_s seconds ahead of the real
+ * time (0 by default): for tests of what happens later (retries, expiry),
+ * set once at start by serve's --clock-offset, never by a request.
+ * Thread-safe. */
+void clock_set_offset_s(int64_t offset_s);
 /* Monotonic, for measuring durations. */
 int64_t clock_mono_us(void);
 /* Writes t as RFC 3339 in UTC+08:00 ("2026-11-22T09:30:00+08:00") into out. */

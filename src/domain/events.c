@@ -246,6 +246,11 @@ bool events_visible_to(const struct event *e, const struct principal *p)
 
 enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob)
 {
-	return db_q(db, "DELETE FROM outbox WHERE created_s < $1", NULL, prob,
-		    DB_I(now_s - EVENTS_KEEP_S));
+	/* The newest row stays, however old: SQLite gives a new row the
+	 * largest id plus one, so an emptied table would hand out ids again
+	 * that readers keeping a position (group bots) have passed. */
+	return db_q(db,
+		    "DELETE FROM outbox WHERE created_s < $1"
+		    " AND id < (SELECT MAX(id) FROM outbox)",
+		    NULL, prob, DB_I(now_s - EVENTS_KEEP_S));
 }

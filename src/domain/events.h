@@ -83,7 +83,7 @@ bool events_streamable(const struct event *e);
  * and person changes are for the servers' own read models. Pure. */
 bool events_visible_to(const struct event *e, const struct principal *p);
 
-/* Deletes outbox rows older than EVENTS_KEEP_S. */
+/* Deletes outbox rows older than EVENTS_KEEP_S, all but the newest. */
 enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob);
 
 #endif

@@ -58,6 +58,11 @@ static double in_real(const struct field *f, const void *in)
 	return *(const double *)((const char *)in + f->in_off);
 }
 
+static bool in_bool(const struct field *f, const void *in)
+{
+	return *(const bool *)((const char *)in + f->in_off);
+}
+
 static bool has_control(const char *s, bool multiline)
 {
 	for (; *s; s++)
@@ -211,6 +216,7 @@ static struct db_val stored_value(const struct field *f, const void *in)
 	case FIELD_INT: return DB_I(given ? in_int(f, in) : 0);
 	case FIELD_SET: return DB_I(given ? in_int64(f, in) : 0);
 	case FIELD_REAL: return given ? DB_R(in_real(f, in)) : DB_NUL;
+	case FIELD_BOOL: return DB_I(given ? in_bool(f, in) : f->def && !strcmp(f->def, "1"));
 	case FIELD_INT64: {
 		int64_t v = given ? in_int64(f, in) : 0;
 		return (f->flags & FIELD_OPTIONAL) ? DB_IOPT(v != 0, v) : DB_I(v);

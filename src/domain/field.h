@@ -32,7 +32,8 @@ enum field_kind {
 	FIELD_INT,    /* record and input: int */
 	FIELD_INT64,  /* record and input: int64_t (an id of another row: 0 is none, NULL) */
 	FIELD_REAL,   /* record and input: double, within [min, max]; stored NULL when not given */
-	FIELD_BOOL,   /* record: bool (read-only fields only) */
+	FIELD_BOOL,   /* record and input: bool, stored 0 or 1; a create without it stores
+		       * def "1" as true, anything else as false */
 	FIELD_TIME,   /* record: int64_t Unix seconds, shown as RFC 3339 (read-only) */
 	FIELD_SET,    /* codes from the table's choices, several at once: record and input
 		       * int64_t with bit i for choices[i]; JSON an array of codes */

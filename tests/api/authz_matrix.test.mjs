@@ -35,6 +35,7 @@ const ROLES_FOR = {
 	'checkin.read': ['admin', 'staff'],
 	'request.read': ['admin', 'staff', 'manager'],
 	'request.dispatch': ['admin', 'staff', 'manager'],
+	'bot.manage': ['admin', 'staff', 'manager'],
 };
 const EFFECTIVE = {
 	'GET /api/v1/accounts/{id}': 'account.read',
@@ -57,6 +58,10 @@ const NEW = {
 	party_orgs: (region) => ({ kind: 'committee', name: `矩阵党委${++seq}`, region_code: region }),
 	grids: (region) => ({ name: `矩阵网格${++seq}`, region_code: region }),
 };
+// A group bot of each side's station: the manager's station is inside. Its
+// address is on this machine and refuses connections, so a test message
+// goes nowhere.
+const NEW_BOT = (station) => ({ name: `矩阵群${++seq}`, kind: 'wecom', url: 'http://127.0.0.1:9/matrix?key=0123456789abcdef', topics: ['request.created'], station_id: station });
 const ROLES = ['admin', 'staff', 'manager', 'volunteer', 'worker', 'resident'];
 const IN_REGION = '610303008003'; // 龙腾路社区: inside every caller's scope
 const OUT_REGION = '610302004001'; // 姜谭街社区, another district of 宝鸡
@@ -101,6 +106,9 @@ before(async () => {
 			assert.equal(r.status, 201, `${c}: ${r.text}`);
 			place[side][c] = r.json.id;
 		}
+		const bot = await rootApi({ method: 'POST', path: '/api/v1/bots', body: NEW_BOT(place[side].station) });
+		assert.equal(bot.status, 201, `bots: ${bot.text}`);
+		place[side].bots = bot.json.id;
 	}
 	const scopes = {
 		admin: '610303',
@@ -138,6 +146,7 @@ function objectOf(method, path) {
 	if (/\/regions\/\{code\}/.test(path) && method !== 'GET') return 'region';
 	if (/\/people\/\{id\}/.test(path) || (method === 'POST' && path === '/api/v1/people')) return 'person';
 	for (const c of COLLECTIONS) if (path.startsWith(`/api/v1/${c}/{id}`) || (method === 'POST' && path === `/api/v1/${c}`)) return c;
+	if (path.startsWith('/api/v1/bots/{id}') || (method === 'POST' && path === '/api/v1/bots')) return 'bots';
 	if (path === '/api/v1/checkins/tally') return 'region';
 	return null;
 }
@@ -166,7 +175,7 @@ async function request(method, path, side) {
 		.replace('/tokens/{id}', `/tokens/${who?.tokenId}`)
 		.replace('/regions/{code}', `/regions/${where.region}`)
 		.replace('/people/{id}', `/people/${where.person}`)
-		.replace(/\/(work_sites|teams|party_orgs|grids)\/\{id\}/, (_, c) => `/${c}/${where[c]}`)
+		.replace(/\/(work_sites|teams|party_orgs|grids|bots)\/\{id\}/, (_, c) => `/${c}/${where[c]}`)
 		.replace('{person_id}', String(where.person))
 		.replace('/amenities/{code}', '/amenities/matrix_item')
 		.replace('{photo_id}', '999999')
@@ -187,6 +196,7 @@ async function request(method, path, side) {
 		if (method === 'POST' && path === `/api/v1/${c}`) body = NEW[c](where.region);
 		if (method === 'PATCH' && path === `/api/v1/${c}/{id}`) body = { name: `矩阵改名${++seq}` };
 	}
+	if (method === 'POST' && path === '/api/v1/bots') body = NEW_BOT(where.station);
 	if (path.endsWith('/members') && method === 'POST') body = { person_id: where.person };
 	if (path.endsWith('/contacts') && method === 'POST') body = { channel: 'phone' };
 	// Erasing a person of the matrix is harmless; a caller erasing itself

@@ -1,6 +1,7 @@
 // "My stations": after sign-in, the stations this account may edit (a
 // manager's own station; a street's or district's stations for staff and
-// administrators), each with its state and an edit button; and sign-out.
+// administrators), each with its state and an edit button; the tools of
+// the account's roles (coverage, the ledger, group bots); and sign-out.
 
 import { api, currentAccount, signOut } from './api.js';
 import { initChrome } from './chrome.js';
@@ -101,12 +102,13 @@ async function showList(account) {
 				}),
 			),
 		),
-		plan
+		may
 			? h(
 					'p',
 					{ class: 'manage-tools' },
-					h('a', { class: 'btn btn-secondary', id: 'coverage-link', href: plan.scope === '*' ? '/coverage.html' : `/coverage.html?region=${plan.scope}` }, icon('map', 'ico'), h('span', { text: t('manage.coverage') })),
-					h('a', { class: 'btn btn-secondary', id: 'ledger-link', href: '/ledger.html' }, icon('users', 'ico'), h('span', { text: t('manage.ledger') })),
+					plan ? h('a', { class: 'btn btn-secondary', id: 'coverage-link', href: plan.scope === '*' ? '/coverage.html' : `/coverage.html?region=${plan.scope}` }, icon('map', 'ico'), h('span', { text: t('manage.coverage') })) : null,
+					plan ? h('a', { class: 'btn btn-secondary', id: 'ledger-link', href: '/ledger.html' }, icon('users', 'ico'), h('span', { text: t('manage.ledger') })) : null,
+					h('a', { class: 'btn btn-secondary', id: 'bots-link', href: '/bots.html' }, icon('bot', 'ico'), h('span', { text: t('manage.bots') })),
 				)
 			: null,
 		may ? h('div', { class: 'field' }, filter) : h('p', { class: 'flash', text: t('manage.no_rights') }),

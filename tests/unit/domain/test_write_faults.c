@@ -1,6 +1,6 @@
 /* Failure paths walked on purpose (STYLE.md rule 20): each write below
  * (station create, update, close and QR rotation, account create, role
- * grant, photo add) runs the way the API runs it (write_begin claims an
+ * grant, photo add, group-bot create, update and test) runs the way the API runs it (write_begin claims an
  * Idempotency-Key, the domain command, write_commit stores the answer and
  * commits; retried on contention like api/write.c), once for every
  * statement it makes with that statement failing (db_fault_arm), then once
@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "domain/bot.h"
 #include "domain/events.h"
 #include "domain/idempotency.h"
 #include "domain/photo.h"
@@ -35,6 +36,7 @@ static const char *const tables[] = {
 	"stations",	  "station_amenities", "station_hours",	   "station_exceptions",
 	"station_rooms",  "accounts",	       "role_grants",	   "photos",
 	"station_photos", "audit_log",	       "idempotency_keys", "outbox",
+	"bots",		  "bot_deliveries",
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 enum {
@@ -49,7 +51,9 @@ enum {
 	T_STATION_PHOTOS,
 	T_AUDIT,
 	T_IDEM,
-	T_OUTBOX
+	T_OUTBOX,
+	T_BOTS,
+	T_BOT_DELIVERIES
 };
 
 struct state {
@@ -70,6 +74,7 @@ struct fx {
 	struct actor admin;
 	int64_t station_id;
 	int64_t account_id;
+	int64_t bot_id;
 	unsigned seq;	 /* advanced before each run: its input, kept across retries */
 	unsigned keyseq; /* makes Idempotency-Keys unique */
 };
@@ -417,6 +422,42 @@ static enum rc cmd_station_rotate_qr(struct db_tx *tx, struct problem *prob)
 	return station_rotate_qr(tx, &fx.admin, fx.station_id, prob);
 }
 
+static struct bot_input walk_bot(void)
+{
+	struct bot_input in = { 0 };
+	in.has_name = in.has_kind = in.has_url = in.has_topics = in.has_region = true;
+	in.name = "经二路街道服务群";
+	in.kind = "wecom";
+	in.url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0123456789abcdef";
+	in.topics = bot_topic_bit("request.dispatched");
+	in.region_code = FX_STREET;
+	return in;
+}
+
+static enum rc cmd_bot_create(struct db_tx *tx, struct problem *prob)
+{
+	struct bot_input in = walk_bot();
+	int64_t id = 0;
+	return bot_create(tx, &fx.admin, &in, &id, prob);
+}
+
+static enum rc cmd_bot_update(struct db_tx *tx, struct problem *prob)
+{
+	/* A new address too: the bot's waiting deliveries are made due. */
+	static const char *const names[] = { "服务群（一）", "服务群（二）" };
+	struct bot_input in = { 0 };
+	in.has_name = in.has_url = in.has_station_id = true;
+	in.name = names[fx.seq % 2];
+	in.url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=fedcba9876543210";
+	in.station_id = fx.station_id;
+	return bot_update(tx, &fx.admin, fx.bot_id, &in, prob);
+}
+
+static enum rc cmd_bot_test(struct db_tx *tx, struct problem *prob)
+{
+	return bot_test(tx, &fx.admin, fx.bot_id, prob);
+}
+
 /* The tests */
 
 static void test_write_faults__station_create_is_all_or_nothing(void **state)
@@ -509,6 +550,28 @@ static void test_write_faults__station_close_and_qr_rotation_are_all_or_nothing(
 	walk_busy("qr rotation", cmd_station_rotate_qr, &d, statements);
 }
 
+static void test_write_faults__bot_create_update_and_test_are_all_or_nothing(void **state)
+{
+	(void)state;
+	struct delta d = { 0 };
+	d.rows[T_BOTS] = 1;
+	d.rows[T_AUDIT] = 1;
+	d.rows[T_IDEM] = 1;
+	unsigned statements = walk("bot create", cmd_bot_create, &d);
+	assert_true(statements >= 4);
+	walk_busy("bot create", cmd_bot_create, &d, statements);
+	fx.bot_id = fx_int(fx.db, "SELECT MIN(id) FROM bots");
+	d.rows[T_BOTS] = 0;
+	statements = walk("bot update", cmd_bot_update, &d);
+	assert_true(statements >= 6);
+	walk_busy("bot update", cmd_bot_update, &d, statements);
+	d.rows[T_OUTBOX] = 1; /* the test message's event */
+	d.notified = 1;
+	statements = walk("bot test", cmd_bot_test, &d);
+	assert_true(statements >= 4);
+	walk_busy("bot test", cmd_bot_test, &d, statements);
+}
+
 static void test_write_faults__an_unarmed_hook_never_fires(void **state)
 {
 	(void)state;
@@ -553,6 +616,7 @@ int main(void)
 		TEST(test_write_faults__role_grant_is_all_or_nothing),
 		TEST(test_write_faults__photo_add_is_all_or_nothing),
 		TEST(test_write_faults__station_close_and_qr_rotation_are_all_or_nothing),
+		TEST(test_write_faults__bot_create_update_and_test_are_all_or_nothing),
 		TEST(test_write_faults__an_unarmed_hook_never_fires),
 	};
 	int failed = cmocka_run_group_tests_name("write faults on sqlite", tests,
