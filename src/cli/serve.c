@@ -28,6 +28,7 @@
 #include "domain/checkin.h"
 #include "domain/events.h"
 #include "domain/person.h"
+#include "domain/request.h"
 #include "domain/station.h"
 #include "domain/station_snapshot.h"
 #include "http/server.h"
@@ -45,6 +46,7 @@ struct serve_config {
 	int64_t stream_max;
 	int64_t stream_keepalive_ms;
 	int64_t events_poll_ms;
+	int64_t escalate_ms;
 	int64_t idle_timeout_s;
 	int64_t header_timeout_s;
 	int64_t session_idle_s;
@@ -101,6 +103,8 @@ static const struct config_option options[] = {
 	  600000,
 	  "多久（毫秒）读一次事件表里别的进程写下的事件（共用一个 SQLite 文件的进程，"
 	  "或 PostgreSQL 上漏掉的通知）" },
+	{ "escalate-ms", "YIZHAN_ESCALATE_MS", "60000", CONFIG_INT, OPT(escalate_ms), 10, 3600000,
+	  "多久（毫秒）检查一次超期的诉求，把它们升级到上一级（社区 › 街道 › 区县）督办" },
 	{ "idle-timeout", "YIZHAN_IDLE_TIMEOUT_S", "60", CONFIG_INT, OPT(idle_timeout_s), 1, 3600,
 	  "空闲连接超时（秒）" },
 	{ "header-timeout", "YIZHAN_HEADER_TIMEOUT_S", "10", CONFIG_INT, OPT(header_timeout_s), 1,
@@ -206,6 +210,20 @@ static void on_events_notice(const char *payload, void *ctx)
 {
 	(void)payload;
 	events_after_commit(ctx);
+}
+
+/* Overdue requests go up a level. Safe with several servers on one
+ * database: each request's level is compared and set in one statement. */
+static void escalate_due(void *arg)
+{
+	struct db *db = arg;
+	struct problem prob;
+	problem_init(&prob);
+	int n = 0;
+	if (request_escalate_due(db, clock_now_s(), &n, &prob) != RC_OK)
+		log_warn(NULL, "escalate", "escalating overdue requests failed: %s", prob.detail);
+	else if (n)
+		log_info(NULL, "escalate", "%d overdue request(s) escalated", n);
 }
 
 /* Events written by other processes: on one SQLite file nothing tells us,
@@ -520,6 +538,7 @@ int cli_serve(int argc, char **argv)
 	struct ticker *expiry_job = ticker_start(expiry_interval_ms(cfg.idempotency_ttl_s),
 						 expire_answers, &expiry);
 	struct ticker *events_job = ticker_start(cfg.events_poll_ms, poll_events, app.events);
+	struct ticker *escalate_job = ticker_start(cfg.escalate_ms, escalate_due, db);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
 	/* The start line is in the log before anyone is told where to connect. */
@@ -533,6 +552,7 @@ int cli_serve(int argc, char **argv)
 		 (long long)cfg.drain_ms);
 	ticker_stop(expiry_job);
 	ticker_stop(events_job);
+	ticker_stop(escalate_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
 	bot_sender_stop(bots);

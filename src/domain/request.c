@@ -21,6 +21,7 @@
 #include "domain/scope.h"
 #include "geo/coord.h"
 #include "domain/hours.h"
+#include "domain/inbox.h"
 #include "geo/distance.h"
 
 const struct field_choice request_kinds[] = {
@@ -811,6 +812,76 @@ static enum rc check_dispatch(struct db *db, const struct request *r, const stru
 	return RC_OK;
 }
 
+/* Tells account_id of r in its inbox: "<what>：<title>". */
+static enum rc tell(struct db_tx *tx, int64_t account_id, const char *kind, const char *what,
+		    const struct request *r, const char *body, struct problem *prob)
+{
+	if (!account_id)
+		return RC_OK;
+	char title[REQUEST_TITLE_MAX * 4 + 64];
+	snprintf(title, sizeof(title), "%s：%s", what, r->title);
+	return inbox_notify(tx, account_id, kind, "request", r->id, title,
+			    body && *body ? body : NULL, prob);
+}
+
+/* Tells every current member of team (with an account) but skip. */
+static enum rc tell_team(struct db_tx *tx, int64_t team_id, const char *what,
+			 const struct request *r, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db_tx_db(tx),
+			  "SELECT DISTINCT p.account_id FROM team_members m JOIN persons p"
+			  " ON p.id = m.person_id WHERE m.team_id = $1 AND m.left_s IS NULL"
+			  " AND p.account_id IS NOT NULL",
+			  &rows, prob, DB_I(team_id));
+	for (size_t i = 0; rc == RC_OK && i < db_rows_count(rows); i++)
+		rc = tell(tx, db_rows_int(rows, i, 0), "dispatched", what, r, NULL, prob);
+	db_rows_free(rows);
+	return rc;
+}
+
+/* Who hears of a step: the assignee of a dispatch (or the team), the
+ * requester of an acceptance, a resolution, a rejection and a project,
+ * the followers of a resolution, the one who did the work of a rating, a
+ * reopening and a cancellation. */
+static enum rc tell_step(struct db_tx *tx, const char *action, const struct request *before,
+			 const struct request_step *s, struct problem *prob)
+{
+	const struct request *r = before;
+	if (!strcmp(action, "dispatch"))
+		return s->team_id
+			       ? tell_team(tx, s->team_id, "派给你的队伍", r, prob)
+			       : tell(tx, s->assignee_id, "dispatched", "派给你", r, s->note, prob);
+	if (!strcmp(action, "accept"))
+		return tell(tx, r->requester_id, "accepted", "已有人接单", r, NULL, prob);
+	if (!strcmp(action, "resolve")) {
+		enum rc rc = tell(tx, r->requester_id, "resolved", "已办结，请评价", r, s->note,
+				  prob);
+		struct db_rows *rows = NULL;
+		if (rc == RC_OK)
+			rc = db_q(db_tx_db(tx),
+				  "SELECT account_id FROM request_followers WHERE request_id = $1",
+				  &rows, prob, DB_I(r->id));
+		for (size_t i = 0; rc == RC_OK && i < db_rows_count(rows); i++)
+			rc = tell(tx, db_rows_int(rows, i, 0), "resolved", "你关注的问题已办结", r,
+				  s->note, prob);
+		db_rows_free(rows);
+		return rc;
+	}
+	if (!strcmp(action, "rate")) {
+		char body[64];
+		snprintf(body, sizeof(body), "%d 星", s->rating);
+		return tell(tx, r->assignee_id, "rated", "收到评价", r, body, prob);
+	}
+	if (!strcmp(action, "reopen"))
+		return tell(tx, r->assignee_id, "reopened", "被重新打开", r, s->note, prob);
+	if (!strcmp(action, "reject"))
+		return tell(tx, r->requester_id, "rejected", "未受理", r, s->note, prob);
+	if (!strcmp(action, "cancel"))
+		return tell(tx, r->assignee_id, "cancelled", "已撤回", r, s->note, prob);
+	return RC_OK;
+}
+
 enum rc request_step(struct db_tx *tx, const struct actor *actor, int64_t id,
 		     const struct request_step *s, struct problem *prob)
 {
@@ -970,6 +1041,8 @@ enum rc request_step(struct db_tx *tx, const struct actor *actor, int64_t id,
 		rc = record_step(tx, actor, &r, s->action, from, request_states[t->to].code,
 				 s->note, prob);
 	}
+	if (rc == RC_OK)
+		rc = tell_step(tx, s->action, &r, s, prob);
 	request_release(&r);
 	return rc;
 }
@@ -1461,6 +1534,8 @@ enum rc request_to_project(struct db_tx *tx, const struct actor *actor, int64_t 
 		rc = db_q(db, "UPDATE requests SET project_id = $1 WHERE id = $2", NULL, prob,
 			  DB_I(*project_id), DB_I(id));
 	}
+	if (rc == RC_OK)
+		rc = tell(tx, r.requester_id, "project", "你的建议立为服务项目", &r, title, prob);
 	request_release(&r);
 	if (rc != RC_OK)
 		return rc;
@@ -1633,6 +1708,18 @@ static enum rc escalate_one(struct db_tx *tx, void *ctx, struct problem *prob)
 										   : "接单",
 		 a->from_level == 0 ? "街道" : "区县");
 	rc = record_step(tx, NULL, &r, "escalate", r.state, r.state, note, prob);
+	/* The staff of the level it went up to hear of it. */
+	char level[13];
+	text_copy(level, a->from_level == 0 ? 10 : 7, r.region_code);
+	struct db_rows *staff = NULL;
+	if (rc == RC_OK)
+		rc = db_q(db,
+			  "SELECT DISTINCT account_id FROM role_grants WHERE scope = $1"
+			  " AND role IN ('staff', 'admin')",
+			  &staff, prob, DB_T(level));
+	for (size_t i = 0; rc == RC_OK && i < db_rows_count(staff); i++)
+		rc = tell(tx, db_rows_int(staff, i, 0), "escalated", "超期督办", &r, note, prob);
+	db_rows_free(staff);
 	request_release(&r);
 	a->done = rc == RC_OK;
 	return rc;

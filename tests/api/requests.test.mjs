@@ -108,6 +108,13 @@ test('the whole loop: resident orders, staff dispatch, member accepts and resolv
 	assert.equal(rated.json.rating, 5);
 	await assertProblem(srv.url, await step(resident, id, { action: 'rate', rating: 4 }), 409, 'invalid-transition');
 
+	// Each one concerned heard of it in their inbox.
+	const told = async (who) => (await sqlRows(srv.dbUrl, `SELECT kind FROM inbox WHERE account_id = ${who.account.id} AND ref_noun = 'request' AND ref_id = ${id} ORDER BY id`)).map((r) => r[0]);
+	assert.deepEqual(await told(volunteer), ['dispatched', 'rated']);
+	assert.deepEqual(await told(resident), ['accepted', 'resolved']);
+	const unread = await as(volunteer, { path: '/api/v1/me/inbox/unread' });
+	assert.ok(unread.json.unread >= 2);
+
 	const history = await as(resident, { path: `/api/v1/requests/${id}/history` });
 	await assertJson(srv.url, history, 200, 'RequestHistory');
 	assert.deepEqual(history.json.items.map((e) => [e.action, e.from_state, e.to_state]), [
