@@ -10,6 +10,7 @@
 #include "domain/account.h"
 #include "domain/demo_city.h"
 #include "domain/demo_people.h"
+#include "domain/demo_requests.h"
 #include "domain/region.h"
 #include "domain/secret.h"
 
@@ -145,6 +146,9 @@ int cli_seed_demo(int argc, char **argv)
 		rc = db_tx(db, seed_people, &run, &prob);
 	if (rc == RC_OK)
 		rc = db_tx(db, seed_accounts, &run, &prob);
+	size_t requests = 0;
+	if (rc == RC_OK)
+		rc = demo_requests_build(db, &requests, &prob);
 	db_close(db);
 	if (rc != RC_OK)
 		return cli_fail("seed-demo", &prob);
@@ -157,5 +161,8 @@ int cli_seed_demo(int argc, char **argv)
 		       "%zu grids, %zu check-ins\n",
 		       run.folk.people, run.folk.work_sites, run.folk.teams, run.folk.party_orgs,
 		       run.folk.grids, run.folk.checkins);
+	if (requests)
+		printf("demo requests: %zu, of every kind in every state (tasks up to in progress: a resolved task needs a proof photo)\n",
+		       requests);
 	return 0;
 }
