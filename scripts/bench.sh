@@ -71,14 +71,27 @@ bench_photo() {
 
 # ---- 6. people (also alone: scripts/bench.sh people) ----
 
-PEOPLE_LEDGER='' PEOPLE_CHECKINS='' PEOPLE_COUNTS=''
+PEOPLE_LEDGER='' PEOPLE_CHECKINS='' PEOPLE_COUNTS='' PEOPLE_REQUESTS=''
 bench_people() {
-	echo "== 6. people: the ledger's import, export and counts, and check-ins (SQLite) =="
+	echo "== 6. people: the ledger's import, export and counts, check-ins and requests filed =="
+	# Requests are also filed on a throwaway PostgreSQL cluster (scripts/pg.sh).
+	local pgdir pg=()
+	pgdir=$(mktemp -d /tmp/yzbench-pg.XXXXXX)
+	chmod 755 "$pgdir"
+	if scripts/pg.sh start "$pgdir" >/dev/null 2>&1 &&
+		scripts/pg.sh createdb "$pgdir" yz_bench >/dev/null 2>&1; then
+		pg=(--pg "$(scripts/pg.sh url "$pgdir" yz_bench)")
+	else
+		echo "(no PostgreSQL: requests are filed on SQLite only)"
+	fi
 	# shellcheck disable=SC2086 # BENCH_PEOPLE_ARGS is a list of words on purpose
-	timeout 900 "$BENCH" people ${BENCH_PEOPLE_ARGS:-} | tee "$1"
+	timeout 900 "$BENCH" people "${pg[@]}" ${BENCH_PEOPLE_ARGS:-} | tee "$1"
+	scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
+	rm -rf "$pgdir"
 	PEOPLE_LEDGER=$(sed -n 's/^people import\/export: //p' "$1")
 	PEOPLE_CHECKINS=$(sed -n 's/^people check-ins: //p' "$1")
 	PEOPLE_COUNTS=$(sed -n 's/^people counts: //p' "$1")
+	PEOPLE_REQUESTS=$(sed -n 's/^requests filed: //p' "$1")
 	echo
 }
 
@@ -89,6 +102,7 @@ people_summary() {
 	summary "ledger import/export, 100k" "${PEOPLE_LEDGER%: *}" "${PEOPLE_LEDGER##*: }"
 	summary "check-ins / bare inserts" "${PEOPLE_CHECKINS%: *}" "${PEOPLE_CHECKINS##*: }"
 	summary "ledger counts, 100k street" "${PEOPLE_COUNTS%: *}" "${PEOPLE_COUNTS##*: }"
+	summary "requests filed / bare inserts" "${PEOPLE_REQUESTS%: *}" "${PEOPLE_REQUESTS##*: }"
 }
 
 ONLY=

@@ -36,6 +36,7 @@
 #include "core/xalloc.h"
 #include "domain/account.h"
 #include "domain/checkin.h"
+#include "domain/request.h"
 #include "domain/ledger.h"
 #include "domain/person.h"
 #include "domain/region.h"
@@ -45,7 +46,7 @@
 
 struct people_config {
 	int64_t rows, checkin_ms, checkin_people, runs;
-	const char *regions, *dir, *child, *db, *file;
+	const char *regions, *dir, *child, *db, *file, *pg;
 };
 
 #define OPT(field) offsetof(struct people_config, field)
@@ -65,6 +66,8 @@ static const struct config_option people_options[] = {
 	  "内部用：只做一步（setup、none、write-csv、write-xlsx、import、export、counts、"
 	  "checkins），供父进程读取这个进程的峰值内存" },
 	{ "db", NULL, "", CONFIG_STR, OPT(db), 0, 0, "内部用：--child 的 SQLite 文件" },
+	{ "pg", "YIZHAN_BENCH_PG", "", CONFIG_STR, OPT(pg), 0, 0,
+	  "一个空的 PostgreSQL 数据库地址：诉求的写入速度也在 PostgreSQL 上测一次" },
 	{ "file", NULL, "", CONFIG_STR, OPT(file), 0, 0, "内部用：--child 写出或导入的台账文件" },
 };
 
@@ -184,7 +187,11 @@ static enum rc open_db(const char *path, struct db **db, struct problem *prob)
 	char url[700];
 	int applied = 0;
 
-	snprintf(url, sizeof(url), "sqlite:%s", path);
+	/* A PostgreSQL URL as it is; a path is a SQLite file. */
+	if (!strncmp(path, "postgres", 8))
+		snprintf(url, sizeof(url), "%s", path);
+	else
+		snprintf(url, sizeof(url), "sqlite:%s", path);
 	enum rc rc = db_open(url, NULL, db, prob);
 	if (rc == RC_OK)
 		rc = db_migrate(*db, &applied, prob);
@@ -417,6 +424,7 @@ struct checkin_people {
 	char (*phones)[12];
 	size_t nstations;
 	char tokens[NSTATIONS][STATION_QR_TOKEN_CAP];
+	int64_t station_ids[NSTATIONS];
 };
 
 /* N people with accounts, in the ledger and placed in a community (so a
@@ -457,11 +465,14 @@ static enum rc checkin_prepare(struct db *db, struct checkin_people *cp, struct 
 	if (tx)
 		rc = db_tx_close(tx, rc, prob);
 	if (rc == RC_OK)
-		rc = db_exec(db, "SELECT qr_token FROM stations ORDER BY id", NULL, 0, &rows, prob);
+		rc = db_exec(db, "SELECT qr_token, id FROM stations ORDER BY id", NULL, 0, &rows,
+			     prob);
 	if (rc == RC_OK) {
 		cp->nstations = db_rows_count(rows) < NSTATIONS ? db_rows_count(rows) : NSTATIONS;
-		for (size_t s = 0; s < cp->nstations; s++)
+		for (size_t s = 0; s < cp->nstations; s++) {
 			text_copy(cp->tokens[s], sizeof(cp->tokens[s]), db_rows_text(rows, s, 0));
+			cp->station_ids[s] = db_rows_int(rows, s, 1);
+		}
 		if (!cp->nstations)
 			rc = problem_set(prob, RC_INTERNAL, "internal", "no station");
 	}
@@ -517,7 +528,28 @@ static double side_median(struct side *s)
 /* Check-ins, person k / S at station k mod S: every one a new pair, so each
  * writes its row, audit row and event after the ten-minute query finds
  * nothing, and the stations fill evenly, as a day's count grows at each. */
-static enum rc child_checkins(struct db *db, const struct people_config *cfg, struct problem *prob)
+/* A service order filed at a station: its row, history row, audit row and
+ * outbox event, as POST /api/v1/requests writes them. */
+struct order_arg {
+	const struct actor *actor;
+	int64_t station_id;
+};
+
+static enum rc order_one(struct db_tx *tx, void *ctx, struct problem *prob)
+{
+	struct order_arg *a = ctx;
+	struct request_input in = { .kind = "order",
+				    .category = "repair",
+				    .title = "电动车充电口松了",
+				    .description = "在驿站门口等",
+				    .station_id = a->station_id };
+	int64_t id = 0;
+	return request_create(tx, a->actor, &in, &id, prob);
+}
+
+/* Check-ins (or, with orders, requests filed) against bare inserts. */
+static enum rc child_checkins(struct db *db, const struct people_config *cfg, bool orders,
+			      struct problem *prob)
 {
 	struct checkin_people cp = { .n = (size_t)cfg->checkin_people };
 	size_t max_slices = (size_t)(cfg->checkin_ms * 1000 / SLICE_US) + 2;
@@ -554,8 +586,15 @@ static enum rc child_checkins(struct db *db, const struct people_config *cfg, st
 			p.credential_id = 1;
 			text_copy(p.phone, sizeof(p.phone), cp.phones[who]);
 			text_copy(p.name, sizeof(p.name), "骑手");
-			rc = db_tx(db, checkin_one, &a, prob);
-			dups += a.res.duplicate;
+			if (orders) {
+				struct order_arg o = {
+					&actor, cp.station_ids[next % (int64_t)cp.nstations]
+				};
+				rc = db_tx(db, order_one, &o, prob);
+			} else {
+				rc = db_tx(db, checkin_one, &a, prob);
+				dups += a.res.duplicate;
+			}
 			next++;
 			done++;
 			us = clock_mono_us() - t0;
@@ -633,7 +672,9 @@ static int child(const struct people_config *cfg)
 	else if (!strcmp(cfg->child, "counts"))
 		rc = child_counts(db, &admin, cfg->runs, &prob);
 	else if (!strcmp(cfg->child, "checkins"))
-		rc = child_checkins(db, cfg, &prob);
+		rc = child_checkins(db, cfg, false, &prob);
+	else if (!strcmp(cfg->child, "requests"))
+		rc = child_checkins(db, cfg, true, &prob);
 	else
 		rc = problem_set(&prob, RC_INVALID, "config", "unknown step %s", cfg->child);
 out:
@@ -916,6 +957,26 @@ int bench_people(int argc, char **argv)
 	       (long long)cfg.checkin_people, NSTATIONS, ck.v[0], ck.v[1], ck.v[4], SLICE_US / 1000,
 	       grouped(ck.v[2], a), grouped(ck.v[3], b), ck.v[5], ck.v[6], ck.v[7], ck.v[8]);
 
+	/* Requests filed: on this SQLite, and on PostgreSQL when given one. */
+	struct step_result rq = { 0 }, rq_pg = { 0 };
+	if (fresh_db(template, ck_db) || run_step(&cfg, "requests", ck_db, "", 0, &rq))
+		goto out;
+	remove_db(ck_db);
+	double rq_ratio = rq.v[1] > 0 ? rq.v[0] / rq.v[1] : 0.0, rq_pg_ratio = 0.0;
+	printf("\nrequests filed, each in its own db_tx (row, history row, audit row, outbox event),"
+	       " SQLite: %.0f/s; bare inserts %.0f/s\n  (%s requests, %s inserts); CPU a"
+	       " transaction: %.0f us and %.0f us\n",
+	       rq.v[0], rq.v[1], grouped(rq.v[2], a), grouped(rq.v[3], b), rq.v[7], rq.v[8]);
+	if (cfg.pg[0]) {
+		if (run_step(&cfg, "setup", cfg.pg, "", 0, &rq_pg) ||
+		    run_step(&cfg, "requests", cfg.pg, "", 0, &rq_pg))
+			goto out;
+		rq_pg_ratio = rq_pg.v[1] > 0 ? rq_pg.v[0] / rq_pg.v[1] : 0.0;
+		printf("requests filed, PostgreSQL: %.0f/s; bare inserts %.0f/s; CPU a transaction:"
+		       " %.0f us and %.0f us (this process's; the server's not counted)\n",
+		       rq_pg.v[0], rq_pg.v[1], rq_pg.v[7], rq_pg.v[8]);
+	}
+
 	const struct size_figures *f = &sizes[1];
 	double worst = fmax(fmax(f->imp[0].v[0], f->imp[1].v[0]), f->exp.v[0]);
 	/* The lines scripts/bench.sh puts in its summary: figures, then the
@@ -929,6 +990,13 @@ int bench_people(int argc, char **argv)
 	printf("people check-ins: %.2f: %.0f vs %.0f bare inserts/s, CPU %.0f vs %.0f us a"
 	       " transaction, target >= 0.5: %s\n",
 	       ratio, ck.v[0], ck.v[1], ck.v[7], ck.v[8], ratio >= 0.5 ? "PASS" : "MISS");
+	printf("requests filed: SQLite %.2f (%.0f vs %.0f/s)", rq_ratio, rq.v[0], rq.v[1]);
+	if (cfg.pg[0])
+		printf(", PostgreSQL %.2f (%.0f vs %.0f/s)", rq_pg_ratio, rq_pg.v[0], rq_pg.v[1]);
+	else
+		printf(", PostgreSQL not measured (no --pg)");
+	printf(", target >= 0.5: %s\n",
+	       rq_ratio >= 0.5 && (!cfg.pg[0] || rq_pg_ratio >= 0.5) ? "PASS" : "MISS");
 	printf("people counts: median %.1f ms, p95 %.1f ms, CPU %.1f ms (%.3f ms once counted,"
 	       " until the ledger changes); first page %.1f ms; target < 50 ms: %s\n",
 	       counts.v[0], counts.v[1], counts.v[6], counts.v[7], counts.v[3],
