@@ -241,3 +241,63 @@ test('each new page fits a phone and a desktop, in Chinese', async (t) => {
 	await page.waitForSelector(`#tasks-list .rq-card[data-id="${made.json.id}"]`, { state: 'detached' });
 	assert.equal((await api(srv.url, { path: `/api/v1/requests/${made.json.id}`, session: residentApi })).json.state, 'accepted');
 });
+
+test('a member resolves a task with a count and a proof photo, a visit with its record, a mediation with its outcome; the studio counts it', async (t) => {
+	const file = (body) => api(srv.url, { method: 'POST', path: '/api/v1/requests', session: staffApi, body: { station_id: station.id, assignee_id: volunteerApi.account.id, ...body } });
+	const task = await file({ kind: 'task', category: 'publicity', title: '派发反诈宣传册' });
+	const visit = await file({ kind: 'visit', category: 'six', title: '走访独居老人', household: '龙腾路 3 号 王奶奶', reason: '独居' });
+	const med = await file({ kind: 'mediation', category: 'neighbour', title: '噪音扰民', parties: '王五 13700001111；赵六 13700002222' });
+	for (const r of [task, visit, med]) assert.equal(r.status, 201, r.text);
+
+	const { page, ctx, problems } = await openPage(browser, srv.url, { viewport: PHONE });
+	t.after(() => ctx.close());
+	await signIn(page, DEMO.volunteer, '/tasks.html');
+	await page.waitForSelector(`#tasks-list .rq-card[data-id="${task.json.id}"]`);
+	const open = async (id) => {
+		await page.goto(`/request.html?id=${id}`);
+		await page.waitForSelector('#request[data-state="ready"]');
+		await page.click('#rq-accept');
+		await page.waitForSelector('#request[data-rq-state="accepted"]');
+	};
+
+	// The task: a proof photo from the camera, and how many were done.
+	await open(task.json.id);
+	assert.equal(await page.getAttribute('#rq-proof', 'capture'), 'environment');
+	await page.setInputFiles('#rq-proof', { name: 'proof.png', mimeType: 'image/png', buffer: solidPng(40, 30, [0, 90, 200]) });
+	await page.waitForSelector('#rq-proof-progress .up-row[data-done="ok"]');
+	await page.fill('#rq-count', '50');
+	await looksRight(page, 'loop-task-resolve-phone', 'resolving a task');
+	await page.click('#rq-resolve');
+	await page.waitForSelector('#request[data-rq-state="resolved"]');
+	assert.equal(await page.$$eval('#rq-photos img', (i) => i.length), 1);
+	const doneTask = await api(srv.url, { path: `/api/v1/requests/${task.json.id}`, session: staffApi });
+	assert.equal(doneTask.json.proof_count, 50);
+	assert.equal(doneTask.json.photos[0].role, 'proof');
+
+	// The visit: without its record it is refused, with it resolved.
+	await open(visit.json.id);
+	await page.click('#rq-resolve');
+	await page.waitForSelector('#rq-flash.flash-error:not([hidden])');
+	await page.fill('#rq-record', '身体健康，需要送药');
+	await page.click('#rq-resolve');
+	await page.waitForSelector('#request[data-rq-state="resolved"]');
+	assert.equal(await page.textContent('#request .fact:has(dt:text("走访记录")) dd'), '身体健康，需要送药');
+
+	// The mediation: settled.
+	await open(med.json.id);
+	await page.check('#rq-settled-yes');
+	await page.click('#rq-resolve');
+	await page.waitForSelector('#request[data-rq-state="resolved"]');
+	assert.equal(await page.textContent('#rq-settled dd'), '调解成功');
+	assert.deepEqual(problems, []);
+
+	const studio = await openPage(browser, srv.url, { viewport: PHONE });
+	t.after(() => studio.ctx.close());
+	await signIn(studio.page, DEMO.staff, '/mediation.html');
+	await studio.page.waitForSelector('#mediation[data-state="ready"]');
+	const stats = (await api(srv.url, { path: '/api/v1/requests/stats?region=610303008', session: staffApi })).json.mediation;
+	assert.ok(stats.settled >= 1);
+	assert.equal(await studio.page.textContent('#med-rate .stat-n'), `${Math.round(stats.success_rate * 100)}%`);
+	assert.ok(await studio.page.$(`#med-list .rq-card[data-id="${med.json.id}"] .badge-open`), 'the settled case is marked');
+	await looksRight(studio.page, 'loop-mediation-settled-phone', 'the studio with a settled case');
+});

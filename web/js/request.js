@@ -176,7 +176,7 @@ function resolveForm() {
 	}
 	return h(
 		'form',
-		{ class: 'resolve-form', id: 'rq-resolve-form', onsubmit: (e) => (e.preventDefault(), step({ action: 'resolve', ...body(), note: note.value.trim() || undefined }, submit)) },
+		{ class: 'resolve-form', id: 'rq-resolve-form', novalidate: true, onsubmit: (e) => (e.preventDefault(), step({ action: 'resolve', ...body(), note: note.value.trim() || undefined }, submit)) },
 		parts,
 		h('div', { class: 'field' }, h('label', { for: 'rq-note', text: t('request.note') }), note),
 		submit,
