@@ -200,6 +200,13 @@ test('a photo report from the phone: its position and a camera picture; the same
 	assert.ok(Math.abs(made.json.location.lat - HERE.latitude) < 1e-4 && Math.abs(made.json.location.lng - HERE.longitude) < 1e-4, JSON.stringify(made.json.location));
 	assert.equal(made.json.photos.length, 1);
 	await looksRight(page, 'loop-report-filed-phone', 'the report filed');
+	// Withdrawing it takes a second tap.
+	await page.click('#rq-cancel');
+	assert.equal(await page.textContent('#rq-cancel'), '再点一次确认撤回');
+	assert.equal(await page.getAttribute('#request', 'data-rq-state'), 'submitted');
+	await page.click('#rq-cancel');
+	await page.waitForSelector('#request[data-rq-state="cancelled"]');
+	assert.equal(await page.textContent('#rq-side-state'), '当前：已撤回');
 	assert.deepEqual(problems, []);
 });
 

@@ -189,9 +189,17 @@ function actionsBox() {
 	const simple = acts
 		.filter((a) => SIMPLE.includes(a))
 		.map((a) => {
-			const danger = a === 'cancel' || a === 'reject';
-			const b = h('button', { type: 'button', class: ['btn', 'btn-block', danger ? 'btn-secondary' : 'btn-primary'], id: `rq-${a}`, text: actionName(a) });
-			b.addEventListener('click', () => step({ action: a }, b));
+			// Ending a request takes a second tap: it cannot be undone.
+			const final = a === 'cancel' || a === 'reject' || a === 'close';
+			const b = h('button', { type: 'button', class: ['btn', 'btn-block', final ? 'btn-secondary' : 'btn-primary'], id: `rq-${a}`, text: actionName(a) });
+			b.addEventListener('click', () => {
+				if (final && b.dataset.armed !== 'yes') {
+					b.dataset.armed = 'yes';
+					b.textContent = t('request.confirm', { action: actionName(a) });
+					return;
+				}
+				step({ action: a }, b);
+			});
 			return b;
 		});
 	const dispatch = acts.includes('dispatch')
