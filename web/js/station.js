@@ -137,6 +137,20 @@ function render(s, catalog) {
 				s.phone ? h('a', { class: 'btn btn-secondary btn-go btn-call', href: telHref(s.phone) }, icon('phone', 'ico'), h('span', { text: t('station.call', { phone: s.phone }) })) : null,
 			),
 		),
+		h(
+			'section',
+			{ class: 'card-section st-loop', 'aria-labelledby': 'loop-title' },
+			h('h2', { id: 'loop-title', text: t('station.loop') }),
+			h(
+				'div',
+				{ class: 'loop-buttons' },
+				[
+					['order', 'clipboard-list'],
+					['wish', 'hand-heart'],
+					['report', 'camera'],
+				].map(([k, ic]) => h('a', { class: 'btn btn-secondary', id: `st-new-${k}`, href: `/new.html?station=${s.id}&kind=${k}` }, icon(ic, 'ico'), h('span', { text: t(`station.loop.${k}`) }))),
+			),
+		),
 		photoStrip(s),
 		h(
 			'section',
