@@ -285,6 +285,8 @@ async function start() {
 		if (param('new')) say(t('request.filed'), 'ok');
 		render();
 		onEvents(TOPICS, (msg) => String(msg.object_id) === String(id) && refresh());
+		// The requester and the assignee hear of it through their inbox.
+		onEvents('inbox.added', (msg) => msg.data?.ref?.noun === 'request' && String(msg.data.ref.id) === String(id) && refresh());
 		refreshWhileSeen(refresh, 15000);
 	} catch (e) {
 		fill(root, h('p', { class: 'flash flash-error', role: 'alert', text: e.status === 404 ? t('request.not_found') : errorText(e) }), h('a', { class: 'btn btn-secondary', href: '/tasks.html', text: t('tasks.title') }));
