@@ -14,7 +14,6 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/reply.h"
-#include "api/write.h"
 #include "api/xml.h"
 #include "core/clock.h"
 #include "core/text.h"
