@@ -17,6 +17,11 @@
 #include "http/http.h"
 #include "media/image.h"
 
+/* The city this deployment serves (the demo city, 宝鸡市): its region
+ * code, also its Open311 jurisdiction_id. */
+#define API_CITY_CODE "6103"
+#define API_CITY_NAME "宝鸡市"
+
 struct http_server;
 struct snapshot_store;
 struct events;

@@ -132,4 +132,13 @@ void h_region_get(struct http_req *req, struct http_resp *resp);
 void h_region_children(struct http_req *req, struct http_resp *resp);
 void h_region_location_put(struct http_req *req, struct http_resp *resp);
 
+/* open311.c: Open311 GeoReport v2 (each serves .json and .xml) */
+void h_open311_discovery(struct http_req *req, struct http_resp *resp);
+void h_open311_services(struct http_req *req, struct http_resp *resp);
+void h_open311_service(struct http_req *req, struct http_resp *resp);
+void h_open311_requests(struct http_req *req, struct http_resp *resp);
+void h_open311_request_create(struct http_req *req, struct http_resp *resp);
+void h_open311_request(struct http_req *req, struct http_resp *resp);
+void h_open311_token(struct http_req *req, struct http_resp *resp);
+
 #endif

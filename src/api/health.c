@@ -61,7 +61,7 @@ void h_config(struct http_req *req, struct http_resp *resp)
 	/* The demo city's centre (宝鸡市 金台区), WGS-84; the page starts here
 	 * when the phone will not say where it is. */
 	json_t *o = json_pack("{s:o,s:i,s:{s:s,s:s,s:{s:f,s:f},s:i}}", "tiles", tiles, "walk_m",
-			      app->walk_m, "city", "code", "6103", "name", "宝鸡市", "center",
-			      "lat", 34.3650, "lng", 107.1460, "zoom", 14);
+			      app->walk_m, "city", "code", API_CITY_CODE, "name", API_CITY_NAME,
+			      "center", "lat", 34.3650, "lng", 107.1460, "zoom", 14);
 	reply_json(resp, 200, o);
 }

@@ -281,6 +281,8 @@ static char *build(void)
 	add_noun_schemas(schemas);
 	json_t *paths = json_object();
 	for (size_t i = 0; i < n; i++) {
+		if (routes[i].standard)
+			continue; /* described by its standard (Open311: docs/open311.md) */
 		/* OpenAPI path templates use the same {name} syntax as our routes. */
 		json_t *item = json_object_get(paths, routes[i].pattern);
 		if (!item) {

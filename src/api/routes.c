@@ -415,6 +415,38 @@ static const struct http_route routes[] = {
 		   "since:string:起始时间 RFC 3339;until:string:截止时间 RFC 3339;"
 		   "before:integer:翻页游标（上一页的 next_before）;limit:integer:每页条数 1–200" },
 
+	/* Open311 GeoReport v2 (docs/open311.md): each endpoint in the two
+	 * formats the standard defines. Public to read; filing takes an api_key
+	 * (an API token) in the request, which the handler checks. */
+	{ "GET", "/open311/v2/discovery.json", h_open311_discovery, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/discovery.xml", h_open311_discovery, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/services.json", h_open311_services, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/services.xml", h_open311_services, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/services/{code}.json", h_open311_service, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/services/{code}.xml", h_open311_service, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/requests.json", h_open311_requests, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/requests.xml", h_open311_requests, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "POST", "/open311/v2/requests.json", h_open311_request_create, ACT_PUBLIC, 32 * KIB, 600,
+	  .standard = "Open311 GeoReport v2" },
+	{ "POST", "/open311/v2/requests.xml", h_open311_request_create, ACT_PUBLIC, 32 * KIB, 600,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/requests/{id}.json", h_open311_request, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/requests/{id}.xml", h_open311_request, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/tokens/{token}.json", h_open311_token, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+	{ "GET", "/open311/v2/tokens/{token}.xml", h_open311_token, ACT_PUBLIC,
+	  .standard = "Open311 GeoReport v2" },
+
 	{ "GET", "/api/v1/regions", h_regions_list, ACT_PUBLIC, .tag = "regions",
 	  .summary =
 		  "行政区划：按名称搜索（中文子串，按级别、代码排序）；不带 q 时列出省级或 within 的下一级",

@@ -1244,6 +1244,148 @@ void request_page_release(struct request_page *page)
 	memset(page, 0, sizeof(*page));
 }
 
+/* The public view */
+
+bool request_is_public(const struct request *r)
+{
+	return (!strcmp(r->kind, "report") || !strcmp(r->kind, "suggestion")) &&
+	       strcmp(r->state, "rejected") != 0 && strcmp(r->state, "cancelled") != 0;
+}
+
+bool request_may_read(struct db *db, const struct principal *viewer, const struct request *r)
+{
+	return may_read(db, viewer, r);
+}
+
+#define PUBLIC_IDS_MAX 100
+#define PUBLIC_BATCH   500
+#define PUBLIC_ONLY_SQL                           \
+	" AND r.kind IN ('report', 'suggestion')" \
+	" AND r.state NOT IN ('rejected', 'cancelled')"
+
+enum rc request_public_list(struct db *db, const struct principal *viewer,
+			    const struct request_public_filter *f, size_t limit,
+			    struct request_page *page, struct problem *prob)
+{
+	memset(page, 0, sizeof(*page));
+	if (f->nids > PUBLIC_IDS_MAX)
+		problem_field(prob, "service_request_id", "最多 %d 个编号", PUBLIC_IDS_MAX);
+	if (f->kind && choice_index(request_kinds, f->kind) < 0)
+		problem_field(prob, "kind", "没有这个种类：%s", f->kind);
+	if (problem_has_fields(prob))
+		return RC_INVALID;
+	bool anonymous = !viewer || !viewer->account_id;
+	page->items = xcalloc(limit ? limit : 1, sizeof(*page->items));
+	int64_t before = 0;
+	enum rc rc = RC_OK;
+	/* A signed-in viewer's list is the public one and what request_read
+	 * lets it read: judged row by row, read in batches until the page is
+	 * full. Anonymous lists are the public rows alone, limited in SQL. */
+	for (;;) {
+		struct db_val params[128 + 8];
+		size_t np = 0;
+		struct sb sql = SB_INIT;
+		sb_addlit(&sql, "SELECT " REQUEST_COLS " WHERE 1 = 1");
+		if (anonymous)
+			sb_addlit(&sql, PUBLIC_ONLY_SQL);
+		if (f->nids) {
+			/* Padded to a power of two with the last id, so that few
+			 * distinct statements are made (db_sql_intern keeps each). */
+			size_t slots = 1;
+			while (slots < f->nids)
+				slots *= 2;
+			sb_addlit(&sql, " AND r.id IN (");
+			for (size_t i = 0; i < slots; i++) {
+				params[np++] = DB_I(f->ids[i < f->nids ? i : f->nids - 1]);
+				sb_addf(&sql, "%s$%zu", i ? ", " : "", np);
+			}
+			sb_addlit(&sql, ")");
+		}
+		if (f->kind) {
+			params[np++] = DB_T(f->kind);
+			sb_addf(&sql, " AND r.kind = $%zu", np);
+		}
+		if (f->category) {
+			params[np++] = DB_T(f->category);
+			sb_addf(&sql, " AND r.category = $%zu", np);
+		}
+		if (f->from_s) {
+			params[np++] = DB_I(f->from_s);
+			sb_addf(&sql, " AND r.created_s >= $%zu", np);
+		}
+		if (f->to_s) {
+			params[np++] = DB_I(f->to_s);
+			sb_addf(&sql, " AND r.created_s <= $%zu", np);
+		}
+		if (f->status == 1)
+			sb_addlit(&sql, " AND r.state IN " OPEN_STATES);
+		else if (f->status == 2)
+			sb_addlit(&sql, " AND r.state NOT IN " OPEN_STATES);
+		if (before) {
+			params[np++] = DB_I(before);
+			sb_addf(&sql, " AND r.id < $%zu", np);
+		}
+		size_t batch = anonymous ? limit - page->n : PUBLIC_BATCH;
+		params[np++] = DB_I((int64_t)batch);
+		sb_addf(&sql, " ORDER BY r.id DESC LIMIT $%zu", np);
+		struct db_rows *rows = NULL;
+		rc = db_exec(db, db_sql_intern(sb_str(&sql)), params, np, &rows, prob);
+		sb_release(&sql);
+		if (rc != RC_OK)
+			break;
+		size_t count = db_rows_count(rows);
+		for (size_t i = 0; i < count && page->n < limit; i++) {
+			struct request *r = &page->items[page->n];
+			from_row(rows, i, r);
+			before = r->id;
+			if (request_is_public(r) || may_read(db, viewer, r)) {
+				mask_for(viewer, r);
+				page->n++;
+			} else {
+				request_release(r);
+			}
+		}
+		db_rows_free(rows);
+		if (anonymous || count < batch || page->n >= limit)
+			break;
+	}
+	if (rc != RC_OK)
+		request_page_release(page);
+	return rc;
+}
+
+enum rc request_public_read(struct db *db, const struct principal *viewer, int64_t id,
+			    struct request *out, bool *full, struct problem *prob)
+{
+	*full = false;
+	enum rc rc = load(db, id, out, prob);
+	if (rc != RC_OK)
+		return rc;
+	*full = may_read(db, viewer, out);
+	if (!*full && !request_is_public(out)) {
+		request_release(out);
+		return problem_set(prob, RC_NOT_FOUND, "not-found", "没有这个诉求");
+	}
+	mask_for(viewer, out);
+	return RC_OK;
+}
+
+enum rc request_last_note(struct db *db, int64_t id, char *note, size_t cap, struct problem *prob)
+{
+	note[0] = '\0';
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT note FROM request_events WHERE request_id = $1"
+			  " AND note IS NOT NULL AND note <> '' ORDER BY id DESC LIMIT 1",
+			  &rows, prob, DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	if (db_rows_count(rows) == 1)
+		text_copy(note, cap, db_rows_text(rows, 0, 0));
+	db_rows_free(rows);
+	return RC_OK;
+}
+
 /* Duplicates and followers */
 
 enum rc request_duplicates(struct db *db, const char *kind, const char *category, double lat,

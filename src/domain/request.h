@@ -177,6 +177,33 @@ enum rc request_list(struct db *db, const struct principal *viewer, const struct
 		     struct problem *prob);
 void request_page_release(struct request_page *page);
 
+/* The public view (Open311, api/open311.c). Anyone may see reports and
+ * suggestions that were not rejected or cancelled; a viewer (NULL:
+ * anonymous) also sees what request_read lets it read. */
+bool request_is_public(const struct request *r);
+/* True if viewer (NULL: anonymous) may read r whole: request_read's rule. */
+bool request_may_read(struct db *db, const struct principal *viewer, const struct request *r);
+struct request_public_filter {
+	const int64_t *ids; /* only these (nids of them); nids 0: any */
+	size_t nids;
+	const char *kind, *category; /* NULL: any */
+	int64_t from_s, to_s;	     /* created in [from_s, to_s]; 0: unbounded */
+	int status;		     /* 0 any, 1 open (not ended), 2 closed */
+};
+/* Newest first, at most limit, each one public or readable by viewer.
+ * page->next_before_id is 0. */
+enum rc request_public_list(struct db *db, const struct principal *viewer,
+			    const struct request_public_filter *f, size_t limit,
+			    struct request_page *page, struct problem *prob);
+/* Request id if it is public or viewer may read it (RC_NOT_FOUND
+ * otherwise); *full is true when viewer may read it whole (request_read's
+ * rule). out is released with request_release. */
+enum rc request_public_read(struct db *db, const struct principal *viewer, int64_t id,
+			    struct request *out, bool *full, struct problem *prob);
+/* The note of the latest history row that has one, into note (cap bytes;
+ * "" when none). */
+enum rc request_last_note(struct db *db, int64_t id, char *note, size_t cap, struct problem *prob);
+
 /* Open reports of category within REQUEST_DUPLICATE_M of (lat, lng) filed
  * in the last REQUEST_DUPLICATE_S: the ones a new report could join.
  * Only what anyone may see of them (id, title, state, distance). */

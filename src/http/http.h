@@ -55,6 +55,11 @@ struct http_route {
 	const char *query;	 /* "name:type:description;…" query parameters */
 	const char *req_media;	 /* a non-JSON body: "image/jpeg,image/png", or NULL */
 	const char *resp_media;	 /* a non-JSON answer: "image/jpeg", or NULL */
+	/* The route implements another standard's interface (its name,
+	 * "Open311 GeoReport v2"): the standard describes it, so it is left
+	 * out of the OpenAPI document, and its handler authenticates and
+	 * answers errors the standard's way. NULL for our own API. */
+	const char *standard;
 };
 
 struct http_req {

@@ -1,6 +1,9 @@
 /* Segment-by-segment matching. Route tables are small (tens of routes), so a
  * linear scan over pre-split patterns beats anything cleverer in practice;
- * what matters is that matching allocates nothing but the captured values. */
+ * what matters is that matching allocates nothing but the captured values.
+ * A parameter segment may end in a literal suffix ("{code}.json"): it then
+ * matches a segment that ends so, with at least one byte before it, and
+ * captures what comes before. */
 #include "http/router.h"
 
 #include <stdlib.h>
@@ -15,6 +18,8 @@ struct compiled {
 	const char *seg[SEGMENTS_MAX]; /* into text */
 	size_t seglen[SEGMENTS_MAX];
 	bool is_param[SEGMENTS_MAX];
+	const char *suffix[SEGMENTS_MAX]; /* after a {param}, into text; NULL if none */
+	size_t suffixlen[SEGMENTS_MAX];
 };
 
 struct router {
@@ -32,10 +37,15 @@ static void compile(const char *pattern, struct compiled *c)
 	while (*p && c->nseg < SEGMENTS_MAX) {
 		const char *end = strchr(p, '/');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		bool param = len > 2 && p[0] == '{' && p[len - 1] == '}';
+		const char *close = p[0] == '{' ? memchr(p, '}', len) : NULL;
+		bool param = close && close - p > 1;
+		size_t namelen = param ? (size_t)(close - p - 1) : len;
+		size_t tail = param ? len - namelen - 2 : 0;
 		c->seg[c->nseg] = param ? p + 1 : p;
-		c->seglen[c->nseg] = param ? len - 2 : len;
+		c->seglen[c->nseg] = namelen;
 		c->is_param[c->nseg] = param;
+		c->suffix[c->nseg] = tail ? close + 1 : NULL;
+		c->suffixlen[c->nseg] = tail;
 		c->nseg++;
 		p += len;
 		while (*p == '/')
@@ -94,7 +104,8 @@ static bool matches(const struct compiled *c, const char **seg, const size_t *le
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (c->is_param[i]) {
-			if (len[i] == 0)
+			size_t t = c->suffixlen[i];
+			if (len[i] <= t || (t && memcmp(seg[i] + len[i] - t, c->suffix[i], t) != 0))
 				return false;
 			continue;
 		}
@@ -138,7 +149,8 @@ enum router_result router_match(const struct router *r, const char *method, cons
 				continue;
 			req->param_names[req->nparams] = arena_strndup(req->arena, c->seg[s],
 								       c->seglen[s]);
-			req->param_values[req->nparams] = arena_strndup(req->arena, seg[s], len[s]);
+			req->param_values[req->nparams] = arena_strndup(req->arena, seg[s],
+									len[s] - c->suffixlen[s]);
 			req->nparams++;
 		}
 		res = ROUTER_MATCH;

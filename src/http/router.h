@@ -1,5 +1,6 @@
 /* The router: matches a method and path against the route table handed in at
- * start. Patterns are literal segments and {name} segments. Built once,
+ * start. Patterns are literal segments, {name} segments and {name}.suffix
+ * segments (a parameter followed by literal text, "{code}.json"). Built once,
  * read-only afterwards, so concurrent lookups need no lock. */
 #ifndef YZ_HTTP_ROUTER_H
 #define YZ_HTTP_ROUTER_H

@@ -21,6 +21,8 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/accounts/{id}", h },
 	{ "PATCH", "/api/v1/accounts/{id}", h },
 	{ "DELETE", "/api/v1/accounts/{id}/roles/{grant_id}", h },
+	{ "GET", "/open311/v2/services/{code}.json", h },
+	{ "GET", "/open311/v2/services/{code}.xml", h },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -69,6 +71,22 @@ static void test_router__chooses_the_route_by_method(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(match(f, "POST", "/api/v1/accounts", NULL), ROUTER_MATCH);
 	assert_ptr_equal(f->req.route, &routes[2]);
+}
+
+static void test_router__parameter_with_a_suffix_captures_what_precedes_it(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(match(f, "GET", "/open311/v2/services/report.road.xml", NULL),
+			 ROUTER_MATCH);
+	assert_ptr_equal(f->req.route, &routes[7]);
+	assert_string_equal(http_req_param(&f->req, "code"), "report.road");
+	assert_int_equal(match(f, "GET", "/open311/v2/services/x.json", NULL), ROUTER_MATCH);
+	assert_ptr_equal(f->req.route, &routes[6]);
+	assert_string_equal(http_req_param(&f->req, "code"), "x");
+	/* Nothing before the suffix, or another suffix: no route. */
+	assert_int_equal(match(f, "GET", "/open311/v2/services/.json", NULL), ROUTER_NOT_FOUND);
+	assert_int_equal(match(f, "GET", "/open311/v2/services/x.csv", NULL), ROUTER_NOT_FOUND);
+	assert_int_equal(match(f, "GET", "/open311/v2/services/json", NULL), ROUTER_NOT_FOUND);
 }
 
 static void test_router__captures_path_parameters(void **state)
@@ -129,6 +147,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_router__captures_path_parameters, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_router__parameter_with_a_suffix_captures_what_precedes_it, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_router__head_matches_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_router__unknown_path_is_not_found, setup,
 						teardown),
