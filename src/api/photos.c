@@ -65,6 +65,41 @@ static bool is_image_type(const char *ct)
 	return false;
 }
 
+/* The body is a picture of a type we take, and not empty; else answered
+ * (415 or 422) and false. */
+static bool picture_given(struct http_req *req, struct http_resp *resp, struct problem *prob)
+{
+	if (!is_image_type(http_req_header(req, "Content-Type"))) {
+		problem_set(
+			prob, RC_INVALID, "unsupported-media-type",
+			"请上传照片本身：Content-Type 应为 image/jpeg、image/png 或 image/webp");
+		prob->status = 415;
+		reply_problem(req, resp, prob);
+		return false;
+	}
+	if (!req->body_len) {
+		problem_field(prob, "body", "没有收到照片 (empty body)");
+		reply_problem(req, resp, prob);
+		return false;
+	}
+	return true;
+}
+
+/* Decoding is CPU work on a thread that answers requests: a few at a time
+ * leave the others to the cheap ones. True with a slot taken (give it back
+ * with atomic_fetch_sub(&app->photo_work, 1)); else answered 503 and false. */
+static bool photo_work_begin(struct http_req *req, struct http_resp *resp, struct problem *prob)
+{
+	struct app *app = req->app;
+	if (atomic_fetch_add(&app->photo_work, 1) < PHOTO_WORK_MAX)
+		return true;
+	atomic_fetch_sub(&app->photo_work, 1);
+	prob->retry_after_s = 2;
+	problem_set(prob, RC_BUSY, "busy", "正在处理其他照片，请稍后重试 (busy, retry)");
+	reply_problem(req, resp, prob);
+	return false;
+}
+
 void h_station_photo_add(struct http_req *req, struct http_resp *resp)
 {
 	struct app *app = req->app;
@@ -75,28 +110,10 @@ void h_station_photo_add(struct http_req *req, struct http_resp *resp)
 		reply_problem(req, resp, &prob);
 		return;
 	}
-	if (!is_image_type(http_req_header(req, "Content-Type"))) {
-		problem_set(
-			&prob, RC_INVALID, "unsupported-media-type",
-			"请上传照片本身：Content-Type 应为 image/jpeg、image/png 或 image/webp");
-		prob.status = 415;
-		reply_problem(req, resp, &prob);
+	if (!picture_given(req, resp, &prob))
 		return;
-	}
-	if (!req->body_len) {
-		problem_field(&prob, "body", "没有收到照片 (empty body)");
-		reply_problem(req, resp, &prob);
+	if (!photo_work_begin(req, resp, &prob))
 		return;
-	}
-	/* Decoding is CPU work on a thread that answers requests: a few at a
-	 * time leave the others to the cheap ones. */
-	if (atomic_fetch_add(&app->photo_work, 1) >= PHOTO_WORK_MAX) {
-		atomic_fetch_sub(&app->photo_work, 1);
-		prob.retry_after_s = 2;
-		problem_set(&prob, RC_BUSY, "busy", "正在处理其他照片，请稍后重试 (busy, retry)");
-		reply_problem(req, resp, &prob);
-		return;
-	}
 	struct image_limits lim = photo_limits;
 	lim.budget = &app->photo_memory;
 	struct actor actor = api_actor(req);
@@ -227,32 +244,16 @@ void h_request_photo_add(struct http_req *req, struct http_resp *resp)
 		reply_problem(req, resp, &prob);
 		return;
 	}
-	if (!is_image_type(http_req_header(req, "Content-Type"))) {
-		problem_set(
-			&prob, RC_INVALID, "unsupported-media-type",
-			"请上传照片本身：Content-Type 应为 image/jpeg、image/png 或 image/webp");
-		prob.status = 415;
-		reply_problem(req, resp, &prob);
+	if (!picture_given(req, resp, &prob))
 		return;
-	}
-	if (!req->body_len) {
-		problem_field(&prob, "body", "没有收到照片 (empty body)");
-		reply_problem(req, resp, &prob);
-		return;
-	}
 	struct actor actor = api_actor(req);
 	/* A refusal costs nothing: asked before decoding. */
 	if (request_photo_may_add(app->db, &actor, a.request_id, a.role, &prob) != RC_OK) {
 		reply_problem(req, resp, &prob);
 		return;
 	}
-	if (atomic_fetch_add(&app->photo_work, 1) >= PHOTO_WORK_MAX) {
-		atomic_fetch_sub(&app->photo_work, 1);
-		prob.retry_after_s = 2;
-		problem_set(&prob, RC_BUSY, "busy", "正在处理其他照片，请稍后重试 (busy, retry)");
-		reply_problem(req, resp, &prob);
+	if (!photo_work_begin(req, resp, &prob))
 		return;
-	}
 	struct image_limits lim = photo_limits;
 	lim.budget = &app->photo_memory;
 	enum rc rc = photo_files_make(req->body, req->body_len, &lim, &app->photos, &a.files,
