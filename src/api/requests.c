@@ -18,14 +18,6 @@
 #include "domain/request.h"
 #include "geo/coord.h"
 
-static const char *name_of(const struct field_choice *c, const char *code)
-{
-	for (size_t i = 0; c[i].code; i++)
-		if (!strcmp(c[i].code, code))
-			return c[i].zh;
-	return code;
-}
-
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
@@ -55,9 +47,9 @@ json_t *render_request(const struct request *r, enum geo_crs crs)
 		"{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:b,s:i,s:o,s:o,s:o,s:o,"
 		"s:i,s:i}",
 		"id", (json_int_t)r->id, "number", number, "kind", r->kind, "kind_name",
-		name_of(request_kinds, r->kind), "category", r->category, "title", r->title,
+		request_name(request_kinds, r->kind), "category", r->category, "title", r->title,
 		"description", r->description ? r->description : "", "state", r->state,
-		"state_name", name_of(request_states, r->state), "station",
+		"state_name", request_name(request_states, r->state), "station",
 		ref(r->station_id, r->station_name), "region_code", r->region_code, "requester",
 		ref(r->requester_id, r->requester_name), "assignee",
 		ref(r->assignee_id, r->assignee_name), "team", ref(r->team_id, r->team_name),
@@ -141,10 +133,7 @@ void h_request_categories(struct http_req *req, struct http_resp *resp)
 	struct problem prob;
 	problem_init(&prob);
 	const char *kind = http_req_query(req, "kind");
-	bool known = !kind;
-	for (size_t i = 0; kind && request_kinds[i].code; i++)
-		known = known || !strcmp(kind, request_kinds[i].code);
-	if (!known)
+	if (kind && !request_kind_known(kind))
 		problem_field(&prob, "kind", "没有这个种类：%s", kind);
 	struct request_category *items = NULL;
 	size_t n = 0;
@@ -268,10 +257,7 @@ void h_request_create(struct http_req *req, struct http_resp *resp)
 	in->kind = field_str(body, "kind", true, &prob);
 	in->category = field_str(body, "category", true, &prob);
 	/* Checked here too, so that they are named with the other fields. */
-	bool known = !in->kind;
-	for (size_t i = 0; in->kind && request_kinds[i].code; i++)
-		known = known || !strcmp(in->kind, request_kinds[i].code);
-	if (!known)
+	if (in->kind && !request_kind_known(in->kind))
 		problem_field(&prob, "kind",
 			      "应为 order、wish、report、suggestion、mediation、task、visit 之一");
 	if (in->category && !*in->category)
@@ -343,8 +329,9 @@ void h_request_history(struct http_req *req, struct http_resp *resp)
 		const struct request_event *e = &items[i];
 		json_t *o = json_pack("{s:I,s:o,s:s,s:s,s:s,s:s}", "id", (json_int_t)e->id, "at",
 				      json_time(e->at_s), "actor", e->actor_label, "action",
-				      e->action, "action_name", name_of(request_actions, e->action),
-				      "to_state", e->to_state);
+				      e->action, "action_name",
+				      request_name(request_actions, e->action), "to_state",
+				      e->to_state);
 		json_object_set_new(o, "from_state",
 				    e->from_state[0] ? json_string(e->from_state) : json_null());
 		json_object_set_new(o, "note", e->note[0] ? json_string(e->note) : json_null());
@@ -498,7 +485,7 @@ void h_request_duplicates(struct http_req *req, struct http_resp *resp)
 			list,
 			json_pack("{s:I,s:s,s:s,s:s,s:i,s:o,s:i}", "id", (json_int_t)items[i].id,
 				  "title", items[i].title, "state", items[i].state, "state_name",
-				  name_of(request_states, items[i].state), "distance_m",
+				  request_name(request_states, items[i].state), "distance_m",
 				  (int)(items[i].distance_m + 0.5), "created_at",
 				  json_time(items[i].created_s), "followers", items[i].followers));
 	free(items);

@@ -494,6 +494,18 @@ static void json_str(struct sb *sb, const char *s)
 	sb_addc(sb, '"');
 }
 
+static const char *choice_zh(const struct field_choice *c, const char *code);
+
+const char *request_name(const struct field_choice *c, const char *code)
+{
+	return choice_zh(c, code);
+}
+
+bool request_kind_known(const char *kind)
+{
+	return choice_index(request_kinds, kind) >= 0;
+}
+
 static const char *choice_zh(const struct field_choice *c, const char *code)
 {
 	int i = choice_index(c, code);

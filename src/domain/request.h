@@ -50,6 +50,11 @@ extern const struct field_choice request_states[];
  * reject, cancel, reopen, close, escalate. */
 extern const struct field_choice request_actions[];
 
+/* The Chinese name of code among choices (the code itself when unknown,
+ * "" for NULL), and whether code names a kind. */
+const char *request_name(const struct field_choice *choices, const char *code);
+bool request_kind_known(const char *kind);
+
 struct request {
 	int64_t id;
 	char kind[16];
