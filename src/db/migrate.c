@@ -10,8 +10,31 @@
 #include "core/log.h"
 #include "db/migrations.h"
 
-/* Replaces the engine tokens of a migration text. *new* string. */
-static char *render(const struct db *db, const char *sql)
+/* What a line of a migration marks: BLOCK_SQLITE or BLOCK_POSTGRES for
+ * "-- @sqlite" or "-- @postgres", which start a block, BLOCK_END for
+ * "-- @end", BLOCK_NONE for any other line. Such a block holds what only one engine can say (an exclusion
+ * constraint, a trigger in its own language); the other engine skips it. */
+enum { BLOCK_NONE, BLOCK_SQLITE, BLOCK_POSTGRES, BLOCK_END };
+
+static int block_marker(const char *line, size_t n)
+{
+	static const struct {
+		const char *text;
+		int kind;
+	} marks[] = {
+		{ "-- @sqlite", BLOCK_SQLITE },
+		{ "-- @postgres", BLOCK_POSTGRES },
+		{ "-- @end", BLOCK_END },
+	};
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
+		n--;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (n == strlen(marks[i].text) && memcmp(line, marks[i].text, n) == 0)
+			return marks[i].kind;
+	return BLOCK_NONE;
+}
+
+char *db_migration_text(enum db_kind kind, const char *sql)
 {
 	static const struct {
 		const char *token, *sqlite, *pg;
@@ -24,13 +47,30 @@ static char *render(const struct db *db, const char *sql)
 	};
 	struct sb sb = SB_INIT;
 	const char *p = sql;
+	int block = BLOCK_END; /* the block p is in; BLOCK_END: none */
+	int mine = kind == DB_KIND_SQLITE ? BLOCK_SQLITE : BLOCK_POSTGRES;
+	bool line_start = true;
 	while (*p) {
+		if (line_start) {
+			size_t n = strcspn(p, "\n");
+			int mark = block_marker(p, n);
+			if (mark != BLOCK_NONE) {
+				block = mark;
+				p += n + (p[n] == '\n');
+				continue;
+			}
+			if (block != BLOCK_END && block != mine) {
+				p += n + (p[n] == '\n');
+				continue;
+			}
+		}
+		line_start = *p == '\n';
 		bool hit = false;
 		for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
 			size_t n = strlen(tokens[i].token);
 			if (strncmp(p, tokens[i].token, n) == 0) {
-				sb_adds(&sb, db->kind == DB_KIND_SQLITE ? tokens[i].sqlite
-									: tokens[i].pg);
+				sb_adds(&sb,
+					kind == DB_KIND_SQLITE ? tokens[i].sqlite : tokens[i].pg);
 				p += n;
 				hit = true;
 				break;
@@ -77,7 +117,7 @@ static enum rc apply_one(struct db *db, const struct db_migration *m, bool *appl
 		db_rollback(db);
 		goto out;
 	}
-	sql = render(db, m->sql);
+	sql = db_migration_text(db->kind, m->sql);
 	rc = db_exec_script(db, sql, prob);
 	if (rc != RC_OK)
 		goto out;

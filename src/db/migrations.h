@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "db/db.h"
+
 struct db_migration {
 	int version;
 	const char *name;
@@ -13,5 +15,12 @@ struct db_migration {
 
 extern const struct db_migration db_migrations[];
 extern const size_t db_migrations_count;
+
+/* A migration's text as kind runs it: the engine tokens replaced (@PK@,
+ * @REAL@, @WITHOUT_ROWID@) and the blocks of the other engine left out. A
+ * block starts at a line "-- @sqlite" or "-- @postgres" and ends at a line
+ * "-- @end"; it holds what only one engine can say (an exclusion
+ * constraint, a trigger in its own language). *new* string. */
+char *db_migration_text(enum db_kind kind, const char *sql);
 
 #endif
