@@ -46,7 +46,7 @@ void h_checkin_create(struct http_req *req, struct http_resp *resp)
 				 .purpose = field_str(body, "purpose", false, &prob) };
 	if (!a.purpose)
 		a.purpose = "rest";
-	api_write_checked(req, resp, &prob, record, &a);
+	api_write_grouped(req, resp, &prob, record, &a);
 	json_decref(body);
 }
 

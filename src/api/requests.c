@@ -274,7 +274,7 @@ void h_request_create(struct http_req *req, struct http_resp *resp)
 	field_int(body, "assignee_id", false, 1, INT64_MAX, &in->assignee_id, &prob);
 	field_flag(body, "major", &in->major, &prob);
 	read_location(body, a.crs, &in->has_location, &in->lat, &in->lng, &prob);
-	api_write_checked(req, resp, &prob, create, &a);
+	api_write_grouped(req, resp, &prob, create, &a);
 	json_decref(body);
 }
 

@@ -47,13 +47,25 @@ static char *without_secrets(json_t *body, const char *const *secret_keys)
 	return json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10));
 }
 
+static void write_run(struct http_req *req, struct http_resp *resp, write_fn fn, void *arg,
+		      bool grouped);
+
 void api_write_checked(struct http_req *req, struct http_resp *resp, const struct problem *prob,
 		       write_fn fn, void *arg)
 {
 	if (problem_has_fields(prob))
 		reply_problem(req, resp, prob);
 	else
-		api_write(req, resp, fn, arg);
+		write_run(req, resp, fn, arg, false);
+}
+
+void api_write_grouped(struct http_req *req, struct http_resp *resp, const struct problem *prob,
+		       write_fn fn, void *arg)
+{
+	if (problem_has_fields(prob))
+		reply_problem(req, resp, prob);
+	else
+		write_run(req, resp, fn, arg, true);
 }
 
 /* One attempt of a write, run by db_tx (which runs it again on
@@ -116,6 +128,12 @@ static enum rc attempt_run(struct db_tx *tx, void *ctx, struct problem *prob)
 
 void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *arg)
 {
+	write_run(req, resp, fn, arg, false);
+}
+
+static void write_run(struct http_req *req, struct http_resp *resp, write_fn fn, void *arg,
+		      bool grouped)
+{
 	struct app *app = req->app;
 	struct problem prob;
 	problem_init(&prob);
@@ -141,7 +159,8 @@ void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *
 	}
 	struct actor actor = api_actor(req);
 	struct attempt a = { .req = req, .actor = &actor, .k = &k, .fn = fn, .arg = arg };
-	enum rc rc = db_tx(app->db, attempt_run, &a, &prob);
+	enum rc rc = grouped ? db_tx_group(app->db, attempt_run, &a, &prob)
+			     : db_tx(app->db, attempt_run, &a, &prob);
 	if (rc == RC_OK && a.replayed) {
 		replay(resp, &a.rep);
 	} else if (rc == RC_OK) {

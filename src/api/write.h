@@ -36,6 +36,11 @@ void api_write(struct http_req *req, struct http_resp *resp, write_fn fn, void *
  * request: then those are the answer. */
 void api_write_checked(struct http_req *req, struct http_resp *resp, const struct problem *prob,
 		       write_fn fn, void *arg);
+/* api_write_checked through db_tx_group: for many small writes that
+ * arrive at once (check-ins, requests filed), which then share one commit.
+ * fn must not depend on the thread it runs on. */
+void api_write_grouped(struct http_req *req, struct http_resp *resp, const struct problem *prob,
+		       write_fn fn, void *arg);
 /* The actor for the audit log of req (borrowed pointers into req). */
 struct actor api_actor(const struct http_req *req);
 

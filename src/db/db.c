@@ -15,6 +15,7 @@
 
 #define DB_FULL_PROBE_MS 5000
 #define DB_TX_ATTEMPTS	 8
+#define DB_GROUP_MAX	 64 /* writes at most in one shared transaction */
 
 struct db_cell {
 	size_t off; /* into text */
@@ -126,6 +127,9 @@ enum rc db_open(const char *url, const struct db_options *opt, struct db **out,
 		db->opt.busy_timeout_ms = 5000;
 	pthread_key_create(&db->key, slot_destroy);
 	pthread_mutex_init(&db->mu, NULL);
+	pthread_mutex_init(&db->group_mu, NULL);
+	pthread_cond_init(&db->group_cv, NULL);
+	db->group_tail = &db->group_head;
 	atomic_init(&db->storage, DB_STORAGE_OK);
 	atomic_init(&db->full_since_ms, 0);
 	atomic_init(&db->fault_kind, DB_FAULT_NONE);
@@ -169,6 +173,8 @@ void db_close(struct db *db)
 	pthread_setspecific(db->key, NULL);
 	pthread_key_delete(db->key);
 	pthread_mutex_destroy(&db->mu);
+	pthread_mutex_destroy(&db->group_mu);
+	pthread_cond_destroy(&db->group_cv);
 	free(db->url);
 	free(db->url_safe);
 	free(db->target);
@@ -468,6 +474,119 @@ enum rc db_tx(struct db *db, db_tx_fn fn, void *ctx, struct problem *prob)
 	if (prob->retry_after_s <= 0)
 		prob->retry_after_s = 1;
 	return rc;
+}
+
+/* Group commit */
+
+/* One write waiting in db_tx_group. Lives on its caller's stack. */
+struct db_group_item {
+	db_tx_fn fn;
+	void *ctx;
+	struct problem *prob;
+	enum rc rc;
+	bool done;
+	struct db_group_item *next;
+};
+
+/* Runs the batch in one transaction, each item inside its own savepoint
+ * (a refusal undoes that item alone), and commits once. An item's rc is
+ * RC_BUSY when it must be run again alone: contention, or a transaction
+ * that failed as a whole (then nothing of the batch stands). A batch of
+ * one runs as db_tx runs it once, without a savepoint. */
+static void group_run(struct db *db, struct db_group_item *batch)
+{
+	struct problem p;
+	problem_init(&p);
+	for (struct db_group_item *it = batch; it; it = it->next) {
+		problem_init(it->prob);
+		it->rc = RC_BUSY;
+	}
+	enum rc rc = db_begin(db, &p);
+	if (rc != RC_OK)
+		return;
+	struct db_conn_slot *slot = pthread_getspecific(db->key);
+	slot->tx = (struct db_tx){ db, slot };
+	bool alone = !batch->next;
+	size_t ok = 0;
+	for (struct db_group_item *it = batch; it && rc == RC_OK; it = it->next) {
+		if (!alone && (rc = db_exec(db, "SAVEPOINT yz_group", NULL, 0, NULL, &p)) != RC_OK)
+			break;
+		it->rc = it->fn(&slot->tx, it->ctx, it->prob);
+		if (it->rc == RC_OK) {
+			ok++;
+			if (!alone)
+				rc = db_exec(db, "RELEASE SAVEPOINT yz_group", NULL, 0, NULL, &p);
+			continue;
+		}
+		if (it->prob->rc == RC_UNAVAILABLE)
+			it->rc = RC_BUSY;
+		if (!alone && (rc = db_exec(db, "ROLLBACK TO SAVEPOINT yz_group", NULL, 0, NULL,
+					    &p)) == RC_OK)
+			rc = db_exec(db, "RELEASE SAVEPOINT yz_group", NULL, 0, NULL, &p);
+	}
+	if (rc != RC_OK || !ok) {
+		db_rollback(db);
+		if (rc != RC_OK)
+			for (struct db_group_item *it = batch; it; it = it->next)
+				it->rc = RC_BUSY;
+		return;
+	}
+	rc = db_commit(db, &p);
+	if (rc != RC_OK)
+		for (struct db_group_item *it = batch; it; it = it->next)
+			if (it->rc == RC_OK) {
+				*it->prob = p;
+				it->rc = rc;
+			}
+}
+
+enum rc db_tx_group(struct db *db, db_tx_fn fn, void *ctx, struct problem *prob)
+{
+	/* PostgreSQL already shares one WAL flush among the transactions
+	 * that commit at once, and runs them side by side: grouping them
+	 * behind one connection would only queue them. */
+	if (db->kind == DB_KIND_POSTGRES)
+		return db_tx(db, fn, ctx, prob);
+	struct db_group_item me = { .fn = fn, .ctx = ctx, .prob = prob };
+	bool finished = false;
+	pthread_mutex_lock(&db->group_mu);
+	*db->group_tail = &me;
+	db->group_tail = &me.next;
+	while (!finished) {
+		if (db->group_leader) {
+			pthread_cond_wait(&db->group_cv, &db->group_mu);
+			finished = me.done;
+			continue;
+		}
+		/* Lead: take what waits (this thread's write among it), run
+		 * it as one transaction, hand out the outcomes. */
+		db->group_leader = true;
+		struct db_group_item *batch = db->group_head;
+		size_t n = 0;
+		struct db_group_item **cut = &db->group_head;
+		while (*cut && n < DB_GROUP_MAX) {
+			cut = &(*cut)->next;
+			n++;
+		}
+		db->group_head = *cut;
+		if (!db->group_head)
+			db->group_tail = &db->group_head;
+		*cut = NULL;
+		pthread_mutex_unlock(&db->group_mu);
+		group_run(db, batch);
+		pthread_mutex_lock(&db->group_mu);
+		for (struct db_group_item *it = batch; it; it = it->next)
+			it->done = true;
+		db->group_leader = false;
+		pthread_cond_broadcast(&db->group_cv);
+		finished = me.done;
+	}
+	pthread_mutex_unlock(&db->group_mu);
+	/* Contention, or a batch whose transaction failed: alone, with
+	 * db_tx's retries. */
+	if (me.rc == RC_BUSY)
+		return db_tx(db, fn, ctx, prob);
+	return me.rc;
 }
 
 enum rc db_tx_open(struct db *db, struct db_tx **tx, struct problem *prob)

@@ -102,6 +102,18 @@ typedef enum rc (*db_tx_fn)(struct db_tx *tx, void *ctx, struct problem *prob);
  * RC_UNAVAILABLE while storage is failed (see db_storage_state). The one
  * retry loop of the program. */
 enum rc db_tx(struct db *db, db_tx_fn fn, void *ctx, struct problem *prob);
+/* db_tx for many small writes that arrive at once (check-ins, requests
+ * filed). On SQLite, where writers take turns, fn may share its transaction
+ * with the writes of other threads waiting at the same moment, each inside its own savepoint, so one commit
+ * (one sync) makes them all durable. A refusal of fn undoes fn's own
+ * statements only; the others commit. Returns what db_tx would: RC_OK only
+ * once the shared transaction has committed. Contention, or a shared
+ * transaction that failed, runs fn again alone through db_tx. Alone, it
+ * costs what db_tx costs. fn must not depend on the thread it runs on (it
+ * runs on whichever waiting thread commits for the group). On PostgreSQL,
+ * which already shares one WAL flush among transactions committing at once
+ * and runs them side by side, it is db_tx. */
+enum rc db_tx_group(struct db *db, db_tx_fn fn, void *ctx, struct problem *prob);
 /* The handle the transaction's statements run through (they run on the
  * connection that holds it: the calling thread's). */
 struct db *db_tx_db(struct db_tx *tx);

@@ -66,6 +66,12 @@ struct db {
 	atomic_int fault_rc;
 	atomic_bool fault_fired;
 	char fault_sql[96];
+	/* db_tx_group: the writes waiting to share a transaction, and
+	 * whether a thread is running one for them now. */
+	pthread_mutex_t group_mu;
+	pthread_cond_t group_cv;
+	struct db_group_item *group_head, **group_tail;
+	bool group_leader;
 	db_commit_fn on_commit; /* set before serving, read-only after */
 	void *on_commit_ctx;
 };

@@ -639,6 +639,78 @@ static void test_db__threads_each_get_a_connection_and_no_increment_is_lost(void
 	assert_int_equal(q_int(db, "SELECT i FROM t WHERE id = 1"), THREADS * EACH);
 }
 
+/* db_tx_group: a write that stands, one whose statement fails after it
+ * wrote (a unique clash), one that refuses after it wrote. */
+static enum rc group_write(struct db_tx *tx, void *arg, struct problem *prob)
+{
+	struct db *h = db_tx_db(tx);
+	int64_t id = *(const int64_t *)arg;
+	enum rc rc = db_q(h, "INSERT INTO t (id, i) VALUES ($1, $2)", NULL, prob, DB_I(id),
+			  DB_I(id));
+	if (rc != RC_OK)
+		return rc;
+	if (id % 5 == 0)
+		return db_q(h, "INSERT INTO t (id, u) VALUES ($1, 'clash')", NULL, prob,
+			    DB_I(id + 100000));
+	if (id % 7 == 0)
+		return problem_set(prob, RC_INVALID, "validation", "refused");
+	return RC_OK;
+}
+
+struct group_job {
+	int64_t first, n;
+	enum rc rcs[64];
+};
+
+static void *group_main(void *arg)
+{
+	struct group_job *job = arg;
+	for (int64_t k = 0; k < job->n; k++) {
+		struct problem prob = { 0 };
+		int64_t id = job->first + k;
+		job->rcs[k] = db_tx_group(db, group_write, &id, &prob);
+		if (job->rcs[k] != RC_OK && job->rcs[k] != prob.rc)
+			job->rcs[k] = RC_INTERNAL; /* the problem must say the same */
+	}
+	return NULL;
+}
+
+static void test_db__grouped_writes_commit_together_and_refusals_alone(void **state)
+{
+	(void)state;
+	enum { THREADS = 8, EACH = 40 };
+	struct problem prob = { 0 };
+	assert_int_equal(db_q(db, "INSERT INTO t (id, u) VALUES (0, 'clash')", NULL, &prob), RC_OK);
+	pthread_t tids[THREADS];
+	static struct group_job jobs[THREADS];
+	for (int k = 0; k < THREADS; k++) {
+		jobs[k] = (struct group_job){ .first = 1 + k * EACH, .n = EACH };
+		assert_int_equal(pthread_create(&tids[k], NULL, group_main, &jobs[k]), 0);
+	}
+	int64_t stood = 0;
+	for (int k = 0; k < THREADS; k++) {
+		pthread_join(tids[k], NULL);
+		for (int64_t j = 0; j < EACH; j++) {
+			int64_t id = jobs[k].first + j;
+			enum rc want = id % 5 == 0 ? RC_CONFLICT : id % 7 == 0 ? RC_INVALID : RC_OK;
+			assert_int_equal(jobs[k].rcs[j], want);
+			stood += want == RC_OK;
+		}
+	}
+	/* Every write that stood is there, nothing of a refused one. */
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t WHERE id BETWEEN 1 AND 100000"), stood);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t WHERE id % 5 = 0 AND id > 0"
+				   " OR id % 7 = 0 AND id > 0"),
+			 0);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t WHERE u = 'clash'"), 1);
+	/* Alone, it is db_tx. */
+	int64_t id = 7;
+	assert_int_equal(db_tx_group(db, group_write, &id, &prob), RC_INVALID);
+	id = 100001;
+	assert_int_equal(db_tx_group(db, group_write, &id, &prob), RC_OK);
+	assert_int_equal(q_int(db, "SELECT i FROM t WHERE id = 100001"), 100001);
+}
+
 /* Tests on SQLite only */
 
 static void test_db__full_disk_refuses_writes_until_space_returns(void **state)
@@ -853,6 +925,7 @@ static void test_db__statements_dropped_or_changed_on_the_server_are_prepared_ag
 		TEST(test_db__statement_cache_keys_on_text_not_only_address, fresh_table),         \
 		TEST(test_db__no_rows_is_an_empty_result_with_columns, fresh_table),               \
 		TEST(test_db__dynamic_sql_does_not_pile_up_prepared_statements, fresh_empty),      \
+		TEST(test_db__grouped_writes_commit_together_and_refusals_alone, fresh_table),     \
 		TEST(test_db__threads_each_get_a_connection_and_no_increment_is_lost,              \
 		     fresh_table),                                                                 \
 		TEST(test_db__weak_durability_is_refused_unless_allowed, fresh_empty)
