@@ -778,6 +778,15 @@ static void filter_params_release(const struct person_filter *f, struct db_val *
 
 #define FILTER_PARAMS_MAX 24
 
+/* True if f asks for nothing but a region (or nothing at all): then the
+ * tallies the database keeps (0020) hold the whole answer. */
+static bool filter_region_only(const struct person_filter *f)
+{
+	return !f->grid_id && !f->categories && !f->platform[0] && !f->work_site_id &&
+	       !f->team_id && !f->role[0] && !f->party_org_id && !f->checked_in_days &&
+	       !f->not_contacted_days && !(f->q && *f->q);
+}
+
 static enum rc list_people(struct db *db, const struct principal *viewer,
 			   const struct person_filter *f, int64_t after_id, size_t limit, bool mask,
 			   bool count, struct person_page *page, struct problem *prob)
@@ -797,8 +806,13 @@ static enum rc list_people(struct db *db, const struct principal *viewer,
 	/* The total first, with the filter alone (unless not wanted). */
 	struct db_rows *rows = NULL;
 	if (count) {
+		/* A region alone: the total the database keeps (0020). */
 		struct sb sql = SB_INIT;
-		sb_addf(&sql, "SELECT COUNT(*) FROM persons %s", sb_str(&where));
+		if (filter_region_only(f))
+			sb_addf(&sql, "SELECT COALESCE(SUM(n), 0) FROM person_tallies %s",
+				sb_str(&where));
+		else
+			sb_addf(&sql, "SELECT COUNT(*) FROM persons %s", sb_str(&where));
 		rc = db_exec(db, db_sql_intern(sb_str(&sql)), params, np, &rows, prob);
 		sb_release(&sql);
 		if (rc == RC_OK)
@@ -906,6 +920,111 @@ static int tally_by_code(const void *a, const void *b)
 	return strcmp(((const struct tally *)a)->code, ((const struct tally *)b)->code);
 }
 
+/* Platforms most first and communities by code into out; frees both. */
+static void counts_fill_tallies(struct person_counts *out, struct tally *platforms,
+				size_t nplatforms, struct tally *regions, size_t nregions)
+{
+	if (nplatforms)
+		qsort(platforms, nplatforms, sizeof(*platforms), tally_by_count);
+	for (size_t i = 0; i < nplatforms && out->nplatforms < 32; i++) {
+		text_copy(out->platforms[out->nplatforms].code, PERSON_CODE_CAP, platforms[i].code);
+		out->platforms[out->nplatforms++].n = platforms[i].n;
+	}
+	if (nregions)
+		qsort(regions, nregions, sizeof(*regions), tally_by_code);
+	for (size_t i = 0; i < nregions && out->nregions < 64; i++) {
+		text_copy(out->regions[out->nregions].code, 13, regions[i].code);
+		out->regions[out->nregions++].n = regions[i].n;
+	}
+	free(platforms);
+	free(regions);
+}
+
+/* The first second of the "checked in within 30 days" window: the start
+ * of the city's day (UTC+8) 29 days before today's, so the window is 30
+ * whole days, as the kept tallies count by day (0020). */
+static int64_t checkin_window_start(int64_t now)
+{
+	int64_t today = (now + 8 * 3600) / 86400;
+	return (today - 29) * 86400 - 8 * 3600;
+}
+
+/* The counts of a region from the kept tallies: a few rows per community
+ * rather than a pass over every person. */
+static enum rc count_tallied(struct db *db, const struct principal *viewer,
+			     const struct person_filter *f, struct person_counts *out,
+			     struct problem *prob)
+{
+	memset(out, 0, sizeof(*out));
+	struct db_val params[FILTER_PARAMS_MAX];
+	char likes[REGISTRY_LIKES][REGISTRY_LIKE_CAP];
+	size_t np = 0;
+	struct sb where = SB_INIT, sql = SB_INIT;
+	sb_addlit(&where, "WHERE 1 = 1");
+	enum rc rc = registry_scope_sql(viewer, ACT_PERSON_READ, "region_code", f->region, &where,
+					params, &np, likes, prob);
+	struct db_rows *rows = NULL;
+	if (rc == RC_OK) {
+		sb_addf(&sql,
+			"SELECT region_code, categories, platform, n, registered FROM person_tallies"
+			" %s AND n > 0",
+			sb_str(&where));
+		rc = db_exec(db, db_sql_intern(sb_str(&sql)), params, np, &rows, prob);
+		sb_reset(&sql);
+	}
+	struct tally *platforms = NULL, *regions = NULL;
+	size_t nplatforms = 0, platforms_cap = 0, nregions = 0, regions_cap = 0;
+	size_t len = child_len(strlen(f->region));
+	for (size_t i = 0; rc == RC_OK && i < db_rows_count(rows); i++) {
+		int64_t n = db_rows_int(rows, i, 3), cats = db_rows_int(rows, i, 1);
+		out->total += n;
+		out->registered += db_rows_int(rows, i, 4);
+		for (int c = 0; c < PERSON_CATEGORY_COUNT; c++)
+			if (cats & PERSON_BIT(c))
+				out->by_category[c] += n;
+		if (*db_rows_text(rows, i, 2))
+			tally_add(&platforms, &nplatforms, &platforms_cap, db_rows_text(rows, i, 2),
+				  n);
+		if (*db_rows_text(rows, i, 0)) {
+			char code[13];
+			text_copy(code, len + 1 < sizeof(code) ? len + 1 : sizeof(code),
+				  db_rows_text(rows, i, 0));
+			tally_add(&regions, &nregions, &regions_cap, code, n);
+		}
+	}
+	db_rows_free(rows);
+	rows = NULL;
+	out->party_members = out->by_category[PERSON_PARTY_MEMBER];
+	counts_fill_tallies(out, platforms, nplatforms, regions, nregions);
+	if (rc == RC_OK) {
+		params[np] = DB_I((checkin_window_start(clock_now_s()) + 8 * 3600) / 86400);
+		sb_addf(&sql, "SELECT SUM(n) FROM person_checkin_tallies %s AND day >= $%zu",
+			sb_str(&where), np + 1);
+		rc = db_exec(db, db_sql_intern(sb_str(&sql)), params, np + 1, &rows, prob);
+		sb_reset(&sql);
+	}
+	if (rc == RC_OK) {
+		out->checked_in_30d = db_rows_null(rows, 0, 0) ? 0 : db_rows_int(rows, 0, 0);
+		db_rows_free(rows);
+		sb_addf(&sql,
+			"SELECT role_code, SUM(n) FROM person_role_tallies %s GROUP BY role_code"
+			" HAVING SUM(n) > 0 ORDER BY SUM(n) DESC, role_code",
+			sb_str(&where));
+		rc = db_exec(db, db_sql_intern(sb_str(&sql)), params, np, &rows, prob);
+	}
+	if (rc == RC_OK) {
+		for (size_t i = 0; i < db_rows_count(rows) && out->nroles < 32; i++) {
+			text_copy(out->roles[out->nroles].code, PERSON_CODE_CAP,
+				  db_rows_text(rows, i, 0));
+			out->roles[out->nroles++].n = db_rows_int(rows, i, 1);
+		}
+		db_rows_free(rows);
+	}
+	sb_release(&sql);
+	sb_release(&where);
+	return rc;
+}
+
 static enum rc count_uncached(struct db *db, const struct principal *viewer,
 			      const struct person_filter *f, struct person_counts *out,
 			      struct problem *prob)
@@ -957,22 +1076,9 @@ static enum rc count_uncached(struct db *db, const struct principal *viewer,
 	db_rows_free(rows);
 	rows = NULL;
 	out->party_members = out->by_category[PERSON_PARTY_MEMBER];
-	if (nplatforms)
-		qsort(platforms, nplatforms, sizeof(*platforms), tally_by_count);
-	for (size_t i = 0; i < nplatforms && out->nplatforms < 32; i++) {
-		text_copy(out->platforms[out->nplatforms].code, PERSON_CODE_CAP, platforms[i].code);
-		out->platforms[out->nplatforms++].n = platforms[i].n;
-	}
-	if (nregions)
-		qsort(regions, nregions, sizeof(*regions), tally_by_code);
-	for (size_t i = 0; i < nregions && out->nregions < 64; i++) {
-		text_copy(out->regions[out->nregions].code, 13, regions[i].code);
-		out->regions[out->nregions++].n = regions[i].n;
-	}
-	free(platforms);
-	free(regions);
+	counts_fill_tallies(out, platforms, nplatforms, regions, nregions);
 	if (rc == RC_OK) {
-		params[np] = DB_I(clock_now_s() - 30 * 86400);
+		params[np] = DB_I(checkin_window_start(clock_now_s()));
 		sb_addf(&sql,
 			"SELECT COUNT(account_id), SUM(CASE WHEN last_checkin_s >= $%zu THEN 1 ELSE 0"
 			" END) FROM persons %s",
@@ -1094,6 +1200,8 @@ enum rc person_count(struct db *db, const struct principal *viewer, const struct
 		     struct person_counts *out, struct problem *prob)
 {
 	char key[PERSON_COUNTS_KEY];
+	if (filter_region_only(f))
+		return count_tallied(db, viewer, f, out, prob);
 	if (!atomic_load(&counts_cache.on) || !counts_key(viewer, f, key))
 		return count_uncached(db, viewer, f, out, prob);
 	uint64_t gen = atomic_load(&counts_cache.generation);
