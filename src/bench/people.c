@@ -860,7 +860,12 @@ static int run_step(const struct people_config *cfg, const char *step, const cha
 		if (errno != EINTR)
 			return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !len) {
-		fprintf(stderr, "yizhan-bench people: step %s failed\n", step);
+		if (WIFSIGNALED(status))
+			fprintf(stderr, "yizhan-bench people: step %s failed (signal %d)\n", step,
+				WTERMSIG(status));
+		else
+			fprintf(stderr, "yizhan-bench people: step %s failed (exit %d)\n", step,
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return -1;
 	}
 	char *p = out, *end = NULL;

@@ -157,6 +157,7 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	db_notifier_stop(db);
 	/* Threads that called in may have exited already (their destructors
 	 * closed their slots); close what remains. */
 	pthread_mutex_lock(&db->mu);
@@ -414,9 +415,14 @@ enum rc db_commit(struct db *db, struct problem *prob)
 		db->ops->exec(db, slot->conn, "ROLLBACK", NULL, 0, NULL, &(struct problem){ 0 });
 		slot->in_tx = false;
 		slot->marked = false;
+		slot->notify[0] = '\0';
 		return rc;
 	}
 	slot->in_tx = false;
+	if (slot->notify[0]) {
+		db_notify_committed(db, slot->notify);
+		slot->notify[0] = '\0';
+	}
 	if (atomic_load(&db->storage) == DB_STORAGE_FULL) {
 		int expected = DB_STORAGE_FULL;
 		if (atomic_compare_exchange_strong(&db->storage, &expected, DB_STORAGE_OK))
@@ -440,6 +446,7 @@ void db_rollback(struct db *db)
 		db->ops->exec(db, slot->conn, "ROLLBACK", NULL, 0, NULL, &ignored);
 	slot->in_tx = false;
 	slot->marked = false;
+	slot->notify[0] = '\0';
 }
 
 bool db_in_tx(struct db *db)

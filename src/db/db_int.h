@@ -43,7 +43,8 @@ struct db_conn_slot {
 	struct db_conn *conn;
 	struct db_tx tx; /* the handle of the transaction open on it */
 	bool in_tx;
-	bool marked; /* the open transaction wants db->on_commit after it commits */
+	bool marked;	 /* the open transaction wants db->on_commit after it commits */
+	char notify[64]; /* the channel the open transaction notifies at commit, or "" */
 	struct db_conn_slot *next;
 };
 
@@ -72,6 +73,9 @@ struct db {
 	pthread_cond_t group_cv;
 	struct db_group_item *group_head, **group_tail;
 	bool group_leader;
+	/* Notifications of committed transactions, sent by a thread of their
+	 * own (notify.c), several commits' in one. */
+	struct db_notifier *notifier;
 	db_commit_fn on_commit; /* set before serving, read-only after */
 	void *on_commit_ctx;
 };
@@ -80,6 +84,13 @@ struct db {
 struct db_rows *db_rows_new(size_t ncols);
 void db_rows_set_name(struct db_rows *r, size_t col, const char *name);
 void db_rows_add_cell(struct db_rows *r, const char *s, size_t len, bool is_null);
+
+/* A committed transaction notified channel: the notifier thread (started
+ * on first use) tells the listeners soon, once for every commit since it
+ * last did. Never blocks on the database. */
+void db_notify_committed(struct db *db, const char *channel);
+/* Stops the notifier thread, sending what is still due. */
+void db_notifier_stop(struct db *db);
 
 /* Engines report storage trouble here. */
 void db_storage_full(struct db *db);

@@ -5,7 +5,14 @@
  * its own: it waits in poll() on the connection's socket and on a pipe that
  * db_listener_stop writes to, and reconnects with a growing pause (0.2 s up
  * to 5 s) when the database goes away; after every (re)connection it calls
- * back with NULL, since notifications sent meanwhile are lost. */
+ * back with NULL, since notifications sent meanwhile are lost.
+ *
+ * A notification made inside a transaction is sent after it commits, by a
+ * thread of its own, once for all the commits since it last sent: PostgreSQL
+ * holds a database-wide lock from a notifying transaction's commit until it
+ * ends, so a NOTIFY inside every write would make the writes take turns at
+ * their WAL flush instead of sharing it. Listeners read what happened from
+ * the outbox, not from the payload, so one notice stands for many. */
 #include "db/db_int.h"
 
 #include <errno.h>
@@ -52,6 +59,11 @@ enum rc db_notify(struct db *db, const char *channel, const char *payload, struc
 		return RC_OK;
 	if (!channel_ok(channel) || !payload || strlen(payload) > PAYLOAD_MAX)
 		return problem_set(prob, RC_INTERNAL, "internal", "bad notification %s", channel);
+	if (db_in_tx(db)) {
+		struct db_conn_slot *slot = pthread_getspecific(db->key);
+		text_copy(slot->notify, sizeof(slot->notify), channel);
+		return RC_OK;
+	}
 	char *msg = xmalloc(strlen(db->instance) + 1 + strlen(payload) + 1);
 	memcpy(msg, db->instance, strlen(db->instance));
 	msg[strlen(db->instance)] = ' ';
@@ -59,6 +71,89 @@ enum rc db_notify(struct db *db, const char *channel, const char *payload, struc
 	enum rc rc = db_q(db, "SELECT pg_notify($1, $2)", NULL, prob, DB_T(channel), DB_T(msg));
 	free(msg);
 	return rc;
+}
+
+#define NOTIFY_CHANNELS 4
+
+struct db_notifier {
+	struct db *db;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool stop;
+	size_t npending;
+	char pending[NOTIFY_CHANNELS][CHANNEL_MAX + 1];
+};
+
+static void *notifier_main(void *arg)
+{
+	struct db_notifier *n = arg;
+	struct db *db = n->db;
+	pthread_mutex_lock(&n->mu);
+	for (;;) {
+		while (!n->npending && !n->stop)
+			pthread_cond_wait(&n->cv, &n->mu);
+		if (!n->npending)
+			break;
+		char channels[NOTIFY_CHANNELS][CHANNEL_MAX + 1];
+		size_t count = n->npending;
+		memcpy(channels, n->pending, sizeof(channels));
+		n->npending = 0;
+		pthread_mutex_unlock(&n->mu);
+		for (size_t i = 0; i < count; i++) {
+			struct problem prob = { 0 };
+			if (db_notify(db, channels[i], "committed", &prob) != RC_OK)
+				log_warn(NULL, "notify", "telling the other servers failed: %s",
+					 prob.detail);
+		}
+		pthread_mutex_lock(&n->mu);
+	}
+	pthread_mutex_unlock(&n->mu);
+	return NULL;
+}
+
+void db_notify_committed(struct db *db, const char *channel)
+{
+	pthread_mutex_lock(&db->mu);
+	if (!db->notifier) {
+		struct db_notifier *n = xcalloc(1, sizeof(*n));
+		n->db = db;
+		pthread_mutex_init(&n->mu, NULL);
+		pthread_cond_init(&n->cv, NULL);
+		db->notifier = n;
+		if (pthread_create(&n->thread, NULL, notifier_main, n)) {
+			log_error(NULL, "notify", "cannot start the notifier thread");
+			abort();
+		}
+	}
+	struct db_notifier *n = db->notifier;
+	pthread_mutex_unlock(&db->mu);
+	pthread_mutex_lock(&n->mu);
+	bool known = false;
+	for (size_t i = 0; i < n->npending && !known; i++)
+		known = !strcmp(n->pending[i], channel);
+	if (!known && n->npending < NOTIFY_CHANNELS)
+		text_copy(n->pending[n->npending++], CHANNEL_MAX + 1, channel);
+	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+}
+
+void db_notifier_stop(struct db *db)
+{
+	pthread_mutex_lock(&db->mu);
+	struct db_notifier *n = db->notifier;
+	db->notifier = NULL;
+	pthread_mutex_unlock(&db->mu);
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->mu);
+	n->stop = true;
+	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+	pthread_join(n->thread, NULL);
+	pthread_mutex_destroy(&n->mu);
+	pthread_cond_destroy(&n->cv);
+	free(n);
 }
 
 /* Waits up to ms for the stop pipe; true if stopping. */

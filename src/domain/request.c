@@ -669,30 +669,42 @@ enum rc request_create(struct db_tx *tx, const struct actor *actor, const struct
 	}
 	if (kind == K_REPORT && !in->has_location && !in->station_id)
 		problem_field(prob, "location", "随手拍要有位置（或选一个驿站）");
+	/* The category's deadlines and the station's community and name, in
+	 * one statement. */
 	int respond_h = 0, resolve_h = 0;
-	enum rc rc = RC_OK;
-	if (kind >= 0 && in->category && *in->category)
-		rc = category_deadlines(db, in->kind, in->category, &respond_h, &resolve_h, prob);
-	if (rc != RC_OK)
-		return rc;
-	/* Where it belongs: the station's community, the one given, or the
-	 * requester's own. */
+	bool has_category = kind >= 0 && in->category && *in->category;
 	char region[REGION_CODE_MAX] = "";
 	char station_name[241] = "";
-	if (in->station_id) {
-		struct db_rows *rows = NULL;
-		rc = db_q(db, "SELECT region_code, name FROM stations WHERE id = $1", &rows, prob,
-			  DB_I(in->station_id));
-		if (rc != RC_OK)
-			return rc;
-		if (db_rows_count(rows) == 1) {
-			text_copy(region, sizeof(region), db_rows_text(rows, 0, 0));
-			text_copy(station_name, sizeof(station_name), db_rows_text(rows, 0, 1));
-		} else {
-			problem_field(prob, "station_id", "没有这个驿站");
-		}
-		db_rows_free(rows);
+	struct db_rows *looked = NULL;
+	enum rc rc = RC_OK;
+	if (has_category || in->station_id)
+		rc = db_q(
+			db,
+			"SELECT c.respond_h, c.resolve_h, s.region_code, s.name FROM (SELECT 1) one"
+			" LEFT JOIN request_categories c ON c.kind = $1 AND c.code = $2"
+			" LEFT JOIN stations s ON s.id = $3",
+			&looked, prob, DB_T(in->kind), DB_T(in->category ? in->category : ""),
+			DB_I(in->station_id));
+	if (rc != RC_OK)
+		return rc;
+	if (has_category && db_rows_null(looked, 0, 0)) {
+		problem_field(prob, "category", "“%s”没有这个类别：%s",
+			      choice_zh(request_kinds, in->kind), in->category);
+		field_en(prob, "A %s has no category %s", choice_en(request_kinds, in->kind),
+			 in->category);
+	} else if (has_category) {
+		respond_h = (int)db_rows_int(looked, 0, 0);
+		resolve_h = (int)db_rows_int(looked, 0, 1);
 	}
+	/* Where it belongs: the station's community, the one given, or the
+	 * requester's own. */
+	if (in->station_id && db_rows_null(looked, 0, 2)) {
+		problem_field(prob, "station_id", "没有这个驿站");
+	} else if (in->station_id) {
+		text_copy(region, sizeof(region), db_rows_text(looked, 0, 2));
+		text_copy(station_name, sizeof(station_name), db_rows_text(looked, 0, 3));
+	}
+	db_rows_free(looked);
 	if (!region[0] && in->region_code) {
 		struct region reg;
 		struct problem miss;
