@@ -141,4 +141,16 @@ void h_open311_request_create(struct http_req *req, struct http_resp *resp);
 void h_open311_request(struct http_req *req, struct http_resp *resp);
 void h_open311_token(struct http_req *req, struct http_resp *resp);
 
+/* rooms.c */
+void h_station_rooms(struct http_req *req, struct http_resp *resp);
+void h_room_create(struct http_req *req, struct http_resp *resp);
+void h_room_update(struct http_req *req, struct http_resp *resp);
+void h_room_delete(struct http_req *req, struct http_resp *resp);
+void h_room_calendar(struct http_req *req, struct http_resp *resp);
+void h_room_book(struct http_req *req, struct http_resp *resp);
+void h_room_bookings_mine(struct http_req *req, struct http_resp *resp);
+void h_room_bookings_managed(struct http_req *req, struct http_resp *resp);
+void h_room_booking_get(struct http_req *req, struct http_resp *resp);
+void h_room_booking_step(struct http_req *req, struct http_resp *resp);
+
 #endif

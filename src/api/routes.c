@@ -461,6 +461,46 @@ static const struct http_route routes[] = {
 	{ "PUT", "/api/v1/regions/{code}/location", h_region_location_put, ACT_REGION_EDIT, 4 * KIB,
 	  .tag = "regions", .summary = "设置行政区划的代表点（WGS-84，管理员，在其范围内）",
 	  .req_schema = "RegionLocation", .resp_schema = "Region" },
+
+	{ "GET", "/api/v1/stations/{id}/rooms", h_station_rooms, ACT_PUBLIC, .tag = "rooms",
+	  .summary = "驿站的房间（会议室、阅览区、党员之家…）：种类、容纳人数、开放时间（房间自己的或"
+		     "驿站的）、单次最长预约；may_manage 为我能否管理",
+	  .resp_schema = "RoomCatalog" },
+	{ "POST", "/api/v1/stations/{id}/rooms", h_room_create, ACT_ROOM_MANAGE, 8 * KIB,
+	  .tag = "rooms", .summary = "添加房间（本驿站的管理员、辖区工作人员）",
+	  .req_schema = "RoomInput", .resp_schema = "BookableRoom", .ok_status = 201 },
+	{ "PATCH", "/api/v1/rooms/{id}", h_room_update, ACT_ROOM_MANAGE, 8 * KIB, .tag = "rooms",
+	  .summary = "修改房间：名称、种类、容纳人数、能否预约、开放时间（null 为随驿站）、说明",
+	  .req_schema = "RoomInput", .resp_schema = "BookableRoom" },
+	{ "DELETE", "/api/v1/rooms/{id}", h_room_delete, ACT_ROOM_MANAGE, .tag = "rooms",
+	  .summary = "删除房间；还有未结束的预约时 409", .ok_status = 204 },
+	{ "GET", "/api/v1/stations/{id}/room-calendar", h_room_calendar, ACT_PUBLIC, .tag = "rooms",
+	  .summary = "房间日历：驿站各房间及某几天的预约（团体、时段、状态；预约人和用途只给预约人"
+		     "和管理员），其余开放时间可预约",
+	  .resp_schema = "RoomCalendar",
+	  .query = "from:string:起始日期 YYYY-MM-DD（默认今天）;days:integer:天数 1–14（默认 7）" },
+	{ "POST", "/api/v1/rooms/{id}/bookings", h_room_book, ACT_SIGNED_IN, 8 * KIB,
+	  .tag = "rooms",
+	  .summary =
+		  "预约房间（为居民小组、党支部等团体）：须在开放时间内、结束晚于开始、不超过最长"
+		  "时长和容纳人数（否则 422 指明规则）；与已有预约重叠 409“该时段已被预约”，由数据库"
+		  "保证，同时预约同一时段只有一个成功；待管理员审批",
+	  .req_schema = "RoomBookingCreate", .resp_schema = "RoomBooking", .ok_status = 201 },
+	{ "GET", "/api/v1/me/room-bookings", h_room_bookings_mine, ACT_SIGNED_IN, .tag = "rooms",
+	  .summary = "我的房间预约（开始时间新的在前），actions 为我现在可做的步骤",
+	  .resp_schema = "RoomBookingList", .query = "limit:integer:条数 1–200" },
+	{ "GET", "/api/v1/room-bookings", h_room_bookings_managed, ACT_ROOM_MANAGE, .tag = "rooms",
+	  .summary = "我管理的驿站中未结束的预约（默认待审批和已批准），开始早的在前：审批列表",
+	  .resp_schema = "RoomBookingList",
+	  .query = "station_id:integer:只看一个驿站;state:string:状态;limit:integer:条数 1–500" },
+	{ "GET", "/api/v1/room-bookings/{id}", h_room_booking_get, ACT_SIGNED_IN, .tag = "rooms",
+	  .summary = "查看预约（预约人和管理员）", .resp_schema = "RoomBooking" },
+	{ "POST", "/api/v1/room-bookings/{id}/steps", h_room_booking_step, ACT_SIGNED_IN, 4 * KIB,
+	  .tag = "rooms",
+	  .summary = "预约的一步：approve 批准、decline 不批准（写明原因）由管理员；cancel 取消由"
+		     "预约人或管理员；check_in 签到（开始前 15 分钟至开始后 15 分钟）；开始 15 分钟"
+		     "后仍未签到的预约自动释放",
+	  .req_schema = "RoomBookingStep", .resp_schema = "RoomBooking" },
 };
 
 const struct http_route *api_routes(size_t *n)

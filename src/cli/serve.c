@@ -29,6 +29,7 @@
 #include "domain/events.h"
 #include "domain/person.h"
 #include "domain/request.h"
+#include "domain/room.h"
 #include "domain/station.h"
 #include "domain/station_snapshot.h"
 #include "http/server.h"
@@ -69,6 +70,7 @@ struct serve_config {
 	int64_t retention_days;
 	int64_t bot_poll_ms;
 	int64_t clock_offset_s;
+	int64_t release_ms;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -155,6 +157,8 @@ static const struct config_option options[] = {
 	  "谁可读 /metrics：public（所有人）、loopback（只限本机）或 token（带 Bearer 指标令牌者）" },
 	{ "metrics-token", "YIZHAN_METRICS_TOKEN", "", CONFIG_STR, OPT(metrics_token), 0, 0,
 	  "--metrics-access token 时 Prometheus 须带的令牌（至少 16 个字符；请经环境变量设置，命令行会被 ps 看到）" },
+	{ "release-ms", "YIZHAN_RELEASE_MS", "60000", CONFIG_INT, OPT(release_ms), 10, 3600000,
+	  "多久（毫秒）检查一次房间预约：开始 15 分钟后仍未签到的预约释放，并告知预约人" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -224,6 +228,20 @@ static void escalate_due(void *arg)
 		log_warn(NULL, "escalate", "escalating overdue requests failed: %s", prob.detail);
 	else if (n)
 		log_info(NULL, "escalate", "%d overdue request(s) escalated", n);
+}
+
+/* Room bookings nobody checked in to are released. Safe with several
+ * servers: each booking's state is compared and set in one statement. */
+static void release_rooms(void *arg)
+{
+	struct db *db = arg;
+	struct problem prob;
+	problem_init(&prob);
+	int n = 0;
+	if (room_release_due(db, clock_now_s(), &n, &prob) != RC_OK)
+		log_warn(NULL, "release", "releasing room bookings failed: %s", prob.detail);
+	else if (n)
+		log_info(NULL, "release", "%d room booking(s) released", n);
 }
 
 /* Events written by other processes: on one SQLite file nothing tells us,
@@ -539,6 +557,7 @@ int cli_serve(int argc, char **argv)
 						 expire_answers, &expiry);
 	struct ticker *events_job = ticker_start(cfg.events_poll_ms, poll_events, app.events);
 	struct ticker *escalate_job = ticker_start(cfg.escalate_ms, escalate_due, db);
+	struct ticker *release_job = ticker_start(cfg.release_ms, release_rooms, db);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
 	/* The start line is in the log before anyone is told where to connect. */
@@ -553,6 +572,7 @@ int cli_serve(int argc, char **argv)
 	ticker_stop(expiry_job);
 	ticker_stop(events_job);
 	ticker_stop(escalate_job);
+	ticker_stop(release_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
 	bot_sender_stop(bots);

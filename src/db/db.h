@@ -63,6 +63,9 @@ const char *db_url_safe(const struct db *db);
 /* Runs one statement on the calling thread's connection. If rows is not NULL
  * it receives the *new* result (free with db_rows_free) — also for statements
  * that return nothing. Engine errors map to: unique/foreign key → RC_CONFLICT,
+ * an exclusion constraint (PostgreSQL) or a trigger's RAISE(ABORT) (SQLite)
+ * → RC_CONFLICT with type "exclusion" (a rule like "no two bookings of a
+ * room overlap", which each engine keeps its own way),
  * lock contention or serialization failure → RC_BUSY, disk full or failed
  * sync → RC_UNAVAILABLE (and the handle refuses writes, see db_begin),
  * anything else → RC_INTERNAL; prob says so in words. */

@@ -220,6 +220,9 @@ static enum rc map_error(struct db *db, struct db_conn *c, const PGresult *res, 
 		return problem_set(prob, RC_BUSY, "storage-unreachable",
 				   "数据库暂时无法连接，请稍后重试 (database unreachable)");
 	}
+	if (is_state(state, "23P01"))
+		return problem_set(prob, RC_CONFLICT, "exclusion",
+				   "与已有的记录冲突（时段重叠）: %s", msg);
 	if (is_class(state, "23"))
 		return problem_set(prob, RC_CONFLICT, "conflict", "数据冲突: %s", msg);
 	if (is_state(state, "40001") || is_state(state, "40P01") || is_state(state, "55P03"))

@@ -38,6 +38,12 @@ static enum rc map_error(struct db *db, sqlite3 *h, int err, const char *sql, st
 	const char *msg = h ? sqlite3_errmsg(h) : sqlite3_errstr(err);
 	switch (primary) {
 	case SQLITE_CONSTRAINT:
+		/* A trigger's RAISE(ABORT): a rule the schema keeps that no
+		 * index can (bookings of a room that overlap), said the way
+		 * PostgreSQL's exclusion constraint says it. */
+		if (err == SQLITE_CONSTRAINT_TRIGGER)
+			return problem_set(prob, RC_CONFLICT, "exclusion",
+					   "与已有的记录冲突（时段重叠）: %s", msg);
 		return problem_set(prob, RC_CONFLICT, "conflict", "数据冲突: %s", msg);
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED: return problem_set(prob, RC_BUSY, "busy", "数据库繁忙，请稍后重试");

@@ -184,3 +184,18 @@ bool hours_always_open(const struct hours *h)
 			return false;
 	return true;
 }
+
+bool hours_view_covers(const struct hours_view *v, int64_t from_s, int64_t to_s)
+{
+	if (to_s <= from_s || to_s - from_s > 2 * 86400)
+		return false;
+	struct hours_view open = *v;
+	open.closed = false;
+	/* Minute by minute: at most 2,880 questions, each a few comparisons,
+	 * and no shape of ranges (back to back, past midnight, an exception)
+	 * needs a rule of its own. */
+	for (int64_t t = from_s; t < to_s; t += 60)
+		if (!hours_view_open_at(&open, t))
+			return false;
+	return hours_view_open_at(&open, to_s - 1);
+}

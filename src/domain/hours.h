@@ -70,6 +70,12 @@ bool hours_parse_date(const char *s, int32_t *day_num);
 void hours_format_date(int32_t day_num, char out[11]);
 /* The local day number and ISO weekday (1–7) and minute of Unix time t. */
 void hours_local(int64_t t_s, int32_t *day_num, int *weekday, int *minute);
+/* True if the hours in v are open through all of [from_s, to_s) — every
+ * minute of it, on the weekly ranges or that day's exception, ranges past
+ * midnight included — leaving a temporary closure aside (a booking made
+ * for next week is not refused because the door is shut today). False for
+ * an empty or reversed span, and for one longer than two days. */
+bool hours_view_covers(const struct hours_view *v, int64_t from_s, int64_t to_s);
 /* True if every day of the week has a 0–1440 range and nothing else. */
 bool hours_always_open(const struct hours *h);
 

@@ -38,6 +38,8 @@ enum action {
 			       * suggestion into a project */
 	ACT_BOT_MANAGE,	      /* the group-bot webhooks of a station or region */
 	ACT_METRICS_READ,     /* /metrics: granted by the deployment's --metrics-access, no role */
+	ACT_ROOM_MANAGE,      /* a station's rooms: add, change, remove; approve and decline
+			       * their bookings */
 	ACT_COUNT
 };
 

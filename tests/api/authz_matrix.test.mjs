@@ -36,6 +36,7 @@ const ROLES_FOR = {
 	'request.read': ['admin', 'staff', 'manager'],
 	'request.dispatch': ['admin', 'staff', 'manager'],
 	'bot.manage': ['admin', 'staff', 'manager'],
+	'room.manage': ['admin', 'staff', 'manager'],
 };
 const EFFECTIVE = {
 	'GET /api/v1/accounts/{id}': 'account.read',
@@ -109,6 +110,9 @@ before(async () => {
 		const bot = await rootApi({ method: 'POST', path: '/api/v1/bots', body: NEW_BOT(place[side].station) });
 		assert.equal(bot.status, 201, `bots: ${bot.text}`);
 		place[side].bots = bot.json.id;
+		const room = await rootApi({ method: 'POST', path: `/api/v1/stations/${place[side].station}/rooms`, body: { name: `矩阵会议室${++seq}`, capacity: 10 } });
+		assert.equal(room.status, 201, `rooms: ${room.text}`);
+		place[side].room = room.json.id;
 	}
 	const scopes = {
 		admin: '610303',
@@ -148,6 +152,7 @@ function objectOf(method, path) {
 	for (const c of COLLECTIONS) if (path.startsWith(`/api/v1/${c}/{id}`) || (method === 'POST' && path === `/api/v1/${c}`)) return c;
 	if (path.startsWith('/api/v1/bots/{id}') || (method === 'POST' && path === '/api/v1/bots')) return 'bots';
 	if (path === '/api/v1/checkins/tally') return 'region';
+	if (path === '/api/v1/rooms/{id}') return 'room';
 	return null;
 }
 
@@ -176,6 +181,7 @@ async function request(method, path, side) {
 		.replace('/regions/{code}', `/regions/${where.region}`)
 		.replace('/people/{id}', `/people/${where.person}`)
 		.replace(/\/(work_sites|teams|party_orgs|grids|bots)\/\{id\}/, (_, c) => `/${c}/${where[c]}`)
+		.replace(/\/rooms\/\{id\}$/, `/rooms/${where.room}`)
 		.replace('{person_id}', String(where.person))
 		.replace('/amenities/{code}', '/amenities/matrix_item')
 		.replace('{photo_id}', '999999')

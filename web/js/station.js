@@ -184,6 +184,7 @@ function render(s, catalog) {
 						{ class: 'rooms' },
 						s.rooms.map((r) => h('li', null, h('span', { text: r.name }), r.capacity ? h('span', { class: 'muted', text: t('station.capacity', { n: r.capacity }) }) : null)),
 					),
+					h('a', { class: 'btn btn-primary btn-block', id: 'st-rooms', href: `/rooms.html?station=${s.id}` }, icon('clock', 'ico'), h('span', { text: t('rooms.book_here') })),
 				)
 			: null,
 		s.can_edit

@@ -398,6 +398,35 @@ static void test_db__unique_violation_is_a_conflict(void **state)
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 1);
 }
 
+static void test_db__an_overlap_refused_by_the_schema_is_an_exclusion_conflict(void **state)
+{
+	(void)state;
+	/* The same rule, each engine in its own words: PostgreSQL's exclusion
+	 * constraint, SQLite's trigger. Both reach the caller alike. */
+	exec_ok(db, "CREATE TABLE slots (id INTEGER PRIMARY KEY, a BIGINT NOT NULL,"
+		    " b BIGINT NOT NULL)");
+	if (eng.kind == DB_KIND_POSTGRES)
+		exec_ok(db, "ALTER TABLE slots ADD CONSTRAINT slots_no_overlap"
+			    " EXCLUDE USING gist (int8range(a, b) WITH &&)");
+	else
+		exec_ok(db, "CREATE TRIGGER slots_no_overlap BEFORE INSERT ON slots BEGIN"
+			    " SELECT RAISE(ABORT, 'slots_no_overlap') WHERE EXISTS (SELECT 1"
+			    " FROM slots s WHERE s.a < NEW.b AND NEW.a < s.b); END");
+	static const char ins[] = "INSERT INTO slots (id, a, b) VALUES ($1, $2, $3)";
+	struct problem prob = { 0 };
+	assert_int_equal(db_q(db, ins, NULL, &prob, DB_I(1), DB_I(100), DB_I(200)), RC_OK);
+	/* Touching is not overlapping: [200, 300) after [100, 200). */
+	assert_int_equal(db_q(db, ins, NULL, &prob, DB_I(2), DB_I(200), DB_I(300)), RC_OK);
+	problem_init(&prob);
+	assert_int_equal(db_q(db, ins, NULL, &prob, DB_I(3), DB_I(150), DB_I(250)), RC_CONFLICT);
+	assert_string_equal(prob.type, "exclusion");
+	/* A unique key is still a plain conflict. */
+	problem_init(&prob);
+	assert_int_equal(db_q(db, ins, NULL, &prob, DB_I(1), DB_I(500), DB_I(600)), RC_CONFLICT);
+	assert_string_equal(prob.type, "conflict");
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM slots"), 2);
+}
+
 static void test_db__a_held_write_lock_reads_as_busy(void **state)
 {
 	(void)state;
@@ -919,6 +948,8 @@ static void test_db__statements_dropped_or_changed_on_the_server_are_prepared_ag
 		TEST(test_db__rollback_discards_the_write, fresh_table),                           \
 		TEST(test_db__a_nested_begin_is_refused, fresh_table),                             \
 		TEST(test_db__unique_violation_is_a_conflict, fresh_table),                        \
+		TEST(test_db__an_overlap_refused_by_the_schema_is_an_exclusion_conflict,           \
+		     fresh_empty),                                                                 \
 		TEST(test_db__a_held_write_lock_reads_as_busy, fresh_table),                       \
 		TEST(test_db__tx_retries_contention_then_commits_once, fresh_table),               \
 		TEST(test_db__tx_returns_a_refusal_without_retry_and_writes_nothing, fresh_table), \

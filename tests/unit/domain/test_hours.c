@@ -160,6 +160,34 @@ static void test_hours__parses_and_formats_times_and_dates(void **state)
 	assert_true(hours_parse_date("2024-02-29", &d));
 }
 
+static void test_hours__a_span_is_covered_only_when_open_throughout(void **state)
+{
+	(void)state;
+	struct hours h = { 0 };
+	weekly(&h, 1, "08:00", "12:00");
+	weekly(&h, 1, "12:00", "18:00"); /* back to back: one opening */
+	weekly(&h, 2, "22:00", "02:00"); /* past midnight into Wednesday */
+	struct hours_view v = hours_view_of(&h);
+	assert_true(hours_view_covers(&v, at("2026-11-23T08:00:00"), at("2026-11-23T12:00:00")));
+	assert_true(hours_view_covers(&v, at("2026-11-23T11:00:00"), at("2026-11-23T13:00:00")));
+	assert_true(hours_view_covers(&v, at("2026-11-23T16:00:00"), at("2026-11-23T18:00:00")));
+	assert_false(hours_view_covers(&v, at("2026-11-23T07:59:00"), at("2026-11-23T09:00:00")));
+	assert_false(hours_view_covers(&v, at("2026-11-23T17:00:00"), at("2026-11-23T18:01:00")));
+	assert_true(hours_view_covers(&v, at("2026-11-24T23:00:00"), at("2026-11-25T01:30:00")));
+	assert_false(hours_view_covers(&v, at("2026-11-25T01:00:00"), at("2026-11-25T03:00:00")));
+	/* Empty, reversed, and a day with no hours. */
+	assert_false(hours_view_covers(&v, at("2026-11-23T09:00:00"), at("2026-11-23T09:00:00")));
+	assert_false(hours_view_covers(&v, at("2026-11-23T10:00:00"), at("2026-11-23T09:00:00")));
+	assert_false(hours_view_covers(&v, at("2026-11-26T09:00:00"), at("2026-11-26T10:00:00")));
+	/* An exception closes that Monday; a temporary closure does not count. */
+	h.exceptions[h.nexceptions++] = (struct hours_exception){ .closed = true };
+	assert_true(hours_parse_date("2026-11-30", &h.exceptions[0].day_num));
+	h.closed = true;
+	v = hours_view_of(&h);
+	assert_true(hours_view_covers(&v, at("2026-11-23T09:00:00"), at("2026-11-23T10:00:00")));
+	assert_false(hours_view_covers(&v, at("2026-11-30T09:00:00"), at("2026-11-30T10:00:00")));
+}
+
 static void test_hours__local_weekday_and_minute(void **state)
 {
 	(void)state;
@@ -189,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_hours__temporary_closure_wins_until_it_ends),
 		cmocka_unit_test(test_hours__parses_and_formats_times_and_dates),
 		cmocka_unit_test(test_hours__local_weekday_and_minute),
+		cmocka_unit_test(test_hours__a_span_is_covered_only_when_open_throughout),
 	};
 	return cmocka_run_group_tests_name("hours", tests, NULL, NULL);
 }
