@@ -38,6 +38,8 @@ enum action {
 			       * suggestion into a project */
 	ACT_BOT_MANAGE,	      /* the group-bot webhooks of a station or region */
 	ACT_METRICS_READ,     /* /metrics: granted by the deployment's --metrics-access, no role */
+	ACT_ACTIVITY_MANAGE,  /* organise the scope's activities: create, change, publish,
+			       * cancel, the attendance sheet, desk counts, meeting records */
 	ACT_COUNT
 };
 
