@@ -11,6 +11,7 @@
 #include "domain/demo_city.h"
 #include "domain/demo_people.h"
 #include "domain/demo_requests.h"
+#include "domain/demo_activities.h"
 #include "domain/region.h"
 #include "domain/secret.h"
 
@@ -149,6 +150,9 @@ int cli_seed_demo(int argc, char **argv)
 	size_t requests = 0;
 	if (rc == RC_OK)
 		rc = demo_requests_build(db, &requests, &prob);
+	size_t activities = 0;
+	if (rc == RC_OK)
+		rc = demo_activities_build(db, &activities, &prob);
 	db_close(db);
 	if (rc != RC_OK)
 		return cli_fail("seed-demo", &prob);
@@ -164,5 +168,8 @@ int cli_seed_demo(int argc, char **argv)
 	if (requests)
 		printf("demo requests: %zu, of every kind in every state (tasks up to in progress: a resolved task needs a proof photo)\n",
 		       requests);
+	if (activities)
+		printf("demo activities: %zu, of every kind, some with sign-ups and a waitlist, some past with their attendance\n",
+		       activities);
 	return 0;
 }
