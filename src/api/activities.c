@@ -775,7 +775,7 @@ static void reply_calendar(struct http_req *req, struct http_resp *resp, const c
 	char host[256];
 	public_host(app->public_url, host, sizeof(host));
 	char(*urls)[512] = xcalloc(n ? n : 1, sizeof(*urls));
-	char(*where)[1024] = xcalloc(n ? n : 1, sizeof(*where));
+	char(*where)[1280] = xcalloc(n ? n : 1, sizeof(*where));
 	for (size_t i = 0; i < n; i++) {
 		const struct activity *a = &items[i];
 		bool dropped = mine && !strcmp(mine[i].state, "cancelled");
