@@ -11,7 +11,7 @@ mode=${1:-run}
 run_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
           libpq-dev libsodium-dev zlib1g-dev libcmocka-dev libqrencode-dev libpng-dev libjpeg62-turbo-dev
           libwebp-dev libgd-dev libexif-dev libxlsxwriter-dev libcsv-dev libzip-dev libexpat1-dev
-          libcurl4-openssl-dev libxml2-dev nodejs npm)
+          libcurl4-openssl-dev libxml2-dev libical-dev nodejs npm)
 test_pkgs=(clang-format postgresql-15 postgresql-client-15 chromium fonts-wqy-microhei wrk nginx-light sqlite3 strace
            python3-openpyxl)
 

@@ -152,5 +152,25 @@ void h_room_bookings_mine(struct http_req *req, struct http_resp *resp);
 void h_room_bookings_managed(struct http_req *req, struct http_resp *resp);
 void h_room_booking_get(struct http_req *req, struct http_resp *resp);
 void h_room_booking_step(struct http_req *req, struct http_resp *resp);
+/* activities.c */
+void h_activity_list(struct http_req *req, struct http_resp *resp);
+void h_activity_create(struct http_req *req, struct http_resp *resp);
+void h_activity_get(struct http_req *req, struct http_resp *resp);
+void h_activity_update(struct http_req *req, struct http_resp *resp);
+void h_activity_publish(struct http_req *req, struct http_resp *resp);
+void h_activity_cancel(struct http_req *req, struct http_resp *resp);
+void h_activity_signup(struct http_req *req, struct http_resp *resp);
+void h_activity_unsign(struct http_req *req, struct http_resp *resp);
+void h_activity_attend(struct http_req *req, struct http_resp *resp);
+void h_activity_sheet(struct http_req *req, struct http_resp *resp);
+void h_activity_mark(struct http_req *req, struct http_resp *resp);
+void h_activity_qr_svg(struct http_req *req, struct http_resp *resp);
+void h_activity_qr_png(struct http_req *req, struct http_resp *resp);
+void h_activity_desk(struct http_req *req, struct http_resp *resp);
+void h_activity_problem_add(struct http_req *req, struct http_resp *resp);
+void h_activity_ics(struct http_req *req, struct http_resp *resp);
+void h_my_activities(struct http_req *req, struct http_resp *resp);
+void h_my_activity_feed(struct http_req *req, struct http_resp *resp);
+void h_my_activity_ics(struct http_req *req, struct http_resp *resp);
 
 #endif

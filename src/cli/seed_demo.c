@@ -12,6 +12,7 @@
 #include "domain/demo_people.h"
 #include "domain/demo_requests.h"
 #include "domain/demo_rooms.h"
+#include "domain/demo_activities.h"
 #include "domain/region.h"
 #include "domain/secret.h"
 
@@ -153,6 +154,9 @@ int cli_seed_demo(int argc, char **argv)
 	size_t rooms = 0, bookings = 0;
 	if (rc == RC_OK)
 		rc = demo_rooms_build(db, &rooms, &bookings, &prob);
+	size_t activities = 0;
+	if (rc == RC_OK)
+		rc = demo_activities_build(db, &activities, &prob);
 	db_close(db);
 	if (rc != RC_OK)
 		return cli_fail("seed-demo", &prob);
@@ -171,5 +175,8 @@ int cli_seed_demo(int argc, char **argv)
 	if (bookings)
 		printf("demo rooms: %zu new rooms at a dozen stations, %zu bookings over the coming week\n",
 		       rooms, bookings);
+	if (activities)
+		printf("demo activities: %zu, of every kind, some with sign-ups and a waitlist, some past with their attendance\n",
+		       activities);
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include "domain/person.h"
 #include "domain/request.h"
 #include "domain/room.h"
+#include "domain/activity.h"
 #include "domain/station.h"
 #include "domain/station_snapshot.h"
 #include "http/server.h"
@@ -71,6 +72,7 @@ struct serve_config {
 	int64_t bot_poll_ms;
 	int64_t clock_offset_s;
 	int64_t release_ms;
+	int64_t reminder_ms;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -159,6 +161,8 @@ static const struct config_option options[] = {
 	  "--metrics-access token 时 Prometheus 须带的令牌（至少 16 个字符；请经环境变量设置，命令行会被 ps 看到）" },
 	{ "release-ms", "YIZHAN_RELEASE_MS", "60000", CONFIG_INT, OPT(release_ms), 10, 3600000,
 	  "多久（毫秒）检查一次房间预约：开始 15 分钟后仍未签到的预约释放，并告知预约人" },
+	{ "reminder-ms", "YIZHAN_REMINDER_MS", "60000", CONFIG_INT, OPT(reminder_ms), 10, 3600000,
+	  "多久查一次活动：开始前一天和一小时提醒报名的人，结束后把没来的记为未到（毫秒）" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -242,6 +246,22 @@ static void release_rooms(void *arg)
 		log_warn(NULL, "release", "releasing room bookings failed: %s", prob.detail);
 	else if (n)
 		log_info(NULL, "release", "%d room booking(s) released", n);
+}
+
+/* Activities: reminders a day and an hour before, and the no-shows of
+ * those that ended. Safe with several servers: each reminder and each
+ * closing is claimed in one statement. */
+static void activity_step(void *arg)
+{
+	struct db *db = arg;
+	struct problem prob;
+	problem_init(&prob);
+	int sent = 0, closed = 0;
+	if (activity_tick(db, clock_now_s(), &sent, &closed, &prob) != RC_OK)
+		log_warn(NULL, "activities", "the activities' step failed: %s", prob.detail);
+	else if (sent || closed)
+		log_info(NULL, "activities", "%d reminder(s) sent, %d activity(ies) closed", sent,
+			 closed);
 }
 
 /* Events written by other processes: on one SQLite file nothing tells us,
@@ -558,6 +578,7 @@ int cli_serve(int argc, char **argv)
 	struct ticker *events_job = ticker_start(cfg.events_poll_ms, poll_events, app.events);
 	struct ticker *escalate_job = ticker_start(cfg.escalate_ms, escalate_due, db);
 	struct ticker *release_job = ticker_start(cfg.release_ms, release_rooms, db);
+	struct ticker *activity_job = ticker_start(cfg.reminder_ms, activity_step, db);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
 	/* The start line is in the log before anyone is told where to connect. */
@@ -573,6 +594,7 @@ int cli_serve(int argc, char **argv)
 	ticker_stop(events_job);
 	ticker_stop(escalate_job);
 	ticker_stop(release_job);
+	ticker_stop(activity_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
 	bot_sender_stop(bots);

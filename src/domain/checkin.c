@@ -76,9 +76,16 @@ static enum rc place_person(struct db *db, int64_t person_id, const struct stati
 	return rc;
 }
 
-enum rc checkin_record(struct db_tx *tx, const struct actor *actor, const char *token,
-		       const char *purpose, const char *client_ip, struct checkin_result *out,
-		       struct problem *prob)
+/* Where a check-in happens: the station of a scanned code (which must be
+ * open now), or one an activity's verified code names. */
+struct checkin_where {
+	const char *token;  /* the station's QR token, or NULL */
+	int64_t station_id; /* when token is NULL */
+};
+
+static enum rc record_at(struct db_tx *tx, const struct actor *actor,
+			 const struct checkin_where *where, const char *purpose,
+			 const char *client_ip, struct checkin_result *out, struct problem *prob)
 {
 	struct db *db = db_tx_db(tx);
 	memset(out, 0, sizeof(*out));
@@ -91,10 +98,17 @@ enum rc checkin_record(struct db_tx *tx, const struct actor *actor, const char *
 	if (!actor->p || !actor->p->account_id)
 		return problem_set(prob, RC_UNAUTHORIZED, "unauthorized", "请先登录再签到");
 	struct station *s = xmalloc(sizeof(*s));
-	enum rc rc = station_by_qr_hours(db, token, s, prob);
-	int64_t now = clock_now_s(), station_id = s->id;
-	if (rc == RC_OK && !hours_open_at(&s->hours, now))
-		rc = problem_set(prob, RC_CONFLICT, "station-closed", "驿站现在没有开放，不能签到");
+	int64_t now = clock_now_s();
+	enum rc rc;
+	if (where->token) {
+		rc = station_by_qr_hours(db, where->token, s, prob);
+		if (rc == RC_OK && !hours_open_at(&s->hours, now))
+			rc = problem_set(prob, RC_CONFLICT, "station-closed",
+					 "驿站现在没有开放，不能签到");
+	} else {
+		rc = station_get(db, where->station_id, s, prob);
+	}
+	int64_t station_id = s->id;
 	/* The person's row first: concurrent check-ins of one person queue
 	 * here (a row lock on PostgreSQL, the write lock on SQLite), so the
 	 * ten-minute rule sees the other's row. An account without a person
@@ -189,6 +203,22 @@ enum rc checkin_record(struct db_tx *tx, const struct actor *actor, const char *
 		out->today_count = db_rows_count(rows) ? db_rows_int(rows, 0, 0) : 0;
 	db_rows_free(rows);
 	return rc;
+}
+
+enum rc checkin_record(struct db_tx *tx, const struct actor *actor, const char *token,
+		       const char *purpose, const char *client_ip, struct checkin_result *out,
+		       struct problem *prob)
+{
+	struct checkin_where where = { .token = token ? token : "" };
+	return record_at(tx, actor, &where, purpose, client_ip, out, prob);
+}
+
+enum rc checkin_record_station(struct db_tx *tx, const struct actor *actor, int64_t station_id,
+			       const char *purpose, const char *client_ip,
+			       struct checkin_result *out, struct problem *prob)
+{
+	struct checkin_where where = { .station_id = station_id };
+	return record_at(tx, actor, &where, purpose, client_ip, out, prob);
 }
 
 enum rc checkin_list_person(struct db *db, int64_t person_id, size_t limit, struct checkin **items,

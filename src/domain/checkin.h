@@ -51,6 +51,12 @@ enum rc checkin_record(struct db_tx *tx, const struct actor *actor, const char *
 		       const char *purpose, const char *client_ip, struct checkin_result *out,
 		       struct problem *prob);
 
+/* checkin_record at station_id without its code, for a code that named
+ * the station and was verified already (an activity's: its own time window
+ * stands for the station's hours). RC_NOT_FOUND for no such station. */
+enum rc checkin_record_station(struct db_tx *tx, const struct actor *actor, int64_t station_id,
+			       const char *purpose, const char *client_ip,
+			       struct checkin_result *out, struct problem *prob);
 /* The city's date of Unix time t ("YYYY-MM-DD"). */
 void checkin_day(int64_t t_s, char out[11]);
 

@@ -15,9 +15,9 @@
 #include "domain/events.h"
 
 static const char *const kinds[] = {
-	"dispatched",  "accepted",	"resolved",	 "escalated",	  "rated",
-	"reopened",    "rejected",	"cancelled",	 "project",	  "notice",
-	"room_booked", "room_approved", "room_declined", "room_released",
+	"dispatched",	 "accepted",	  "resolved", "escalated", "rated",	  "reopened",
+	"rejected",	 "cancelled",	  "project",  "notice",	   "room_booked", "room_approved",
+	"room_declined", "room_released", "seated",   "changed",   "reminder",
 };
 
 bool inbox_kind_known(const char *kind)

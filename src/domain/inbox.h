@@ -25,9 +25,10 @@
 
 /* What an entry tells of: "dispatched", "accepted", "resolved", "escalated",
  * "rated", "reopened", "rejected", "cancelled", "project" (a suggestion
- * became a project), "notice", and of room bookings "room_booked",
- * "room_approved", "room_declined", "room_released". True if kind is one
- * of them. */
+ * became a project), "notice"; of room bookings "room_booked",
+ * "room_approved", "room_declined", "room_released"; of activities:
+ * "seated" (off the waitlist), "changed", "reminder" (and "cancelled").
+ * True if kind is one of them. */
 bool inbox_kind_known(const char *kind);
 
 /* Adds an entry for account_id in the caller's open transaction and records

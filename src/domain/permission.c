@@ -41,6 +41,8 @@ static const struct {
 	[ACT_BOT_MANAGE] = { "bot.manage", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 	[ACT_METRICS_READ] = { "metrics.read", 0 },
 	[ACT_ROOM_MANAGE] = { "room.manage", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
+	[ACT_ACTIVITY_MANAGE] = { "activity.manage",
+				  R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 };
 
 const char *action_name(enum action a)

@@ -40,6 +40,8 @@ enum action {
 	ACT_METRICS_READ,     /* /metrics: granted by the deployment's --metrics-access, no role */
 	ACT_ROOM_MANAGE,      /* a station's rooms: add, change, remove; approve and decline
 			       * their bookings */
+	ACT_ACTIVITY_MANAGE,  /* organise the scope's activities: create, change, publish,
+			       * cancel, the attendance sheet, desk counts, meeting records */
 	ACT_COUNT
 };
 

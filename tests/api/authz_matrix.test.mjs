@@ -37,6 +37,7 @@ const ROLES_FOR = {
 	'request.dispatch': ['admin', 'staff', 'manager'],
 	'bot.manage': ['admin', 'staff', 'manager'],
 	'room.manage': ['admin', 'staff', 'manager'],
+	'activity.manage': ['admin', 'staff', 'manager'],
 };
 const EFFECTIVE = {
 	'GET /api/v1/accounts/{id}': 'account.read',
@@ -63,6 +64,7 @@ const NEW = {
 // address is on this machine and refuses connections, so a test message
 // goes nowhere.
 const NEW_BOT = (station) => ({ name: `矩阵群${++seq}`, kind: 'wecom', url: 'http://127.0.0.1:9/matrix?key=0123456789abcdef', topics: ['request.created'], station_id: station });
+const NEW_ACTIVITY = (station, starts) => ({ kind: 'training', title: `矩阵培训${++seq}`, station_id: station, starts_at: new Date(starts * 1000).toISOString(), ends_at: new Date((starts + 3600) * 1000).toISOString(), capacity: 5 });
 const ROLES = ['admin', 'staff', 'manager', 'volunteer', 'worker', 'resident'];
 const IN_REGION = '610303008003'; // 龙腾路社区: inside every caller's scope
 const OUT_REGION = '610302004001'; // 姜谭街社区, another district of 宝鸡
@@ -113,6 +115,15 @@ before(async () => {
 		const room = await rootApi({ method: 'POST', path: `/api/v1/stations/${place[side].station}/rooms`, body: { name: `矩阵会议室${++seq}`, capacity: 10 } });
 		assert.equal(room.status, 201, `rooms: ${room.text}`);
 		place[side].room = room.json.id;
+		// A published activity at each side's station (a draft is not even
+		// seen from outside: 404, where the matrix wants the 403 of a
+		// visible object).
+		const starts = Math.floor(Date.now() / 1000) + 7 * 86400;
+		const act = await rootApi({ method: 'POST', path: '/api/v1/activities', body: NEW_ACTIVITY(place[side].station, starts) });
+		assert.equal(act.status, 201, `activities: ${act.text}`);
+		const pub = await rootApi({ method: 'POST', path: `/api/v1/activities/${act.json.id}/publish` });
+		assert.equal(pub.status, 200, pub.text);
+		place[side].activities = act.json.id;
 	}
 	const scopes = {
 		admin: '610303',
@@ -153,7 +164,14 @@ function objectOf(method, path) {
 	if (path.startsWith('/api/v1/bots/{id}') || (method === 'POST' && path === '/api/v1/bots')) return 'bots';
 	if (path === '/api/v1/checkins/tally') return 'region';
 	if (path === '/api/v1/rooms/{id}') return 'room';
+	if (method === 'POST' && path === '/api/v1/activities') return 'activities';
+	if (path.startsWith('/api/v1/activities/{id}') && judgedAtActivity(method, path)) return 'activities';
 	return null;
+}
+
+/** The activity routes judged against the activity's place (the others take any signed-in person). */
+function judgedAtActivity(method, path) {
+	return !/\/(signup|attend)$/.test(path) && !(method === 'GET' && path === '/api/v1/activities/{id}');
 }
 
 function expected(method, path, permission, role, side) {
@@ -182,6 +200,7 @@ async function request(method, path, side) {
 		.replace('/people/{id}', `/people/${where.person}`)
 		.replace(/\/(work_sites|teams|party_orgs|grids|bots)\/\{id\}/, (_, c) => `/${c}/${where[c]}`)
 		.replace(/\/rooms\/\{id\}$/, `/rooms/${where.room}`)
+		.replace(/\/(work_sites|teams|party_orgs|grids|bots|activities)\/\{id\}/, (_, c) => `/${c}/${where[c]}`)
 		.replace('{person_id}', String(where.person))
 		.replace('/amenities/{code}', '/amenities/matrix_item')
 		.replace('{photo_id}', '999999')
@@ -203,6 +222,13 @@ async function request(method, path, side) {
 		if (method === 'PATCH' && path === `/api/v1/${c}/{id}`) body = { name: `矩阵改名${++seq}` };
 	}
 	if (method === 'POST' && path === '/api/v1/bots') body = NEW_BOT(where.station);
+	if (method === 'POST' && path === '/api/v1/activities') body = NEW_ACTIVITY(where.station, Math.floor(Date.now() / 1000) + 7 * 86400);
+	if (path === '/api/v1/activities.ics') p += `?station=${where.station}`;
+	// Bodies the activity routes take, so that the place decides (not a 422).
+	if (path === '/api/v1/activities/{id}/cancel') body = { reason: '矩阵测试' };
+	if (method === 'POST' && path === '/api/v1/activities/{id}/sheet') body = { account_id: callers.admin.id, state: 'attended' };
+	if (path === '/api/v1/activities/{id}/desk') body = { items: [] };
+	if (path === '/api/v1/activities/{id}/problems') body = { text: '矩阵问题' };
 	if (path.endsWith('/members') && method === 'POST') body = { person_id: where.person };
 	if (path.endsWith('/contacts') && method === 'POST') body = { channel: 'phone' };
 	// Erasing a person of the matrix is harmless; a caller erasing itself

@@ -108,7 +108,7 @@ test('a booking that breaks a rule is a 422 naming the rule, and nothing is writ
 	}
 	// English on request.
 	const en = await api(srv.url, { method: 'POST', path: `/api/v1/rooms/${room}/bookings`, session: resident, body: slot(2, '11:00', '10:00'), headers: { 'Accept-Language': 'en' } });
-	assert.match(en.json.errors[0].message, /end after it starts/);
+	assert.match(en.json.errors[0].message, /end should come after the start/);
 	assert.equal(Number((await sqlRows(srv.dbUrl, 'SELECT COUNT(*) FROM room_bookings'))[0][0]), before);
 });
 

@@ -226,6 +226,7 @@ function links() {
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-inbox', href: '/inbox.html' }, icon('bell', 'ico'), h('span', { text: t('me.inbox') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-tasks', href: '/tasks.html' }, icon('clipboard-list', 'ico'), h('span', { text: t('tasks.title') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-rooms', href: '/rooms.html' }, icon('clock', 'ico'), h('span', { text: t('rooms.mine') })),
+			h('a', { class: 'btn btn-secondary btn-block', id: 'me-activities', href: '/activities.html?tab=mine' }, icon('calendar-days', 'ico'), h('span', { text: t('me.activities') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-new', href: '/new.html' }, icon('file-plus', 'ico'), h('span', { text: t('new.title') })),
 			roles.some((r) => EDIT_ROLES.has(r.role)) ? h('a', { class: 'btn btn-secondary btn-block', id: 'me-queue', href: '/queue.html' }, icon('list', 'ico'), h('span', { text: t('queue.title') })) : null,
 			roles.some((r) => LEDGER_ROLES.has(r.role)) ? h('a', { class: 'btn btn-secondary btn-block', id: 'me-mediation', href: '/mediation.html' }, icon('handshake', 'ico'), h('span', { text: t('mediation.title') })) : null,
