@@ -69,6 +69,8 @@ struct serve_config {
 	int64_t retention_days;
 	int64_t bot_poll_ms;
 	int64_t clock_offset_s;
+	const char *ledger_key_file;
+	bool production;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -155,6 +157,11 @@ static const struct config_option options[] = {
 	  "谁可读 /metrics：public（所有人）、loopback（只限本机）或 token（带 Bearer 指标令牌者）" },
 	{ "metrics-token", "YIZHAN_METRICS_TOKEN", "", CONFIG_STR, OPT(metrics_token), 0, 0,
 	  "--metrics-access token 时 Prometheus 须带的令牌（至少 16 个字符；请经环境变量设置，命令行会被 ps 看到）" },
+	{ "ledger-key-file", "YIZHAN_LEDGER_KEY_FILE", "", CONFIG_STR, OPT(ledger_key_file), 0, 0,
+	  "积分和库存账本链的 HMAC 密钥文件（至少 32 字节，只许所有者读写）；"
+	  "空（开发用）则用数据库旁的 ledger.key，没有就生成" },
+	{ "production", "YIZHAN_PRODUCTION", "false", CONFIG_BOOL, OPT(production), 0, 0,
+	  "生产部署：开发时代为生成的东西（账本密钥）缺了就拒绝启动" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -444,6 +451,11 @@ int cli_serve(int argc, char **argv)
 			 "the clock runs %lld s ahead (--clock-offset): for tests only",
 			 (long long)cfg.clock_offset_s);
 
+	if (!cli_ledger_key("serve", cfg.db, cfg.ledger_key_file, cfg.production, true)) {
+		procpool_free(passwords);
+		log_close();
+		return 1;
+	}
 	struct db_options dbo = { .sqlite_max_pages = cfg.sqlite_max_pages };
 	struct db *db = cli_open_db(cfg.db, &dbo, NULL);
 	if (!db) {
