@@ -224,6 +224,7 @@ function links() {
 			'div',
 			{ class: 'stack' },
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-inbox', href: '/inbox.html' }, icon('bell', 'ico'), h('span', { text: t('me.inbox') })),
+			h('a', { class: 'btn btn-secondary btn-block', id: 'me-points', href: '/points.html' }, icon('star', 'ico'), h('span', { text: t('me.points') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-tasks', href: '/tasks.html' }, icon('clipboard-list', 'ico'), h('span', { text: t('tasks.title') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-new', href: '/new.html' }, icon('file-plus', 'ico'), h('span', { text: t('new.title') })),
 			roles.some((r) => EDIT_ROLES.has(r.role)) ? h('a', { class: 'btn btn-secondary btn-block', id: 'me-queue', href: '/queue.html' }, icon('list', 'ico'), h('span', { text: t('queue.title') })) : null,
