@@ -25,11 +25,16 @@
 #      request event written into the outbox by another process, the time
 #      until the last stream has it, and the server's resident memory with
 #      and without the streams (bench/sse-fanout.mjs).
+#   8. points: a statement (one account's balance and first page) and a
+#      region's monthly summary over a ledger of 1,000,000 entries, medians
+#      next to a primary-key lookup, on SQLite and on a throwaway PostgreSQL
+#      cluster (yizhan-bench points; target < 50 ms each).
 # Everything listens on 127.0.0.1 only, lives in one temporary folder and is
 # stopped on exit. Never a test: timings depend on the machine and its load.
 #
 # `scripts/bench.sh photo` runs part 4 alone, `scripts/bench.sh people` part
-# 6, `scripts/bench.sh sse` part 7 (they need neither wrk nor nginx).
+# 6, `scripts/bench.sh sse` part 7, `scripts/bench.sh points` part 8 (they
+# need neither wrk nor nginx).
 #
 # Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ROUNDS (nginx /
 # nearby pairs, default 2; the best of each is compared), BENCH_INDEX_ARGS
@@ -95,6 +100,28 @@ bench_people() {
 	echo
 }
 
+# ---- 8. points (also alone: scripts/bench.sh points) ----
+
+POINTS_LINE=''
+bench_points() {
+	echo "== 8. points: a statement and a region's monthly summary over 1,000,000 entries =="
+	local pgdir pg=()
+	pgdir=$(mktemp -d /tmp/yzbench-pg.XXXXXX)
+	chmod 755 "$pgdir"
+	if scripts/pg.sh start "$pgdir" >/dev/null 2>&1 &&
+		scripts/pg.sh createdb "$pgdir" yz_points >/dev/null 2>&1; then
+		pg=(--pg "$(scripts/pg.sh url "$pgdir" yz_points)")
+	else
+		echo "(no PostgreSQL: SQLite only)"
+	fi
+	# shellcheck disable=SC2086 # BENCH_POINTS_ARGS is a list of words on purpose
+	timeout 1800 "$BENCH" points "${pg[@]}" ${BENCH_POINTS_ARGS:-} | tee "$1"
+	scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
+	rm -rf "$pgdir"
+	POINTS_LINE=$(sed -n 's/^points: //p' "$1")
+	echo
+}
+
 # summary LABEL TEXT [VERDICT]: a line of the summary table.
 summary() { printf '%-30s %-76s %s\n' "$@"; }
 # people_summary: part 6's three lines, each split at its last ": ".
@@ -109,6 +136,16 @@ ONLY=
 case "${1:-all}" in
 all) ;;
 sse) ONLY=sse ;;
+points)
+	out=$(mktemp /tmp/yizhan-bench-points.XXXXXX)
+	trap 'rm -f "$out"' EXIT
+	echo "yizhan-bench points — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
+		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	bench_points "$out"
+	summary "points, 1M entries" "${POINTS_LINE%: *}" "${POINTS_LINE##*: }"
+	exit 0
+	;;
 photo | people)
 	out=$(mktemp "/tmp/yizhan-bench-$1.XXXXXX")
 	trap 'rm -f "$out"' EXIT
@@ -124,7 +161,7 @@ photo | people)
 	fi
 	exit 0
 	;;
-*) die "unknown part $1 (all, photo, people or sse)" ;;
+*) die "unknown part $1 (all, photo, people, sse or points)" ;;
 esac
 
 tools="curl sqlite3 awk node"
@@ -273,6 +310,8 @@ if [ "$ONLY" = sse ]; then
 		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	bench_sse "$TMP/sse.out"
+
+bench_points "$TMP/points.out"
 	sse_summary
 	exit 0
 fi
@@ -553,4 +592,5 @@ summary "photo upload, 12 MP JPEG" "$PHOTO_LINE"
 summary "/healthz, sign-in flood" "${FLOOD_LINE%; target*}, target +5 ms" "${FLOOD_LINE##*: }"
 people_summary
 sse_summary
+summary "points, 1M entries" "${POINTS_LINE%: *}" "${POINTS_LINE##*: }"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

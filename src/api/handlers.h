@@ -172,5 +172,13 @@ void h_activity_ics(struct http_req *req, struct http_resp *resp);
 void h_my_activities(struct http_req *req, struct http_resp *resp);
 void h_my_activity_feed(struct http_req *req, struct http_resp *resp);
 void h_my_activity_ics(struct http_req *req, struct http_resp *resp);
+/* points.c */
+void h_points_me(struct http_req *req, struct http_resp *resp);
+void h_points_entries(struct http_req *req, struct http_resp *resp);
+void h_points_summary(struct http_req *req, struct http_resp *resp);
+void h_points_monthly(struct http_req *req, struct http_resp *resp);
+void h_points_rules(struct http_req *req, struct http_resp *resp);
+void h_points_rule_update(struct http_req *req, struct http_resp *resp);
+void h_points_correct(struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -15,5 +15,7 @@ int bench_photo(int argc, char **argv);
 int bench_sheet(int argc, char **argv);
 /* people.c: the ledger's import, export and counts, and check-ins, on SQLite. */
 int bench_people(int argc, char **argv);
+/* points.c: a points statement and a region's monthly summary over 1M entries. */
+int bench_points(int argc, char **argv);
 
 #endif

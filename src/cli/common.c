@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "domain/chain.h"
 
 int cli_parse(const char *verb, const char *about, const struct config_option *opts, size_t nopts,
 	      void *cfg, int argc, char **argv)
@@ -83,5 +84,34 @@ bool cli_read_stdin_line(char *buf, size_t cap)
 	size_t n = strlen(buf);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
+	return true;
+}
+
+bool cli_ledger_key(const char *verb, const char *db_url, const char *path, bool production,
+		    bool create)
+{
+	struct problem prob;
+	problem_init(&prob);
+	if ((!path || !*path) && production) {
+		problem_set(&prob, RC_INVALID, "ledger-key",
+			    "生产部署须用 --ledger-key-file 指定账本密钥文件（放在数据库之外）");
+		cli_fail(verb, &prob);
+		return false;
+	}
+	char def[512];
+	if (!path || !*path) {
+		chain_key_default_path(db_url, def, sizeof(def));
+		path = def;
+	}
+	bool created = false;
+	if (chain_key_load(path, create && !production, &created, &prob) != RC_OK) {
+		cli_fail(verb, &prob);
+		return false;
+	}
+	if (created)
+		log_info(NULL, "ledger_key",
+			 "made a new ledger key at %s (development): keep it outside the "
+			 "database's backups, or use --ledger-key-file in production",
+			 path);
 	return true;
 }

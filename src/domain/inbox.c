@@ -17,7 +17,7 @@
 static const char *const kinds[] = {
 	"dispatched",	 "accepted",	  "resolved", "escalated", "rated",	  "reopened",
 	"rejected",	 "cancelled",	  "project",  "notice",	   "room_booked", "room_approved",
-	"room_declined", "room_released", "seated",   "changed",   "reminder",
+	"room_declined", "room_released", "seated",   "changed",   "reminder",	  "points",
 };
 
 bool inbox_kind_known(const char *kind)

@@ -27,7 +27,7 @@
  * "rated", "reopened", "rejected", "cancelled", "project" (a suggestion
  * became a project), "notice"; of room bookings "room_booked",
  * "room_approved", "room_declined", "room_released"; of activities:
- * "seated" (off the waitlist), "changed", "reminder" (and "cancelled").
+ * "seated" (off the waitlist), "changed", "reminder" (and "cancelled"); of points: "points".
  * True if kind is one of them. */
 bool inbox_kind_known(const char *kind);
 

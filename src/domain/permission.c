@@ -43,6 +43,9 @@ static const struct {
 	[ACT_ROOM_MANAGE] = { "room.manage", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 	[ACT_ACTIVITY_MANAGE] = { "activity.manage",
 				  R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
+	[ACT_POINTS_MANAGE] = { "points.manage", R(ROLE_ADMIN) },
+	[ACT_POINTS_READ] = { "points.read", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_POINTS_CORRECT] = { "points.correct", R(ROLE_ADMIN) | R(ROLE_STAFF) },
 };
 
 const char *action_name(enum action a)

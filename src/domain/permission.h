@@ -42,6 +42,9 @@ enum action {
 			       * their bookings */
 	ACT_ACTIVITY_MANAGE,  /* organise the scope's activities: create, change, publish,
 			       * cancel, the attendance sheet, desk counts, meeting records */
+	ACT_POINTS_MANAGE,    /* the earning rules (city-wide) */
+	ACT_POINTS_READ,      /* the points statements and monthly summary of the scope */
+	ACT_POINTS_CORRECT,   /* correct a person's points (a new entry with a reason) */
 	ACT_COUNT
 };
 

@@ -38,6 +38,9 @@ const ROLES_FOR = {
 	'bot.manage': ['admin', 'staff', 'manager'],
 	'room.manage': ['admin', 'staff', 'manager'],
 	'activity.manage': ['admin', 'staff', 'manager'],
+	'points.manage': [], // the earning rules: city-wide admins only
+	'points.read': ['admin', 'staff'],
+	'points.correct': ['admin', 'staff'],
 };
 const EFFECTIVE = {
 	'GET /api/v1/accounts/{id}': 'account.read',
@@ -166,6 +169,7 @@ function objectOf(method, path) {
 	if (path === '/api/v1/rooms/{id}') return 'room';
 	if (method === 'POST' && path === '/api/v1/activities') return 'activities';
 	if (path.startsWith('/api/v1/activities/{id}') && judgedAtActivity(method, path)) return 'activities';
+	if (path === '/api/v1/points/entries' || path === '/api/v1/points/summary') return 'region';
 	return null;
 }
 
@@ -217,6 +221,7 @@ async function request(method, path, side) {
 	if (method === 'POST' && path === '/api/v1/people') body = { name: '矩阵人员', phone: uniquePhone('151'), region_code: where.region };
 	if (method === 'PATCH' && path === '/api/v1/people/{id}') body = { name: '矩阵改名' };
 	if (path === '/api/v1/checkins/tally') p += `?region=${where.region}`;
+	if (path === '/api/v1/points/entries' || path === '/api/v1/points/summary') p += `?region=${where.region}`;
 	for (const c of COLLECTIONS) {
 		if (method === 'POST' && path === `/api/v1/${c}`) body = NEW[c](where.region);
 		if (method === 'PATCH' && path === `/api/v1/${c}/{id}`) body = { name: `矩阵改名${++seq}` };

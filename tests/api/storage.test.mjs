@@ -16,8 +16,9 @@ describe('when storage is full', { skip }, () => {
 	let full; // the first refused write: { res, phone }
 
 	before(async () => {
-		// No demo city: 160 pages leave room for the schema (118) and some accounts.
-		srv = await startServer({ seed: false, args: ['--sqlite-max-pages', '160'] });
+		// No demo city: 300 pages leave room for the schema (163 pages) and
+		// some accounts.
+		srv = await startServer({ seed: false, args: ['--sqlite-max-pages', '300'] });
 		await loadOpenapi(srv.url);
 		await addUser(srv.dbUrl, { phone: DEMO.admin, name: '存储管理员', role: 'admin@*', password: DEMO_PASSWORD });
 		admin = await login(srv.url, DEMO.admin, DEMO_PASSWORD);

@@ -224,6 +224,7 @@ function links() {
 			'div',
 			{ class: 'stack' },
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-inbox', href: '/inbox.html' }, icon('bell', 'ico'), h('span', { text: t('me.inbox') })),
+			h('a', { class: 'btn btn-secondary btn-block', id: 'me-points', href: '/points.html' }, icon('star', 'ico'), h('span', { text: t('me.points') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-tasks', href: '/tasks.html' }, icon('clipboard-list', 'ico'), h('span', { text: t('tasks.title') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-rooms', href: '/rooms.html' }, icon('clock', 'ico'), h('span', { text: t('rooms.mine') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-activities', href: '/activities.html?tab=mine' }, icon('calendar-days', 'ico'), h('span', { text: t('me.activities') })),
