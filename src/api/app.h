@@ -15,6 +15,7 @@
 #include "api/tiles.h"
 #include "core/blob.h"
 #include "http/http.h"
+#include "http/server.h"
 #include "media/image.h"
 
 /* The city this deployment serves (the demo city, 宝鸡市): its region
@@ -58,6 +59,13 @@ struct app {
 
 /* The route table (api/routes.c): borrowed, static. */
 const struct http_route *api_routes(size_t *n);
+/* The error faces for http_server_config.error_faces (api/routes.c):
+ * under /open311/ the server's own errors speak Open311. Borrowed, static. */
+const struct http_error_face *api_error_faces(size_t *n);
+/* The server's own error (status, detail) in Open311's error format, .xml
+ * or .json by the path (api/open311.c). */
+void open311_error_answer(struct http_req *req, struct http_resp *resp, int status,
+			  const char *detail);
 /* The authentication hook for http_server_config.auth. */
 bool api_auth(struct http_req *req, struct http_resp *resp);
 

@@ -135,6 +135,13 @@ static void reply311_problem(struct http_req *req, struct http_resp *resp,
 	reply311(req, resp, status, errors, "errors");
 }
 
+void open311_error_answer(struct http_req *req, struct http_resp *resp, int status,
+			  const char *detail)
+{
+	json_t *errors = json_pack("[{s:i,s:s}]", "code", status, "description", detail);
+	reply311(req, resp, status, errors, "errors");
+}
+
 /* The request's parameters: the query of a GET; the form-encoded or JSON
  * body of a POST (then the query too, which the body overrides). */
 

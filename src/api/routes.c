@@ -609,3 +609,13 @@ const struct http_route *api_routes(size_t *n)
 	*n = sizeof(routes) / sizeof(routes[0]);
 	return routes;
 }
+
+static const struct http_error_face error_faces[] = {
+	{ "/open311/", open311_error_answer },
+};
+
+const struct http_error_face *api_error_faces(size_t *n)
+{
+	*n = sizeof(error_faces) / sizeof(error_faces[0]);
+	return error_faces;
+}

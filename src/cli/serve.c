@@ -618,8 +618,9 @@ int cli_serve(int argc, char **argv)
 		bot_sender_stop(bots);
 		return start_failed(&app, "snapshot", &prob);
 	}
-	size_t nroutes;
+	size_t nroutes, nfaces;
 	const struct http_route *routes = api_routes(&nroutes);
+	const struct http_error_face *faces = api_error_faces(&nfaces);
 	struct http_server_config hc = {
 		.listen = cfg.listen,
 		.routes = routes,
@@ -636,6 +637,8 @@ int cli_serve(int argc, char **argv)
 		.header_timeout_s = (unsigned)cfg.header_timeout_s,
 		.access_log = cfg.access_log,
 		.img_src = tiles.origin,
+		.error_faces = faces,
+		.nerror_faces = nfaces,
 	};
 	char bound[128];
 	app.server = http_server_start(&hc, bound, sizeof(bound), &prob);

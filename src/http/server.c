@@ -492,16 +492,26 @@ static const struct own_problem rate_limited = {
 
 /* Answers p in the language the client prefers, with detail (when not
  * NULL) instead of p's own. */
-static void own_problem(struct req_ctx *ctx, const struct own_problem *p, const char *const *detail)
+static void own_problem(const struct http_server *s, struct req_ctx *ctx,
+			const struct own_problem *p, const char *const *detail)
 {
 	size_t lang = http_req_language(&ctx->req, problem_lang_tags, PROBLEM_LANG_COUNT);
-	http_resp_problem(&ctx->resp, p->status, p->type, p->title[lang],
-			  (detail ? detail : p->detail)[lang]);
+	const struct http_error_face *face = NULL;
+	for (size_t i = 0; ctx->req.path && i < s->cfg.nerror_faces && !face; i++) {
+		const struct http_error_face *f = &s->cfg.error_faces[i];
+		if (!strncmp(ctx->req.path, f->prefix, strlen(f->prefix)))
+			face = f;
+	}
+	if (face)
+		face->answer(&ctx->req, &ctx->resp, p->status, (detail ? detail : p->detail)[lang]);
+	else
+		http_resp_problem(&ctx->resp, p->status, p->type, p->title[lang],
+				  (detail ? detail : p->detail)[lang]);
 	http_resp_header(&ctx->resp, "Content-Language", problem_lang_tags[lang]);
 	http_resp_header(&ctx->resp, "Vary", "Accept-Language");
 }
 
-static void too_large(struct req_ctx *ctx)
+static void too_large(const struct http_server *s, struct req_ctx *ctx)
 {
 	static const struct own_problem p = {
 		413, "body-too-large", { "请求体过大", "Request body too large" }, { NULL, NULL }
@@ -511,7 +521,7 @@ static void too_large(struct req_ctx *ctx)
 	snprintf(en, sizeof(en), "The request body is larger than the limit of %zu bytes",
 		 ctx->body_max);
 	const char *const detail[PROBLEM_LANG_COUNT] = { zh, en };
-	own_problem(ctx, &p, detail);
+	own_problem(s, ctx, &p, detail);
 }
 
 /* Everything before the route's handler: the answers that need none (no
@@ -522,7 +532,7 @@ static bool admit(struct http_server *s, struct req_ctx *ctx)
 	struct http_req *req = &ctx->req;
 	struct http_resp *resp = &ctx->resp;
 	switch (ctx->state) {
-	case REQ_TOO_LARGE: too_large(ctx); return false;
+	case REQ_TOO_LARGE: too_large(s, ctx); return false;
 	case REQ_BAD_URI:
 		http_resp_problem(resp, 400, "bad-request", "请求格式错误",
 				  "地址中不能含有 %00 (a NUL byte in the path or query)");
@@ -535,9 +545,9 @@ static bool admit(struct http_server *s, struct req_ctx *ctx)
 		http_resp_problem(resp, 431, "headers-too-large", "请求头过大", detail);
 		return false;
 	}
-	case REQ_NOT_FOUND: own_problem(ctx, &not_found, NULL); return false;
+	case REQ_NOT_FOUND: own_problem(s, ctx, &not_found, NULL); return false;
 	case REQ_NOT_ALLOWED:
-		own_problem(ctx, &not_allowed, NULL);
+		own_problem(s, ctx, &not_allowed, NULL);
 		http_resp_header(resp, "Allow", ctx->allow);
 		return false;
 	case REQ_SPOOL_FAILED:
@@ -567,7 +577,7 @@ static bool admit(struct http_server *s, struct req_ctx *ctx)
 			    req->route->rate_per_min, clock_now_ms(), &retry)) {
 		char ra[16];
 		snprintf(ra, sizeof(ra), "%d", retry);
-		own_problem(ctx, &rate_limited, NULL);
+		own_problem(s, ctx, &rate_limited, NULL);
 		http_resp_header(resp, "Retry-After", ra);
 		return false;
 	}
@@ -605,7 +615,7 @@ static void offload(struct http_server *s, struct MHD_Connection *conn, struct r
 		{ "服务器正忙，请稍后重试",
 		  "Too many expensive requests at once: please try again shortly" }
 	};
-	own_problem(ctx, &busy, NULL);
+	own_problem(s, ctx, &busy, NULL);
 	http_resp_header(&ctx->resp, "Retry-After", ra);
 	ctx->offload = OFFLOAD_ANSWERED;
 	MHD_resume_connection(conn);
@@ -664,7 +674,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		if (cl && strtoull(cl, NULL, 10) > ctx->body_max) {
 			/* Answer before reading a byte of it: the connection closes. */
 			ctx->dispatched = true;
-			too_large(ctx);
+			too_large(s, ctx);
 			return queue(s, conn, ctx);
 		}
 		sb_init(&ctx->body, 0);

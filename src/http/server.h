@@ -14,6 +14,16 @@
 
 struct http_server;
 
+/* How the server's own errors (no such address, wrong method, a body too
+ * large, too many requests, busy) are answered under a path prefix that
+ * follows another standard, which defines its own error format. */
+struct http_error_face {
+	const char *prefix; /* "/open311/" */
+	/* Fills resp: status with detail (in the client's language). */
+	void (*answer)(struct http_req *req, struct http_resp *resp, int status,
+		       const char *detail);
+};
+
 struct http_server_config {
 	const char *listen;		 /* "127.0.0.1:8080", "[::1]:0", ":8080" */
 	const struct http_route *routes; /* borrowed; must outlive the server */
@@ -35,6 +45,8 @@ struct http_server_config {
 	unsigned header_timeout_s; /* a request header must arrive within; 0: 10 */
 	bool access_log;
 	const char *img_src; /* extra CSP img-src origins (map tiles), or NULL */
+	const struct http_error_face *error_faces; /* borrowed; NULL: problem+json everywhere */
+	size_t nerror_faces;
 };
 
 /* Starts serving. Writes the bound address ("http://127.0.0.1:41234") into

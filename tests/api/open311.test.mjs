@@ -322,6 +322,24 @@ test('every refusal is a 4xx in the standard’s format, and nothing is written'
 	assert.deepEqual(await written(), before, 'nothing written by a refused request');
 });
 
+test('the server’s own errors under /open311/ speak Open311 too: no such address, a wrong method, a body too large', async () => {
+	assertErrors(await get('nothing.json'), 'json', 404, /./);
+	assertErrors(await get('nothing/here.xml'), 'xml', 404, /./);
+	assertErrors(await api(srv.url, { method: 'DELETE', path: `${V2}/services.json` }), 'json', 405, /./);
+	assertErrors(await api(srv.url, { method: 'DELETE', path: `${V2}/services.xml` }), 'xml', 405, /./);
+	const big = new URLSearchParams({ service_code: 'report.road', description: 'x'.repeat(40 * 1024) }).toString();
+	const before = await written();
+	for (const fmt of ['json', 'xml']) {
+		const res = await api(srv.url, { method: 'POST', path: `${V2}/requests.${fmt}`, body: big, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+		assertErrors(res, fmt, 413, /32768/);
+	}
+	assert.deepEqual(await written(), before);
+	// Our own API keeps its problem details.
+	const own = await api(srv.url, { path: '/api/v1/nothing' });
+	assert.equal(own.status, 404);
+	assert.match(own.headers.get('content-type'), /application\/problem\+json/);
+});
+
 test('Open311 routes are not in the OpenAPI document, and unknown query parameters are no error there', async () => {
 	const doc = (await api(srv.url, { path: '/api/v1/openapi.json' })).json;
 	assert.ok(!Object.keys(doc.paths).some((p) => p.startsWith('/open311/')));
