@@ -29,6 +29,7 @@
 #include "domain/events.h"
 #include "domain/person.h"
 #include "domain/request.h"
+#include "domain/shop.h"
 #include "domain/station.h"
 #include "domain/station_snapshot.h"
 #include "http/server.h"
@@ -71,6 +72,7 @@ struct serve_config {
 	int64_t clock_offset_s;
 	const char *ledger_key_file;
 	bool production;
+	int64_t shop_refund_ms;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -162,6 +164,8 @@ static const struct config_option options[] = {
 	  "空（开发用）则用数据库旁的 ledger.key，没有就生成" },
 	{ "production", "YIZHAN_PRODUCTION", "false", CONFIG_BOOL, OPT(production), 0, 0,
 	  "生产部署：开发时代为生成的东西（账本密钥）缺了就拒绝启动" },
+	{ "shop-refund-ms", "YIZHAN_SHOP_REFUND_MS", "600000", CONFIG_INT, OPT(shop_refund_ms), 10,
+	  86400000, "多久（毫秒）检查一次爱心超市 14 天未取的兑换，退回积分和库存" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -231,6 +235,20 @@ static void escalate_due(void *arg)
 		log_warn(NULL, "escalate", "escalating overdue requests failed: %s", prob.detail);
 	else if (n)
 		log_info(NULL, "escalate", "%d overdue request(s) escalated", n);
+}
+
+/* Redemptions not collected in time are refunded. Safe with several
+ * servers: each is claimed by its state before anything is given back. */
+static void refund_due(void *arg)
+{
+	struct db *db = arg;
+	struct problem prob;
+	problem_init(&prob);
+	int n = 0;
+	if (shop_refund_due(db, clock_now_s(), &n, &prob) != RC_OK)
+		log_warn(NULL, "shop", "refunding uncollected redemptions failed: %s", prob.detail);
+	else if (n)
+		log_info(NULL, "shop", "%d uncollected redemption(s) refunded", n);
 }
 
 /* Events written by other processes: on one SQLite file nothing tells us,
@@ -551,6 +569,7 @@ int cli_serve(int argc, char **argv)
 						 expire_answers, &expiry);
 	struct ticker *events_job = ticker_start(cfg.events_poll_ms, poll_events, app.events);
 	struct ticker *escalate_job = ticker_start(cfg.escalate_ms, escalate_due, db);
+	struct ticker *refund_job = ticker_start(cfg.shop_refund_ms, refund_due, db);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
 	/* The start line is in the log before anyone is told where to connect. */
@@ -565,6 +584,7 @@ int cli_serve(int argc, char **argv)
 	ticker_stop(expiry_job);
 	ticker_stop(events_job);
 	ticker_stop(escalate_job);
+	ticker_stop(refund_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
 	bot_sender_stop(bots);

@@ -25,7 +25,9 @@
 
 /* What an entry tells of: "dispatched", "accepted", "resolved", "escalated",
  * "rated", "reopened", "rejected", "cancelled", "project" (a suggestion
- * became a project), "notice". True if kind is one of them. */
+ * became a project), "notice", "shop" (a redemption handed over or
+ * refunded), "distribution" (something to collect). True if kind is one of
+ * them. */
 bool inbox_kind_known(const char *kind);
 
 /* Adds an entry for account_id in the caller's open transaction and records

@@ -40,6 +40,7 @@ static const struct {
 				   R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 	[ACT_BOT_MANAGE] = { "bot.manage", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 	[ACT_METRICS_READ] = { "metrics.read", 0 },
+	[ACT_SHOP_MANAGE] = { "shop.manage", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 };
 
 const char *action_name(enum action a)

@@ -38,6 +38,7 @@ enum action {
 			       * suggestion into a project */
 	ACT_BOT_MANAGE,	      /* the group-bot webhooks of a station or region */
 	ACT_METRICS_READ,     /* /metrics: granted by the deployment's --metrics-access, no role */
+	ACT_SHOP_MANAGE, /* a station's love supermarket: items, stock, hand-overs, distributions */
 	ACT_COUNT
 };
 

@@ -36,6 +36,7 @@ const ROLES_FOR = {
 	'request.read': ['admin', 'staff', 'manager'],
 	'request.dispatch': ['admin', 'staff', 'manager'],
 	'bot.manage': ['admin', 'staff', 'manager'],
+	'shop.manage': ['admin', 'staff', 'manager'],
 };
 const EFFECTIVE = {
 	'GET /api/v1/accounts/{id}': 'account.read',
