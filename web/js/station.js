@@ -150,6 +150,7 @@ function render(s, catalog) {
 					['report', 'camera'],
 				].map(([k, ic]) => h('a', { class: 'btn btn-secondary', id: `st-new-${k}`, href: `/new.html?station=${s.id}&kind=${k}` }, icon(ic, 'ico'), h('span', { text: t(`station.loop.${k}`) }))),
 			),
+			h('a', { class: 'btn btn-secondary btn-block', id: 'st-shop', href: `/shop.html?station=${s.id}` }, icon('shopping-basket', 'ico'), h('span', { text: t('shop.link') })),
 		),
 		photoStrip(s),
 		h(
