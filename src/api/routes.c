@@ -462,6 +462,34 @@ static const struct http_route routes[] = {
 	  .tag = "regions", .summary = "设置行政区划的代表点（WGS-84，管理员，在其范围内）",
 	  .req_schema = "RegionLocation", .resp_schema = "Region" },
 
+	{ "GET", "/api/v1/me/points", h_points_me, ACT_SIGNED_IN, .tag = "points",
+	  .summary = "我的积分：余额和明细（新的在前，按 cursor 翻页）",
+	  .resp_schema = "PointsStatement",
+	  .query = "cursor:integer:翻页游标（上一页的 next_cursor）;limit:integer:每页条数 1–100" },
+	{ "GET", "/api/v1/points/entries", h_points_entries, ACT_POINTS_READ, .tag = "points",
+	  .summary = "一个地区的积分明细（新的在前；工作人员，在其范围内）",
+	  .resp_schema = "PointsEntryPage",
+	  .query = "region:string:地区代码前缀（必填）;cursor:integer:翻页游标;"
+		   "limit:integer:每页条数 1–100" },
+	{ "GET", "/api/v1/points/summary", h_points_summary, ACT_POINTS_READ, .tag = "points",
+	  .summary = "一个地区某月的积分汇总：各驿站发放、兑换、过期、更正及合计（工作人员）",
+	  .resp_schema = "PointsSummary",
+	  .query = "region:string:地区代码前缀（必填）;month:string:月份 YYYY-MM（默认本月）" },
+	{ "GET", "/api/v1/points/monthly", h_points_monthly, ACT_PUBLIC, .tag = "points",
+	  .summary = "公开的月度积分：各驿站发放和兑换的积分（不含个人信息）",
+	  .resp_schema = "PointsMonthly",
+	  .query = "month:string:月份 YYYY-MM（默认本月）;station:integer:只看一个驿站;"
+		   "region:string:只看这个地区" },
+	{ "GET", "/api/v1/points/rules", h_points_rules, ACT_PUBLIC, .tag = "points",
+	  .summary = "积分规则：什么事、什么类别、给谁、多少分", .resp_schema = "PointsRuleList" },
+	{ "PATCH", "/api/v1/points/rules/{code}", h_points_rule_update, ACT_POINTS_MANAGE, 4 * KIB,
+	  .tag = "points", .summary = "修改一条积分规则（全市范围的管理员）",
+	  .req_schema = "PointsRuleUpdate", .resp_schema = "PointsRule" },
+	{ "POST", "/api/v1/points/corrections", h_points_correct, ACT_POINTS_CORRECT, 4 * KIB,
+	  .tag = "points",
+	  .summary = "更正积分：记一笔新的积分（正负皆可，须写明原因），或冲销某条记录；"
+		     "本人所在地区的工作人员",
+	  .req_schema = "PointsCorrection", .resp_schema = "PointsPosted", .ok_status = 201 },
 	{ "GET", "/api/v1/stations/{id}/shop/items", h_shop_items_list, ACT_PUBLIC, .tag = "shop",
 	  .summary =
 		  "驿站爱心超市的商品：价格（积分）、库存、每人每月限兑；all=1 时站长和辖区工作人员"

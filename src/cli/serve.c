@@ -28,10 +28,12 @@
 #include "domain/checkin.h"
 #include "domain/events.h"
 #include "domain/person.h"
+#include "domain/points_award.h"
 #include "domain/request.h"
 #include "domain/shop.h"
 #include "domain/station.h"
 #include "domain/station_snapshot.h"
+#include "domain/verify.h"
 #include "http/server.h"
 
 struct serve_config {
@@ -72,6 +74,10 @@ struct serve_config {
 	int64_t clock_offset_s;
 	const char *ledger_key_file;
 	bool production;
+	int64_t points_award_ms;
+	int64_t points_expire_years;
+	int64_t points_expire_ms;
+	int64_t verify_ms;
 	int64_t shop_refund_ms;
 };
 
@@ -164,6 +170,15 @@ static const struct config_option options[] = {
 	  "空（开发用）则用数据库旁的 ledger.key，没有就生成" },
 	{ "production", "YIZHAN_PRODUCTION", "false", CONFIG_BOOL, OPT(production), 0, 0,
 	  "生产部署：开发时代为生成的东西（账本密钥）缺了就拒绝启动" },
+	{ "points-award-ms", "YIZHAN_POINTS_AWARD_MS", "2000", CONFIG_INT, OPT(points_award_ms), 50,
+	  3600000, "按积分规则发放积分的后台任务多久读一次事件（毫秒）" },
+	{ "points-expire-years", "YIZHAN_POINTS_EXPIRE_YEARS", "1", CONFIG_INT,
+	  OPT(points_expire_years), 0, 100,
+	  "积分有效期：某年获得的积分在其后第几年年底过期（默认 1：次年年底；0 = 永不过期）" },
+	{ "points-expire-ms", "YIZHAN_POINTS_EXPIRE_MS", "3600000", CONFIG_INT,
+	  OPT(points_expire_ms), 50, 86400000, "积分过期的后台任务多久看一次（毫秒）" },
+	{ "verify-ms", "YIZHAN_VERIFY_MS", "21600000", CONFIG_INT, OPT(verify_ms), 50, 604800000,
+	  "多久校验一次积分和库存账本链（毫秒；结果见 /metrics 和 yizhan verify）" },
 	{ "shop-refund-ms", "YIZHAN_SHOP_REFUND_MS", "600000", CONFIG_INT, OPT(shop_refund_ms), 10,
 	  86400000, "多久（毫秒）检查一次爱心超市 14 天未取的兑换，退回积分和库存" },
 };
@@ -237,6 +252,41 @@ static void escalate_due(void *arg)
 		log_info(NULL, "escalate", "%d overdue request(s) escalated", n);
 }
 
+/* Points by rule, from the outbox: several servers may run it at once. */
+static void award_points(void *arg)
+{
+	struct db *db = arg;
+	bool more = true;
+	for (int round = 0; more && round < 20; round++) {
+		struct problem prob;
+		problem_init(&prob);
+		size_t n = 0;
+		if (points_award_scan(db, clock_now_s(), &n, &more, &prob) != RC_OK) {
+			log_warn(NULL, "points", "awarding points failed: %s", prob.detail);
+			return;
+		}
+		if (n)
+			log_info(NULL, "points", "%zu award(s) of points", n);
+	}
+}
+
+struct points_expiry_job {
+	struct db *db;
+	int years;
+};
+
+static void expire_points(void *arg)
+{
+	struct points_expiry_job *j = arg;
+	struct problem prob;
+	problem_init(&prob);
+	int64_t n = 0;
+	if (points_expire_due(j->db, clock_now_s(), j->years, &n, &prob) != RC_OK)
+		log_warn(NULL, "points", "expiring points failed: %s", prob.detail);
+	else if (n)
+		log_info(NULL, "points", "%lld account(s) had points expire", (long long)n);
+}
+
 /* Redemptions not collected in time are refunded. Safe with several
  * servers: each is claimed by its state before anything is given back. */
 static void refund_due(void *arg)
@@ -249,6 +299,22 @@ static void refund_due(void *arg)
 		log_warn(NULL, "shop", "refunding uncollected redemptions failed: %s", prob.detail);
 	else if (n)
 		log_info(NULL, "shop", "%d uncollected redemption(s) refunded", n);
+}
+
+/* The ledgers' chains, checked now and then so /metrics stays fresh. */
+static void verify_chains(void *arg)
+{
+	struct db *db = arg;
+	struct problem prob;
+	problem_init(&prob);
+	struct verify_run run;
+	if (verify_ledgers(db, clock_now_s(), NULL, NULL, &run, &prob) != RC_OK)
+		log_warn(NULL, "verify", "verifying the ledgers failed: %s", prob.detail);
+	else if (run.problems)
+		log_error(NULL, "verify",
+			  "%lld ledger entries changed or removed since written (yizhan verify "
+			  "lists them)",
+			  (long long)run.problems);
 }
 
 /* Events written by other processes: on one SQLite file nothing tells us,
@@ -569,6 +635,10 @@ int cli_serve(int argc, char **argv)
 						 expire_answers, &expiry);
 	struct ticker *events_job = ticker_start(cfg.events_poll_ms, poll_events, app.events);
 	struct ticker *escalate_job = ticker_start(cfg.escalate_ms, escalate_due, db);
+	struct points_expiry_job pexp = { .db = db, .years = (int)cfg.points_expire_years };
+	struct ticker *award_job = ticker_start(cfg.points_award_ms, award_points, db);
+	struct ticker *pexpire_job = ticker_start(cfg.points_expire_ms, expire_points, &pexp);
+	struct ticker *verify_job = ticker_start(cfg.verify_ms, verify_chains, db);
 	struct ticker *refund_job = ticker_start(cfg.shop_refund_ms, refund_due, db);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
@@ -584,6 +654,9 @@ int cli_serve(int argc, char **argv)
 	ticker_stop(expiry_job);
 	ticker_stop(events_job);
 	ticker_stop(escalate_job);
+	ticker_stop(award_job);
+	ticker_stop(pexpire_job);
+	ticker_stop(verify_job);
 	ticker_stop(refund_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);

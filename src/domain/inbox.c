@@ -15,8 +15,8 @@
 #include "domain/events.h"
 
 static const char *const kinds[] = {
-	"dispatched", "accepted",  "resolved", "escalated", "rated", "reopened",
-	"rejected",   "cancelled", "project",  "notice",    "shop",  "distribution",
+	"dispatched", "accepted", "resolved", "escalated", "rated", "reopened",	    "rejected",
+	"cancelled",  "project",  "notice",   "points",	   "shop",  "distribution",
 };
 
 bool inbox_kind_known(const char *kind)

@@ -40,6 +40,9 @@ static const struct {
 				   R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 	[ACT_BOT_MANAGE] = { "bot.manage", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 	[ACT_METRICS_READ] = { "metrics.read", 0 },
+	[ACT_POINTS_MANAGE] = { "points.manage", R(ROLE_ADMIN) },
+	[ACT_POINTS_READ] = { "points.read", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_POINTS_CORRECT] = { "points.correct", R(ROLE_ADMIN) | R(ROLE_STAFF) },
 	[ACT_SHOP_MANAGE] = { "shop.manage", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 };
 

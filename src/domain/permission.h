@@ -38,6 +38,9 @@ enum action {
 			       * suggestion into a project */
 	ACT_BOT_MANAGE,	      /* the group-bot webhooks of a station or region */
 	ACT_METRICS_READ,     /* /metrics: granted by the deployment's --metrics-access, no role */
+	ACT_POINTS_MANAGE,    /* the earning rules (city-wide) */
+	ACT_POINTS_READ,      /* the points statements and monthly summary of the scope */
+	ACT_POINTS_CORRECT,   /* correct a person's points (a new entry with a reason) */
 	ACT_SHOP_MANAGE, /* a station's love supermarket: items, stock, hand-overs, distributions */
 	ACT_COUNT
 };

@@ -9,6 +9,8 @@
 #include "core/clock.h"
 #include "core/text.h"
 #include "core/xalloc.h"
+#include "domain/audit.h"
+#include "domain/permission.h"
 
 const struct points_reason_name points_reasons[] = {
 	{ POINTS_REASON_SERVICE, "服务完成", "Service done" },
@@ -143,7 +145,7 @@ static enum rc check_post(const struct points_post *e, struct problem *prob)
 	if (!e->ref_kind || !*e->ref_kind || strlen(e->ref_kind) >= POINTS_REF_MAX)
 		problem_field(prob, "ref_kind", "请说明积分的来由");
 	bool correction = e->reason && !strcmp(e->reason, POINTS_REASON_CORRECTION);
-	size_t note_len = 0;
+	size_t note_len = e->note ? strlen(e->note) : 0;
 	const char *note = e->note ? text_trim(e->note, &note_len) : NULL;
 	if (correction && (!note || !note_len))
 		problem_field(prob, "note", "更正积分须写明原因");
@@ -250,7 +252,7 @@ enum rc points_post(struct db_tx *tx, const struct points_post *e, struct points
 				   "积分不足：余额 %lld 分，需要 %lld 分", (long long)balance,
 				   (long long)-e->amount);
 
-	size_t note_len = 0;
+	size_t note_len = e->note ? strlen(e->note) : 0;
 	const char *trimmed = e->note ? text_trim(e->note, &note_len) : NULL;
 	char *note = trimmed && note_len ? xstrndup(trimmed, note_len) : NULL;
 	struct points_canon c = {
@@ -303,5 +305,250 @@ enum rc points_balance(struct db *db, int64_t account_id, int64_t *balance, stru
 	if (rc == RC_OK && db_rows_count(rows))
 		*balance = db_rows_int(rows, 0, 0);
 	db_rows_free(rows);
+	return rc;
+}
+
+/* Statements */
+
+#define ENTRY_COLS                                                                              \
+	"e.id, e.account_id, e.seq, e.amount, e.ref_id, COALESCE(e.station_id, 0),"             \
+	" COALESCE(e.granted_by, 0), e.created_s, e.reason, e.ref_kind, e.rule, e.region_code," \
+	" e.note, COALESCE(a.name, ''), COALESCE(s.name, '')"
+#define ENTRY_FROM                                                           \
+	" FROM points_entries e LEFT JOIN accounts a ON a.id = e.account_id" \
+	" LEFT JOIN stations s ON s.id = e.station_id"
+
+void points_page_release(struct points_page *page)
+{
+	free(page->items);
+	db_rows_free(page->rows);
+	memset(page, 0, sizeof(*page));
+}
+
+static void page_from_rows(struct db_rows *rows, size_t limit, bool by_seq,
+			   struct points_page *page)
+{
+	size_t n = db_rows_count(rows);
+	size_t shown = n > limit ? limit : n;
+	page->rows = rows;
+	page->items = xcalloc(shown ? shown : 1, sizeof(*page->items));
+	for (size_t i = 0; i < shown; i++) {
+		struct points_entry *e = &page->items[i];
+		e->id = db_rows_int(rows, i, 0);
+		e->account_id = db_rows_int(rows, i, 1);
+		e->seq = db_rows_int(rows, i, 2);
+		e->amount = db_rows_int(rows, i, 3);
+		e->ref_id = db_rows_int(rows, i, 4);
+		e->station_id = db_rows_int(rows, i, 5);
+		e->granted_by = db_rows_int(rows, i, 6);
+		e->created_s = db_rows_int(rows, i, 7);
+		e->reason = db_rows_text(rows, i, 8);
+		e->ref_kind = db_rows_text(rows, i, 9);
+		e->rule = db_rows_text(rows, i, 10);
+		e->region_code = db_rows_text(rows, i, 11);
+		e->note = db_rows_text(rows, i, 12);
+		e->account_name = db_rows_text(rows, i, 13);
+		e->station_name = db_rows_text(rows, i, 14);
+	}
+	page->n = shown;
+	page->next_cursor = n > limit ? (by_seq ? page->items[shown - 1].seq
+						: page->items[shown - 1].id)
+				      : 0;
+}
+
+enum rc points_statement(struct db *db, int64_t account_id, int64_t cursor, size_t limit,
+			 struct points_page *page, struct problem *prob)
+{
+	memset(page, 0, sizeof(*page));
+	if (limit < 1 || limit > POINTS_LIMIT_MAX)
+		limit = 20;
+	enum rc rc = points_balance(db, account_id, &page->balance, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct db_rows *rows = NULL;
+	rc = db_q(db,
+		  "SELECT " ENTRY_COLS ENTRY_FROM " WHERE e.account_id = $1 AND e.seq < $2"
+		  " ORDER BY e.seq DESC LIMIT $3",
+		  &rows, prob, DB_I(account_id), DB_I(cursor > 0 ? cursor : INT64_MAX),
+		  DB_I((int64_t)limit + 1));
+	if (rc != RC_OK)
+		return rc;
+	page_from_rows(rows, limit, true, page);
+	return RC_OK;
+}
+
+/* The upper end of a code prefix's range: codes are digits, ':' follows
+ * '9'. */
+static void prefix_end(const char *region, char out[16])
+{
+	text_copy(out, 15, region);
+	size_t n = strlen(out);
+	out[n] = ':';
+	out[n + 1] = '\0';
+}
+
+enum rc points_region_entries(struct db *db, const struct principal *p, const char *region,
+			      int64_t cursor, size_t limit, struct points_page *page,
+			      struct problem *prob)
+{
+	memset(page, 0, sizeof(*page));
+	struct scope_target t = { .region = region };
+	if (!permission_allows(p, ACT_POINTS_READ, &t))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden", "无权查看 %s 的积分", region);
+	if (limit < 1 || limit > POINTS_LIMIT_MAX)
+		limit = 20;
+	char hi[16];
+	prefix_end(region, hi);
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT " ENTRY_COLS ENTRY_FROM " WHERE e.region_code >= $1 AND"
+			  " e.region_code < $2 AND e.id < $3 ORDER BY e.id DESC"
+			  " LIMIT $4",
+			  &rows, prob, DB_T(region), DB_T(hi),
+			  DB_I(cursor > 0 ? cursor : INT64_MAX), DB_I((int64_t)limit + 1));
+	if (rc != RC_OK)
+		return rc;
+	page_from_rows(rows, limit, false, page);
+	return RC_OK;
+}
+
+void points_summary_release(struct points_summary *s)
+{
+	free(s->stations);
+	db_rows_free(s->rows);
+	memset(s, 0, sizeof(*s));
+}
+
+enum rc points_summary(struct db *db, const char *region, int month, int64_t station_id,
+		       struct points_summary *out, struct problem *prob)
+{
+	memset(out, 0, sizeof(*out));
+	out->month = month;
+	char hi[16];
+	prefix_end(region ? region : "", hi);
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db,
+			  "SELECT m.station_id, COALESCE(MIN(s.name), ''), MIN(m.region_code),"
+			  " SUM(m.issued), SUM(m.redeemed), SUM(m.expired), SUM(m.corrected)"
+			  " FROM points_monthly m LEFT JOIN stations s ON s.id = m.station_id"
+			  " WHERE m.month = $1 AND m.region_code >= $2 AND m.region_code < $3"
+			  " AND ($4 = 0 OR m.station_id = $4) GROUP BY m.station_id"
+			  " ORDER BY m.station_id",
+			  &rows, prob, DB_I(month), DB_T(region ? region : ""), DB_T(hi),
+			  DB_I(station_id));
+	if (rc != RC_OK)
+		return rc;
+	size_t n = db_rows_count(rows);
+	out->rows = rows;
+	out->stations = xcalloc(n ? n : 1, sizeof(*out->stations));
+	out->n = n;
+	for (size_t i = 0; i < n; i++) {
+		struct points_sum *s = &out->stations[i];
+		s->station_id = db_rows_int(rows, i, 0);
+		s->station_name = db_rows_text(rows, i, 1);
+		s->region_code = db_rows_text(rows, i, 2);
+		s->issued = db_rows_int(rows, i, 3);
+		s->redeemed = db_rows_int(rows, i, 4);
+		s->expired = db_rows_int(rows, i, 5);
+		s->corrected = db_rows_int(rows, i, 6);
+		out->total.issued += s->issued;
+		out->total.redeemed += s->redeemed;
+		out->total.expired += s->expired;
+		out->total.corrected += s->corrected;
+	}
+	return RC_OK;
+}
+
+/* Corrections */
+
+enum rc points_correct(struct db_tx *tx, const struct actor *actor,
+		       const struct points_correction *c, struct points_posted *out,
+		       struct problem *prob)
+{
+	struct db *db = db_tx_db(tx);
+	size_t note_len = c->note ? strlen(c->note) : 0;
+	if (!c->note || !text_trim(c->note, &note_len) || !note_len)
+		problem_field(prob, "note", "更正积分须写明原因");
+	if (!c->entry_id && !c->amount)
+		problem_field(prob, "amount", "积分数不能为 0");
+	if (problem_has_fields(prob))
+		return RC_INVALID;
+	int64_t account = c->account_id, amount = c->amount, station = 0;
+	char region[16] = "";
+	struct db_rows *rows = NULL;
+	enum rc rc;
+	if (c->entry_id) {
+		rc = db_q(db,
+			  "SELECT account_id, amount, COALESCE(region_code, ''),"
+			  " COALESCE(station_id, 0) FROM points_entries WHERE id = $1",
+			  &rows, prob, DB_I(c->entry_id));
+		if (rc != RC_OK)
+			return rc;
+		if (!db_rows_count(rows)) {
+			db_rows_free(rows);
+			return problem_set(prob, RC_NOT_FOUND, "not-found", "没有这条积分记录");
+		}
+		account = db_rows_int(rows, 0, 0);
+		if (!amount)
+			amount = -db_rows_int(rows, 0, 1);
+		text_copy(region, sizeof(region), db_rows_text(rows, 0, 2));
+		station = db_rows_int(rows, 0, 3);
+		db_rows_free(rows);
+	} else {
+		rc = db_q(db, "SELECT COALESCE(region_code, '') FROM persons WHERE account_id = $1",
+			  &rows, prob, DB_I(account));
+		if (rc != RC_OK)
+			return rc;
+		if (db_rows_count(rows))
+			text_copy(region, sizeof(region), db_rows_text(rows, 0, 0));
+		db_rows_free(rows);
+	}
+	struct scope_target t = { .region = region, .station_id = station };
+	bool may = region[0] ? permission_allows(actor->p, ACT_POINTS_CORRECT, &t)
+			     : permission_allows_citywide(actor->p, ACT_POINTS_CORRECT);
+	if (!may)
+		return problem_set(prob, RC_FORBIDDEN, "forbidden",
+				   "只有这个人所在地区的工作人员可以更正其积分");
+	int64_t ref = c->entry_id;
+	if (!ref) {
+		rc = db_q(db,
+			  "SELECT COALESCE(MAX(last_seq), 0) + 1 FROM points_balances"
+			  " WHERE account_id = $1",
+			  &rows, prob, DB_I(account));
+		if (rc != RC_OK)
+			return rc;
+		ref = db_rows_int(rows, 0, 0);
+		db_rows_free(rows);
+	}
+	struct points_post e = { .account_id = account,
+				 .amount = amount,
+				 .reason = POINTS_REASON_CORRECTION,
+				 .ref_kind = c->entry_id ? "entry" : "correction",
+				 .ref_id = ref,
+				 .region_code = region[0] ? region : NULL,
+				 .station_id = station,
+				 .granted_by = actor->p ? actor->p->account_id : 0,
+				 .note = c->note };
+	struct points_posted res;
+	rc = points_post(tx, &e, &res, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (res.already) {
+		if (c->entry_id)
+			return problem_set(prob, RC_CONFLICT, "already-corrected",
+					   "这条积分记录已经更正过");
+		return RC_BUSY; /* another correction took the seq meanwhile: again */
+	}
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_int(&d, "account_id", account);
+	audit_detail_int(&d, "amount", amount);
+	audit_detail_int(&d, "entry_id", res.entry_id);
+	audit_detail_str(&d, "note", c->note);
+	rc = audit_record_id(tx, actor, "points.correct", "points_entry", res.entry_id,
+			     region[0] ? region : NULL, &d, prob);
+	audit_detail_release(&d);
+	if (rc == RC_OK && out)
+		*out = res;
 	return rc;
 }

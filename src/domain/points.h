@@ -106,4 +106,76 @@ int points_month_of(int64_t t_s);
 int64_t points_month_start_s(int yyyymm);
 int64_t points_year_start_s(int year);
 
+/* Statements */
+
+struct points_entry {
+	int64_t id, account_id, seq, amount, ref_id, station_id, granted_by, created_s;
+	const char *reason, *ref_kind, *rule, *region_code, *note; /* borrowed from the page */
+	const char *account_name, *station_name;		   /* "" when none */
+};
+
+struct points_page {
+	struct points_entry *items; /* newest first */
+	size_t n;
+	int64_t next_cursor;  /* of the next page; 0: this was the last */
+	int64_t balance;      /* points_statement: the account's balance */
+	struct db_rows *rows; /* what the strings are borrowed from */
+};
+void points_page_release(struct points_page *page);
+
+/* One account's entries, newest first: those before cursor (a seq; 0: from
+ * the newest), at most limit (1–POINTS_LIMIT_MAX), and its balance. */
+enum rc points_statement(struct db *db, int64_t account_id, int64_t cursor, size_t limit,
+			 struct points_page *page, struct problem *prob);
+
+struct principal;
+/* The entries caused within region (a code prefix), newest first, before
+ * cursor (an id; 0: from the newest), for p, who needs ACT_POINTS_READ over
+ * region (RC_FORBIDDEN naming it). */
+enum rc points_region_entries(struct db *db, const struct principal *p, const char *region,
+			      int64_t cursor, size_t limit, struct points_page *page,
+			      struct problem *prob);
+
+/* A month's points per station (0: entries of no station), from the
+ * monthly table. */
+struct points_sum {
+	int64_t station_id;
+	const char *station_name; /* borrowed; "" for none */
+	const char *region_code;  /* the station's region, or the entries' */
+	int64_t issued, redeemed, expired, corrected;
+};
+struct points_summary {
+	int month; /* yyyymm */
+	struct points_sum *stations;
+	size_t n;
+	struct points_sum total;
+	struct db_rows *rows;
+};
+void points_summary_release(struct points_summary *s);
+/* The summary of month within region ("" everywhere), of one station when
+ * station_id > 0. Readable by anyone (no personal data); staff routes check
+ * their scope before. */
+enum rc points_summary(struct db *db, const char *region, int month, int64_t station_id,
+		       struct points_summary *out, struct problem *prob);
+
+/* Corrections */
+
+struct actor;
+struct points_correction {
+	int64_t account_id; /* whose points; with entry_id, taken from the entry */
+	int64_t amount;	    /* ± points; 0 with entry_id: the entry's amount reversed */
+	const char *note;   /* why: required */
+	int64_t entry_id;   /* > 0: the correction of this entry */
+};
+/* A correction by actor, who needs ACT_POINTS_CORRECT over the place: the
+ * entry's region when one is corrected, else the region of the person the
+ * account belongs to (persons.account_id), else city-wide. A new entry
+ * (reason correction, granted by actor, ref ("entry", id) or ("correction",
+ * the account's next seq)); never an edit. RC_INVALID naming note when it
+ * is missing; RC_CONFLICT when the entry was corrected already or the
+ * balance would go negative; audited. */
+enum rc points_correct(struct db_tx *tx, const struct actor *actor,
+		       const struct points_correction *c, struct points_posted *out,
+		       struct problem *prob);
+
 #endif

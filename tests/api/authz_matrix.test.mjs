@@ -36,6 +36,9 @@ const ROLES_FOR = {
 	'request.read': ['admin', 'staff', 'manager'],
 	'request.dispatch': ['admin', 'staff', 'manager'],
 	'bot.manage': ['admin', 'staff', 'manager'],
+	'points.manage': [], // the earning rules: city-wide admins only
+	'points.read': ['admin', 'staff'],
+	'points.correct': ['admin', 'staff'],
 	'shop.manage': ['admin', 'staff', 'manager'],
 };
 const EFFECTIVE = {
@@ -149,6 +152,7 @@ function objectOf(method, path) {
 	for (const c of COLLECTIONS) if (path.startsWith(`/api/v1/${c}/{id}`) || (method === 'POST' && path === `/api/v1/${c}`)) return c;
 	if (path.startsWith('/api/v1/bots/{id}') || (method === 'POST' && path === '/api/v1/bots')) return 'bots';
 	if (path === '/api/v1/checkins/tally') return 'region';
+	if (path === '/api/v1/points/entries' || path === '/api/v1/points/summary') return 'region';
 	return null;
 }
 
@@ -193,6 +197,7 @@ async function request(method, path, side) {
 	if (method === 'POST' && path === '/api/v1/people') body = { name: '矩阵人员', phone: uniquePhone('151'), region_code: where.region };
 	if (method === 'PATCH' && path === '/api/v1/people/{id}') body = { name: '矩阵改名' };
 	if (path === '/api/v1/checkins/tally') p += `?region=${where.region}`;
+	if (path === '/api/v1/points/entries' || path === '/api/v1/points/summary') p += `?region=${where.region}`;
 	for (const c of COLLECTIONS) {
 		if (method === 'POST' && path === `/api/v1/${c}`) body = NEW[c](where.region);
 		if (method === 'PATCH' && path === `/api/v1/${c}/{id}`) body = { name: `矩阵改名${++seq}` };
