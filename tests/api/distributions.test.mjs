@@ -6,7 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startServer, sqlRows, yizhan, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { spawnSync } from 'node:child_process';
+
+import { startServer, sqlRows, BIN, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login, uniquePhone } from './lib/client.mjs';
 import { assertJson, assertProblem, loadOpenapi } from './lib/schema.mjs';
 
@@ -93,4 +95,22 @@ test('a distribution to a hub\'s riders: the batch reserved, each handed over on
 	await assertProblem(srv.url, await as(manager, { method: 'POST', path: `/api/v1/distributions/${id}/close`, body: {} }), 409, 'closed');
 	assert.equal(await num(`SELECT COALESCE(SUM(qty), 0) FROM stock_moves WHERE item_id = ${item}`), 6);
 	assert.equal(await num(`SELECT COUNT(*) FROM audit_log WHERE action = 'distribution.handed_over' AND object_id = '${id}'`), 2);
+});
+
+test('yizhan verify reports a stock entry altered, and the last one removed, with the database shell', async () => {
+	const verify = () => spawnSync(BIN, ['verify', '--db', srv.dbUrl], { encoding: 'utf8' });
+	const clean = verify();
+	assert.equal(clean.status, 0, clean.stdout + clean.stderr);
+	const [id, seq] = (await sqlRows(srv.dbUrl, `SELECT id, seq FROM stock_moves WHERE item_id = ${item} AND kind = 'received'`))[0];
+	await sqlRows(srv.dbUrl, `UPDATE stock_moves SET qty = 100 WHERE id = ${id}`);
+	const changed = verify();
+	assert.equal(changed.status, 1);
+	assert.match(changed.stdout, new RegExp(`stock chain ${item}: entry ${id} \\(seq ${seq}\\) changed since it was written`));
+	await sqlRows(srv.dbUrl, `UPDATE stock_moves SET qty = 10 WHERE id = ${id}`);
+	assert.equal(verify().status, 0, 'put back as it was: clean again');
+	const last = await num(`SELECT MAX(seq) FROM stock_moves WHERE item_id = ${item}`);
+	await sqlRows(srv.dbUrl, `DELETE FROM stock_moves WHERE item_id = ${item} AND seq = ${last}`);
+	const removed = verify();
+	assert.equal(removed.status, 1);
+	assert.match(removed.stdout, new RegExp(`stock chain ${item}: entries seq ${last}-${last} removed`));
 });
