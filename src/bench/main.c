@@ -18,6 +18,8 @@ static const struct part {
 	  "times a ledger's export and import as CSV and Excel, and their memory" },
 	{ "people", bench_people,
 	  "times the people ledger's import, export and counts, and check-ins, on SQLite" },
+	{ "shop", bench_shop,
+	  "times redemptions through the HTTP server against bare inserts; checks the ledgers" },
 };
 
 static void usage(FILE *out)
