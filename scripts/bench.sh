@@ -24,8 +24,12 @@
 #   7. the live stream: 1,000 staff streams (GET /api/v1/stream) open, one
 #      request event written into the outbox by another process, the time
 #      until the last stream has it, and the server's resident memory with
-#      and without the streams (bench/sse-fanout.mjs);
-#   8. the love supermarket: redemptions a second through the HTTP server at
+#      and without the streams (bench/sse-fanout.mjs).
+#   8. points: a statement (one account's balance and first page) and a
+#      region's monthly summary over a ledger of 1,000,000 entries, medians
+#      next to a primary-key lookup, on SQLite and on a throwaway PostgreSQL
+#      cluster (yizhan-bench points; target < 50 ms each);
+#   9. the love supermarket: redemptions a second through the HTTP server at
 #      64 concurrent clients (each its own account and API token), next to a
 #      bare one-row insert a transaction in the same database in the same
 #      run, on SQLite and on a throwaway PostgreSQL cluster; then the
@@ -36,8 +40,8 @@
 # stopped on exit. Never a test: timings depend on the machine and its load.
 #
 # `scripts/bench.sh photo` runs part 4 alone, `scripts/bench.sh people` part
-# 6, `scripts/bench.sh sse` part 7, `scripts/bench.sh shop` part 8 (they need
-# neither wrk nor nginx).
+# 6, `scripts/bench.sh sse` part 7, `scripts/bench.sh points` part 8,
+# `scripts/bench.sh shop` part 9 (they need neither wrk nor nginx).
 #
 # Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ROUNDS (nginx /
 # nearby pairs, default 2; the best of each is compared), BENCH_INDEX_ARGS
@@ -103,7 +107,29 @@ bench_people() {
 	echo
 }
 
-# ---- 8. the love supermarket (also alone: scripts/bench.sh shop) ----
+# ---- 8. points (also alone: scripts/bench.sh points) ----
+
+POINTS_LINE=''
+bench_points() {
+	echo "== 8. points: a statement and a region's monthly summary over 1,000,000 entries =="
+	local pgdir pg=()
+	pgdir=$(mktemp -d /tmp/yzbench-pg.XXXXXX)
+	chmod 755 "$pgdir"
+	if scripts/pg.sh start "$pgdir" >/dev/null 2>&1 &&
+		scripts/pg.sh createdb "$pgdir" yz_points >/dev/null 2>&1; then
+		pg=(--pg "$(scripts/pg.sh url "$pgdir" yz_points)")
+	else
+		echo "(no PostgreSQL: SQLite only)"
+	fi
+	# shellcheck disable=SC2086 # BENCH_POINTS_ARGS is a list of words on purpose
+	timeout 1800 "$BENCH" points "${pg[@]}" ${BENCH_POINTS_ARGS:-} | tee "$1"
+	scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
+	rm -rf "$pgdir"
+	POINTS_LINE=$(sed -n 's/^points: //p' "$1")
+	echo
+}
+
+# ---- 9. the love supermarket (also alone: scripts/bench.sh shop) ----
 
 SHOP_SQLITE='' SHOP_PG=''
 # shop_engine OUT ENGINE: seed-demo, the server on it, yizhan-bench shop.
@@ -147,7 +173,7 @@ shop_engine() {
 	rm -rf "$dir"
 }
 bench_shop() {
-	echo "== 8. love supermarket: redemptions through the server at 64 clients vs bare inserts =="
+	echo "== 9. love supermarket: redemptions through the server at 64 clients vs bare inserts =="
 	: >"$1"
 	shop_engine "$1" sqlite
 	shop_engine "$1" postgres
@@ -175,6 +201,16 @@ ONLY=
 case "${1:-all}" in
 all) ;;
 sse) ONLY=sse ;;
+points)
+	out=$(mktemp /tmp/yizhan-bench-points.XXXXXX)
+	trap 'rm -f "$out"' EXIT
+	echo "yizhan-bench points — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
+		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	bench_points "$out"
+	summary "points, 1M entries" "${POINTS_LINE%: *}" "${POINTS_LINE##*: }"
+	exit 0
+	;;
 photo | people | shop)
 	out=$(mktemp "/tmp/yizhan-bench-$1.XXXXXX")
 	trap 'rm -f "$out"' EXIT
@@ -193,7 +229,7 @@ photo | people | shop)
 	fi
 	exit 0
 	;;
-*) die "unknown part $1 (all, photo, people, shop or sse)" ;;
+*) die "unknown part $1 (all, photo, people, sse, points or shop)" ;;
 esac
 
 tools="curl sqlite3 awk node"
@@ -342,6 +378,8 @@ if [ "$ONLY" = sse ]; then
 		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	bench_sse "$TMP/sse.out"
+
+bench_points "$TMP/points.out"
 	sse_summary
 	exit 0
 fi
@@ -624,5 +662,6 @@ summary "photo upload, 12 MP JPEG" "$PHOTO_LINE"
 summary "/healthz, sign-in flood" "${FLOOD_LINE%; target*}, target +5 ms" "${FLOOD_LINE##*: }"
 people_summary
 sse_summary
+summary "points, 1M entries" "${POINTS_LINE%: *}" "${POINTS_LINE##*: }"
 shop_summary "$TMP/shop.out"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

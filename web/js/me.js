@@ -243,6 +243,7 @@ function links() {
 			'div',
 			{ class: 'stack' },
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-inbox', href: '/inbox.html' }, icon('bell', 'ico'), h('span', { text: t('me.inbox') })),
+			h('a', { class: 'btn btn-secondary btn-block', id: 'me-points', href: '/points.html' }, icon('star', 'ico'), h('span', { text: t('me.points') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-tasks', href: '/tasks.html' }, icon('clipboard-list', 'ico'), h('span', { text: t('tasks.title') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-new', href: '/new.html' }, icon('file-plus', 'ico'), h('span', { text: t('new.title') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-shop', href: '/shop.html' }, icon('shopping-basket', 'ico'), h('span', { text: t('me.shop') })),

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "domain/chain.h"
 #include "domain/points.h"
+#include "domain/points_award.h"
 #include "fixture.h"
 
 static struct fx_engine eng;
@@ -274,6 +275,49 @@ static void test_points__verify_finds_changed_and_removed_entries(void **state)
 	assert_int_equal(s.head, 1);
 }
 
+static void test_points__expiry_takes_what_spends_left_oldest_first(void **state)
+{
+	(void)state;
+	/* Nothing earned before, 10 in the year, 4 spent: 6 expire. */
+	assert_int_equal(points_fifo_left(0, 10, 4), 6);
+	/* Spends take the older points first: 5 from before, 2 from the year. */
+	assert_int_equal(points_fifo_left(5, 10, 7), 8);
+	/* Spends within the older points leave the year whole. */
+	assert_int_equal(points_fifo_left(20, 10, 7), 10);
+	/* Spent everything and more (later earnings): nothing left to expire. */
+	assert_int_equal(points_fifo_left(5, 10, 30), 0);
+	assert_int_equal(points_fifo_left(0, 0, 0), 0);
+}
+
+static bool no_holiday(int64_t day, void *ctx)
+{
+	(void)day;
+	(void)ctx;
+	return false;
+}
+
+static void test_points__per_hour_counts_the_night_share_and_weekends(void **state)
+{
+	(void)state;
+	struct points_rule r = {
+		.basis = "per_hour", .amount = 2, .night_bonus_pct = 50, .holiday_bonus_pct = 100
+	};
+	/* Tuesday 2026-06-02 20:00–24:00 city time: two hours by day, two at night. */
+	int64_t start = 1780401600; /* 2026-06-02 12:00 UTC = 20:00 +08:00 */
+	assert_int_equal(points_rule_amount(&r, start, start + 4 * 3600, 0, no_holiday, NULL),
+			 2 * 2 + 2 * 3);
+	/* Saturday 2026-06-06 10:00–13:00: three hours, each doubled. */
+	int64_t sat = 1780711200; /* 2026-06-06 02:00 UTC = 10:00 +08:00 */
+	assert_int_equal(points_rule_amount(&r, sat, sat + 3 * 3600, 0, no_holiday, NULL), 12);
+	/* Ten minutes: at least one point; a day and more: counted up to 24 h. */
+	assert_int_equal(points_rule_amount(&r, start - 7200, start - 6600, 0, no_holiday, NULL),
+			 1);
+	struct points_rule fixed = { .basis = "fixed", .amount = 5 };
+	assert_int_equal(points_rule_amount(&fixed, 0, 0, 0, NULL, NULL), 5);
+	struct points_rule event = { .basis = "event" };
+	assert_int_equal(points_rule_amount(&event, 0, 0, 30, NULL, NULL), 30);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -313,6 +357,8 @@ int main(void)
 		cmocka_unit_test(test_chain__hmac_matches_rfc4231_case_6),
 		cmocka_unit_test(test_chain__canonical_text_escapes_and_tells_null_from_empty),
 		cmocka_unit_test(test_points__calendar_counts_in_city_time),
+		cmocka_unit_test(test_points__expiry_takes_what_spends_left_oldest_first),
+		cmocka_unit_test(test_points__per_hour_counts_the_night_share_and_weekends),
 		cmocka_unit_test(test_points__posting_numbers_entries_and_keeps_the_balance),
 		cmocka_unit_test(test_points__an_award_posted_twice_counts_once),
 		cmocka_unit_test(test_points__redeem_refuses_to_go_negative),
