@@ -29,11 +29,12 @@ build-asan: build-asan/Makefile
 	@set -o pipefail; $(MAKE) --no-print-directory -s -C build-asan -j$(JOBS) 2>&1 | { grep -v -E '^(\[|make\[)' || true; }
 
 # Third-party browser code comes from npm, copied next to our pages at build
-# time: Leaflet, and the drawn icons of src/domain/icons.inc (lucide-static)
+# time: Leaflet, jsQR (reading QR codes from the camera), and the drawn icons of src/domain/icons.inc (lucide-static)
 # as one sprite.
 web-vendor:
 	@mkdir -p web/vendor
 	@rm -rf web/vendor/leaflet && cp -r node_modules/leaflet/dist web/vendor/leaflet
+	@rm -rf web/vendor/jsqr && mkdir -p web/vendor/jsqr && cp node_modules/jsqr/dist/jsQR.js web/vendor/jsqr/
 	@node scripts/icons.mjs
 
 run: build

@@ -28,13 +28,20 @@
 #   8. points: a statement (one account's balance and first page) and a
 #      region's monthly summary over a ledger of 1,000,000 entries, medians
 #      next to a primary-key lookup, on SQLite and on a throwaway PostgreSQL
-#      cluster (yizhan-bench points; target < 50 ms each).
+#      cluster (yizhan-bench points; target < 50 ms each);
+#   9. the love supermarket: redemptions a second through the HTTP server at
+#      64 concurrent clients (each its own account and API token), next to a
+#      bare one-row insert a transaction in the same database in the same
+#      run, on SQLite and on a throwaway PostgreSQL cluster; then the
+#      invariants — no balance below zero, balances the sum of their
+#      entries, stock = received − out, the stock chains verified
+#      (yizhan-bench shop).
 # Everything listens on 127.0.0.1 only, lives in one temporary folder and is
 # stopped on exit. Never a test: timings depend on the machine and its load.
 #
 # `scripts/bench.sh photo` runs part 4 alone, `scripts/bench.sh people` part
-# 6, `scripts/bench.sh sse` part 7, `scripts/bench.sh points` part 8 (they
-# need neither wrk nor nginx).
+# 6, `scripts/bench.sh sse` part 7, `scripts/bench.sh points` part 8,
+# `scripts/bench.sh shop` part 9 (they need neither wrk nor nginx).
 #
 # Environment: BENCH_SECONDS (per wrk run, default 10), BENCH_ROUNDS (nginx /
 # nearby pairs, default 2; the best of each is compared), BENCH_INDEX_ARGS
@@ -122,6 +129,64 @@ bench_points() {
 	echo
 }
 
+# ---- 9. the love supermarket (also alone: scripts/bench.sh shop) ----
+
+SHOP_SQLITE='' SHOP_PG=''
+# shop_engine OUT ENGINE: seed-demo, the server on it, yizhan-bench shop.
+shop_engine() {
+	local out=$1 engine=$2 dir db pgdir='' url='' pid
+	dir=$(mktemp -d /tmp/yzbench-shop.XXXXXX)
+	chmod 755 "$dir"
+	if [ "$engine" = sqlite ]; then
+		db="sqlite:$dir/shop.db"
+	else
+		pgdir="$dir/pg"
+		mkdir -m 755 "$pgdir"
+		if ! scripts/pg.sh start "$pgdir" >/dev/null 2>&1 ||
+			! scripts/pg.sh createdb "$pgdir" yz_shop >/dev/null 2>&1; then
+			echo "(no PostgreSQL: skipped)"
+			rm -rf "$dir"
+			return 0
+		fi
+		db=$(scripts/pg.sh url "$pgdir" yz_shop)
+	fi
+	"$BIN" seed-demo --db "$db" --ledger-key-file "$dir/ledger.key" >/dev/null
+	"$BIN" serve --listen 127.0.0.1:0 --db "$db" --ledger-key-file "$dir/ledger.key" \
+		--web web --access-log=false >"$dir/serve.out" 2>"$dir/serve.err" &
+	pid=$!
+	for _ in $(seq 600); do
+		url=$(sed -n 's/^listening \(http:[^ ]*\).*/\1/p' "$dir/serve.out" 2>/dev/null | head -n1)
+		[ -n "$url" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ -n "$url" ]; then
+		timeout 600 "$BENCH" shop --db "$db" --url "${url%/}" --key "$dir/ledger.key" \
+			--clients 64 --seconds "$SECS" | tee -a "$out" || true
+	else
+		cat "$dir/serve.err" >&2
+		echo "(the server did not start: skipped)"
+	fi
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	[ -z "$pgdir" ] || scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
+	rm -rf "$dir"
+}
+bench_shop() {
+	echo "== 9. love supermarket: redemptions through the server at 64 clients vs bare inserts =="
+	: >"$1"
+	shop_engine "$1" sqlite
+	shop_engine "$1" postgres
+	SHOP_SQLITE=$(sed -n 's/^shop redemptions, SQLite: //p' "$1")
+	SHOP_PG=$(sed -n 's/^shop redemptions, PostgreSQL: //p' "$1")
+	echo
+}
+shop_summary() {
+	summary "redemptions, SQLite" "${SHOP_SQLITE:--}"
+	summary "redemptions, PostgreSQL" "${SHOP_PG:--}"
+	summary "shop invariants" "$(grep -c 'all hold' "$1" || true) of $(grep -c ' invariants:' "$1" || true) runs hold"
+}
+
 # summary LABEL TEXT [VERDICT]: a line of the summary table.
 summary() { printf '%-30s %-76s %s\n' "$@"; }
 # people_summary: part 6's three lines, each split at its last ": ".
@@ -146,7 +211,7 @@ points)
 	summary "points, 1M entries" "${POINTS_LINE%: *}" "${POINTS_LINE##*: }"
 	exit 0
 	;;
-photo | people)
+photo | people | shop)
 	out=$(mktemp "/tmp/yizhan-bench-$1.XXXXXX")
 	trap 'rm -f "$out"' EXIT
 	echo "yizhan-bench $1 — $(date '+%Y-%m-%d %H:%M'), $(nproc) cores," \
@@ -155,13 +220,16 @@ photo | people)
 	if [ "$1" = photo ]; then
 		bench_photo "$out"
 		summary "photo upload, 12 MP JPEG" "$PHOTO_LINE"
+	elif [ "$1" = shop ]; then
+		bench_shop "$out"
+		shop_summary "$out"
 	else
 		bench_people "$out"
 		people_summary
 	fi
 	exit 0
 	;;
-*) die "unknown part $1 (all, photo, people, sse or points)" ;;
+*) die "unknown part $1 (all, photo, people, sse, points or shop)" ;;
 esac
 
 tools="curl sqlite3 awk node"
@@ -310,8 +378,6 @@ if [ "$ONLY" = sse ]; then
 		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	bench_sse "$TMP/sse.out"
-
-bench_points "$TMP/points.out"
 	sse_summary
 	exit 0
 fi
@@ -558,6 +624,10 @@ bench_people "$TMP/people.out"
 
 bench_sse "$TMP/sse.out"
 
+bench_points "$TMP/points.out"
+
+bench_shop "$TMP/shop.out"
+
 # ---- summary ----
 
 RSS_OK=$(awk -v a="$RSS_AFTER" -v h="$HWM" -v l="$LIMIT_MIB" 'BEGIN { print ((a < l && h < l) ? 1 : 0) }')
@@ -593,4 +663,5 @@ summary "/healthz, sign-in flood" "${FLOOD_LINE%; target*}, target +5 ms" "${FLO
 people_summary
 sse_summary
 summary "points, 1M entries" "${POINTS_LINE%: *}" "${POINTS_LINE##*: }"
+shop_summary "$TMP/shop.out"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -180,5 +180,25 @@ void h_points_monthly(struct http_req *req, struct http_resp *resp);
 void h_points_rules(struct http_req *req, struct http_resp *resp);
 void h_points_rule_update(struct http_req *req, struct http_resp *resp);
 void h_points_correct(struct http_req *req, struct http_resp *resp);
+/* shop.c */
+void h_shop_items_list(struct http_req *req, struct http_resp *resp);
+void h_shop_items_create(struct http_req *req, struct http_resp *resp);
+void h_shop_item_get(struct http_req *req, struct http_resp *resp);
+void h_shop_item_update(struct http_req *req, struct http_resp *resp);
+void h_shop_stock_change(struct http_req *req, struct http_resp *resp);
+void h_shop_stock_moves(struct http_req *req, struct http_resp *resp);
+void h_shop_redeem(struct http_req *req, struct http_resp *resp);
+void h_me_redemptions(struct http_req *req, struct http_resp *resp);
+void h_shop_redemptions(struct http_req *req, struct http_resp *resp);
+void h_shop_hand_over(struct http_req *req, struct http_resp *resp);
+/* distributions.c */
+void h_distributions_create(struct http_req *req, struct http_resp *resp);
+void h_distributions_list(struct http_req *req, struct http_resp *resp);
+void h_distribution_get(struct http_req *req, struct http_resp *resp);
+void h_distribution_people(struct http_req *req, struct http_resp *resp);
+void h_distribution_hand_over(struct http_req *req, struct http_resp *resp);
+void h_distribution_close(struct http_req *req, struct http_resp *resp);
+void h_me_code(struct http_req *req, struct http_resp *resp);
+void h_person_code(struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -602,6 +602,78 @@ static const struct http_route routes[] = {
 	  .summary = "更正积分：记一笔新的积分（正负皆可，须写明原因），或冲销某条记录；"
 		     "本人所在地区的工作人员",
 	  .req_schema = "PointsCorrection", .resp_schema = "PointsPosted", .ok_status = 201 },
+	{ "GET", "/api/v1/stations/{id}/shop/items", h_shop_items_list, ACT_PUBLIC, .tag = "shop",
+	  .summary =
+		  "驿站爱心超市的商品：价格（积分）、库存、每人每月限兑；all=1 时站长和辖区工作人员"
+		  "也看到已下架的",
+	  .resp_schema = "ShopItemList", .query = "all:boolean:含已下架的（管理者）" },
+	{ "POST", "/api/v1/stations/{id}/shop/items", h_shop_items_create, ACT_SHOP_MANAGE, 8 * KIB,
+	  .tag = "shop",
+	  .summary =
+		  "上架商品：名称、说明、兑换所需积分、每人每月限兑（0 为不限）；库存从 0 开始，靠入库增加",
+	  .req_schema = "ShopItemInput", .resp_schema = "ShopItem", .ok_status = 201 },
+	{ "GET", "/api/v1/shop/items/{id}", h_shop_item_get, ACT_PUBLIC, .tag = "shop",
+	  .summary = "查看商品", .resp_schema = "ShopItem" },
+	{ "PATCH", "/api/v1/shop/items/{id}", h_shop_item_update, ACT_SHOP_MANAGE, 8 * KIB,
+	  .tag = "shop", .summary = "修改商品（只改给出的字段）；库存只能通过入库、报损改变",
+	  .req_schema = "ShopItemInput", .resp_schema = "ShopItem" },
+	{ "POST", "/api/v1/shop/items/{id}/stock", h_shop_stock_change, ACT_SHOP_MANAGE, 4 * KIB,
+	  .tag = "shop",
+	  .summary = "入库 (received) 或报损 (written_off，须写明原因)：记入库存台账",
+	  .req_schema = "StockChange", .resp_schema = "ShopItem" },
+	{ "GET", "/api/v1/shop/items/{id}/moves", h_shop_stock_moves, ACT_SHOP_MANAGE,
+	  .tag = "shop", .summary = "库存台账：入库、兑换、发放、报损、退回，最新在前",
+	  .resp_schema = "StockMovePage",
+	  .query = "before:integer:翻页游标（上一页的 next_before）;limit:integer:每页条数 1–200" },
+	{ "POST", "/api/v1/shop/items/{id}/redeem", h_shop_redeem, ACT_SIGNED_IN, 1 * KIB,
+	  .tag = "shop",
+	  .summary =
+		  "用积分兑换：一次扣库存和积分并给出取货码；积分不足、库存不足、超过每月限兑时 409，"
+		  "什么都不写入",
+	  .req_schema = "RedeemRequest", .resp_schema = "Redemption", .ok_status = 201 },
+	{ "GET", "/api/v1/me/redemptions", h_me_redemptions, ACT_SIGNED_IN, .tag = "shop",
+	  .summary = "我的兑换：待取的附取货码和二维码，14 天未取自动退回积分",
+	  .resp_schema = "RedemptionPage",
+	  .query = "state:string:reserved、handed_over 或 refunded;before:integer:翻页游标;"
+		   "limit:integer:每页条数 1–200" },
+	{ "GET", "/api/v1/stations/{id}/shop/redemptions", h_shop_redemptions, ACT_SHOP_MANAGE,
+	  .tag = "shop", .summary = "本驿站的兑换记录（不含取货码）",
+	  .resp_schema = "RedemptionPage",
+	  .query = "state:string:reserved、handed_over 或 refunded;before:integer:翻页游标;"
+		   "limit:integer:每页条数 1–200" },
+	{ "POST", "/api/v1/stations/{id}/shop/handover", h_shop_hand_over, ACT_SHOP_MANAGE, 1 * KIB,
+	  .tag = "shop",
+	  .summary =
+		  "扫码或输入取货码，确认交付：只限本驿站待取的兑换；已使用的 409「取货码已使用」",
+	  .req_schema = "CodeInput", .resp_schema = "Redemption" },
+	{ "GET", "/api/v1/stations/{id}/distributions", h_distributions_list, ACT_SHOP_MANAGE,
+	  .tag = "shop", .summary = "本驿站的发放活动（暖新大礼包、送清凉……）及进度",
+	  .resp_schema = "DistributionList" },
+	{ "POST", "/api/v1/distributions", h_distributions_create, ACT_SHOP_MANAGE, 8 * KIB,
+	  .tag = "shop",
+	  .summary = "新建发放：从台账按条件选人（街道或社区、类别、平台、登记日期起），每人数量，"
+		     "整批从库存预留；库存不足 409",
+	  .req_schema = "DistributionCreate", .resp_schema = "Distribution", .ok_status = 201 },
+	{ "GET", "/api/v1/distributions/{id}", h_distribution_get, ACT_SHOP_MANAGE, .tag = "shop",
+	  .summary = "发放的进度：名单人数、已领、待领", .resp_schema = "Distribution" },
+	{ "GET", "/api/v1/distributions/{id}/people", h_distribution_people, ACT_SHOP_MANAGE,
+	  .tag = "shop", .summary = "发放名单（按人员编号翻页）",
+	  .resp_schema = "DistributionPeople",
+	  .query =
+		  "state:string:due 或 handed_over;after:integer:翻页游标;limit:integer:每页条数 1–500" },
+	{ "POST", "/api/v1/distributions/{id}/handover", h_distribution_hand_over, ACT_SHOP_MANAGE,
+	  1 * KIB, .tag = "shop",
+	  .summary = "扫领取人的个人码，确认发放：每人一份，重复领取或不在名单中 409",
+	  .req_schema = "CodeInput", .resp_schema = "Distribution" },
+	{ "POST", "/api/v1/distributions/{id}/close", h_distribution_close, ACT_SHOP_MANAGE,
+	  1 * KIB, .tag = "shop", .summary = "结束发放：未领的退回库存",
+	  .resp_schema = "Distribution" },
+	{ "POST", "/api/v1/me/code", h_me_code, ACT_SIGNED_IN, 1 * KIB, .tag = "shop",
+	  .summary = "我的个人码（首次使用时生成）：在驿站领取发放物品时出示",
+	  .resp_schema = "PersonCode" },
+	{ "POST", "/api/v1/people/{id}/code", h_person_code, ACT_PERSON_EDIT, 1 * KIB,
+	  .tag = "shop", .summary = "某人的个人码（首次使用时生成），供没有账号的人打印",
+	  .resp_schema = "PersonCode" },
 };
 
 const struct http_route *api_routes(size_t *n)

@@ -17,5 +17,8 @@ int bench_sheet(int argc, char **argv);
 int bench_people(int argc, char **argv);
 /* points.c: a points statement and a region's monthly summary over 1M entries. */
 int bench_points(int argc, char **argv);
+/* shop.c: redemptions through the HTTP server against bare inserts, and the
+ * ledgers' invariants afterwards. */
+int bench_shop(int argc, char **argv);
 
 #endif

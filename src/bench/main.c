@@ -20,6 +20,8 @@ static const struct part {
 	  "times the people ledger's import, export and counts, and check-ins, on SQLite" },
 	{ "points", bench_points,
 	  "times a points statement and a region's monthly summary over 1,000,000 entries" },
+	{ "shop", bench_shop,
+	  "times redemptions through the HTTP server against bare inserts; checks the ledgers" },
 };
 
 static void usage(FILE *out)

@@ -12,6 +12,7 @@
 #include "domain/demo_city.h"
 #include "domain/demo_people.h"
 #include "domain/demo_points.h"
+#include "domain/demo_shop.h"
 #include "domain/demo_requests.h"
 #include "domain/demo_rooms.h"
 #include "domain/demo_activities.h"
@@ -168,6 +169,9 @@ int cli_seed_demo(int argc, char **argv)
 	size_t points = 0;
 	if (rc == RC_OK)
 		rc = demo_points_build(db, clock_now_s(), &points, &prob);
+	size_t shop = 0;
+	if (rc == RC_OK)
+		rc = demo_shop_build(db, &shop, &prob);
 	db_close(db);
 	if (rc != RC_OK)
 		return cli_fail("seed-demo", &prob);
@@ -191,5 +195,7 @@ int cli_seed_demo(int argc, char **argv)
 		       activities);
 	if (points)
 		printf("demo points: %zu entries\n", points);
+	if (shop)
+		printf("demo love supermarkets: %zu items, redemptions and a distribution\n", shop);
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include "domain/request.h"
 #include "domain/room.h"
 #include "domain/activity.h"
+#include "domain/shop.h"
 #include "domain/station.h"
 #include "domain/station_snapshot.h"
 #include "domain/verify.h"
@@ -81,6 +82,7 @@ struct serve_config {
 	int64_t points_expire_years;
 	int64_t points_expire_ms;
 	int64_t verify_ms;
+	int64_t shop_refund_ms;
 };
 
 #define OPT(field) offsetof(struct serve_config, field)
@@ -185,6 +187,8 @@ static const struct config_option options[] = {
 	  OPT(points_expire_ms), 50, 86400000, "积分过期的后台任务多久看一次（毫秒）" },
 	{ "verify-ms", "YIZHAN_VERIFY_MS", "21600000", CONFIG_INT, OPT(verify_ms), 50, 604800000,
 	  "多久校验一次积分和库存账本链（毫秒；结果见 /metrics 和 yizhan verify）" },
+	{ "shop-refund-ms", "YIZHAN_SHOP_REFUND_MS", "600000", CONFIG_INT, OPT(shop_refund_ms), 10,
+	  86400000, "多久（毫秒）检查一次爱心超市 14 天未取的兑换，退回积分和库存" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -319,6 +323,20 @@ static void expire_points(void *arg)
 		log_warn(NULL, "points", "expiring points failed: %s", prob.detail);
 	else if (n)
 		log_info(NULL, "points", "%lld account(s) had points expire", (long long)n);
+}
+
+/* Redemptions not collected in time are refunded. Safe with several
+ * servers: each is claimed by its state before anything is given back. */
+static void refund_due(void *arg)
+{
+	struct db *db = arg;
+	struct problem prob;
+	problem_init(&prob);
+	int n = 0;
+	if (shop_refund_due(db, clock_now_s(), &n, &prob) != RC_OK)
+		log_warn(NULL, "shop", "refunding uncollected redemptions failed: %s", prob.detail);
+	else if (n)
+		log_info(NULL, "shop", "%d uncollected redemption(s) refunded", n);
 }
 
 /* The ledgers' chains, checked now and then so /metrics stays fresh. */
@@ -664,6 +682,7 @@ int cli_serve(int argc, char **argv)
 	struct ticker *award_job = ticker_start(cfg.points_award_ms, award_points, db);
 	struct ticker *pexpire_job = ticker_start(cfg.points_expire_ms, expire_points, &pexp);
 	struct ticker *verify_job = ticker_start(cfg.verify_ms, verify_chains, db);
+	struct ticker *refund_job = ticker_start(cfg.shop_refund_ms, refund_due, db);
 	log_info(NULL, "start", "listening %s, database %s, schema %d, %zu static files", bound,
 		 db_url_safe(db), db_schema_version(db), http_server_static_count(app.server));
 	/* The start line is in the log before anyone is told where to connect. */
@@ -683,6 +702,7 @@ int cli_serve(int argc, char **argv)
 	ticker_stop(award_job);
 	ticker_stop(pexpire_job);
 	ticker_stop(verify_job);
+	ticker_stop(refund_job);
 	http_server_stop(app.server, (int)cfg.drain_ms);
 	db_listener_stop(listener);
 	bot_sender_stop(bots);

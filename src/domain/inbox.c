@@ -15,9 +15,10 @@
 #include "domain/events.h"
 
 static const char *const kinds[] = {
-	"dispatched",	 "accepted",	  "resolved", "escalated", "rated",	  "reopened",
-	"rejected",	 "cancelled",	  "project",  "notice",	   "room_booked", "room_approved",
-	"room_declined", "room_released", "seated",   "changed",   "reminder",	  "points",
+	"dispatched",  "accepted",	"resolved",	 "escalated",	  "rated",
+	"reopened",    "rejected",	"cancelled",	 "project",	  "notice",
+	"room_booked", "room_approved", "room_declined", "room_released", "seated",
+	"changed",     "reminder",	"points",	 "shop",	  "distribution",
 };
 
 bool inbox_kind_known(const char *kind)

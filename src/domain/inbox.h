@@ -27,8 +27,10 @@
  * "rated", "reopened", "rejected", "cancelled", "project" (a suggestion
  * became a project), "notice"; of room bookings "room_booked",
  * "room_approved", "room_declined", "room_released"; of activities:
- * "seated" (off the waitlist), "changed", "reminder" (and "cancelled"); of points: "points".
- * True if kind is one of them. */
+ * "seated" (off the waitlist), "changed", "reminder" (and "cancelled"); of
+ * points "points"; of the love supermarket "shop" (a redemption handed
+ * over or refunded) and "distribution" (something to collect). True if
+ * kind is one of them. */
 bool inbox_kind_known(const char *kind);
 
 /* Adds an entry for account_id in the caller's open transaction and records

@@ -46,6 +46,7 @@ static const struct {
 	[ACT_POINTS_MANAGE] = { "points.manage", R(ROLE_ADMIN) },
 	[ACT_POINTS_READ] = { "points.read", R(ROLE_ADMIN) | R(ROLE_STAFF) },
 	[ACT_POINTS_CORRECT] = { "points.correct", R(ROLE_ADMIN) | R(ROLE_STAFF) },
+	[ACT_SHOP_MANAGE] = { "shop.manage", R(ROLE_ADMIN) | R(ROLE_STAFF) | R(ROLE_MANAGER) },
 };
 
 const char *action_name(enum action a)

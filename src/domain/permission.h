@@ -45,6 +45,7 @@ enum action {
 	ACT_POINTS_MANAGE,    /* the earning rules (city-wide) */
 	ACT_POINTS_READ,      /* the points statements and monthly summary of the scope */
 	ACT_POINTS_CORRECT,   /* correct a person's points (a new entry with a reason) */
+	ACT_SHOP_MANAGE, /* a station's love supermarket: items, stock, hand-overs, distributions */
 	ACT_COUNT
 };
 

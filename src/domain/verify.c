@@ -6,10 +6,12 @@
 #include "core/clock.h"
 #include "core/sb.h"
 #include "domain/points.h"
+#include "domain/shop.h"
 
 /* Every kind of chain there is. */
 static const struct chain_kind *const chain_kinds[] = {
 	&points_chain,
+	&shop_stock_chain,
 };
 
 struct relay {

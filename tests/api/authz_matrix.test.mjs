@@ -41,6 +41,7 @@ const ROLES_FOR = {
 	'points.manage': [], // the earning rules: city-wide admins only
 	'points.read': ['admin', 'staff'],
 	'points.correct': ['admin', 'staff'],
+	'shop.manage': ['admin', 'staff', 'manager'],
 };
 const EFFECTIVE = {
 	'GET /api/v1/accounts/{id}': 'account.read',

@@ -16,7 +16,7 @@ describe('when storage is full', { skip }, () => {
 	let full; // the first refused write: { res, phone }
 
 	before(async () => {
-		// No demo city: 300 pages leave room for the schema (163 pages) and
+		// No demo city: 300 pages leave room for the schema (182 pages) and
 		// some accounts.
 		srv = await startServer({ seed: false, args: ['--sqlite-max-pages', '300'] });
 		await loadOpenapi(srv.url);

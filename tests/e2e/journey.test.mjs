@@ -41,7 +41,7 @@ before(async () => {
 	assert.equal(shelf.status, 201, shelf.text);
 	item = shelf.json.id;
 	const stocked = await api(srv.url, { method: 'POST', path: `/api/v1/shop/items/${item}/stock`, session: staffApi, body: { kind: 'received', qty: 3 } });
-	assert.equal(stocked.status, 201, stocked.text);
+	assert.ok(stocked.status === 200 || stocked.status === 201, stocked.text);
 });
 after(async () => {
 	await browser?.close();
@@ -111,9 +111,15 @@ test('a rider trains, scans in, sees the points arrive, spends them at the stati
 
 	// What the ledgers say: earned once, spent once, stock 3 - 1, chains intact.
 	const mine = await api(srv.url, { path: '/api/v1/me/points', session: riderApi });
-	const entries = mine.json.items;
-	assert.equal(entries.filter((e) => e.reason === 'activity').length, 1, JSON.stringify(entries));
-	assert.equal(entries.filter((e) => e.reason === 'redemption').length, 1);
+	const here = mine.json.items.filter((e) => e.station?.id === station.id);
+	assert.deepEqual(
+		here.map((e) => [e.reason, e.amount, e.ref.kind]).sort(),
+		[
+			['activity', POINTS, 'signup'],
+			['redemption', -POINTS, 'redemption'],
+		],
+		JSON.stringify(here),
+	);
 	const stock = await api(srv.url, { path: `/api/v1/shop/items/${item}`, session: staffApi });
 	assert.equal(stock.json.stock, 2, stock.text);
 	const out = execFileSync(BIN, ['verify', '--db', srv.dbUrl], { encoding: 'utf8' });

@@ -9,6 +9,7 @@ import { initChrome } from './chrome.js';
 import { $, h, fill, icon } from './dom.js';
 import { t } from './i18n.js';
 import { CONSENT_VERSION, chipGroup, cityTime, consentNotice, loadPeopleCatalog, namesOf, platformSelect } from './people.js';
+import { qrImage } from './scan.js';
 import { errorText } from './ui.js';
 
 const root = $('#me');
@@ -214,6 +215,24 @@ async function download() {
 	}, 1000);
 }
 
+/** My own code, shown as a QR at a station to collect a handout. */
+function myCode() {
+	const box = h('div', { class: 'me-code-box', id: 'me-code-box' });
+	const show = h('button', { type: 'button', class: 'btn btn-secondary btn-block', id: 'me-code-show' }, icon('qr-code', 'ico'), h('span', { text: t('me.code_show') }));
+	show.addEventListener('click', async () => {
+		show.disabled = true;
+		try {
+			const c = await api.post('me/code', {});
+			fill(box, qrImage(c.qr_svg, t('me.code')));
+			show.hidden = true;
+		} catch (err) {
+			fill(box, h('p', { class: 'flash flash-error', role: 'alert', text: errorText(err) }));
+			show.disabled = false;
+		}
+	});
+	return h('section', { class: 'card-section', id: 'me-code' }, h('h2', { text: t('me.code') }), h('p', { class: 'muted', text: t('me.code_hint') }), show, box);
+}
+
 function links() {
 	const roles = account.roles || [];
 	return h(
@@ -229,6 +248,7 @@ function links() {
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-rooms', href: '/rooms.html' }, icon('clock', 'ico'), h('span', { text: t('rooms.mine') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-activities', href: '/activities.html?tab=mine' }, icon('calendar-days', 'ico'), h('span', { text: t('me.activities') })),
 			h('a', { class: 'btn btn-secondary btn-block', id: 'me-new', href: '/new.html' }, icon('file-plus', 'ico'), h('span', { text: t('new.title') })),
+			h('a', { class: 'btn btn-secondary btn-block', id: 'me-shop', href: '/shop.html' }, icon('shopping-basket', 'ico'), h('span', { text: t('me.shop') })),
 			roles.some((r) => EDIT_ROLES.has(r.role)) ? h('a', { class: 'btn btn-secondary btn-block', id: 'me-queue', href: '/queue.html' }, icon('list', 'ico'), h('span', { text: t('queue.title') })) : null,
 			roles.some((r) => LEDGER_ROLES.has(r.role)) ? h('a', { class: 'btn btn-secondary btn-block', id: 'me-mediation', href: '/mediation.html' }, icon('handshake', 'ico'), h('span', { text: t('mediation.title') })) : null,
 			roles.some((r) => EDIT_ROLES.has(r.role)) ? h('a', { class: 'btn btn-secondary btn-block', id: 'me-manage', href: '/manage.html', text: t('me.manage') }) : null,
@@ -327,6 +347,7 @@ async function show(flash) {
 		head,
 		profile,
 		h('section', { class: 'card-section', id: 'me-checkins' }, h('h2', { text: t('me.checkins') }), checkinList(person.checkins)),
+		myCode(),
 		links(),
 	);
 	root.dataset.state = 'ready';

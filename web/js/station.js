@@ -151,6 +151,7 @@ function render(s, catalog) {
 				].map(([k, ic]) => h('a', { class: 'btn btn-secondary', id: `st-new-${k}`, href: `/new.html?station=${s.id}&kind=${k}` }, icon(ic, 'ico'), h('span', { text: t(`station.loop.${k}`) }))),
 			),
 			h('a', { class: 'btn btn-quiet btn-block', id: 'st-activities', href: `/activities.html?station=${s.id}` }, icon('calendar-days', 'ico'), h('span', { text: t('act.at_station') })),
+			h('a', { class: 'btn btn-secondary btn-block', id: 'st-shop', href: `/shop.html?station=${s.id}` }, icon('shopping-basket', 'ico'), h('span', { text: t('shop.link') })),
 		),
 		photoStrip(s),
 		h(
