@@ -57,12 +57,13 @@ static double median(double *v, size_t n)
 
 static void street_of(int station, char out[16])
 {
-	snprintf(out, 16, "6103030%02d", 1 + station % STREETS);
+	snprintf(out, 16, "6103030%02u", (unsigned)(1 + station % STREETS) % 100u);
 }
 
 static void community_of(int station, char out[16])
 {
-	snprintf(out, 16, "6103030%02d%03d", 1 + station % STREETS, 1 + station / STREETS);
+	snprintf(out, 16, "6103030%02u%03u", (unsigned)(1 + station % STREETS) % 100u,
+		 (unsigned)(1 + station / STREETS) % 1000u);
 }
 
 static int fail(const char *what, const struct problem *prob)
