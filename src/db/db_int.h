@@ -85,6 +85,11 @@ struct db_rows *db_rows_new(size_t ncols);
 void db_rows_set_name(struct db_rows *r, size_t col, const char *name);
 void db_rows_add_cell(struct db_rows *r, const char *s, size_t len, bool is_null);
 
+/* True on a thread whose statements the test-only failure injection
+ * (db_fault_arm) leaves alone: the notifier's, which run after the write
+ * they tell of has committed, when no failure could undo it. */
+extern _Thread_local bool db_fault_exempt;
+
 /* A committed transaction notified channel: the notifier thread (started
  * on first use) tells the listeners soon, once for every commit since it
  * last did. Never blocks on the database. */

@@ -89,6 +89,7 @@ static void *notifier_main(void *arg)
 {
 	struct db_notifier *n = arg;
 	struct db *db = n->db;
+	db_fault_exempt = true;
 	pthread_mutex_lock(&n->mu);
 	for (;;) {
 		while (!n->npending && !n->stop)
