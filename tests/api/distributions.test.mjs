@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 
 import { spawnSync } from 'node:child_process';
 
-import { startServer, sqlRows, BIN, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
+import { startServer, sqlRows, BIN, ENGINE, DEMO, DEMO_PASSWORD } from './lib/server.mjs';
 import { api, login, uniquePhone } from './lib/client.mjs';
 import { assertJson, assertProblem, loadOpenapi } from './lib/schema.mjs';
 
@@ -97,11 +97,17 @@ test('a distribution to a hub\'s riders: the batch reserved, each handed over on
 	assert.equal(await num(`SELECT COUNT(*) FROM audit_log WHERE action = 'distribution.handed_over' AND object_id = '${id}'`), 2);
 });
 
-test('yizhan verify reports a stock entry altered, and the last one removed, with the database shell', async () => {
+test('stock moves are append-only in the database; yizhan verify reports one altered, and the last one removed, with the triggers out of the way', async () => {
 	const verify = () => spawnSync(BIN, ['verify', '--db', srv.dbUrl], { encoding: 'utf8' });
 	const clean = verify();
 	assert.equal(clean.status, 0, clean.stdout + clean.stderr);
 	const [id, seq] = (await sqlRows(srv.dbUrl, `SELECT id, seq FROM stock_moves WHERE item_id = ${item} AND kind = 'received'`))[0];
+	// The database itself refuses a change or a removal.
+	await assert.rejects(sqlRows(srv.dbUrl, `UPDATE stock_moves SET qty = 100 WHERE id = ${id}`), /append-only/);
+	await assert.rejects(sqlRows(srv.dbUrl, `DELETE FROM stock_moves WHERE id = ${id}`), /append-only/);
+	// Someone with the shell who drops the triggers is still found out.
+	if (ENGINE === 'sqlite') await sqlRows(srv.dbUrl, 'DROP TRIGGER stock_moves_no_update; DROP TRIGGER stock_moves_no_delete');
+	else await sqlRows(srv.dbUrl, 'DROP TRIGGER stock_moves_frozen ON stock_moves');
 	await sqlRows(srv.dbUrl, `UPDATE stock_moves SET qty = 100 WHERE id = ${id}`);
 	const changed = verify();
 	assert.equal(changed.status, 1);
