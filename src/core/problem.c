@@ -99,3 +99,14 @@ const char *problem_field_message(const struct problem *prob, size_t i, enum pro
 		return f->message_en;
 	return f->message;
 }
+
+void problem_field_en(struct problem *prob, const char *fmt, ...)
+{
+	if (!prob->nfields)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prob->fields[prob->nfields - 1].message_en, sizeof(prob->fields[0].message_en),
+		  fmt, ap);
+	va_end(ap);
+}

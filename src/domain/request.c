@@ -530,18 +530,6 @@ __attribute__((format(printf, 2, 3))) static void detail_en(struct problem *prob
 	va_end(ap);
 }
 
-__attribute__((format(printf, 2, 3))) static void field_en(struct problem *prob, const char *fmt,
-							   ...)
-{
-	if (!prob->nfields)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(prob->fields[prob->nfields - 1].message_en, sizeof(prob->fields[0].message_en),
-		  fmt, ap);
-	va_end(ap);
-}
-
 /* The request's history row, audit row and outbox event for one step. */
 static enum rc record_step(struct db_tx *tx, const struct actor *actor, const struct request *r,
 			   const char *action, const char *from, const char *to, const char *note,
@@ -626,7 +614,8 @@ static enum rc category_deadlines(struct db *db, const char *kind, const char *c
 	if (!found) {
 		problem_field(prob, "category", "“%s”没有这个类别：%s",
 			      choice_zh(request_kinds, kind), category);
-		field_en(prob, "A %s has no category %s", choice_en(request_kinds, kind), category);
+		problem_field_en(prob, "A %s has no category %s", choice_en(request_kinds, kind),
+				 category);
 	}
 	return RC_OK;
 }
@@ -690,8 +679,8 @@ enum rc request_create(struct db_tx *tx, const struct actor *actor, const struct
 	if (has_category && db_rows_null(looked, 0, 0)) {
 		problem_field(prob, "category", "“%s”没有这个类别：%s",
 			      choice_zh(request_kinds, in->kind), in->category);
-		field_en(prob, "A %s has no category %s", choice_en(request_kinds, in->kind),
-			 in->category);
+		problem_field_en(prob, "A %s has no category %s",
+				 choice_en(request_kinds, in->kind), in->category);
 	} else if (has_category) {
 		respond_h = (int)db_rows_int(looked, 0, 0);
 		resolve_h = (int)db_rows_int(looked, 0, 1);

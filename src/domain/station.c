@@ -647,7 +647,31 @@ static enum rc write_children(struct db *db, int64_t id, const struct station_in
 			bool keep = false;
 			for (size_t k = 0; k < in->nrooms; k++)
 				keep |= !strcmp(in->rooms[k].name, db_rows_text(rows, i, 1));
-			if (!keep)
+			if (keep)
+				continue;
+			/* A room with bookings still to come is not removed under
+			 * its bookers: they are declined or cancelled first. */
+			struct db_rows *held = NULL;
+			rc = db_q(
+				db,
+				"SELECT COUNT(*) FROM room_bookings WHERE room_id = $1 AND ends_s > $2"
+				" AND state IN ('pending', 'approved', 'checked_in')",
+				&held, prob, DB_I(db_rows_int(rows, i, 0)), DB_I(clock_now_s()));
+			int64_t n = rc == RC_OK ? db_rows_int(held, 0, 0) : 0;
+			db_rows_free(held);
+			if (rc == RC_OK && n > 0) {
+				problem_field(
+					prob, "rooms",
+					"房间“%s”还有 %lld 个未结束的预约，不能删除：请先处理这些预约",
+					db_rows_text(rows, i, 1), (long long)n);
+				problem_field_en(
+					prob,
+					"The room %s still has %lld bookings to come and cannot be"
+					" removed: decline or cancel them first",
+					db_rows_text(rows, i, 1), (long long)n);
+				rc = RC_INVALID;
+			}
+			if (rc == RC_OK)
 				rc = db_q(db, "DELETE FROM station_rooms WHERE id = $1", NULL, prob,
 					  DB_I(db_rows_int(rows, i, 0)));
 		}

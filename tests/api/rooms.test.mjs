@@ -266,3 +266,20 @@ test('a booking nobody checks in to is released 15 minutes after its start, and 
 		await later.stop();
 	}
 });
+
+test('a room with bookings to come is not removed through the station’s rooms list; without them it is', async () => {
+	const made = await as(manager, { method: 'POST', path: `/api/v1/stations/${station}/rooms`, body: { name: '临时活动室', kind: 'activity_room', capacity: 10 } });
+	assert.equal(made.status, 201, made.text);
+	const b = await book(resident, slot(3, '10:00', '11:00'), made.json.id);
+	assert.equal(b.status, 201, b.text);
+	const page = await as(manager, { path: `/api/v1/stations/${station}` });
+	const others = page.json.rooms.filter((r) => r.name !== '临时活动室').map((r) => ({ name: r.name, capacity: r.capacity }));
+	const refused = await as(manager, { method: 'PATCH', path: `/api/v1/stations/${station}`, body: { rooms: others } });
+	await assertProblem(srv.url, refused, 422, 'validation', { fields: ['rooms'] });
+	assert.match(refused.json.errors[0].message, /临时活动室.*1 个未结束的预约/);
+	assert.equal((await sqlRows(srv.dbUrl, `SELECT COUNT(*) FROM room_bookings WHERE id = ${b.json.id}`))[0][0], '1', 'the booking stays');
+	assert.equal((await step(resident, b.json.id, { action: 'cancel' })).status, 200);
+	const removed = await as(manager, { method: 'PATCH', path: `/api/v1/stations/${station}`, body: { rooms: others } });
+	assert.equal(removed.status, 200, removed.text);
+	assert.equal((await sqlRows(srv.dbUrl, `SELECT COUNT(*) FROM station_rooms WHERE id = ${made.json.id}`))[0][0], '0');
+});
