@@ -179,6 +179,8 @@ void h_points_summary(struct http_req *req, struct http_resp *resp);
 void h_points_monthly(struct http_req *req, struct http_resp *resp);
 void h_points_rules(struct http_req *req, struct http_resp *resp);
 void h_points_rule_update(struct http_req *req, struct http_resp *resp);
+void h_points_rule_create(struct http_req *req, struct http_resp *resp);
+void h_points_rule_delete(struct http_req *req, struct http_resp *resp);
 void h_points_correct(struct http_req *req, struct http_resp *resp);
 /* shop.c */
 void h_shop_items_list(struct http_req *req, struct http_resp *resp);

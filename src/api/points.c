@@ -269,6 +269,84 @@ static enum rc rule_update(struct db_tx *tx, struct http_req *req, const struct 
 	return rc;
 }
 
+/* The amounts of a rule given in body into c. */
+static void rule_change_read(json_t *body, struct points_rule_change *c, struct problem *prob)
+{
+	int64_t v = 0;
+	if ((c->has_amount = json_object_get(body, "amount") != NULL))
+		field_int(body, "amount", true, 0, POINTS_AMOUNT_MAX, &c->amount, prob);
+	if ((c->has_night = json_object_get(body, "night_bonus_pct") != NULL) &&
+	    field_int(body, "night_bonus_pct", true, 0, 1000, &v, prob))
+		c->night_bonus_pct = (int)v;
+	if ((c->has_holiday = json_object_get(body, "holiday_bonus_pct") != NULL) &&
+	    field_int(body, "holiday_bonus_pct", true, 0, 1000, &v, prob))
+		c->holiday_bonus_pct = (int)v;
+	if ((c->has_cap = json_object_get(body, "monthly_cap") != NULL))
+		field_int(body, "monthly_cap", true, 0, POINTS_AMOUNT_MAX, &c->monthly_cap, prob);
+	json_t *en = json_object_get(body, "enabled");
+	if ((c->has_enabled = en != NULL)) {
+		if (!json_is_boolean(en))
+			problem_field(prob, "enabled", "应为 true 或 false");
+		c->enabled = json_is_true(en);
+	}
+}
+
+struct rule_create {
+	const char *kind, *category, *basis;
+	struct points_rule_change c;
+};
+
+static enum rc rule_create(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			   void *arg, struct write_out *out, struct problem *prob)
+{
+	(void)req;
+	struct rule_create *k = arg;
+	struct points_rule r;
+	enum rc rc = points_rule_create(tx, actor, k->kind, k->category, k->basis, &k->c, &r, prob);
+	if (rc == RC_OK) {
+		out->status = 201;
+		out->body = rule_json(&r);
+		snprintf(out->location, sizeof(out->location), "/api/v1/points/rules/%s", r.code);
+	}
+	return rc;
+}
+
+void h_points_rule_create(struct http_req *req, struct http_resp *resp)
+{
+	json_t *body = NULL;
+	if (!body_object(req, resp, &body))
+		return;
+	struct problem prob;
+	problem_init(&prob);
+	static const char *const allowed[] = {
+		"kind",	       "category",	  "basis",
+		"amount",      "night_bonus_pct", "holiday_bonus_pct",
+		"monthly_cap", "enabled",	  NULL
+	};
+	fields_known(body, allowed, &prob);
+	/* Who may comes first: kind and category are checked by the domain. */
+	struct rule_create k = { .kind = field_str(body, "kind", false, &prob),
+				 .category = field_str(body, "category", false, &prob),
+				 .basis = field_str(body, "basis", false, &prob) };
+	rule_change_read(body, &k.c, &prob);
+	api_write_checked(req, resp, &prob, rule_create, &k);
+	json_decref(body);
+}
+
+static enum rc rule_delete(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			   void *arg, struct write_out *out, struct problem *prob)
+{
+	(void)req;
+	(void)arg;
+	out->status = 204;
+	return points_rule_delete(tx, actor, http_req_param(req, "code"), prob);
+}
+
+void h_points_rule_delete(struct http_req *req, struct http_resp *resp)
+{
+	api_write(req, resp, rule_delete, NULL);
+}
+
 void h_points_rule_update(struct http_req *req, struct http_resp *resp)
 {
 	json_t *body = NULL;
@@ -281,23 +359,7 @@ void h_points_rule_update(struct http_req *req, struct http_resp *resp)
 	};
 	fields_known(body, allowed, &prob);
 	struct rule_update u = { .code = http_req_param(req, "code") };
-	int64_t v = 0;
-	if ((u.c.has_amount = json_object_get(body, "amount") != NULL))
-		field_int(body, "amount", true, 0, POINTS_AMOUNT_MAX, &u.c.amount, &prob);
-	if ((u.c.has_night = json_object_get(body, "night_bonus_pct") != NULL) &&
-	    field_int(body, "night_bonus_pct", true, 0, 1000, &v, &prob))
-		u.c.night_bonus_pct = (int)v;
-	if ((u.c.has_holiday = json_object_get(body, "holiday_bonus_pct") != NULL) &&
-	    field_int(body, "holiday_bonus_pct", true, 0, 1000, &v, &prob))
-		u.c.holiday_bonus_pct = (int)v;
-	if ((u.c.has_cap = json_object_get(body, "monthly_cap") != NULL))
-		field_int(body, "monthly_cap", true, 0, POINTS_AMOUNT_MAX, &u.c.monthly_cap, &prob);
-	json_t *en = json_object_get(body, "enabled");
-	if ((u.c.has_enabled = en != NULL)) {
-		if (!json_is_boolean(en))
-			problem_field(&prob, "enabled", "应为 true 或 false");
-		u.c.enabled = json_is_true(en);
-	}
+	rule_change_read(body, &u.c, &prob);
 	api_write_checked(req, resp, &prob, rule_update, &u);
 	json_decref(body);
 }

@@ -9,6 +9,36 @@
 #include "api/write.h"
 #include "domain/privacy.h"
 
+/* Rows as objects named by their columns; a column ending in "_s" is a
+ * time, given as RFC 3339 under its name without the "_s". */
+static json_t *rows_json(const struct db_rows *rows)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; rows && i < db_rows_count(rows); i++) {
+		json_t *o = json_object();
+		for (size_t c = 0; c < db_rows_cols(rows); c++) {
+			const char *name = db_rows_name(rows, c);
+			size_t n = strlen(name);
+			if (n > 2 && !strcmp(name + n - 2, "_s")) {
+				char key[64];
+				snprintf(key, sizeof(key), "%.*s_at", (int)(n - 2), name);
+				json_object_set_new(o, key,
+						    db_rows_null(rows, i, c)
+							    ? json_null()
+							    : json_time(db_rows_int(rows, i, c)));
+			} else {
+				json_object_set_new(
+					o, name,
+					db_rows_null(rows, i, c)
+						? json_null()
+						: json_string(db_rows_text(rows, i, c)));
+			}
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 void h_me_data(struct http_req *req, struct http_resp *resp)
 {
 	struct app *app = req->app;
@@ -53,6 +83,8 @@ void h_me_data(struct http_req *req, struct http_resp *resp)
 						       json_time(d.teams[i].joined_s), "left_at",
 						       json_time(d.teams[i].left_s)));
 	json_object_set_new(o, "teams", teams);
+	for (size_t k = 0; k < PRIVACY_SECTIONS; k++)
+		json_object_set_new(o, privacy_sections[k], rows_json(d.more[k]));
 	privacy_dossier_release(&d);
 	reply_json(resp, 200, o);
 	http_resp_header(resp, "Content-Disposition", "attachment; filename=\"my-data.json\"");

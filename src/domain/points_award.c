@@ -16,6 +16,7 @@
 #include "domain/inbox.h"
 #include "domain/permission.h"
 #include "domain/points.h"
+#include "domain/request.h"
 
 #define SCAN_BATCH   500
 #define EXPIRY_BATCH 500
@@ -128,6 +129,116 @@ enum rc points_rule_update(struct db_tx *tx, const struct actor *actor, const ch
 	audit_detail_release(&d);
 	if (rc == RC_OK && out)
 		*out = r;
+	return rc;
+}
+
+enum rc points_rule_create(struct db_tx *tx, const struct actor *actor, const char *kind,
+			   const char *category, const char *basis,
+			   const struct points_rule_change *c, struct points_rule *out,
+			   struct problem *prob)
+{
+	struct db *db = db_tx_db(tx);
+	if (!permission_allows_citywide(actor->p, ACT_POINTS_MANAGE))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden",
+				   "只有全市范围的管理员可以修改积分规则");
+	if (!kind || !request_kind_known(kind))
+		problem_field(prob, "kind",
+			      "应为 order、wish、report、suggestion、mediation、task、visit 之一");
+	if (!category || !*category || !strcmp(category, "*"))
+		problem_field(prob, "category", "要写明类别");
+	if (basis && strcmp(basis, "fixed") != 0 && strcmp(basis, "per_hour") != 0)
+		problem_field(prob, "basis", "应为 fixed（每件）或 per_hour（每小时）");
+	if (c->has_amount && (c->amount < 0 || c->amount > POINTS_AMOUNT_MAX))
+		problem_field(prob, "amount", "积分数应为 0–%d", POINTS_AMOUNT_MAX);
+	if (c->has_night && (c->night_bonus_pct < 0 || c->night_bonus_pct > 1000))
+		problem_field(prob, "night_bonus_pct", "加成应为 0–1000%%");
+	if (c->has_holiday && (c->holiday_bonus_pct < 0 || c->holiday_bonus_pct > 1000))
+		problem_field(prob, "holiday_bonus_pct", "加成应为 0–1000%%");
+	if (c->has_cap && (c->monthly_cap < 0 || c->monthly_cap > POINTS_AMOUNT_MAX))
+		problem_field(prob, "monthly_cap", "积分数应为 0–%d", POINTS_AMOUNT_MAX);
+	if (problem_has_fields(prob))
+		return RC_INVALID;
+	struct points_rule r;
+	char code[POINTS_RULE_CODE_MAX];
+	if ((size_t)snprintf(code, sizeof(code), "%s.%s", kind, category) >= sizeof(code)) {
+		problem_field(prob, "category", "类别代码太长，做不成规则");
+		return RC_INVALID;
+	}
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(db, "SELECT 1 FROM request_categories WHERE kind = $1 AND code = $2",
+			  &rows, prob, DB_T(kind), DB_T(category));
+	bool known = rc == RC_OK && db_rows_count(rows) == 1;
+	db_rows_free(rows);
+	if (rc != RC_OK)
+		return rc;
+	if (!known) {
+		problem_field(prob, "category", "这一类诉求没有这个类别：%s", category);
+		problem_field_en(prob, "A %s has no category %s", kind, category);
+		return RC_INVALID;
+	}
+	/* The kind's rule gives what the category's does not change. */
+	rc = rule_get(db, kind, &r, prob);
+	if (rc != RC_OK)
+		return rc;
+	text_copy(r.code, sizeof(r.code), code);
+	text_copy(r.category, sizeof(r.category), category);
+	if (basis)
+		text_copy(r.basis, sizeof(r.basis), basis);
+	if (c->has_amount)
+		r.amount = c->amount;
+	if (c->has_night)
+		r.night_bonus_pct = c->night_bonus_pct;
+	if (c->has_holiday)
+		r.holiday_bonus_pct = c->holiday_bonus_pct;
+	if (c->has_cap)
+		r.monthly_cap = c->monthly_cap;
+	r.enabled = c->has_enabled ? c->enabled : true;
+	r.updated_s = clock_now_s();
+	rc = db_q(db,
+		  "INSERT INTO points_rules (code, kind, category, reason, basis, amount,"
+		  " night_bonus_pct, holiday_bonus_pct, monthly_cap, beneficiary, enabled,"
+		  " updated_s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+		  NULL, prob, DB_T(r.code), DB_T(r.kind), DB_T(r.category), DB_T(r.reason),
+		  DB_T(r.basis), DB_I(r.amount), DB_I(r.night_bonus_pct), DB_I(r.holiday_bonus_pct),
+		  DB_I(r.monthly_cap), DB_T(r.beneficiary), DB_I(r.enabled ? 1 : 0),
+		  DB_I(r.updated_s));
+	if (rc == RC_CONFLICT)
+		return problem_set(prob, RC_CONFLICT, "rule-exists",
+				   "这个类别已经有自己的积分规则：%s，请修改它", code);
+	if (rc != RC_OK)
+		return rc;
+	struct audit_detail d;
+	audit_detail_init(&d);
+	audit_detail_str(&d, "basis", r.basis);
+	audit_detail_int(&d, "amount", r.amount);
+	audit_detail_int(&d, "night_bonus_pct", r.night_bonus_pct);
+	audit_detail_int(&d, "holiday_bonus_pct", r.holiday_bonus_pct);
+	audit_detail_int(&d, "monthly_cap", r.monthly_cap);
+	rc = audit_record(tx, actor, "points.rule.create", "points_rule", code, NULL, &d, prob);
+	audit_detail_release(&d);
+	if (rc == RC_OK && out)
+		*out = r;
+	return rc;
+}
+
+enum rc points_rule_delete(struct db_tx *tx, const struct actor *actor, const char *code,
+			   struct problem *prob)
+{
+	struct db *db = db_tx_db(tx);
+	if (!permission_allows_citywide(actor->p, ACT_POINTS_MANAGE))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden",
+				   "只有全市范围的管理员可以修改积分规则");
+	struct points_rule r;
+	enum rc rc = rule_get(db, code, &r, prob);
+	if (rc != RC_OK)
+		return rc;
+	if (!strcmp(r.category, "*"))
+		return problem_set(prob, RC_CONFLICT, "rule-kept",
+				   "一类诉求的总规则不能删除，只能停用（enabled: false）");
+	rc = db_q(db, "DELETE FROM points_rules WHERE code = $1", NULL, prob, DB_T(code));
+	if (rc == RC_OK)
+		rc = audit_record(tx, actor, "points.rule.delete", "points_rule", code, NULL, NULL,
+				  prob);
 	return rc;
 }
 

@@ -64,6 +64,23 @@ enum rc points_rule_update(struct db_tx *tx, const struct actor *actor, const ch
 			   const struct points_rule_change *c, struct points_rule *out,
 			   struct problem *prob);
 
+/* A rule of its own for one category of a request kind, made from the
+ * kind's rule (category '*'): its reason and beneficiary, its basis and
+ * amounts unless c sets them (c->basis: "fixed" or "per_hour", or NULL).
+ * Its code is "kind.category". Needs ACT_POINTS_MANAGE city-wide
+ * (RC_FORBIDDEN); RC_INVALID naming the field for an unknown kind or
+ * category or an amount out of range; RC_CONFLICT when the category has a
+ * rule already. Audited. out (may be NULL) gets the rule. */
+enum rc points_rule_create(struct db_tx *tx, const struct actor *actor, const char *kind,
+			   const char *category, const char *basis,
+			   const struct points_rule_change *c, struct points_rule *out,
+			   struct problem *prob);
+/* Removes a category's own rule (its kind's rule applies again); a kind's
+ * rule (category '*') is disabled, never removed: RC_CONFLICT. Same
+ * permission as points_rule_create. Audited. */
+enum rc points_rule_delete(struct db_tx *tx, const struct actor *actor, const char *code,
+			   struct problem *prob);
+
 /* Whether day (days since 1970-01-01, city time) is a holiday: a Saturday,
  * a Sunday or a date of the list. */
 typedef bool (*points_holiday_fn)(int64_t day, void *ctx);

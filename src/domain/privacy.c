@@ -12,6 +12,36 @@
 #include "domain/inbox.h"
 #include "domain/permission.h"
 
+const char *const privacy_sections[PRIVACY_SECTIONS] = {
+	"requests",	  "inbox",	 "activity_signups", "room_bookings",
+	"points_entries", "redemptions", "distributions",
+};
+
+/* Each section's rows: what the account filed, was told, signed up for,
+ * booked, earned and spent, redeemed, and what the person was handed ($1:
+ * the account, or for the last, the person). */
+static const char *const section_sql[PRIVACY_SECTIONS] = {
+	"SELECT id, kind, category, title, description, state, station_id, region_code, rating,"
+	" rating_comment, created_s, resolved_s FROM requests WHERE requester_id = $1"
+	" ORDER BY id",
+	"SELECT id, kind, ref_noun, ref_id, title, body, created_s, read_s FROM inbox"
+	" WHERE account_id = $1 ORDER BY id",
+	"SELECT s.activity_id, a.title, a.starts_s, s.state, s.how, s.created_s, s.attended_s"
+	" FROM activity_signups s JOIN activities a ON a.id = s.activity_id"
+	" WHERE s.account_id = $1 ORDER BY s.id",
+	"SELECT b.id, r.name AS room, b.group_name, b.purpose, b.attendees, b.starts_s, b.ends_s,"
+	" b.state, b.created_s FROM room_bookings b JOIN station_rooms r ON r.id = b.room_id"
+	" WHERE b.booker_id = $1 ORDER BY b.id",
+	"SELECT id, amount, reason, ref_kind, ref_id, station_id, note, created_s"
+	" FROM points_entries WHERE account_id = $1 ORDER BY id",
+	"SELECT r.id, i.name AS item, r.station_id, r.qty, r.points, r.state, r.created_s,"
+	" r.handed_s, r.refunded_s FROM redemptions r JOIN shop_items i ON i.id = r.item_id"
+	" WHERE r.account_id = $1 ORDER BY r.id",
+	"SELECT d.id, d.title, p.state, p.handed_s FROM distribution_people p"
+	" JOIN distributions d ON d.id = p.distribution_id WHERE p.person_id = $1"
+	" ORDER BY d.id",
+};
+
 enum rc privacy_dossier(struct db *db, const struct actor *actor, struct privacy_dossier *out,
 			struct problem *prob)
 {
@@ -60,6 +90,14 @@ enum rc privacy_dossier(struct db *db, const struct actor *actor, struct privacy
 		privacy_dossier_release(out);
 		return rc;
 	}
+	for (size_t k = 0; rc == RC_OK && k < PRIVACY_SECTIONS; k++)
+		rc = db_q(db, section_sql[k], &out->more[k], prob,
+			  DB_I(k == PRIVACY_SECTIONS - 1 ? (out->has_person ? out->person.id : 0)
+							 : account_id));
+	if (rc != RC_OK) {
+		privacy_dossier_release(out);
+		return rc;
+	}
 	/* Who downloaded what is itself a record kept. */
 	struct db_tx *tx = NULL;
 	rc = db_tx_open(db, &tx, prob);
@@ -79,6 +117,8 @@ void privacy_dossier_release(struct privacy_dossier *d)
 	free(d->checkins);
 	free(d->contacts);
 	free(d->teams);
+	for (size_t k = 0; k < PRIVACY_SECTIONS; k++)
+		db_rows_free(d->more[k]);
 	memset(d, 0, sizeof(*d));
 }
 

@@ -20,6 +20,13 @@
 #include "domain/person.h"
 
 #define PRIVACY_ERASED_NAME "已注销"
+#define PRIVACY_SECTIONS    7
+
+/* The names of the dossier's further sections, in the order of its more[]:
+ * requests, inbox, activity sign-ups, room bookings, points entries,
+ * redemptions, distribution hand-overs. Columns ending in "_s" are times
+ * (seconds since 1970). */
+extern const char *const privacy_sections[PRIVACY_SECTIONS];
 
 /* Everything held about one person, for themselves. */
 struct privacy_dossier {
@@ -36,6 +43,9 @@ struct privacy_dossier {
 		int64_t joined_s, left_s;
 	} * teams;
 	size_t nteams;
+	/* What else the account did or holds, section by section
+	 * (privacy_sections names them): rows as the tables keep them. */
+	struct db_rows *more[PRIVACY_SECTIONS];
 };
 
 /* The dossier of the viewer's own account and person. Records the

@@ -147,6 +147,34 @@ test('an order earns per hour of service, with the night bonus for the share aft
 	assert.ok(want >= 3 && want <= 7);
 });
 
+test('a category gets a rule of its own, which applies instead of its kind’s; refusals name the rule', async () => {
+	await assertProblem(srv.url, await as(staff, { method: 'POST', path: '/api/v1/points/rules', body: { kind: 'order', category: 'repair', basis: 'fixed', amount: 9 } }), 403, 'forbidden');
+	await assertProblem(srv.url, await as(admin, { method: 'POST', path: '/api/v1/points/rules', body: { kind: 'order', category: 'nothing', amount: 9 } }), 422, 'validation', { fields: ['category'] });
+	await assertProblem(srv.url, await as(admin, { method: 'POST', path: '/api/v1/points/rules', body: { kind: 'meal', category: 'repair' } }), 422, 'validation', { fields: ['kind'] });
+	await assertProblem(srv.url, await as(admin, { method: 'POST', path: '/api/v1/points/rules', body: { kind: 'order', category: 'repair', basis: 'daily' } }), 422, 'validation', { fields: ['basis'] });
+	const made = await as(admin, { method: 'POST', path: '/api/v1/points/rules', body: { kind: 'order', category: 'repair', basis: 'fixed', amount: 9 } });
+	await assertJson(srv.url, made, 201, 'PointsRule');
+	assert.deepEqual([made.json.code, made.json.reason, made.json.beneficiary, made.json.basis, made.json.amount], ['order.repair', 'service', 'assignee', 'fixed', 9]);
+	await assertProblem(srv.url, await as(admin, { method: 'POST', path: '/api/v1/points/rules', body: { kind: 'order', category: 'repair' } }), 409, 'rule-exists');
+	await assertProblem(srv.url, await as(admin, { method: 'DELETE', path: '/api/v1/points/rules/order' }), 409, 'rule-kept');
+
+	// An order of that category earns the category's 9, not per hour.
+	const worker = await newAccount(srv, `volunteer@${COMMUNITY}`, '修理师傅');
+	const o = await file(resident, { kind: 'order', category: 'repair', title: '修门锁', station_id: station });
+	assert.equal(o.status, 201, o.text);
+	await step(staff, o.json.id, { action: 'dispatch', assignee_id: worker.account.id });
+	await step(worker, o.json.id, { action: 'accept' });
+	await step(worker, o.json.id, { action: 'resolve', note: '换了锁芯' });
+	await until(async () => (await entries(srv, worker.account.id)).length === 1, 'the award');
+	assert.deepEqual((await entries(srv, worker.account.id))[0], ['9', 'service', 'request', String(o.json.id), 'order.repair']);
+
+	const gone = await as(admin, { method: 'DELETE', path: '/api/v1/points/rules/order.repair' });
+	assert.equal(gone.status, 204, gone.text);
+	const rules = await api(srv.url, { path: '/api/v1/points/rules' });
+	assert.ok(!rules.json.items.some((r) => r.code === 'order.repair'));
+	assert.equal(await one(srv, "SELECT COUNT(*) FROM audit_log WHERE action IN ('points.rule.create', 'points.rule.delete') AND object_id = 'order.repair'"), '2');
+});
+
 test('corrections are new entries with a reason, by staff of the person\'s region', async () => {
 	const person = await newAccount(srv, `volunteer@${COMMUNITY}`, '更正对象');
 	// The person belongs to the community: a ledger entry linked to the account.

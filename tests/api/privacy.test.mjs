@@ -40,6 +40,8 @@ test('a person downloads everything held about them, and the download is audited
 	assert.equal((await as(session, { method: 'POST', path: '/api/v1/checkins', body: { token, purpose: 'rest' } })).status, 201);
 	const me = await as(session, { path: '/api/v1/me/person' });
 	await as(staff, { method: 'POST', path: `/api/v1/people/${me.json.id}/contacts`, body: { channel: 'phone', notes: '问了充电需求' } });
+	const filed = await as(session, { method: 'POST', path: '/api/v1/requests', body: { kind: 'order', category: 'repair', title: '电动车充电口松了' } });
+	assert.equal(filed.status, 201, filed.text);
 	const r = await as(session, { path: '/api/v1/me/data' });
 	await assertJson(srv.url, r, 200, 'MyData');
 	assert.match(r.headers.get('content-disposition'), /attachment/);
@@ -49,6 +51,11 @@ test('a person downloads everything held about them, and the download is audited
 	assert.equal(r.json.checkins.length, 1);
 	assert.equal(r.json.checkins[0].station_name, '隐私测试站');
 	assert.equal(r.json.instructor_contacts[0].notes, '问了充电需求');
+	// What they filed, were told, signed up for, booked, earned, redeemed and were handed.
+	assert.equal(r.json.requests.length, 1);
+	assert.equal(r.json.requests[0].title, '电动车充电口松了');
+	assert.match(r.json.requests[0].created_at, /^\d{4}-\d\d-\d\dT/);
+	for (const k of ['inbox', 'activity_signups', 'room_bookings', 'points_entries', 'redemptions', 'distributions']) assert.ok(Array.isArray(r.json[k]), k);
 	const audit = await as(admin, { path: '/api/v1/audit?action=person.download' });
 	assert.ok(audit.json.items.length >= 1);
 });
