@@ -303,7 +303,7 @@ void h_shop_redeem(struct http_req *req, struct http_resp *resp)
 	if (!read_id_and_body(req, resp, "id", &a.id, allowed, &body, &prob))
 		return;
 	field_int(body, "qty", false, 1, SHOP_REDEEM_QTY_MAX, &a.qty, &prob);
-	api_write_checked(req, resp, &prob, redeem, &a);
+	api_write_grouped(req, resp, &prob, redeem, &a);
 	json_decref(body);
 }
 
