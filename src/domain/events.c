@@ -249,8 +249,11 @@ enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob)
 	/* The newest row stays, however old: SQLite gives a new row the
 	 * largest id plus one, so an emptied table would hand out ids again
 	 * that readers keeping a position (group bots) have passed. */
+	/* In id order, which the primary key serves: everything before the
+	 * first row young enough to keep (ids and times rise together but for
+	 * commits a moment apart), or before the newest when none is. */
 	return db_q(db,
-		    "DELETE FROM outbox WHERE created_s < $1"
-		    " AND id < (SELECT MAX(id) FROM outbox)",
+		    "DELETE FROM outbox WHERE id < COALESCE((SELECT id FROM outbox"
+		    " WHERE created_s >= $1 ORDER BY id LIMIT 1), (SELECT MAX(id) FROM outbox))",
 		    NULL, prob, DB_I(now_s - EVENTS_KEEP_S));
 }

@@ -90,12 +90,17 @@ test('a rider trains, scans in, sees the points arrive, spends them at the stati
 	await rider.page.goto(`/shop.html?station=${station.id}`);
 	await rider.page.waitForSelector('#shop[data-state="ready"]');
 	const card = rider.page.locator(`.shop-item[data-id="${item}"]`);
-	assert.match(await card.textContent(), /反光袖标.*库存 3/s);
+	assert.match(await card.textContent(), /反光袖标.*6 积分.*库存 3/s);
+	assert.equal(await rider.page.textContent('#shop-balance'), String(before + POINTS), 'the balance beside the goods');
 	await card.locator('.shop-redeem').click();
 	await rider.page.waitForSelector('#shop-code-box:not([hidden]) #shop-code');
 	const code = (await rider.page.textContent('#shop-code')).trim();
 	assert.match(code, /^[0-9]{8}$/);
 	assert.equal(await balance(), before);
+	await rider.page.waitForFunction((want) => document.querySelector('#shop-balance')?.textContent === want, String(before));
+	// Each fact of an item set apart, as the stylesheet lays them out.
+	const gap = await card.locator('.shop-item-meta').evaluate((el) => getComputedStyle(el).columnGap);
+	assert.equal(gap, '12px');
 
 	// The staff at the counter type the code: handed over, once.
 	await signIn(desk.page, DEMO.staff, `/shop-admin.html?station=${station.id}`);

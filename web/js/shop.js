@@ -70,6 +70,12 @@ function redemptionRow(r) {
 
 async function load() {
 	const mine = account ? await api.get('me/redemptions', { query: { limit: 50 } }) : { items: [] };
+	if (account) {
+		// What the rider has to spend, beside what it buys.
+		const points = await api.get('me/points', { query: { limit: 1 } });
+		fill(ui.balance, t('shop.balance'), h('strong', { id: 'shop-balance', text: String(points.balance) }), t('shop.balance_unit'));
+		ui.balance.hidden = false;
+	}
 	fill(ui.mine, mine.items.map(redemptionRow));
 	ui.mineEmpty.hidden = mine.items.length > 0;
 	if (station) {
@@ -90,6 +96,7 @@ async function start() {
 		let name = '';
 		if (station) name = (await api.get(`stations/${station}`)).name;
 		ui.flash = h('p', { class: 'flash', role: 'status', hidden: true });
+		ui.balance = h('p', { class: 'shop-balance', hidden: true });
 		ui.code = h('section', { class: 'card-section shop-code-box', id: 'shop-code-box', hidden: true, 'aria-live': 'polite' });
 		ui.items = h('ol', { class: 'rq-list', id: 'shop-items' });
 		ui.empty = h('p', { class: 'empty muted', hidden: true, text: t('shop.empty') });
@@ -100,6 +107,7 @@ async function start() {
 			root,
 			h('div', { class: 'section-head' }, h('h1', { text: station ? t('shop.title_of', { name }) : t('shop.mine') }), ui.manage),
 			station ? h('p', { class: 'muted', text: t('shop.intro') }) : null,
+			ui.balance,
 			ui.flash,
 			ui.code,
 			station ? [ui.items, ui.empty] : null,

@@ -121,6 +121,33 @@ static void test_events__reading_after_a_position_resumes_there(void **state)
 	assert_int_equal(last, first + 4); /* none: the position stays */
 }
 
+/* The purge takes what is older than a day, in id order, and always
+ * leaves the newest row (its id is where new ones continue). */
+static void test_events__purge_keeps_a_day_and_the_newest(void **state)
+{
+	(void)state;
+	struct problem prob = { 0 };
+	int64_t now = 2000000000;
+	fx_exec(db, "DELETE FROM outbox");
+	for (int i = 0; i < 6; i++) {
+		char sql[160];
+		/* Three of two days ago, three of this hour. */
+		snprintf(
+			sql, sizeof(sql),
+			"INSERT INTO outbox (topic, object_id, created_s) VALUES ('t', '%d', %lld)",
+			i, (long long)(i < 3 ? now - 2 * 86400 : now - 600));
+		fx_exec(db, sql);
+	}
+	int64_t newest = fx_int(db, "SELECT MAX(id) FROM outbox");
+	assert_int_equal(events_purge(db, now, &prob), RC_OK);
+	assert_int_equal(fx_int(db, "SELECT COUNT(*) FROM outbox"), 3);
+	assert_int_equal(fx_int(db, "SELECT MIN(created_s) FROM outbox"), now - 600);
+	/* A day later every row is old: the newest stays. */
+	assert_int_equal(events_purge(db, now + 2 * 86400, &prob), RC_OK);
+	assert_int_equal(fx_int(db, "SELECT COUNT(*) FROM outbox"), 1);
+	assert_int_equal(fx_int(db, "SELECT MAX(id) FROM outbox"), newest);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -155,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TEST(test_events__audience_reaches_subscribers),
 		TEST(test_events__reading_after_a_position_resumes_there),
+		TEST(test_events__purge_keeps_a_day_and_the_newest),
 	};
 	return cmocka_run_group_tests_name("events", tests, group_setup, group_teardown);
 }
