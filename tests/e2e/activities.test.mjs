@@ -115,3 +115,17 @@ test('a rider finds a training at the station, signs up, scans its code and is m
 	assert.deepEqual(rider.problems, []);
 	assert.deepEqual(staff.problems, []);
 });
+
+test('near me: the phone’s position finds the training at the station close by', async (t) => {
+	const { page, ctx, problems } = await openPage(browser, srv.url, { viewport: PHONE });
+	t.after(() => ctx.close());
+	await ctx.grantPermissions(['geolocation']);
+	// Beside the test's station (龙腾路, 34.3746, 107.1528).
+	await ctx.setGeolocation({ latitude: 34.3751, longitude: 107.1531, accuracy: 15 });
+	await page.goto('/activities.html');
+	await page.waitForSelector('#activities[data-state="ready"]');
+	await page.click('#act-locate');
+	await page.waitForFunction(() => document.querySelector('#act-where')?.textContent === '我附近 10 公里内');
+	await page.locator(`.act-card[data-id="${activity.id}"]`).waitFor();
+	assert.deepEqual(problems, []);
+});
