@@ -150,8 +150,10 @@ shop_engine() {
 		fi
 		db=$(scripts/pg.sh url "$pgdir" yz_shop)
 	fi
-	"$BIN" seed-demo --db "$db" --ledger-key-file "$dir/ledger.key" >/dev/null
+	"$BIN" seed-demo --db "$db" --ledger-key-file "$dir/ledger.key" \
+		--photo-dir "$dir/photos" >/dev/null
 	"$BIN" serve --listen 127.0.0.1:0 --db "$db" --ledger-key-file "$dir/ledger.key" \
+		--photo-dir "$dir/photos" \
 		--web web --access-log=false >"$dir/serve.out" 2>"$dir/serve.err" &
 	pid=$!
 	for _ in $(seq 600); do

@@ -40,5 +40,8 @@ bool cli_ledger_key(const char *verb, const char *db_url, const char *path, bool
 		    bool create);
 /* Reads one line (a password) from standard input into buf; false on EOF. */
 bool cli_read_stdin_line(char *buf, size_t cap);
+/* The photo folder: configured (when not empty), else photos/ beside the
+ * SQLite file of db_url, else var/photos. */
+void cli_photo_dir(const char *db_url, const char *configured, char *out, size_t cap);
 
 #endif

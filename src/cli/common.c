@@ -115,3 +115,21 @@ bool cli_ledger_key(const char *verb, const char *db_url, const char *path, bool
 			 path);
 	return true;
 }
+
+void cli_photo_dir(const char *db_url, const char *configured, char *out, size_t cap)
+{
+	if (configured && *configured) {
+		snprintf(out, cap, "%s", configured);
+		return;
+	}
+	if (strncmp(db_url, "sqlite:", 7) == 0) {
+		const char *path = db_url + 7;
+		const char *slash = strrchr(path, '/');
+		if (!slash)
+			snprintf(out, cap, "photos");
+		else
+			snprintf(out, cap, "%.*s/photos", (int)(slash - path), path);
+		return;
+	}
+	snprintf(out, cap, "var/photos");
+}

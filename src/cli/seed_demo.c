@@ -16,12 +16,14 @@
 #include "domain/demo_requests.h"
 #include "domain/demo_rooms.h"
 #include "domain/demo_activities.h"
+#include "domain/photo.h"
 #include "domain/region.h"
 #include "domain/secret.h"
 
 struct seed_config {
 	const char *db;
 	const char *ledger_key_file;
+	const char *photo_dir;
 	int64_t seed;
 	const char *regions;
 	int64_t people;
@@ -40,6 +42,9 @@ static const struct config_option options[] = {
 	{ "ledger-key-file", "YIZHAN_LEDGER_KEY_FILE", "", CONFIG_STR,
 	  offsetof(struct seed_config, ledger_key_file), 0, 0,
 	  "账本链的 HMAC 密钥文件（与 serve 相同；空则用数据库旁的 ledger.key，没有就生成）" },
+	{ "photo-dir", "YIZHAN_PHOTO_DIR", "", CONFIG_STR, offsetof(struct seed_config, photo_dir),
+	  0, 0,
+	  "照片目录（与 serve 相同；空则用 SQLite 文件旁的 photos/，PostgreSQL 时为 var/photos）：演示任务的办结凭证照片放在这里" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -157,9 +162,19 @@ int cli_seed_demo(int argc, char **argv)
 		rc = db_tx(db, seed_people, &run, &prob);
 	if (rc == RC_OK)
 		rc = db_tx(db, seed_accounts, &run, &prob);
+	/* The proof photos of the demo's finished tasks go where the server
+	 * keeps photos; a folder another database owns gets none. */
 	size_t requests = 0;
+	struct blob_store photos;
+	bool photos_ours = false;
+	char photo_dir[512];
+	cli_photo_dir(cfg.db, cfg.photo_dir, photo_dir, sizeof(photo_dir));
+	if (rc == RC_OK && blob_store_open(&photos, photo_dir, &prob) == RC_OK &&
+	    photo_folder_claim(db, &photos, &photos_ours, &prob) != RC_OK)
+		photos_ours = false;
+	problem_init(&prob);
 	if (rc == RC_OK)
-		rc = demo_requests_build(db, &requests, &prob);
+		rc = demo_requests_build(db, photos_ours ? &photos : NULL, &requests, &prob);
 	size_t rooms = 0, bookings = 0;
 	if (rc == RC_OK)
 		rc = demo_rooms_build(db, &rooms, &bookings, &prob);
@@ -185,8 +200,10 @@ int cli_seed_demo(int argc, char **argv)
 		       run.folk.people, run.folk.work_sites, run.folk.teams, run.folk.party_orgs,
 		       run.folk.grids, run.folk.checkins);
 	if (requests)
-		printf("demo requests: %zu, of every kind in every state (tasks up to in progress: a resolved task needs a proof photo)\n",
-		       requests);
+		printf("demo requests: %zu, of every kind in every state%s\n", requests,
+		       photos_ours
+			       ? ""
+			       : " (tasks up to in progress: the photo folder is another database's)");
 	if (bookings)
 		printf("demo rooms: %zu new rooms at a dozen stations, %zu bookings over the coming week\n",
 		       rooms, bookings);

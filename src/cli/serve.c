@@ -429,26 +429,6 @@ static int64_t expiry_interval_ms(int64_t ttl_s)
 	return ms < 1000 ? 1000 : ms > 300000 ? 300000 : ms;
 }
 
-/* The photo folder: as configured, else photos/ beside the SQLite file,
- * else var/photos. */
-static void default_photo_dir(const char *db_url, const char *configured, char *out, size_t cap)
-{
-	if (configured && *configured) {
-		snprintf(out, cap, "%s", configured);
-		return;
-	}
-	if (strncmp(db_url, "sqlite:", 7) == 0) {
-		const char *path = db_url + 7;
-		const char *slash = strrchr(path, '/');
-		if (!slash)
-			snprintf(out, cap, "photos");
-		else
-			snprintf(out, cap, "%.*s/photos", (int)(slash - path), path);
-		return;
-	}
-	snprintf(out, cap, "var/photos");
-}
-
 /* Opens the photo folder and, in a folder this database marked as its own,
  * removes the files of uploads whose transaction never committed (a
  * failure, or a crash between the file and the commit). An hour's grace
@@ -456,7 +436,7 @@ static void default_photo_dir(const char *db_url, const char *configured, char *
 static enum rc open_photos(struct app *app, const struct serve_config *cfg, struct problem *prob)
 {
 	char dir[512];
-	default_photo_dir(cfg->db, cfg->photo_dir, dir, sizeof(dir));
+	cli_photo_dir(cfg->db, cfg->photo_dir, dir, sizeof(dir));
 	bool ours = false;
 	enum rc rc = blob_store_open(&app->photos, dir, prob);
 	if (rc == RC_OK)

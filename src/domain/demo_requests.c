@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include "core/text.h"
+#include "core/xalloc.h"
 #include "domain/account.h"
+#include "domain/photo.h"
 #include "domain/request.h"
+#include "media/image.h"
 
 /* The demo accounts who play the loop. */
 struct cast {
@@ -211,6 +214,27 @@ static const struct play plays[] = {
 	{ "task", "survey", "统计驿站使用情况", NULL, NULL, S, { "reject" } },
 	{ "task", "patrol", "夜间巡查", NULL, NULL, S, { "cancel" } },
 	{ "task", "publicity", "发放暖心手册", NULL, NULL, S, { "close" } },
+	{ "task",
+	  "publicity",
+	  "给外卖骑手发反诈卡片",
+	  NULL,
+	  NULL,
+	  S,
+	  { "dispatch", "accept", "resolve" } },
+	{ "task",
+	  "survey",
+	  "登记小区快递柜使用情况",
+	  NULL,
+	  NULL,
+	  S,
+	  { "dispatch", "accept", "resolve", "rate" } },
+	{ "task",
+	  "patrol",
+	  "巡查楼道堆放杂物",
+	  NULL,
+	  NULL,
+	  S,
+	  { "dispatch", "accept", "resolve", "reopen" } },
 	{ "visit", "six", "走访独居老人", NULL, "龙腾路 3 号 王奶奶", S, { NULL } },
 	{ "visit", "care", "走访困难家庭", NULL, "宝光路 12 号 李师傅家", S, { "dispatch" } },
 	{ "visit", "six", "走访新就业骑手", NULL, "骑手公寓 2 单元", S, { "dispatch", "accept" } },
@@ -304,7 +328,42 @@ static enum rc step_one(struct db_tx *tx, void *arg, struct problem *prob)
 	return request_step(tx, &actor, a->id, &a->step, prob);
 }
 
-enum rc demo_requests_build(struct db *db, size_t *made, struct problem *prob)
+/* A task's proof: a made-up picture through the photo pipeline. */
+struct proof_arg {
+	const struct principal *who;
+	int64_t id;
+	const struct photo_files *files;
+};
+
+static enum rc proof_one(struct db_tx *tx, void *arg, struct problem *prob)
+{
+	struct proof_arg *a = arg;
+	struct actor actor = { .p = a->who, .ip = "127.0.0.1", .request_id = "seed" };
+	struct photo out;
+	return request_photo_add(tx, &actor, a->id, "proof", a->files, &out, prob);
+}
+
+static enum rc add_proof(struct db *db, const struct blob_store *photos,
+			 const struct principal *who, int64_t id, struct problem *prob)
+{
+	size_t len = 0;
+	unsigned char *jpeg = image_sample_jpeg(960, 720, (unsigned)id, &len);
+	if (!jpeg)
+		return problem_set(prob, RC_INTERNAL, "internal", "cannot draw a demo picture");
+	static const struct image_limits lim = { .max_edge = 1600,
+						 .thumb_edge = 360,
+						 .quality = 82 };
+	struct photo_files files;
+	enum rc rc = photo_files_make(jpeg, len, &lim, photos, &files, prob);
+	free(jpeg);
+	if (rc != RC_OK)
+		return rc;
+	struct proof_arg pa = { .who = who, .id = id, .files = &files };
+	return db_tx(db, proof_one, &pa, prob);
+}
+
+enum rc demo_requests_build(struct db *db, const struct blob_store *photos, size_t *made,
+			    struct problem *prob)
 {
 	*made = 0;
 	struct db_rows *rows = NULL;
@@ -336,6 +395,9 @@ enum rc demo_requests_build(struct db *db, size_t *made, struct problem *prob)
 		rc = db_tx(db, file_one, &fa, prob);
 		for (size_t k = 0; rc == RC_OK && k < 6 && pl->steps[k]; k++) {
 			const char *act = pl->steps[k];
+			bool task = !strcmp(pl->kind, "task");
+			if (task && !strcmp(act, "resolve") && !photos)
+				break; /* no photo folder: the task stays in progress */
 			struct step_arg sa = {
 				.id = fa.id,
 				.step = { .action = act, .settled = -1, .proof_count = -1 }
@@ -363,7 +425,13 @@ enum rc demo_requests_build(struct db *db, size_t *made, struct problem *prob)
 					sa.step.settled = i % 4 != 0;
 				if (!strcmp(pl->kind, "visit"))
 					sa.step.record = "身体和生活情况良好，已留联系方式";
+				if (task) {
+					sa.step.proof_count = 30 + (int)(i % 5) * 10;
+					rc = add_proof(db, photos, sa.who, fa.id, prob);
+				}
 			}
+			if (rc != RC_OK)
+				break;
 			rc = db_tx(db, step_one, &sa, prob);
 		}
 		if (rc == RC_OK)

@@ -1070,3 +1070,36 @@ void image_out_release(struct image_out *out)
 	free(out->thumb);
 	memset(out, 0, sizeof(*out));
 }
+
+unsigned char *image_sample_jpeg(int w, int h, unsigned seed, size_t *len)
+{
+	*len = 0;
+	if (w < 16 || h < 16 || w > 4096 || h > 4096)
+		return NULL;
+	gdImagePtr im = gdImageCreateTrueColor(w, h);
+	if (!im)
+		return NULL;
+	unsigned r = seed * 2654435761u;
+	/* A desk, a sheet of paper, lines of print and a red title. */
+	gdImageFilledRectangle(im, 0, 0, w - 1, h - 1,
+			       gdTrueColor(120 + (int)(r % 60), 90 + (int)(r / 7 % 40), 60));
+	int mx = w / 8, my = h / 10;
+	gdImageFilledRectangle(im, mx, my, w - mx, h - my, gdTrueColor(246, 244, 238));
+	gdImageFilledRectangle(im, mx + w / 16, my + h / 14, w - mx - w / 16, my + h / 7,
+			       gdTrueColor(200, 16, 46));
+	int ink = gdTrueColor(60, 60, 60);
+	for (int y = my + h / 5, k = 0; y < h - my - h / 20; y += h / 24, k++) {
+		int end = w - mx - w / 16 - (int)((r >> (k % 24)) % (unsigned)(w / 5 + 1));
+		gdImageFilledRectangle(im, mx + w / 16, y, end, y + h / 90 + 1, ink);
+	}
+	int size = 0;
+	void *jpeg = gdImageJpegPtr(im, &size, 80);
+	gdImageDestroy(im);
+	if (!jpeg || size <= 0)
+		return NULL;
+	unsigned char *out = xmalloc((size_t)size);
+	memcpy(out, jpeg, (size_t)size);
+	gdFree(jpeg);
+	*len = (size_t)size;
+	return out;
+}

@@ -87,5 +87,9 @@ int image_header_size(const void *data, size_t len, int *width, int *height);
 enum rc image_normalize(const void *data, size_t len, const struct image_limits *lim,
 			struct image_out *out, struct problem *prob);
 void image_out_release(struct image_out *out);
+/* A made-up w × h picture as JPEG, different for each seed (a page of a
+ * leaflet on a desk): for the demo city, which has no photographs. *new*
+ * bytes (free()), *len its size; NULL if w or h is out of 16–4096. */
+unsigned char *image_sample_jpeg(int w, int h, unsigned seed, size_t *len);
 
 #endif

@@ -181,7 +181,10 @@ export async function startServer({ args = [], env = {}, seed = true, dbUrl } = 
 		args = [...args, '--photo-dir', photoDir];
 	}
 	try {
-		if (seed) await yizhan(['seed-demo', '--db', dbUrl]);
+		// The demo's proof photos go where this server keeps photos.
+		const at = args.indexOf('--photo-dir');
+		const photos = at >= 0 ? ['--photo-dir', args[at + 1]] : [];
+		if (seed) await yizhan(['seed-demo', '--db', dbUrl, ...photos]);
 	} catch (e) {
 		await db?.cleanup();
 		throw e;
