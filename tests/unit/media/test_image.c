@@ -1391,10 +1391,36 @@ static void test_image__uploads_share_one_budget_and_are_told_to_retry_when_it_i
 	blob_free(&jpeg);
 }
 
+/* The demo's made-up pictures: JPEG of the size asked, one per seed, and
+ * accepted by the upload pipeline like a photograph. */
+static void test_image__sample_pictures_are_jpeg_and_differ_by_seed(void **state)
+{
+	(void)state;
+	size_t a_len = 0, b_len = 0, none = 1;
+	unsigned char *a = image_sample_jpeg(320, 240, 1, &a_len);
+	unsigned char *b = image_sample_jpeg(320, 240, 2, &b_len);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(image_sniff(a, a_len), IMAGE_JPEG);
+	assert_true(a_len != b_len || memcmp(a, b, a_len) != 0);
+	struct image_limits lim = { .max_edge = 1600, .thumb_edge = 160, .quality = 80 };
+	struct image_out out;
+	struct problem prob = { 0 };
+	assert_int_equal(image_normalize(a, a_len, &lim, &out, &prob), RC_OK);
+	assert_int_equal(out.width, 320);
+	assert_int_equal(out.height, 240);
+	image_out_release(&out);
+	assert_null(image_sample_jpeg(8, 240, 1, &none));
+	assert_int_equal(none, 0);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_image__sniff_recognises_jpeg_png_and_webp),
+		cmocka_unit_test(test_image__sample_pictures_are_jpeg_and_differ_by_seed),
 		cmocka_unit_test(test_image__sniff_refuses_text_gif_and_empty),
 		cmocka_unit_test(test_image__header_size_reads_png_from_ihdr),
 		cmocka_unit_test(test_image__header_size_reads_jpeg_from_the_frame_header),
