@@ -36,7 +36,7 @@ static json_t *render_signup(const struct activity_signup *s)
 {
 	json_t *o = json_pack("{s:I,s:s,s:s,s:b,s:o,s:o}", "id", (json_int_t)s->id, "state",
 			      s->state, "state_name",
-			      activity_name(activity_signup_states, s->state), "walk_in",
+			      field_choice_zh(activity_signup_states, s->state), "walk_in",
 			      s->walk_in, "signed_up_at", json_time(s->created_s), "attended_at",
 			      s->attended_s ? json_time(s->attended_s) : json_null());
 	if (!strcmp(s->state, "waitlisted"))
@@ -50,7 +50,7 @@ static json_t *render_activity(const struct activity *a, const double *distance_
 		"{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:o,s:i,s:i,s:i,s:i,s:s,s:s,s:i,s:{s:I,s:s},"
 		"s:s,s:s,s:i,s:i,s:o,s:o}",
 		"id", (json_int_t)a->id, "kind", a->kind, "kind_name",
-		activity_name(activity_kinds, a->kind), "title", a->title, "description",
+		field_choice_zh(activity_kinds, a->kind), "title", a->title, "description",
 		a->description ? a->description : "", "station",
 		a->station_id ? json_pack("{s:I,s:s,s:s}", "id", (json_int_t)a->station_id, "name",
 					  a->station_name, "address", a->station_address)
@@ -61,9 +61,9 @@ static json_t *render_activity(const struct activity *a, const double *distance_
 		a->seats_taken, "seats_left",
 		a->capacity > a->seats_taken ? a->capacity - a->seats_taken : 0, "waitlisted",
 		a->waitlisted, "audience", a->audience, "audience_name",
-		activity_name(activity_audiences, a->audience), "points", a->points, "organiser",
+		field_choice_zh(activity_audiences, a->audience), "points", a->points, "organiser",
 		"id", (json_int_t)a->organiser_id, "name", a->organiser_name, "state", a->state,
-		"state_name", activity_name(activity_states, a->state), "sequence", a->sequence,
+		"state_name", field_choice_zh(activity_states, a->state), "sequence", a->sequence,
 		"version", a->version, "created_at", json_time(a->created_s), "updated_at",
 		json_time(a->updated_s));
 	if (a->audience_ref)
@@ -794,7 +794,7 @@ static void reply_calendar(struct http_req *req, struct http_resp *resp, const c
 			.summary = a->title,
 			.description = a->description,
 			.location = where[i],
-			.categories = activity_name(activity_kinds, a->kind),
+			.categories = field_choice_zh(activity_kinds, a->kind),
 			.url = urls[i],
 			.has_geo = a->has_location,
 			.lat = a->lat,

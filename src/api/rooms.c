@@ -63,7 +63,7 @@ static json_t *render_room(const struct room *r)
 	json_t *o = json_pack(
 		"{s:I,s:I,s:s,s:s,s:s,s:i,s:b,s:i,s:b,s:o,s:o}", "id", (json_int_t)r->id,
 		"station_id", (json_int_t)r->station_id, "name", r->name, "kind", r->kind,
-		"kind_name", room_choice_name(room_kinds, r->kind), "capacity", r->capacity,
+		"kind_name", field_choice_zh(room_kinds, r->kind), "capacity", r->capacity,
 		"bookable", r->bookable, "max_minutes", r->max_minutes, "own_hours", r->own_hours,
 		"hours", hours_json(&r->hours), "updated_at", json_time(r->updated_s));
 	if (r->note[0])
@@ -81,8 +81,8 @@ static json_t *render_booking(const struct principal *viewer, const struct room_
 			      b->station_name, "group_name", b->group_name, "attendees",
 			      b->attendees, "starts_at", json_time(b->starts_s), "ends_at",
 			      json_time(b->ends_s), "state", b->state, "state_name",
-			      room_choice_name(room_booking_states, b->state), "version",
-			      b->version, "created_at", json_time(b->created_s));
+			      field_choice_zh(room_booking_states, b->state), "version", b->version,
+			      "created_at", json_time(b->created_s));
 	if (b->party_org_id)
 		json_object_set_new(o, "party_org_id", json_integer(b->party_org_id));
 	if (b->team_id)

@@ -110,3 +110,11 @@ void problem_field_en(struct problem *prob, const char *fmt, ...)
 		  fmt, ap);
 	va_end(ap);
 }
+
+void problem_detail_en(struct problem *prob, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prob->detail_en, sizeof(prob->detail_en), fmt, ap);
+	va_end(ap);
+}

@@ -55,6 +55,10 @@ enum rc problem_set(struct problem *prob, enum rc rc, const char *type, const ch
  * wins; errors past PROBLEM_FIELDS_MAX are dropped. */
 void problem_field(struct problem *prob, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The English of prob's detail, when its Chinese carries Chinese
+ * arguments the catalog (problem_en.c) cannot translate. */
+void problem_detail_en(struct problem *prob, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The English of the field error added last, when its Chinese carries
  * Chinese arguments the catalog (problem_en.c) cannot translate. */
 void problem_field_en(struct problem *prob, const char *fmt, ...)

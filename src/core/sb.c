@@ -266,3 +266,10 @@ void sb_add_json_escaped(struct sb *sb, const char *s, size_t len)
 	}
 	sb_add(sb, s + run, len - run);
 }
+
+void sb_add_json_string(struct sb *sb, const char *s)
+{
+	sb_addc(sb, '"');
+	sb_add_json_escaped(sb, s ? s : "", s ? strlen(s) : 0);
+	sb_addc(sb, '"');
+}

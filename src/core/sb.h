@@ -76,6 +76,8 @@ void sb_add_fixed(struct sb *sb, double v, int decimals);
  * asks; a byte that is not part of well-formed UTF-8 becomes \ufffd, so the
  * result is valid JSON whatever s holds. */
 void sb_add_json_escaped(struct sb *sb, const char *s, size_t len);
+/* Appends s as a JSON string, quotes included; NULL as "". */
+void sb_add_json_string(struct sb *sb, const char *s);
 void sb_reset(struct sb *sb);
 
 #endif

@@ -62,20 +62,6 @@ const struct field_choice activity_signup_states[] = {
 	{ "no_show", "未到", "No-show" },	{ NULL, NULL, NULL },
 };
 
-static int choice_index(const struct field_choice *c, const char *code)
-{
-	for (int i = 0; code && c[i].code; i++)
-		if (strcmp(c[i].code, code) == 0)
-			return i;
-	return -1;
-}
-
-const char *activity_name(const struct field_choice *c, const char *code)
-{
-	int i = choice_index(c, code);
-	return i >= 0 ? c[i].zh : code ? code : "";
-}
-
 void activity_release(struct activity *a)
 {
 	if (!a)
@@ -341,46 +327,6 @@ static void local_time(int64_t t, char out[20])
 
 /* Writing */
 
-static bool text_ok(struct problem *prob, const char *field, const char *s, size_t max,
-		    bool required, bool multiline)
-{
-	if (!s || !*s) {
-		if (required) {
-			problem_field(prob, field, "不能为空");
-			return false;
-		}
-		return true;
-	}
-	size_t len = strlen(s);
-	for (size_t i = 0, start = 0; i <= len; i++) {
-		if (i < len && !(multiline && s[i] == '\n'))
-			continue;
-		size_t end = i;
-		if (multiline && end > start && s[end - 1] == '\r')
-			end--;
-		if (text_line_fault(s + start, end - start) != TEXT_FINE) {
-			problem_field(prob, field,
-				      multiline
-					      ? "含有不能保存的字符（控制字符或双向控制符）"
-					      : "含有不能保存的字符（换行、控制字符或双向控制符）");
-			return false;
-		}
-		start = i + 1;
-	}
-	if (text_chars(s) > max) {
-		problem_field(prob, field, "太长了：最多 %d 个字", (int)max);
-		return false;
-	}
-	return true;
-}
-
-static void json_str(struct sb *sb, const char *s)
-{
-	sb_addc(sb, '"');
-	sb_add_json_escaped(sb, s ? s : "", s ? strlen(s) : 0);
-	sb_addc(sb, '"');
-}
-
 /* The audit row and the "activity.<action>" event of a write, its
  * audience the activity's region and station (and account_id, when the
  * event concerns one person). */
@@ -402,14 +348,14 @@ static enum rc record(struct db_tx *tx, const struct actor *actor, const struct 
 		return rc;
 	struct sb data = SB_INIT;
 	sb_addf(&data, "{\"activity_id\":%lld,\"kind\":", (long long)a->id);
-	json_str(&data, a->kind);
+	sb_add_json_string(&data, a->kind);
 	sb_addlit(&data, ",\"kind_label\":");
-	json_str(&data, activity_name(activity_kinds, a->kind));
+	sb_add_json_string(&data, field_choice_zh(activity_kinds, a->kind));
 	sb_addlit(&data, ",\"title\":");
-	json_str(&data, a->title);
+	sb_add_json_string(&data, a->title);
 	if (a->station_name[0]) {
 		sb_addlit(&data, ",\"station\":");
-		json_str(&data, a->station_name);
+		sb_add_json_string(&data, a->station_name);
 	}
 	if (extra_json)
 		sb_adds(&data, extra_json);
@@ -478,24 +424,25 @@ static enum rc check_input(struct db *db, const struct activity_input *in,
 	bool create = base == NULL;
 	enum rc rc = RC_OK;
 	const char *kind = in->has_kind ? in->kind : base ? base->kind : NULL;
-	if ((create || in->has_kind) && choice_index(activity_kinds, in->kind) < 0)
+	if ((create || in->has_kind) && field_choice_index(activity_kinds, in->kind) < 0)
 		problem_field(prob, "kind",
 			      "应为 training、party_lesson、party_meeting、clinic、event、project、"
 			      "service_desk、deliberation 之一");
 	if (create || in->has_title)
-		text_ok(prob, "title", in->title, ACTIVITY_TITLE_MAX, true, false);
+		field_text_ok(prob, "title", in->title, ACTIVITY_TITLE_MAX, true, false);
 	if (in->has_description)
-		text_ok(prob, "description", in->description, ACTIVITY_TEXT_MAX, false, true);
+		field_text_ok(prob, "description", in->description, ACTIVITY_TEXT_MAX, false, true);
 	if (in->has_place)
-		text_ok(prob, "place", in->place, ACTIVITY_PLACE_MAX, false, false);
+		field_text_ok(prob, "place", in->place, ACTIVITY_PLACE_MAX, false, false);
 	if (in->has_minutes)
-		text_ok(prob, "minutes", in->minutes, ACTIVITY_TEXT_MAX, false, true);
+		field_text_ok(prob, "minutes", in->minutes, ACTIVITY_TEXT_MAX, false, true);
 	if (in->has_topic)
-		text_ok(prob, "topic", in->topic, ACTIVITY_TITLE_MAX * 2, false, false);
+		field_text_ok(prob, "topic", in->topic, ACTIVITY_TITLE_MAX * 2, false, false);
 	if (in->has_participants)
-		text_ok(prob, "participants", in->participants, ACTIVITY_TEXT_MAX, false, true);
+		field_text_ok(prob, "participants", in->participants, ACTIVITY_TEXT_MAX, false,
+			      true);
 	if (in->has_outcome)
-		text_ok(prob, "outcome", in->outcome, ACTIVITY_TEXT_MAX, false, true);
+		field_text_ok(prob, "outcome", in->outcome, ACTIVITY_TEXT_MAX, false, true);
 	int64_t starts = in->has_starts ? in->starts_s : base ? base->starts_s : 0;
 	int64_t ends = in->has_ends ? in->ends_s : base ? base->ends_s : 0;
 	int64_t cutoff = in->has_cutoff ? in->signup_cutoff_s
@@ -519,7 +466,7 @@ static enum rc check_input(struct db *db, const struct activity_input *in,
 		problem_field(prob, "points", "积分应为 0–%d", ACTIVITY_POINTS_MAX);
 	const char *audience = in->has_audience ? in->audience : base ? base->audience : "everyone";
 	int64_t audience_ref = in->has_audience ? in->audience_ref : base ? base->audience_ref : 0;
-	if (in->has_audience && choice_index(activity_audiences, in->audience) < 0)
+	if (in->has_audience && field_choice_index(activity_audiences, in->audience) < 0)
 		problem_field(prob, "audience",
 			      "应为 everyone、workers、party、team、party_org 之一");
 	bool needs_ref = audience && (!strcmp(audience, "team") || !strcmp(audience, "party_org"));
@@ -566,7 +513,8 @@ static enum rc check_input(struct db *db, const struct activity_input *in,
 	if (in->has_items && !desk)
 		problem_field(prob, "service_items", "只有延时流动办公桌有政务服务事项");
 	for (size_t i = 0; in->has_items && i < in->nitems; i++) {
-		if (!text_ok(prob, "service_items", in->items[i], ACTIVITY_ITEM_MAX, true, false))
+		if (!field_text_ok(prob, "service_items", in->items[i], ACTIVITY_ITEM_MAX, true,
+				   false))
 			break;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(in->items[i], in->items[j])) {
@@ -952,7 +900,7 @@ enum rc activity_cancel(struct db_tx *tx, const struct actor *actor, int64_t id,
 			struct problem *prob)
 {
 	struct db *db = db_tx_db(tx);
-	if (!text_ok(prob, "reason", reason, 200, true, true))
+	if (!field_text_ok(prob, "reason", reason, 200, true, true))
 		return RC_INVALID;
 	struct activity a;
 	enum rc rc = load_managed(db, actor, id, &a, prob);
@@ -1285,7 +1233,7 @@ static enum rc attend(struct db_tx *tx, const struct actor *actor, const struct 
 	struct sb extra = SB_INIT;
 	sb_addf(&extra, ",\"signup_id\":%lld,\"account_id\":%lld,\"points\":%d,\"how\":",
 		(long long)out->id, (long long)account_id, a->points);
-	json_str(&extra, how);
+	sb_add_json_string(&extra, how);
 	char obj[24];
 	snprintf(obj, sizeof(obj), "%lld", (long long)out->id);
 	rc = record(tx, actor, a, "attended", account_id, obj, sb_str(&extra), prob);
@@ -1555,7 +1503,7 @@ enum rc activity_problem_add(struct db_tx *tx, const struct actor *actor, int64_
 {
 	struct db *db = db_tx_db(tx);
 	memset(out, 0, sizeof(*out));
-	if (!text_ok(prob, "text", text, ACTIVITY_PROBLEM_MAX, true, true))
+	if (!field_text_ok(prob, "text", text, ACTIVITY_PROBLEM_MAX, true, true))
 		return RC_INVALID;
 	struct activity a;
 	enum rc rc = load_managed(db, actor, id, &a, prob);

@@ -49,8 +49,6 @@ extern const struct field_choice activity_kinds[];
 extern const struct field_choice activity_states[];
 extern const struct field_choice activity_audiences[];
 extern const struct field_choice activity_signup_states[];
-/* The Chinese name of code among choices (code itself when unknown). */
-const char *activity_name(const struct field_choice *choices, const char *code);
 
 struct activity {
 	int64_t id;

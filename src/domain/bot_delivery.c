@@ -63,31 +63,6 @@ static void collect(const struct event *e, void *arg)
 	c->region_code = dup_or_null(e->to.region_code);
 }
 
-/* The new cursor after the ids read (ascending, all above *pos): over every
- * id that follows it without a gap, and over a gap open for
- * BOT_SCAN_HOLE_S (a rolled-back insert leaves one for ever). */
-static void advance(const struct scanned *ev, size_t n, int64_t now_s, int64_t *pos,
-		    int64_t *hole_since_s)
-{
-	size_t i = 0;
-	for (;;) {
-		while (i < n && ev[i].id == *pos + 1)
-			*pos = ev[i++].id;
-		if (i == n) {
-			*hole_since_s = 0;
-			return;
-		}
-		if (!*hole_since_s) {
-			*hole_since_s = now_s;
-			return;
-		}
-		if (now_s - *hole_since_s < BOT_SCAN_HOLE_S)
-			return;
-		*pos = ev[i].id - 1; /* the hole is given up */
-		*hole_since_s = 0;
-	}
-}
-
 static enum rc scan_tx(struct db_tx *tx, void *arg, struct problem *prob)
 {
 	struct scan *s = arg;
@@ -154,7 +129,11 @@ static enum rc scan_tx(struct db_tx *tx, void *arg, struct problem *prob)
 	if (rc != RC_OK)
 		return rc;
 	int64_t new_pos = pos, new_hole = hole;
-	advance(s->ev, s->nev, s->now_s, &new_pos, &new_hole);
+	int64_t *ids = xcalloc(s->nev, sizeof(*ids));
+	for (size_t i = 0; i < s->nev; i++)
+		ids[i] = s->ev[i].id;
+	events_cursor_advance(ids, s->nev, s->now_s, BOT_SCAN_HOLE_S, &new_pos, &new_hole);
+	free(ids);
 	s->more = s->nev == SCAN_BATCH && new_pos > pos;
 	if (new_pos == pos && new_hole == hole)
 		return RC_OK;

@@ -75,13 +75,6 @@ static enum rc need_manager(struct db *db, const struct principal *p, int64_t st
 	return RC_OK;
 }
 
-static void json_str(struct sb *sb, const char *s)
-{
-	sb_addc(sb, '"');
-	sb_add_json_escaped(sb, s ? s : "", s ? strlen(s) : 0);
-	sb_addc(sb, '"');
-}
-
 static enum rc record(struct db_tx *tx, const struct actor *actor, const char *action,
 		      const struct distribution *d, int64_t person_id, struct problem *prob)
 {
@@ -100,7 +93,7 @@ static enum rc record(struct db_tx *tx, const struct actor *actor, const char *a
 		return rc;
 	struct sb data = SB_INIT;
 	sb_addf(&data, "{\"distribution_id\":%lld,\"title\":", (long long)d->id);
-	json_str(&data, d->title);
+	sb_add_json_string(&data, d->title);
 	sb_addf(&data, ",\"people\":%d,\"handed\":%d,\"state\":\"%s\"}", d->people, d->handed,
 		d->state);
 	char sid[24];

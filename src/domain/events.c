@@ -244,6 +244,28 @@ bool events_visible_to(const struct event *e, const struct principal *p)
 	return permission_allows(p, ACT_REQUEST_READ, &t);
 }
 
+void events_cursor_advance(const int64_t *ids, size_t n, int64_t now_s, int64_t hole_wait_s,
+			   int64_t *pos, int64_t *hole_since_s)
+{
+	size_t i = 0;
+	for (;;) {
+		while (i < n && ids[i] == *pos + 1)
+			*pos = ids[i++];
+		if (i == n) {
+			*hole_since_s = 0;
+			return;
+		}
+		if (!*hole_since_s) {
+			*hole_since_s = now_s;
+			return;
+		}
+		if (now_s - *hole_since_s < hole_wait_s)
+			return;
+		*pos = ids[i] - 1; /* the gap is given up */
+		*hole_since_s = 0;
+	}
+}
+
 enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob)
 {
 	/* The newest row stays, however old: SQLite gives a new row the

@@ -11,6 +11,7 @@
 #ifndef YZ_DOMAIN_EVENTS_H
 #define YZ_DOMAIN_EVENTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/problem.h"
@@ -82,6 +83,15 @@ bool events_streamable(const struct event *e);
  * (ACT_REQUEST_READ over its region and station); nothing else — station
  * and person changes are for the servers' own read models. Pure. */
 bool events_visible_to(const struct event *e, const struct principal *p);
+
+/* A consumer's position in the outbox (a group bot's scanner, the points
+ * awarded from events) after it read ids[0..n) (ascending, all above
+ * *pos): it moves over every id that follows it without a gap, and over a
+ * gap once the gap has been open for hole_wait_s (an insert rolled back
+ * leaves one for ever; a commit a moment late fills it). *hole_since_s
+ * holds when the gap was first met, 0 for none. Pure. */
+void events_cursor_advance(const int64_t *ids, size_t n, int64_t now_s, int64_t hole_wait_s,
+			   int64_t *pos, int64_t *hole_since_s);
 
 /* Deletes outbox rows older than EVENTS_KEEP_S, all but the newest. */
 enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob);

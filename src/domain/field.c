@@ -368,3 +368,57 @@ void field_given_names(const struct noun *n, const void *in, struct sb *sb)
 		sb_adds(sb, n->fields[i].name);
 	}
 }
+
+bool field_text_ok(struct problem *prob, const char *field, const char *s, size_t max,
+		   bool required, bool multiline)
+{
+	if (!s || !*s) {
+		if (required) {
+			problem_field(prob, field, "不能为空");
+			return false;
+		}
+		return true;
+	}
+	size_t len = strlen(s);
+	for (size_t i = 0, start = 0; i <= len; i++) {
+		if (i < len && !(multiline && s[i] == '\n'))
+			continue;
+		size_t end = i;
+		if (multiline && end > start && s[end - 1] == '\r')
+			end--;
+		enum text_fault f = text_line_fault(s + start, end - start);
+		if (f != TEXT_FINE) {
+			problem_field(prob, field,
+				      multiline
+					      ? "含有不能保存的字符（控制字符或双向控制符）"
+					      : "含有不能保存的字符（换行、控制字符或双向控制符）");
+			return false;
+		}
+		start = i + 1;
+	}
+	if (text_chars(s) > max) {
+		problem_field(prob, field, "太长了：最多 %d 个字", (int)max);
+		return false;
+	}
+	return true;
+}
+
+int field_choice_index(const struct field_choice *choices, const char *code)
+{
+	for (int i = 0; code && choices[i].code; i++)
+		if (!strcmp(choices[i].code, code))
+			return i;
+	return -1;
+}
+
+const char *field_choice_zh(const struct field_choice *choices, const char *code)
+{
+	int i = field_choice_index(choices, code);
+	return i >= 0 ? choices[i].zh : code ? code : "";
+}
+
+const char *field_choice_en(const struct field_choice *choices, const char *code)
+{
+	int i = field_choice_index(choices, code);
+	return i >= 0 ? choices[i].en : code ? code : "";
+}

@@ -101,6 +101,19 @@ void field_mark(const struct field *f, void *in);
  * choices, numbers against the limits. Adds a field error for each bad one;
  * FIELD_CUSTOM fields are the noun's to check. */
 void field_check(const struct noun *n, const void *in, bool create, struct problem *prob);
+/* The index of code among choices (NULL-terminated), or -1. */
+int field_choice_index(const struct field_choice *choices, const char *code);
+/* The Chinese or English name of code among choices; code itself (or "")
+ * when it is not one of them. */
+const char *field_choice_zh(const struct field_choice *choices, const char *code);
+const char *field_choice_en(const struct field_choice *choices, const char *code);
+/* Checks a text typed by a person for a command without a field table:
+ * NULL or "" passes unless required ("不能为空"); otherwise it must hold no
+ * control character or bidirectional override (multiline allows line
+ * breaks, "\n" or "\r\n") and at most max characters. False with a field
+ * error on field when not. */
+bool field_text_ok(struct problem *prob, const char *field, const char *s, size_t max,
+		   bool required, bool multiline);
 
 /* Appends the list of the noun's columns ("id, name, …", in table order) to
  * sb: the SELECT list field_from_row maps. A column may be an expression

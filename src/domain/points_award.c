@@ -77,14 +77,9 @@ static enum rc rule_get(struct db *db, const char *code, struct points_rule *r,
 	return RC_OK;
 }
 
-enum rc points_rule_update(struct db_tx *tx, const struct actor *actor, const char *code,
-			   const struct points_rule_change *c, struct points_rule *out,
-			   struct problem *prob)
+/* Field errors for the amounts of c out of range. */
+static void rule_change_check(const struct points_rule_change *c, struct problem *prob)
 {
-	struct db *db = db_tx_db(tx);
-	if (!permission_allows_citywide(actor->p, ACT_POINTS_MANAGE))
-		return problem_set(prob, RC_FORBIDDEN, "forbidden",
-				   "只有全市范围的管理员可以修改积分规则");
 	if (c->has_amount && (c->amount < 0 || c->amount > POINTS_AMOUNT_MAX))
 		problem_field(prob, "amount", "积分数应为 0–%d", POINTS_AMOUNT_MAX);
 	if (c->has_night && (c->night_bonus_pct < 0 || c->night_bonus_pct > 1000))
@@ -93,20 +88,37 @@ enum rc points_rule_update(struct db_tx *tx, const struct actor *actor, const ch
 		problem_field(prob, "holiday_bonus_pct", "加成应为 0–1000%%");
 	if (c->has_cap && (c->monthly_cap < 0 || c->monthly_cap > POINTS_AMOUNT_MAX))
 		problem_field(prob, "monthly_cap", "积分数应为 0–%d", POINTS_AMOUNT_MAX);
+}
+
+/* The amounts c sets, into r. */
+static void rule_change_apply(const struct points_rule_change *c, struct points_rule *r)
+{
+	if (c->has_amount)
+		r->amount = c->amount;
+	if (c->has_night)
+		r->night_bonus_pct = c->night_bonus_pct;
+	if (c->has_holiday)
+		r->holiday_bonus_pct = c->holiday_bonus_pct;
+	if (c->has_cap)
+		r->monthly_cap = c->monthly_cap;
+}
+
+enum rc points_rule_update(struct db_tx *tx, const struct actor *actor, const char *code,
+			   const struct points_rule_change *c, struct points_rule *out,
+			   struct problem *prob)
+{
+	struct db *db = db_tx_db(tx);
+	if (!permission_allows_citywide(actor->p, ACT_POINTS_MANAGE))
+		return problem_set(prob, RC_FORBIDDEN, "forbidden",
+				   "只有全市范围的管理员可以修改积分规则");
+	rule_change_check(c, prob);
 	if (problem_has_fields(prob))
 		return RC_INVALID;
 	struct points_rule r;
 	enum rc rc = rule_get(db, code, &r, prob);
 	if (rc != RC_OK)
 		return rc;
-	if (c->has_amount)
-		r.amount = c->amount;
-	if (c->has_night)
-		r.night_bonus_pct = c->night_bonus_pct;
-	if (c->has_holiday)
-		r.holiday_bonus_pct = c->holiday_bonus_pct;
-	if (c->has_cap)
-		r.monthly_cap = c->monthly_cap;
+	rule_change_apply(c, &r);
 	if (c->has_enabled)
 		r.enabled = c->enabled;
 	r.updated_s = clock_now_s();
@@ -148,14 +160,7 @@ enum rc points_rule_create(struct db_tx *tx, const struct actor *actor, const ch
 		problem_field(prob, "category", "要写明类别");
 	if (basis && strcmp(basis, "fixed") != 0 && strcmp(basis, "per_hour") != 0)
 		problem_field(prob, "basis", "应为 fixed（每件）或 per_hour（每小时）");
-	if (c->has_amount && (c->amount < 0 || c->amount > POINTS_AMOUNT_MAX))
-		problem_field(prob, "amount", "积分数应为 0–%d", POINTS_AMOUNT_MAX);
-	if (c->has_night && (c->night_bonus_pct < 0 || c->night_bonus_pct > 1000))
-		problem_field(prob, "night_bonus_pct", "加成应为 0–1000%%");
-	if (c->has_holiday && (c->holiday_bonus_pct < 0 || c->holiday_bonus_pct > 1000))
-		problem_field(prob, "holiday_bonus_pct", "加成应为 0–1000%%");
-	if (c->has_cap && (c->monthly_cap < 0 || c->monthly_cap > POINTS_AMOUNT_MAX))
-		problem_field(prob, "monthly_cap", "积分数应为 0–%d", POINTS_AMOUNT_MAX);
+	rule_change_check(c, prob);
 	if (problem_has_fields(prob))
 		return RC_INVALID;
 	struct points_rule r;
@@ -184,14 +189,7 @@ enum rc points_rule_create(struct db_tx *tx, const struct actor *actor, const ch
 	text_copy(r.category, sizeof(r.category), category);
 	if (basis)
 		text_copy(r.basis, sizeof(r.basis), basis);
-	if (c->has_amount)
-		r.amount = c->amount;
-	if (c->has_night)
-		r.night_bonus_pct = c->night_bonus_pct;
-	if (c->has_holiday)
-		r.holiday_bonus_pct = c->holiday_bonus_pct;
-	if (c->has_cap)
-		r.monthly_cap = c->monthly_cap;
+	rule_change_apply(c, &r);
 	r.enabled = c->has_enabled ? c->enabled : true;
 	r.updated_s = clock_now_s();
 	rc = db_q(db,
@@ -485,30 +483,6 @@ static enum rc on_activity_attended(struct db_tx *tx, const struct award_event *
 	return rc;
 }
 
-/* As the bots' scanner: over every id that follows the position without a
- * gap, and over a gap open for POINTS_SCAN_HOLE_S. */
-static void advance(const struct award_event *ev, size_t n, int64_t now_s, int64_t *pos,
-		    int64_t *hole_since_s)
-{
-	size_t i = 0;
-	for (;;) {
-		while (i < n && ev[i].id == *pos + 1)
-			*pos = ev[i++].id;
-		if (i == n) {
-			*hole_since_s = 0;
-			return;
-		}
-		if (!*hole_since_s) {
-			*hole_since_s = now_s;
-			return;
-		}
-		if (now_s - *hole_since_s < POINTS_SCAN_HOLE_S)
-			return;
-		*pos = ev[i].id - 1;
-		*hole_since_s = 0;
-	}
-}
-
 static enum rc scan_tx(struct db_tx *tx, void *arg, struct problem *prob)
 {
 	struct scan *s = arg;
@@ -557,7 +531,11 @@ static enum rc scan_tx(struct db_tx *tx, void *arg, struct problem *prob)
 	if (rc != RC_OK)
 		return rc;
 	int64_t new_pos = pos, new_hole = hole;
-	advance(s->ev, s->nev, s->now_s, &new_pos, &new_hole);
+	int64_t *ids = xcalloc(s->nev, sizeof(*ids));
+	for (size_t i = 0; i < s->nev; i++)
+		ids[i] = s->ev[i].id;
+	events_cursor_advance(ids, s->nev, s->now_s, POINTS_SCAN_HOLE_S, &new_pos, &new_hole);
+	free(ids);
 	s->more = s->nev == SCAN_BATCH && new_pos > pos;
 	if (new_pos == pos && new_hole == hole)
 		return RC_OK;

@@ -83,14 +83,6 @@ enum {
 #define S_LIVE	(S_OPEN | S_WORK)
 #define S_ENDED (SB(S_RESOLVED) | SB(S_RATED))
 
-static int choice_index(const struct field_choice *c, const char *code)
-{
-	for (int i = 0; code && c[i].code; i++)
-		if (strcmp(c[i].code, code) == 0)
-			return i;
-	return -1;
-}
-
 /* Who may take a step. */
 #define W_REQUESTER 0x01u
 #define W_ASSIGNEE  0x02u /* the account it was dispatched to, or a member of its team */
@@ -388,7 +380,7 @@ static const struct transition *find_transition(const char *action, const struct
 						int kind, bool (*who)(unsigned w, void *ctx),
 						void *ctx, bool *allowed)
 {
-	int st = choice_index(request_states, r->state);
+	int st = field_choice_index(request_states, r->state);
 	const struct transition *found = NULL;
 	*allowed = false;
 	for (size_t i = 0; i < NTRANSITIONS; i++) {
@@ -433,7 +425,7 @@ size_t request_next_actions(struct db *db, const struct principal *viewer, const
 			    const char *out[], size_t cap)
 {
 	struct who_ctx c = { db, viewer, r };
-	int kind = choice_index(request_kinds, r->kind);
+	int kind = field_choice_index(request_kinds, r->kind);
 	size_t n = 0;
 	for (size_t i = 0; i < NTRANSITIONS && n < cap; i++) {
 		const char *a = transitions[i].action;
@@ -452,82 +444,14 @@ size_t request_next_actions(struct db *db, const struct principal *viewer, const
 
 /* Writing */
 
-static bool text_ok(struct problem *prob, const char *field, const char *s, size_t max,
-		    bool required, bool multiline)
-{
-	if (!s || !*s) {
-		if (required) {
-			problem_field(prob, field, "不能为空");
-			return false;
-		}
-		return true;
-	}
-	size_t len = strlen(s);
-	for (size_t i = 0, start = 0; i <= len; i++) {
-		if (i < len && !(multiline && s[i] == '\n'))
-			continue;
-		size_t end = i;
-		if (multiline && end > start && s[end - 1] == '\r')
-			end--;
-		enum text_fault f = text_line_fault(s + start, end - start);
-		if (f != TEXT_FINE) {
-			problem_field(prob, field,
-				      multiline
-					      ? "含有不能保存的字符（控制字符或双向控制符）"
-					      : "含有不能保存的字符（换行、控制字符或双向控制符）");
-			return false;
-		}
-		start = i + 1;
-	}
-	if (text_chars(s) > max) {
-		problem_field(prob, field, "太长了：最多 %d 个字", (int)max);
-		return false;
-	}
-	return true;
-}
-
-/* A JSON string value: s quoted and escaped into sb. */
-static void json_str(struct sb *sb, const char *s)
-{
-	sb_addc(sb, '"');
-	sb_add_json_escaped(sb, s ? s : "", s ? strlen(s) : 0);
-	sb_addc(sb, '"');
-}
-
-static const char *choice_zh(const struct field_choice *c, const char *code);
-
 const char *request_name(const struct field_choice *c, const char *code)
 {
-	return choice_zh(c, code);
+	return field_choice_zh(c, code);
 }
 
 bool request_kind_known(const char *kind)
 {
-	return choice_index(request_kinds, kind) >= 0;
-}
-
-static const char *choice_zh(const struct field_choice *c, const char *code)
-{
-	int i = choice_index(c, code);
-	return i >= 0 ? c[i].zh : code ? code : "";
-}
-
-static const char *choice_en(const struct field_choice *c, const char *code)
-{
-	int i = choice_index(c, code);
-	return i >= 0 ? c[i].en : code ? code : "";
-}
-
-/* The English of a problem whose Chinese took Chinese names (of a state,
- * an action, a kind): the catalog's English would carry them, so it is
- * written again with the English names. */
-__attribute__((format(printf, 2, 3))) static void detail_en(struct problem *prob, const char *fmt,
-							    ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(prob->detail_en, sizeof(prob->detail_en), fmt, ap);
-	va_end(ap);
+	return field_choice_index(request_kinds, kind) >= 0;
 }
 
 /* The request's history row, audit row and outbox event for one step. */
@@ -563,24 +487,24 @@ static enum rc record_step(struct db_tx *tx, const struct actor *actor, const st
 	/* What a message about it says (group bots, the live queue). */
 	struct sb data = SB_INIT;
 	sb_addf(&data, "{\"number\":\"R%06lld\",\"kind\":", (long long)r->id);
-	json_str(&data, r->kind);
+	sb_add_json_string(&data, r->kind);
 	sb_addlit(&data, ",\"kind_label\":");
-	json_str(&data, choice_zh(request_kinds, r->kind));
+	sb_add_json_string(&data, field_choice_zh(request_kinds, r->kind));
 	sb_addlit(&data, ",\"title\":");
-	json_str(&data, r->title);
+	sb_add_json_string(&data, r->title);
 	sb_addlit(&data, ",\"state\":");
-	json_str(&data, to);
+	sb_add_json_string(&data, to);
 	sb_addlit(&data, ",\"state_label\":");
-	json_str(&data, choice_zh(request_states, to));
+	sb_add_json_string(&data, field_choice_zh(request_states, to));
 	if (r->station_name[0]) {
 		sb_addlit(&data, ",\"station\":");
-		json_str(&data, r->station_name);
+		sb_add_json_string(&data, r->station_name);
 	}
 	sb_addlit(&data, ",\"actor\":");
-	json_str(&data, label);
+	sb_add_json_string(&data, label);
 	if (note && *note) {
 		sb_addlit(&data, ",\"note\":");
-		json_str(&data, note);
+		sb_add_json_string(&data, note);
 	}
 	sb_addf(&data, ",\"url\":\"/request.html?id=%lld\"}", (long long)r->id);
 	char topic[40], sid[24];
@@ -613,9 +537,9 @@ static enum rc category_deadlines(struct db *db, const char *kind, const char *c
 	db_rows_free(rows);
 	if (!found) {
 		problem_field(prob, "category", "“%s”没有这个类别：%s",
-			      choice_zh(request_kinds, kind), category);
-		problem_field_en(prob, "A %s has no category %s", choice_en(request_kinds, kind),
-				 category);
+			      field_choice_zh(request_kinds, kind), category);
+		problem_field_en(prob, "A %s has no category %s",
+				 field_choice_en(request_kinds, kind), category);
 	}
 	return RC_OK;
 }
@@ -632,17 +556,17 @@ enum rc request_create(struct db_tx *tx, const struct actor *actor, const struct
 	*id = 0;
 	if (!actor->p || !actor->p->account_id)
 		return problem_set(prob, RC_UNAUTHORIZED, "unauthenticated", "请先登录");
-	int kind = choice_index(request_kinds, in->kind);
+	int kind = field_choice_index(request_kinds, in->kind);
 	if (kind < 0)
 		problem_field(prob, "kind",
 			      "应为 order、wish、report、suggestion、mediation、task、visit 之一");
 	if (!in->category || !*in->category)
 		problem_field(prob, "category", "不能为空");
-	text_ok(prob, "title", in->title, REQUEST_TITLE_MAX, true, false);
-	text_ok(prob, "description", in->description, REQUEST_TEXT_MAX, false, true);
-	text_ok(prob, "parties", in->parties, REQUEST_TEXT_MAX, false, true);
-	text_ok(prob, "household", in->household, 120, kind == K_VISIT, false);
-	text_ok(prob, "reason", in->reason, REQUEST_NOTE_MAX, false, true);
+	field_text_ok(prob, "title", in->title, REQUEST_TITLE_MAX, true, false);
+	field_text_ok(prob, "description", in->description, REQUEST_TEXT_MAX, false, true);
+	field_text_ok(prob, "parties", in->parties, REQUEST_TEXT_MAX, false, true);
+	field_text_ok(prob, "household", in->household, 120, kind == K_VISIT, false);
+	field_text_ok(prob, "reason", in->reason, REQUEST_NOTE_MAX, false, true);
 	if (kind != K_MEDIATION && (in->parties || in->major))
 		problem_field(prob, kind == K_MEDIATION || in->parties ? "parties" : "major",
 			      "只有调解案件有当事人和重大案件标记");
@@ -678,9 +602,9 @@ enum rc request_create(struct db_tx *tx, const struct actor *actor, const struct
 		return rc;
 	if (has_category && db_rows_null(looked, 0, 0)) {
 		problem_field(prob, "category", "“%s”没有这个类别：%s",
-			      choice_zh(request_kinds, in->kind), in->category);
+			      field_choice_zh(request_kinds, in->kind), in->category);
 		problem_field_en(prob, "A %s has no category %s",
-				 choice_en(request_kinds, in->kind), in->category);
+				 field_choice_en(request_kinds, in->kind), in->category);
 	} else if (has_category) {
 		respond_h = (int)db_rows_int(looked, 0, 0);
 		resolve_h = (int)db_rows_int(looked, 0, 1);
@@ -729,7 +653,7 @@ enum rc request_create(struct db_tx *tx, const struct actor *actor, const struct
 	if (staff_kind(kind) && !is_staff(actor->p, ACT_REQUEST_DISPATCH, &r))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden",
 				   "%s由驿站、社区或街道的工作人员登记",
-				   choice_zh(request_kinds, in->kind));
+				   field_choice_zh(request_kinds, in->kind));
 	if (in->assignee_id && !is_staff(actor->p, ACT_REQUEST_DISPATCH, &r))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden",
 				   "只有工作人员可以在登记时直接派给某人");
@@ -899,7 +823,7 @@ enum rc request_step(struct db_tx *tx, const struct actor *actor, int64_t id,
 		     const struct request_step *s, struct problem *prob)
 {
 	struct db *db = db_tx_db(tx);
-	if (!s->action || choice_index(request_actions, s->action) < 0 ||
+	if (!s->action || field_choice_index(request_actions, s->action) < 0 ||
 	    strcmp(s->action, "submit") == 0 || strcmp(s->action, "escalate") == 0) {
 		problem_field(
 			prob, "action",
@@ -907,7 +831,7 @@ enum rc request_step(struct db_tx *tx, const struct actor *actor, int64_t id,
 			"close 之一");
 		return RC_INVALID;
 	}
-	text_ok(prob, "note", s->note, REQUEST_NOTE_MAX, false, true);
+	field_text_ok(prob, "note", s->note, REQUEST_NOTE_MAX, false, true);
 	if (problem_has_fields(prob))
 		return RC_INVALID;
 	struct request r;
@@ -918,24 +842,26 @@ enum rc request_step(struct db_tx *tx, const struct actor *actor, int64_t id,
 		request_release(&r);
 		return problem_set(prob, RC_NOT_FOUND, "not-found", "没有这个诉求");
 	}
-	int kind = choice_index(request_kinds, r.kind);
+	int kind = field_choice_index(request_kinds, r.kind);
 	struct who_ctx c = { db, actor->p, &r };
 	bool allowed = false;
 	const struct transition *t = find_transition(s->action, &r, kind, who_matches, &c,
 						     &allowed);
 	if (!t) {
 		rc = problem_set(prob, RC_CONFLICT, "invalid-transition", "诉求现在是“%s”，不能%s",
-				 choice_zh(request_states, r.state),
-				 choice_zh(request_actions, s->action));
-		detail_en(prob, "The request is %s now: the step %s cannot be taken",
-			  choice_en(request_states, r.state), s->action);
+				 field_choice_zh(request_states, r.state),
+				 field_choice_zh(request_actions, s->action));
+		problem_detail_en(prob, "The request is %s now: the step %s cannot be taken",
+				  field_choice_en(request_states, r.state), s->action);
 		request_release(&r);
 		return rc;
 	}
 	if (!allowed) {
 		rc = problem_set(prob, RC_FORBIDDEN, "forbidden", "只有%s可以%s",
-				 who_text(t->who, false), choice_zh(request_actions, s->action));
-		detail_en(prob, "Only %s may take the step %s", who_text(t->who, true), s->action);
+				 who_text(t->who, false),
+				 field_choice_zh(request_actions, s->action));
+		problem_detail_en(prob, "Only %s may take the step %s", who_text(t->who, true),
+				  s->action);
 		request_release(&r);
 		return rc;
 	}
@@ -966,7 +892,7 @@ enum rc request_step(struct db_tx *tx, const struct actor *actor, int64_t id,
 		sb_addf(&set, ", assignee_id = $%zu, accepted_s = $2", np);
 	} else if (!strcmp(s->action, "resolve")) {
 		if (kind == K_VISIT) {
-			if (text_ok(prob, "record", s->record, REQUEST_TEXT_MAX, true, true))
+			if (field_text_ok(prob, "record", s->record, REQUEST_TEXT_MAX, true, true))
 				params[np++] = DB_T(s->record);
 			sb_addf(&set, ", record = $%zu", np);
 		}
@@ -998,7 +924,7 @@ enum rc request_step(struct db_tx *tx, const struct actor *actor, int64_t id,
 	} else if (!strcmp(s->action, "rate")) {
 		if (s->rating < 1 || s->rating > 5)
 			problem_field(prob, "rating", "评分应为 1–5 的整数");
-		text_ok(prob, "comment", s->comment, REQUEST_NOTE_MAX, false, true);
+		field_text_ok(prob, "comment", s->comment, REQUEST_NOTE_MAX, false, true);
 		params[np++] = DB_I(s->rating);
 		params[np++] = DB_T(s->comment && *s->comment ? s->comment : NULL);
 		sb_addf(&set, ", rating = $%zu, rating_comment = $%zu", np - 1, np);
@@ -1043,9 +969,10 @@ enum rc request_step(struct db_tx *tx, const struct actor *actor, int64_t id,
 	 * and found the version moved on). */
 	if (rc == RC_OK && db_rows_count(rows) != 1) {
 		rc = problem_set(prob, RC_CONFLICT, "taken", "这个诉求刚被别人处理了（%s），请刷新",
-				 choice_zh(request_actions, s->action));
-		detail_en(prob, "Someone else has just acted on this request (%s): reload it",
-			  s->action);
+				 field_choice_zh(request_actions, s->action));
+		problem_detail_en(prob,
+				  "Someone else has just acted on this request (%s): reload it",
+				  s->action);
 	}
 	db_rows_free(rows);
 	if (rc == RC_OK) {
@@ -1104,9 +1031,10 @@ enum rc request_list(struct db *db, const struct principal *viewer, const struct
 		     struct problem *prob)
 {
 	memset(page, 0, sizeof(*page));
-	if (f->kind && choice_index(request_kinds, f->kind) < 0)
+	if (f->kind && field_choice_index(request_kinds, f->kind) < 0)
 		problem_field(prob, "kind", "没有这个种类：%s", f->kind);
-	if (f->state && strcmp(f->state, "open") != 0 && choice_index(request_states, f->state) < 0)
+	if (f->state && strcmp(f->state, "open") != 0 &&
+	    field_choice_index(request_states, f->state) < 0)
 		problem_field(prob, "state", "没有这个状态：%s", f->state);
 	if (problem_has_fields(prob))
 		return RC_INVALID;
@@ -1283,7 +1211,7 @@ enum rc request_public_list(struct db *db, const struct principal *viewer,
 	memset(page, 0, sizeof(*page));
 	if (f->nids > PUBLIC_IDS_MAX)
 		problem_field(prob, "service_request_id", "最多 %d 个编号", PUBLIC_IDS_MAX);
-	if (f->kind && choice_index(request_kinds, f->kind) < 0)
+	if (f->kind && field_choice_index(request_kinds, f->kind) < 0)
 		problem_field(prob, "kind", "没有这个种类：%s", f->kind);
 	if (problem_has_fields(prob))
 		return RC_INVALID;
@@ -1453,17 +1381,17 @@ enum rc request_follow(struct db_tx *tx, const struct actor *actor, int64_t id,
 	enum rc rc = load(db, id, &r, prob);
 	if (rc != RC_OK)
 		return rc;
-	int st = choice_index(request_states, r.state);
+	int st = field_choice_index(request_states, r.state);
 	bool open = st >= 0 && (S_LIVE & SB(st));
 	bool report = !strcmp(r.kind, "report");
 	if (!report || !open) {
 		rc = report ? problem_set(prob, RC_CONFLICT, "invalid-transition",
 					  "这条随手拍已经是“%s”，不能再加入",
-					  choice_zh(request_states, r.state))
+					  field_choice_zh(request_states, r.state))
 			    : problem_set(prob, RC_NOT_FOUND, "not-found", "没有这个诉求");
 		if (report)
-			detail_en(prob, "This report is %s already and cannot be joined",
-				  choice_en(request_states, r.state));
+			problem_detail_en(prob, "This report is %s already and cannot be joined",
+					  field_choice_en(request_states, r.state));
 		request_release(&r);
 		return rc;
 	}
@@ -1491,7 +1419,7 @@ enum rc request_follow(struct db_tx *tx, const struct actor *actor, int64_t id,
 static enum rc photo_rule(struct db *db, const struct actor *actor, const struct request *r,
 			  const char *role, struct problem *prob)
 {
-	int st = choice_index(request_states, r->state);
+	int st = field_choice_index(request_states, r->state);
 	if (!role || (strcmp(role, "request") != 0 && strcmp(role, "proof") != 0)) {
 		problem_field(prob, "role", "应为 request（提出时的照片）或 proof（办理凭证）");
 		return RC_INVALID;
@@ -1510,9 +1438,9 @@ static enum rc photo_rule(struct db *db, const struct actor *actor, const struct
 	if (st < 0 || !(S_WORK & SB(st))) {
 		problem_set(prob, RC_CONFLICT, "invalid-transition",
 			    "诉求现在是“%s”，不能上传办理凭证",
-			    choice_zh(request_states, r->state));
-		detail_en(prob, "The request is %s now: no proof can be added",
-			  choice_en(request_states, r->state));
+			    field_choice_zh(request_states, r->state));
+		problem_detail_en(prob, "The request is %s now: no proof can be added",
+				  field_choice_en(request_states, r->state));
 		return RC_CONFLICT;
 	}
 	return RC_OK;
@@ -1653,7 +1581,7 @@ enum rc request_to_project(struct db_tx *tx, const struct actor *actor, int64_t 
 {
 	struct db *db = db_tx_db(tx);
 	*project_id = 0;
-	text_ok(prob, "title", title, REQUEST_TITLE_MAX, true, false);
+	field_text_ok(prob, "title", title, REQUEST_TITLE_MAX, true, false);
 	int32_t day;
 	if (!starts_on || !hours_parse_date(starts_on, &day))
 		problem_field(prob, "starts_on", "日期应为 YYYY-MM-DD");
@@ -1754,8 +1682,8 @@ enum rc request_stats(struct db *db, const struct principal *viewer, const char 
 		return rc;
 	int64_t rating_sum = 0;
 	for (size_t i = 0; i < db_rows_count(rows); i++) {
-		int k = choice_index(request_kinds, db_rows_text(rows, i, 0));
-		int s = choice_index(request_states, db_rows_text(rows, i, 1));
+		int k = field_choice_index(request_kinds, db_rows_text(rows, i, 0));
+		int s = field_choice_index(request_states, db_rows_text(rows, i, 1));
 		int64_t n = db_rows_int(rows, i, 3);
 		bool open = s >= 0 && (S_LIVE & SB(s));
 		out->total += n;

@@ -38,53 +38,6 @@ const struct field_choice room_booking_states[] = {
 	{ NULL, NULL, NULL },
 };
 
-static int choice_index(const struct field_choice *c, const char *code)
-{
-	for (int i = 0; code && c[i].code; i++)
-		if (!strcmp(c[i].code, code))
-			return i;
-	return -1;
-}
-
-const char *room_choice_name(const struct field_choice *c, const char *code)
-{
-	int i = choice_index(c, code);
-	return i < 0 ? (code ? code : "") : c[i].zh;
-}
-
-static const char *choice_en(const struct field_choice *c, const char *code)
-{
-	int i = choice_index(c, code);
-	return i < 0 ? (code ? code : "") : c[i].en;
-}
-
-/* The English of a problem whose Chinese took Chinese words as arguments. */
-__attribute__((format(printf, 2, 3))) static void detail_en(struct problem *prob, const char *fmt,
-							    ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(prob->detail_en, sizeof(prob->detail_en), fmt, ap);
-	va_end(ap);
-}
-
-static void json_str(struct sb *sb, const char *s)
-{
-	sb_addc(sb, '"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			sb_addc(sb, '\\');
-			sb_addc(sb, (char)c);
-		} else if (c < 0x20) {
-			sb_addf(sb, "\\u%04x", c);
-		} else {
-			sb_addc(sb, (char)c);
-		}
-	}
-	sb_addc(sb, '"');
-}
-
 /* Local "HH:MM" of t, into out (6 bytes). */
 static void local_hhmm(int64_t t, char out[6])
 {
@@ -269,7 +222,7 @@ static void check_room_input(const struct room_input *in, bool create, struct pr
 		problem_field(prob, "name", "房间名称不能为空");
 	if (in->has_name && (!in->name || !*in->name || text_chars(in->name) > ROOM_NAME_MAX))
 		problem_field(prob, "name", "房间名称应为 1–%d 个字", ROOM_NAME_MAX);
-	if (in->has_kind && choice_index(room_kinds, in->kind) < 0)
+	if (in->has_kind && field_choice_index(room_kinds, in->kind) < 0)
 		problem_field(prob, "kind",
 			      "应为 meeting_room、reading_space、party_home、activity_room、"
 			      "other 之一");
@@ -587,22 +540,22 @@ static enum rc record_booking(struct db_tx *tx, const struct actor *actor,
 	struct sb data = SB_INIT;
 	sb_addf(&data, "{\"booking_id\":%lld,\"room_id\":%lld,\"room\":", (long long)b->id,
 		(long long)b->room_id);
-	json_str(&data, b->room_name);
+	sb_add_json_string(&data, b->room_name);
 	sb_addlit(&data, ",\"station\":");
-	json_str(&data, b->station_name);
+	sb_add_json_string(&data, b->station_name);
 	sb_addlit(&data, ",\"group\":");
-	json_str(&data, b->group_name);
+	sb_add_json_string(&data, b->group_name);
 	sb_addlit(&data, ",\"when\":");
 	char span[40];
 	snprintf(span, sizeof(span), "%s–%s", when, end);
-	json_str(&data, span);
+	sb_add_json_string(&data, span);
 	sb_addlit(&data, ",\"state\":");
-	json_str(&data, to);
+	sb_add_json_string(&data, to);
 	sb_addlit(&data, ",\"state_label\":");
-	json_str(&data, room_choice_name(room_booking_states, to));
+	sb_add_json_string(&data, field_choice_zh(room_booking_states, to));
 	if (note && *note) {
 		sb_addlit(&data, ",\"note\":");
-		json_str(&data, note);
+		sb_add_json_string(&data, note);
 	}
 	sb_addf(&data, ",\"url\":\"/rooms.html?station=%lld\"}", (long long)b->station_id);
 	char sid[24];
@@ -818,17 +771,17 @@ enum rc room_booking_step(struct db_tx *tx, const struct actor *actor, int64_t i
 				 steps[k].who & WHO_BOOKER ? "只有预约人或驿站管理员可以%s"
 							   : "只有驿站管理员可以%s",
 				 steps[k].zh);
-		detail_en(prob, "Only %s may %s this booking",
-			  steps[k].who & WHO_BOOKER ? "the booker or the station's managers"
-						    : "the station's managers",
-			  steps[k].action);
+		problem_detail_en(prob, "Only %s may %s this booking",
+				  steps[k].who & WHO_BOOKER ? "the booker or the station's managers"
+							    : "the station's managers",
+				  steps[k].action);
 		goto out;
 	}
 	if (!word_in(steps[k].from, b->state)) {
 		rc = problem_set(prob, RC_CONFLICT, "invalid-transition", "预约现在是“%s”，不能%s",
-				 room_choice_name(room_booking_states, b->state), steps[k].zh);
-		detail_en(prob, "The booking is %s now: it cannot be %s",
-			  choice_en(room_booking_states, b->state), steps[k].action);
+				 field_choice_zh(room_booking_states, b->state), steps[k].zh);
+		problem_detail_en(prob, "The booking is %s now: it cannot be %s",
+				  field_choice_en(room_booking_states, b->state), steps[k].action);
 		goto out;
 	}
 	int64_t now = clock_now_s();
@@ -928,7 +881,7 @@ enum rc room_bookings_managed(struct db *db, const struct principal *viewer, int
 			      const char *state, size_t limit, struct room_booking **items,
 			      size_t *n, struct problem *prob)
 {
-	if (state && choice_index(room_booking_states, state) < 0) {
+	if (state && field_choice_index(room_booking_states, state) < 0) {
 		problem_field(prob, "state", "没有这个状态：%s", state);
 		return RC_INVALID;
 	}

@@ -49,8 +49,6 @@
  * Chinese and English name. */
 extern const struct field_choice room_kinds[];
 extern const struct field_choice room_booking_states[];
-/* The Chinese name of code among choices (code itself when unknown). */
-const char *room_choice_name(const struct field_choice *choices, const char *code);
 
 struct room {
 	int64_t id;

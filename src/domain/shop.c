@@ -116,37 +116,12 @@ static enum rc item_load(struct db *db, int64_t id, struct shop_item *out, struc
 	return found ? RC_OK : problem_set(prob, RC_NOT_FOUND, "not-found", "没有这件商品");
 }
 
-static bool text_ok(struct problem *prob, const char *field, const char *s, size_t max,
-		    bool required, bool multiline)
-{
-	if (!s || !*s) {
-		if (required)
-			problem_field(prob, field, "不能为空");
-		return !required;
-	}
-	size_t len = strlen(s);
-	for (size_t i = 0, start = 0; i <= len; i++) {
-		if (i < len && !(multiline && s[i] == '\n'))
-			continue;
-		if (text_line_fault(s + start, i - start) != TEXT_FINE) {
-			problem_field(prob, field, "含有不能保存的字符（控制字符或双向控制符）");
-			return false;
-		}
-		start = i + 1;
-	}
-	if (text_chars(s) > max) {
-		problem_field(prob, field, "太长了：最多 %d 个字", (int)max);
-		return false;
-	}
-	return true;
-}
-
 static void item_check(const struct shop_item_input *in, bool create, struct problem *prob)
 {
 	if (create || in->has_name)
-		text_ok(prob, "name", in->name, SHOP_NAME_MAX, true, false);
+		field_text_ok(prob, "name", in->name, SHOP_NAME_MAX, true, false);
 	if (in->has_description)
-		text_ok(prob, "description", in->description, SHOP_TEXT_MAX, false, true);
+		field_text_ok(prob, "description", in->description, SHOP_TEXT_MAX, false, true);
 	if ((create || in->has_price) &&
 	    (!in->has_price || in->price_points < 1 || in->price_points > SHOP_PRICE_MAX))
 		problem_field(prob, "price_points", "兑换所需积分应为 1–%d 的整数", SHOP_PRICE_MAX);
@@ -170,13 +145,6 @@ static enum rc photo_check(struct db *db, const struct shop_item_input *in, int6
 	return rc;
 }
 
-static void json_str(struct sb *sb, const char *s)
-{
-	sb_addc(sb, '"');
-	sb_add_json_escaped(sb, s ? s : "", s ? strlen(s) : 0);
-	sb_addc(sb, '"');
-}
-
 /* The audit row and the event of a change to item it. */
 static enum rc record(struct db_tx *tx, const struct actor *actor, const char *action,
 		      const char *object_type, int64_t object_id, const char *region,
@@ -198,7 +166,7 @@ static enum rc record(struct db_tx *tx, const struct actor *actor, const char *a
 static void item_data(struct sb *sb, const struct shop_item *it)
 {
 	sb_addf(sb, "{\"item_id\":%lld,\"name\":", (long long)it->id);
-	json_str(sb, it->name);
+	sb_add_json_string(sb, it->name);
 	sb_addf(sb, ",\"stock\":%lld,\"station_id\":%lld}", (long long)it->stock,
 		(long long)it->station_id);
 }
@@ -466,7 +434,7 @@ enum rc shop_stock_change(struct db_tx *tx, const struct actor *actor, int64_t i
 	if (write_off && (!note || !*note))
 		problem_field(prob, "note", "报损要写明原因");
 	else
-		text_ok(prob, "note", note, SHOP_TEXT_MAX, false, true);
+		field_text_ok(prob, "note", note, SHOP_TEXT_MAX, false, true);
 	if (problem_has_fields(prob))
 		return RC_INVALID;
 	struct shop_item it;
@@ -649,9 +617,9 @@ static void red_data(struct sb *sb, const struct redemption *r)
 {
 	sb_addf(sb, "{\"redemption_id\":%lld,\"item_id\":%lld,\"item\":", (long long)r->id,
 		(long long)r->item_id);
-	json_str(sb, r->item_name);
+	sb_add_json_string(sb, r->item_name);
 	sb_addf(sb, ",\"qty\":%d,\"points\":%lld,\"state\":", r->qty, (long long)r->points);
-	json_str(sb, r->state);
+	sb_add_json_string(sb, r->state);
 	sb_addlit(sb, "}");
 }
 

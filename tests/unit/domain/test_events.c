@@ -148,6 +148,30 @@ static void test_events__purge_keeps_a_day_and_the_newest(void **state)
 	assert_int_equal(fx_int(db, "SELECT MAX(id) FROM outbox"), newest);
 }
 
+/* A consumer's position moves over ids without a gap at once, waits at a
+ * gap, and gives the gap up after hole_wait_s. */
+static void test_events__a_cursor_waits_at_a_gap_then_gives_it_up(void **state)
+{
+	(void)state;
+	const int64_t ids[] = { 11, 12, 14, 15 };
+	int64_t pos = 10, hole = 0;
+	events_cursor_advance(ids, 4, 1000, 30, &pos, &hole);
+	assert_int_equal(pos, 12);
+	assert_int_equal(hole, 1000); /* 13 missing: met now */
+	events_cursor_advance(ids + 2, 2, 1020, 30, &pos, &hole);
+	assert_int_equal(pos, 12);
+	assert_int_equal(hole, 1000); /* still waited for */
+	events_cursor_advance(ids + 2, 2, 1031, 30, &pos, &hole);
+	assert_int_equal(pos, 15); /* given up, and the rest passed */
+	assert_int_equal(hole, 0);
+	const int64_t filled[] = { 13, 14 };
+	pos = 12;
+	hole = 1000;
+	events_cursor_advance(filled, 2, 1010, 30, &pos, &hole);
+	assert_int_equal(pos, 14); /* the late commit filled it */
+	assert_int_equal(hole, 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -183,6 +207,7 @@ int main(void)
 		TEST(test_events__audience_reaches_subscribers),
 		TEST(test_events__reading_after_a_position_resumes_there),
 		TEST(test_events__purge_keeps_a_day_and_the_newest),
+		TEST(test_events__a_cursor_waits_at_a_gap_then_gives_it_up),
 	};
 	return cmocka_run_group_tests_name("events", tests, group_setup, group_teardown);
 }
