@@ -253,6 +253,20 @@ enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, siz
 	return db->ops->exec(db, slot->conn, sql, params, nparams, rows, prob);
 }
 
+enum rc db_exec_later(struct db *db, const char *sql, const struct db_val *params, size_t nparams,
+		      struct problem *prob)
+{
+	enum rc rc = fault_check(db, DB_FAULT_STATEMENT, sql, prob);
+	if (rc != RC_OK)
+		return rc;
+	struct db_conn_slot *slot = slot_get(db, prob);
+	if (!slot)
+		return prob->rc;
+	if (!slot->in_tx || !db->ops->exec_later)
+		return db->ops->exec(db, slot->conn, sql, params, nparams, NULL, prob);
+	return db->ops->exec_later(db, slot->conn, sql, params, nparams, prob);
+}
+
 /* The interned SQL texts: an open-addressing table that doubles when half
  * full, under one mutex (interning happens once per statement text and
  * call, far from the cost of running it). */

@@ -78,6 +78,18 @@ enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, siz
 /* db_q(db, sql, &rows, prob, DB_I(1), DB_T("x")) — at least one parameter. */
 #define db_q(db, sql, rows, prob, ...) db_exec(db, sql, DB_ARGS(__VA_ARGS__), rows, prob)
 
+/* Runs a statement whose answer nobody waits for: an INSERT of a history,
+ * audit or outbox row. Inside a transaction on PostgreSQL it is sent with
+ * the next statement that is waited for (or with COMMIT), in one round trip
+ * (libpq's pipeline mode); its error, if any, is then that statement's (a
+ * conflict or invalid value of it as RC_INTERNAL, since it is not the waited
+ * statement's own). Elsewhere it runs at once, as db_exec. So only for
+ * statements whose failure the caller handles by giving up the transaction,
+ * never for one whose particular error it acts on. */
+enum rc db_exec_later(struct db *db, const char *sql, const struct db_val *params, size_t nparams,
+		      struct problem *prob);
+#define db_q_later(db, sql, prob, ...) db_exec_later(db, sql, DB_ARGS(__VA_ARGS__), prob)
+
 /* The one stored copy of the SQL text sql: equal texts give the same
  * pointer, valid for the life of the process. Statements are prepared once
  * per connection and found again by their text's address, so SQL put

@@ -24,6 +24,9 @@ struct db_ops {
 			struct problem *prob);
 	enum rc (*exec_script)(struct db *db, struct db_conn *c, const char *sql,
 			       struct problem *prob);
+	/* db_exec_later inside a transaction; NULL runs it at once. */
+	enum rc (*exec_later)(struct db *db, struct db_conn *c, const char *sql,
+			      const struct db_val *params, size_t nparams, struct problem *prob);
 	const char *begin_sql;
 	/* True if the connection is unusable and should be reopened. */
 	bool (*broken)(struct db_conn *c);

@@ -3,7 +3,14 @@
  * cache of server-side prepared statements keyed by the SQL text's address
  * and the parameter types. Errors are mapped by SQLSTATE to our result codes;
  * a connection lost during COMMIT is reported as "outcome unknown", never as
- * a failure or a success (reliability.md §1.3, rule 20). */
+ * a failure or a success (reliability.md §1.3, rule 20).
+ *
+ * Round trips: a transaction's BEGIN waits and goes with its first statement,
+ * and statements nobody waits for (db_exec_later: history, audit and outbox
+ * rows) go with the next one that is waited for or with COMMIT, in one
+ * pipeline (libpq's pipeline mode). A batch holding BEGIN never holds COMMIT,
+ * so a batch that met a restarted server can always be sent again on a new
+ * session, and a lost COMMIT is never sent twice. */
 #include "db/db_int.h"
 
 #include <libpq-fe.h>
@@ -20,6 +27,7 @@
 #define PARAMS_ON_STACK	  16
 #define NUM_TEXT_BYTES	  32
 #define CONNECT_TIMEOUT_S "10"
+#define LATER_MAX	  64 /* statements held back before they are sent anyway */
 
 /* Type oids from the server's pg_type.dat; libpq has no header for them. */
 #define OID_BOOL   16
@@ -43,6 +51,13 @@ struct stmt_slot {
 	char name[16]; /* "" while the slot is empty */
 };
 
+/* A statement sent with the next one waited for (db_exec_later). */
+struct later {
+	const char *sql;
+	struct db_val *params; /* texts are copies */
+	size_t nparams;
+};
+
 struct db_conn {
 	PGconn *conn;
 	bool lost; /* a statement failed for want of a server */
@@ -53,6 +68,10 @@ struct db_conn {
 	 * caller's transaction. */
 	char **stale;
 	size_t nstale, stale_cap;
+	/* BEGIN not sent yet: it goes with the transaction's first statement. */
+	bool begin_later;
+	struct later *later;
+	size_t nlater, later_cap;
 };
 
 /* The length of msg's first line: libpq's messages run on with DETAIL and
@@ -76,6 +95,36 @@ static void slot_clear(struct stmt_slot *s)
 	free(s->text);
 	free(s->types);
 	memset(s, 0, sizeof(*s));
+}
+
+static void later_clear(struct db_conn *c)
+{
+	for (size_t i = 0; i < c->nlater; i++) {
+		for (size_t j = 0; j < c->later[i].nparams; j++) {
+			if (c->later[i].params[j].type == DB_TEXT)
+				free((char *)c->later[i].params[j].s);
+		}
+		free(c->later[i].params);
+	}
+	c->nlater = 0;
+}
+
+static void later_add(struct db_conn *c, const char *sql, const struct db_val *params,
+		      size_t nparams)
+{
+	if (c->nlater == c->later_cap) {
+		c->later_cap = c->later_cap ? c->later_cap * 2 : 8;
+		c->later = xrealloc(c->later, c->later_cap * sizeof(*c->later));
+	}
+	struct later *l = &c->later[c->nlater++];
+	l->sql = sql;
+	l->nparams = nparams;
+	l->params = xcalloc(nparams ? nparams : 1, sizeof(*l->params));
+	for (size_t i = 0; i < nparams; i++) {
+		l->params[i] = params[i];
+		if (params[i].type == DB_TEXT)
+			l->params[i].s = xstrdup(params[i].s);
+	}
 }
 
 /* Forgets every cached statement without telling the server (used when the
@@ -270,6 +319,8 @@ static void pgsql_disconnect(struct db_conn *c)
 		return;
 	cache_forget(c);
 	free(c->stale);
+	later_clear(c);
+	free(c->later);
 	PQfinish(c->conn);
 	free(c);
 }
@@ -462,20 +513,11 @@ static bool reopen(struct db *db, struct db_conn *c)
 	return session_setup(db, c, &ignored) == RC_OK;
 }
 
-static enum rc pgsql_exec(struct db *db, struct db_conn *c, const char *sql,
-			  const struct db_val *params, size_t nparams, struct db_rows **rows,
-			  struct problem *prob)
+/* The values as libpq takes them: texts as they are, numbers printed into
+ * nums. */
+static void vals_fill(const struct db_val *params, size_t nparams, const char **vals,
+		      char (*nums)[NUM_TEXT_BYTES])
 {
-	const char *stack_vals[PARAMS_ON_STACK];
-	char stack_nums[PARAMS_ON_STACK][NUM_TEXT_BYTES];
-	const char **vals = stack_vals;
-	char(*nums)[NUM_TEXT_BYTES] = stack_nums;
-	PGresult *res = NULL;
-	enum rc rc = RC_OK;
-	if (nparams > PARAMS_ON_STACK) {
-		vals = xcalloc(nparams, sizeof(*vals));
-		nums = xcalloc(nparams, sizeof(*nums));
-	}
 	for (size_t i = 0; i < nparams; i++) {
 		const struct db_val *v = &params[i];
 		switch (v->type) {
@@ -491,23 +533,268 @@ static enum rc pgsql_exec(struct db *db, struct db_conn *c, const char *sql,
 		case DB_TEXT: vals[i] = v->s; break;
 		}
 	}
+}
 
+/* The cache slot holding sql, or NULL. */
+static struct stmt_slot *slot_of(struct db_conn *c, const char *sql)
+{
+	struct stmt_slot *s = &c->cache[((uintptr_t)sql >> 4) % STMT_CACHE_SLOTS];
+	return s->name[0] && s->sql == sql ? s : NULL;
+}
+
+/* True if a prepared statement failed because it must be prepared again:
+ * "cached plan must not change result type" after DDL, or dropped behind
+ * our back (DISCARD ALL). */
+static bool needs_prepare(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	return is_state(state, "0A000") || is_state(state, "26000");
+}
+
+/* Forgets sql's prepared statement after needs_prepare said so. */
+static void slot_drop(struct db_conn *c, const char *sql, const PGresult *res)
+{
+	struct stmt_slot *s = slot_of(c, sql);
+	if (!s)
+		return;
+	log_debug(NULL, "pg_reprepare", "statement %s: %s", s->name,
+		  PQresultErrorField(res, PG_DIAG_SQLSTATE));
+	if (is_state(PQresultErrorField(res, PG_DIAG_SQLSTATE), "26000"))
+		s->name[0] = '\0';
+	slot_evict(c, s);
+}
+
+/* One batch's statements: the held-back ones, then the waited one. */
+struct batch {
+	struct later *st;
+	size_t n;
+	bool with_begin;  /* BEGIN goes first */
+	bool last_waited; /* st[n - 1] is the statement waited for */
+	bool tx_control;  /* ... and it is COMMIT, ROLLBACK or the like */
+	const char **vals;
+	char (*nums)[NUM_TEXT_BYTES];
+	char (*names)[16];
+};
+
+/* Sends the batch in one pipeline and reads every answer. *bad gets the
+ * first failure (NULL if none came back: a lost connection), *bad_at its
+ * statement's index (-1: BEGIN), *cur the waited statement's result.
+ * True if everything succeeded. */
+static bool batch_send(struct db_conn *c, struct batch *b, PGresult **bad, long *bad_at,
+		       PGresult **cur)
+{
+	*bad = *cur = NULL;
+	*bad_at = -1;
+	/* Prepared first, outside the pipeline, as one at a time would be. */
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->tx_control && i == b->n - 1)
+			break;
+		struct stmt_slot *s = stmt_get(c, b->st[i].sql, b->st[i].params, b->st[i].nparams,
+					       bad);
+		if (!s) {
+			*bad_at = (long)i;
+			return false;
+		}
+		memcpy(b->names[i], s->name, sizeof(b->names[i]));
+	}
+	if (PQenterPipelineMode(c->conn) != 1)
+		return false;
+	size_t nsent = 0, off = 0;
+	bool sent = true;
+	if (b->with_begin) {
+		sent = PQsendQueryParams(c->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
+		nsent += sent;
+	}
+	for (size_t i = 0; sent && i < b->n; i++) {
+		const struct later *l = &b->st[i];
+		if (b->tx_control && i == b->n - 1)
+			sent = PQsendQueryParams(c->conn, l->sql, 0, NULL, NULL, NULL, NULL, 0) ==
+			       1;
+		else
+			sent = PQsendQueryPrepared(c->conn, b->names[i], (int)l->nparams,
+						   b->vals + off, NULL, NULL, 0) == 1;
+		off += l->nparams;
+		nsent += sent;
+	}
+	bool synced = nsent > 0 && PQpipelineSync(c->conn) == 1;
+	size_t nread = 0;
+	for (; nread < nsent; nread++) {
+		PGresult *r = PQgetResult(c->conn);
+		if (!r)
+			break;
+		long at = (long)nread - (b->with_begin ? 1 : 0);
+		ExecStatusType st = PQresultStatus(r);
+		if (result_ok(r) && b->last_waited && at == (long)b->n - 1) {
+			*cur = r;
+		} else if (result_ok(r) || st == PGRES_PIPELINE_ABORTED || *bad) {
+			PQclear(r);
+		} else {
+			*bad = r;
+			*bad_at = at;
+		}
+		/* Each statement's answers end with a NULL. */
+		for (int k = 0; k < 8; k++) {
+			PGresult *more = PQgetResult(c->conn);
+			if (!more)
+				break;
+			PQclear(more);
+		}
+		if (PQstatus(c->conn) == CONNECTION_BAD)
+			break;
+	}
+	if (synced && nread == nsent && PQstatus(c->conn) == CONNECTION_OK) {
+		PGresult *r = PQgetResult(c->conn);
+		synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+	}
+	PQexitPipelineMode(c->conn);
+	return sent && synced && nread == nsent && !*bad && (!b->last_waited || *cur);
+}
+
+/* The held-back statements (after BEGIN, if it waits), then sql unless it
+ * is NULL, in one round trip; rows (if not NULL) gets sql's result. */
+static enum rc run_batch(struct db *db, struct db_conn *c, const char *sql,
+			 const struct db_val *params, size_t nparams, struct db_rows **rows,
+			 struct problem *prob)
+{
+	struct batch b = { .n = c->nlater + (sql ? 1 : 0),
+			   .with_begin = c->begin_later,
+			   .last_waited = sql != NULL,
+			   .tx_control = sql && is_tx_control(sql) && nparams == 0 };
+	bool has_commit = sql && is_commit(sql);
+	b.st = xcalloc(b.n ? b.n : 1, sizeof(*b.st));
+	if (c->nlater)
+		memcpy(b.st, c->later, c->nlater * sizeof(*b.st));
+	if (sql)
+		b.st[b.n - 1] = (struct later){ sql, (struct db_val *)params, nparams };
+	size_t total = 0;
+	for (size_t i = 0; i < b.n; i++)
+		total += b.st[i].nparams;
+	b.vals = xcalloc(total ? total : 1, sizeof(*b.vals));
+	b.nums = xcalloc(total ? total : 1, sizeof(*b.nums));
+	b.names = xcalloc(b.n ? b.n : 1, sizeof(*b.names));
+	for (size_t i = 0, off = 0; i < b.n; off += b.st[i].nparams, i++)
+		vals_fill(b.st[i].params, b.st[i].nparams, b.vals + off, b.nums + off);
+
+	stale_flush(c);
+	PGresult *bad = NULL, *cur = NULL;
+	long bad_at = -1;
+	enum rc rc = RC_OK;
+	bool ok = false;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		PQclear(bad);
+		PQclear(cur);
+		ok = batch_send(c, &b, &bad, &bad_at, &cur);
+		if (ok || attempt > 0)
+			break;
+		if (bad && bad_at >= 0 && needs_prepare(bad))
+			slot_drop(c, b.st[bad_at].sql, bad);
+		/* Nothing of a batch that opens the transaction can have
+		 * stood: after a server restart it goes again on a new
+		 * session, and after a dropped statement again at once. */
+		if (!b.with_begin)
+			break;
+		if (is_lost(c, bad)) {
+			log_info(NULL, "pg_reconnect",
+				 "postgresql connection was lost; reconnecting");
+			if (!reopen(db, c))
+				break;
+		} else if (bad && needs_prepare(bad)) {
+			PQclear(PQexec(c->conn, "ROLLBACK"));
+		} else {
+			break;
+		}
+	}
+	if (!ok) {
+		bool lost = is_lost(c, bad);
+		const char *what = has_commit && lost ? "COMMIT"
+				   : bad_at >= 0      ? b.st[bad_at].sql
+				   : b.with_begin     ? "BEGIN"
+				   : sql	      ? sql
+						      : "(held-back statements)";
+		rc = map_error(db, c, bad, what, prob);
+		if (bad_at >= 0 && (size_t)bad_at < c->nlater &&
+		    (rc == RC_CONFLICT || rc == RC_INVALID)) {
+			/* Not the waited statement's own conflict: its caller
+			 * must not take it for one. */
+			log_error(NULL, "pg_later_failed", "a held-back statement failed: %.200s",
+				  what);
+			problem_init(prob);
+			rc = problem_set(prob, RC_INTERNAL, "internal", "数据库错误");
+		}
+	} else if (has_commit && strcmp(PQcmdStatus(cur), "ROLLBACK") == 0) {
+		log_error(NULL, "pg_commit_rolled_back",
+			  "COMMIT of an aborted transaction was rolled back");
+		rc = problem_set(prob, RC_INTERNAL, "internal",
+				 "数据库错误 (transaction was rolled back)");
+	} else if (rows) {
+		*rows = rows_build(cur);
+	}
+	PQclear(bad);
+	PQclear(cur);
+	later_clear(c);
+	c->begin_later = false;
+	free(b.st);
+	free(b.vals);
+	free(b.nums);
+	free(b.names);
+	return rc;
+}
+
+static enum rc pgsql_exec(struct db *db, struct db_conn *c, const char *sql,
+			  const struct db_val *params, size_t nparams, struct db_rows **rows,
+			  struct problem *prob)
+{
+	const char *stack_vals[PARAMS_ON_STACK];
+	char stack_nums[PARAMS_ON_STACK][NUM_TEXT_BYTES];
+	const char **vals = stack_vals;
+	char(*nums)[NUM_TEXT_BYTES] = stack_nums;
+	PGresult *res = NULL;
+	enum rc rc = RC_OK;
+	bool tx_control = is_tx_control(sql) && nparams == 0;
+
+	if (tx_control && first_word_is(sql, "ROLLBACK")) {
+		/* What was held back is forgotten; if not even BEGIN was
+		 * sent, the server has nothing to undo. */
+		later_clear(c);
+		if (c->begin_later) {
+			c->begin_later = false;
+			return RC_OK;
+		}
+	}
+	if (tx_control && is_begin(sql) && !c->begin_later && !c->lost &&
+	    PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) == PQTRANS_IDLE) {
+		c->begin_later = true;
+		return RC_OK;
+	}
+	if (tx_control && is_commit(sql) && c->begin_later && !c->nlater) {
+		c->begin_later = false; /* nothing was written */
+		return RC_OK;
+	}
 	if (c->lost || PQstatus(c->conn) == CONNECTION_BAD) {
 		/* The session ended earlier in this transaction, and the
 		 * server rolled it back: ROLLBACK has nothing left to do, and
 		 * a COMMIT never left us, so its outcome is known. */
 		if (first_word_is(sql, "ROLLBACK"))
-			goto out;
+			return RC_OK;
 		if (is_commit(sql)) {
+			later_clear(c);
+			c->begin_later = false;
 			prob->retry_after_s = 1;
-			rc = problem_set(prob, RC_BUSY, "storage-unreachable",
-					 "数据库连接已中断，事务未提交，请稍后重试 "
-					 "(connection lost before commit: rolled back)");
-			goto out;
+			return problem_set(prob, RC_BUSY, "storage-unreachable",
+					   "数据库连接已中断，事务未提交，请稍后重试 "
+					   "(connection lost before commit: rolled back)");
 		}
 	}
+	if (c->begin_later || c->nlater)
+		return run_batch(db, c, sql, params, nparams, rows, prob);
+
+	if (nparams > PARAMS_ON_STACK) {
+		vals = xcalloc(nparams, sizeof(*vals));
+		nums = xcalloc(nparams, sizeof(*nums));
+	}
+	vals_fill(params, nparams, vals, nums);
 	stale_flush(c);
-	bool tx_control = is_tx_control(sql) && nparams == 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		/* A BEGIN on a connection that broke earlier (a reconnect that
 		 * failed while the server was down) has nothing in flight
@@ -523,17 +810,10 @@ static enum rc pgsql_exec(struct db *db, struct db_conn *c, const char *sql,
 			if (s)
 				res = PQexecPrepared(c->conn, s->name, (int)nparams, vals, NULL,
 						     NULL, 0);
-			const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-			if (s && !result_ok(res) &&
-			    (is_state(state, "0A000") || is_state(state, "26000"))) {
-				/* "cached plan must not change result type" after
-				 * DDL, or the statement was dropped behind our back
-				 * (DISCARD ALL): prepare afresh next time, and now if
-				 * no transaction was spoiled by the failure. */
-				log_debug(NULL, "pg_reprepare", "statement %s: %s", s->name, state);
-				if (is_state(state, "26000"))
-					s->name[0] = '\0';
-				slot_evict(c, s);
+			if (s && !result_ok(res) && needs_prepare(res)) {
+				/* Prepare afresh next time, and now if no
+				 * transaction was spoiled by the failure. */
+				slot_drop(c, sql, res);
 				if (idle)
 					continue;
 			}
@@ -575,9 +855,26 @@ out:
 	return rc;
 }
 
+/* A statement whose answer nobody waits for, inside a transaction: held
+ * back until the next one that is waited for. The transaction's first
+ * statement is waited for, so a batch with BEGIN never holds COMMIT. */
+static enum rc pgsql_exec_later(struct db *db, struct db_conn *c, const char *sql,
+				const struct db_val *params, size_t nparams, struct problem *prob)
+{
+	if (c->begin_later || c->nlater + 1 >= LATER_MAX)
+		return pgsql_exec(db, c, sql, params, nparams, NULL, prob);
+	later_add(c, sql, params, nparams);
+	return RC_OK;
+}
+
 static enum rc pgsql_exec_script(struct db *db, struct db_conn *c, const char *sql,
 				 struct problem *prob)
 {
+	if (c->begin_later || c->nlater) {
+		enum rc rc = run_batch(db, c, NULL, NULL, 0, NULL, prob);
+		if (rc != RC_OK)
+			return rc;
+	}
 	stale_flush(c);
 	return run_simple(db, c, sql, prob);
 }
@@ -589,6 +886,7 @@ const struct db_ops db_postgres_ops = {
 	.check_settings = pgsql_check_settings,
 	.exec = pgsql_exec,
 	.exec_script = pgsql_exec_script,
+	.exec_later = pgsql_exec_later,
 	.begin_sql = "BEGIN",
 	.broken = pgsql_broken,
 };

@@ -73,14 +73,15 @@ enum rc audit_record(struct db_tx *tx, const struct actor *actor, const char *ac
 		sb_addc(&detail->sb, '}');
 		detail_json = sb_str(&detail->sb);
 	}
-	enum rc rc = db_q(db,
-			  "INSERT INTO audit_log (at_s, actor_id, actor_label, action, object_type,"
-			  " object_id, ip, request_id, detail, scope)"
-			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-			  NULL, prob, DB_I(clock_now_s()), DB_IOPT(actor_id, actor_id), DB_T(label),
-			  DB_T(action), DB_T(object_type), DB_T(object_id),
-			  DB_T(actor ? actor->ip : NULL), DB_T(actor ? actor->request_id : NULL),
-			  DB_T(detail_json), DB_T(scope && *scope ? scope : NULL));
+	enum rc rc = db_q_later(
+		db,
+		"INSERT INTO audit_log (at_s, actor_id, actor_label, action, object_type,"
+		" object_id, ip, request_id, detail, scope)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+		prob, DB_I(clock_now_s()), DB_IOPT(actor_id, actor_id), DB_T(label), DB_T(action),
+		DB_T(object_type), DB_T(object_id), DB_T(actor ? actor->ip : NULL),
+		DB_T(actor ? actor->request_id : NULL), DB_T(detail_json),
+		DB_T(scope && *scope ? scope : NULL));
 	if (detail && detail->sb.len)
 		detail->sb.len--, detail->sb.buf[detail->sb.len] = '\0';
 	return rc;

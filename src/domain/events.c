@@ -78,13 +78,13 @@ enum rc events_record_to(struct db_tx *tx, const char *topic, const char *object
 	if (!to)
 		to = &none;
 	struct db *db = db_tx_db(tx);
-	enum rc rc = db_q(
+	enum rc rc = db_q_later(
 		db,
 		"INSERT INTO outbox (topic, object_id, created_s, region_code, station_id,"
 		" account_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-		NULL, prob, DB_T(topic), DB_T(object_id), DB_I(clock_now_s()),
-		DB_T(to->region_code), DB_IOPT(to->station_id, to->station_id),
-		DB_IOPT(to->account_id, to->account_id), DB_T(to->data));
+		prob, DB_T(topic), DB_T(object_id), DB_I(clock_now_s()), DB_T(to->region_code),
+		DB_IOPT(to->station_id, to->station_id), DB_IOPT(to->account_id, to->account_id),
+		DB_T(to->data));
 	if (rc != RC_OK)
 		return rc;
 	db_tx_mark(tx);

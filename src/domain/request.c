@@ -464,11 +464,11 @@ static enum rc record_step(struct db_tx *tx, const struct actor *actor, const st
 	char label[97] = "系统";
 	if (actor_id)
 		text_copy(label, sizeof(label), actor->p->name[0] ? actor->p->name : "用户");
-	enum rc rc = db_q(
+	enum rc rc = db_q_later(
 		db,
 		"INSERT INTO request_events (request_id, at_s, actor_id, actor_label, action,"
 		" from_state, to_state, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-		NULL, prob, DB_I(r->id), DB_I(clock_now_s()), DB_IOPT(actor_id != 0, actor_id),
+		prob, DB_I(r->id), DB_I(clock_now_s()), DB_IOPT(actor_id != 0, actor_id),
 		DB_T(label), DB_T(action), DB_T(from), DB_T(to), DB_T(note && *note ? note : NULL));
 	if (rc != RC_OK)
 		return rc;
@@ -549,6 +549,43 @@ static bool staff_kind(int kind)
 	return kind == K_MEDIATION || kind == K_TASK || kind == K_VISIT;
 }
 
+/* The everyday filing, of a resident's kind at a station: the category's
+ * deadlines and the station's community are read by the INSERT itself, one
+ * statement in all. *filed is false (and nothing written) if the category or
+ * the station is not there; the caller then goes the long way, which says
+ * which. */
+static enum rc insert_at_station(struct db *db, const struct actor *actor,
+				 const struct request_input *in, struct request *r, bool *filed,
+				 struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	enum rc rc = db_q(
+		db,
+		"INSERT INTO requests (kind, category, title, description, state, lat, lng,"
+		" station_id, region_code, requester_id, major, respond_due_s, resolve_due_s,"
+		" created_s, updated_s)"
+		" SELECT $1, $2, $3, $4, 'submitted', $5, $6, s.id, s.region_code, $7, 0,"
+		" $8 + c.respond_h * 3600, $8 + c.resolve_h * 3600, $8, $8"
+		" FROM request_categories c JOIN stations s ON s.id = $9"
+		" WHERE c.kind = $1 AND c.code = $2"
+		" RETURNING id, region_code, (SELECT name FROM stations WHERE id = station_id)",
+		&rows, prob, DB_T(in->kind), DB_T(in->category), DB_T(in->title),
+		DB_T(in->description ? in->description : ""),
+		in->has_location ? DB_R(in->lat) : DB_NUL,
+		in->has_location ? DB_R(in->lng) : DB_NUL, DB_I(actor->p->account_id),
+		DB_I(clock_now_s()), DB_I(in->station_id));
+	if (rc != RC_OK)
+		return rc;
+	*filed = db_rows_count(rows) == 1;
+	if (*filed) {
+		r->id = db_rows_int(rows, 0, 0);
+		text_copy(r->region_code, sizeof(r->region_code), db_rows_text(rows, 0, 1));
+		text_copy(r->station_name, sizeof(r->station_name), db_rows_text(rows, 0, 2));
+	}
+	db_rows_free(rows);
+	return RC_OK;
+}
+
 enum rc request_create(struct db_tx *tx, const struct actor *actor, const struct request_input *in,
 		       int64_t *id, struct problem *prob)
 {
@@ -582,14 +619,31 @@ enum rc request_create(struct db_tx *tx, const struct actor *actor, const struct
 	}
 	if (kind == K_REPORT && !in->has_location && !in->station_id)
 		problem_field(prob, "location", "随手拍要有位置（或选一个驿站）");
+	bool has_category = kind >= 0 && in->category && *in->category;
+	struct request r = { 0 };
+	text_copy(r.kind, sizeof(r.kind), in->kind);
+	text_copy(r.title, sizeof(r.title), in->title);
+	r.station_id = in->station_id;
+	enum rc rc = RC_OK;
+	if (has_category && in->station_id && !staff_kind(kind) && !in->assignee_id &&
+	    !problem_has_fields(prob)) {
+		bool filed = false;
+		rc = insert_at_station(db, actor, in, &r, &filed, prob);
+		if (rc != RC_OK || filed) {
+			if (rc == RC_OK)
+				rc = record_step(tx, actor, &r, "submit", NULL, "submitted", NULL,
+						 prob);
+			if (rc == RC_OK)
+				*id = r.id;
+			return rc;
+		}
+	}
 	/* The category's deadlines and the station's community and name, in
 	 * one statement. */
 	int respond_h = 0, resolve_h = 0;
-	bool has_category = kind >= 0 && in->category && *in->category;
 	char region[REGION_CODE_MAX] = "";
 	char station_name[241] = "";
 	struct db_rows *looked = NULL;
-	enum rc rc = RC_OK;
 	if (has_category || in->station_id)
 		rc = db_q(
 			db,
@@ -644,12 +698,8 @@ enum rc request_create(struct db_tx *tx, const struct actor *actor, const struct
 	}
 	if (problem_has_fields(prob))
 		return RC_INVALID;
-	struct request r = { 0 };
-	text_copy(r.kind, sizeof(r.kind), in->kind);
-	text_copy(r.title, sizeof(r.title), in->title);
 	text_copy(r.region_code, sizeof(r.region_code), region);
 	text_copy(r.station_name, sizeof(r.station_name), station_name);
-	r.station_id = in->station_id;
 	if (staff_kind(kind) && !is_staff(actor->p, ACT_REQUEST_DISPATCH, &r))
 		return problem_set(prob, RC_FORBIDDEN, "forbidden",
 				   "%s由驿站、社区或街道的工作人员登记",

@@ -936,6 +936,144 @@ static void test_db__statements_dropped_or_changed_on_the_server_are_prepared_ag
 	db_rows_free(rows);
 }
 
+/* Statements held back (db_exec_later) */
+
+static enum rc later_insert(struct db *h, int64_t id, const char *s, struct problem *prob)
+{
+	return db_q_later(h, "INSERT INTO t (id, s) VALUES ($1, $2)", prob, DB_I(id), DB_T(s));
+}
+
+static void test_db__held_back_statements_land_before_the_next_one_and_commit(void **state)
+{
+	(void)state;
+	struct problem prob = { 0 };
+	struct db *other = open_store(NULL);
+	char text[32];
+
+	/* Outside a transaction it runs at once. */
+	assert_int_equal(later_insert(db, 1, "a", &prob), RC_OK);
+	assert_int_equal(q_int(other, "SELECT COUNT(*) FROM t"), 1);
+
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	insert_ok(db, 2, "b");
+	/* Texts are the caller's only for the call. */
+	for (int64_t id = 3; id < 203; id++) {
+		snprintf(text, sizeof(text), "held %lld", (long long)id);
+		assert_int_equal(later_insert(db, id, text, &prob), RC_OK);
+		memset(text, 'x', sizeof(text) - 1);
+	}
+	/* The next statement waited for sees them all, in order. */
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 202);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t WHERE s = 'held ' || id"), 200);
+	assert_int_equal(later_insert(db, 203, "c", &prob), RC_OK);
+	assert_int_equal(db_commit(db, &prob), RC_OK);
+	assert_int_equal(q_int(other, "SELECT COUNT(*) FROM t"), 203);
+
+	/* A transaction of nothing but held-back statements. */
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	assert_int_equal(later_insert(db, 300, "d", &prob), RC_OK);
+	assert_int_equal(later_insert(db, 301, "e", &prob), RC_OK);
+	assert_int_equal(db_commit(db, &prob), RC_OK);
+	assert_int_equal(q_int(other, "SELECT COUNT(*) FROM t WHERE id >= 300"), 2);
+
+	/* A transaction that writes nothing. */
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	assert_int_equal(db_commit(db, &prob), RC_OK);
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	db_rollback(db);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 205);
+	db_close(other);
+}
+
+static void test_db__rollback_forgets_held_back_statements(void **state)
+{
+	(void)state;
+	struct problem prob = { 0 };
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	insert_ok(db, 1, "a");
+	assert_int_equal(later_insert(db, 2, "b", &prob), RC_OK);
+	db_rollback(db);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 0);
+	/* Nothing of it comes back with the next transaction. */
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	insert_ok(db, 3, "c");
+	assert_int_equal(db_commit(db, &prob), RC_OK);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 1);
+}
+
+static void test_db__a_held_back_failure_fails_the_transaction_not_as_a_conflict(void **state)
+{
+	(void)state;
+	struct problem prob = { 0 };
+	insert_ok(db, 1, "a");
+
+	/* Found at the next statement waited for: it fails, though it is
+	 * not its own conflict, and nothing of the transaction stands. */
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	insert_ok(db, 2, "b");
+	enum rc rc = later_insert(db, 1, "dup", &prob);
+	if (rc == RC_OK) {
+		rc = db_q(db, "INSERT INTO t (id, s) VALUES ($1, $2)", NULL, &prob, DB_I(3),
+			  DB_T("c"));
+		assert_int_equal(rc, RC_INTERNAL);
+	} else {
+		assert_int_equal(rc, RC_CONFLICT); /* SQLite: at once */
+	}
+	db_rollback(db);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 1);
+
+	/* Found at COMMIT: the commit fails and nothing stands. */
+	problem_init(&prob);
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	insert_ok(db, 4, "d");
+	rc = later_insert(db, 1, "dup", &prob);
+	if (rc == RC_OK) {
+		assert_int_equal(db_commit(db, &prob), RC_INTERNAL);
+		assert_false(db_in_tx(db));
+	} else {
+		db_rollback(db);
+	}
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 1);
+
+	/* And the handle goes on. */
+	problem_init(&prob);
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	assert_int_equal(later_insert(db, 5, "e", &prob), RC_OK);
+	assert_int_equal(db_commit(db, &prob), RC_OK);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 2);
+}
+
+static void test_db__held_back_statements_lost_with_the_commit_are_an_unknown_outcome(void **state)
+{
+	(void)state;
+	struct problem prob = { 0 };
+	struct db *killer = open_store(NULL);
+
+	/* Lost between transactions: the first statement goes with BEGIN
+	 * and both go again on a new connection. */
+	int64_t pid = backend_pid(db);
+	terminate(killer, pid);
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	assert_int_equal(later_insert(db, 1, "a", &prob), RC_OK);
+	assert_int_equal(later_insert(db, 2, "b", &prob), RC_OK);
+	assert_int_equal(db_commit(db, &prob), RC_OK);
+	assert_int_not_equal(backend_pid(db), pid);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 2);
+
+	/* Lost before COMMIT went with the held-back statements: it may have
+	 * been made durable, so the outcome is unknown. */
+	assert_int_equal(db_begin(db, &prob), RC_OK);
+	insert_ok(db, 3, "c");
+	assert_int_equal(later_insert(db, 4, "d", &prob), RC_OK);
+	terminate(killer, backend_pid(db));
+	assert_int_equal(db_commit(db, &prob), RC_BUSY);
+	assert_string_equal(prob.type, "storage-unreachable");
+	assert_non_null(strstr(prob.detail, "unknown"));
+	assert_false(db_in_tx(db));
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM t"), 2);
+	db_close(killer);
+}
+
 #define TEST(name, setup) cmocka_unit_test_setup_teardown(name, setup, fresh_teardown)
 
 #define BOTH_ENGINES                                                                               \
@@ -959,7 +1097,12 @@ static void test_db__statements_dropped_or_changed_on_the_server_are_prepared_ag
 		TEST(test_db__grouped_writes_commit_together_and_refusals_alone, fresh_table),     \
 		TEST(test_db__threads_each_get_a_connection_and_no_increment_is_lost,              \
 		     fresh_table),                                                                 \
-		TEST(test_db__weak_durability_is_refused_unless_allowed, fresh_empty)
+		TEST(test_db__weak_durability_is_refused_unless_allowed, fresh_empty),             \
+		TEST(test_db__held_back_statements_land_before_the_next_one_and_commit,            \
+		     fresh_table),                                                                 \
+		TEST(test_db__rollback_forgets_held_back_statements, fresh_table),                 \
+		TEST(test_db__a_held_back_failure_fails_the_transaction_not_as_a_conflict,         \
+		     fresh_table)
 
 int main(void)
 {
@@ -981,6 +1124,8 @@ int main(void)
 		TEST(test_db__connection_lost_at_commit_is_an_unknown_outcome, fresh_table),
 		TEST(test_db__a_commit_after_the_connection_was_lost_is_refused, fresh_table),
 		TEST(test_db__statements_dropped_or_changed_on_the_server_are_prepared_again,
+		     fresh_table),
+		TEST(test_db__held_back_statements_lost_with_the_commit_are_an_unknown_outcome,
 		     fresh_table),
 	};
 
