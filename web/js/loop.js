@@ -14,6 +14,10 @@ export const ACTIONS = ['submit', 'dispatch', 'accept', 'start', 'resolve', 'rat
 export const TOPICS = ACTIONS.map((a) => `request.${a}`);
 /** The kinds a resident may file. */
 export const RESIDENT_KINDS = ['order', 'wish', 'report', 'suggestion'];
+/** The kinds only the staff of a place file there: 调解案件, 任务, 走访. */
+export const STAFF_KINDS = ['mediation', 'task', 'visit'];
+/** Each kind's drawn icon (the sprite's names). */
+export const KIND_ICONS = { order: 'clipboard-list', wish: 'hand-heart', report: 'camera', suggestion: 'lightbulb', mediation: 'handshake', task: 'bike', visit: 'users' };
 export const OPEN_STATES = new Set(['submitted', 'dispatched', 'accepted', 'in_progress', 'reopened']);
 const DUE_SOON_MS = 2 * 3600 * 1000;
 const STAFF_ROLES = new Set(['admin', 'staff', 'manager']);
@@ -43,6 +47,25 @@ export const actionName = (action) => t(`loop.action.${action}`);
 /** Whether the account works for a place (may see a queue). */
 export function isStaff(account) {
 	return (account?.roles || []).some((r) => STAFF_ROLES.has(r.role));
+}
+
+/** The account's grants that may dispatch (and so file the staff kinds) somewhere. */
+export function staffGrants(account) {
+	return (account?.roles || []).filter((r) => STAFF_ROLES.has(r.role) && r.scope);
+}
+
+/**
+ * Whether the account is staff of a place ({region, stationId}) the way the
+ * server decides who may file a staff kind there: "*" covers everything, a
+ * region code every region it prefixes, "station:ID" that station. The
+ * server stays the judge; this only decides what the page offers.
+ */
+export function staffCovers(account, { region = '', stationId = 0 } = {}) {
+	return staffGrants(account).some((g) => {
+		if (g.scope === '*') return true;
+		if (g.scope.startsWith('station:')) return Boolean(stationId) && Number(g.scope.slice(8)) === Number(stationId);
+		return Boolean(region) && region.startsWith(g.scope);
+	});
 }
 
 /** The region the account's staff role covers ('' when none names one). */

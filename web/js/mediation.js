@@ -2,10 +2,12 @@
 // (kind mediation) with their state and outcome, and a card of the counts
 // the reports quote — cases, major ones, decided, settled and the success
 // rate — from /requests/stats. It follows the event stream like the queue.
+// Each case shows its parties whole (the studio is staff's); 登记调解案件
+// opens the filing form at mediation (/new.html?kind=mediation).
 
 import { api, currentAccount } from './api.js';
 import { initChrome, renderAccount } from './chrome.js';
-import { $, h, fill } from './dom.js';
+import { $, h, fill, icon, param } from './dom.js';
 import { t } from './i18n.js';
 import { TOPICS, debounce, isStaff, loadCatalog, requestCard, signedOut, staffRegion } from './loop.js';
 import { onEvents } from './stream.js';
@@ -18,6 +20,13 @@ const ui = {};
 
 function stat(id, label, value) {
 	return h('div', { class: 'stat', id }, h('span', { class: 'stat-n', text: value }), h('span', { class: 'stat-label', text: label }));
+}
+
+/** Below a case: its parties, and the badges of its outcome. */
+function extra(r) {
+	const parties = r.parties ? h('p', { class: 'med-parties' }, h('span', { class: 'med-parties-label', text: t('request.parties') }), h('span', { class: 'med-parties-text', text: r.parties })) : null;
+	const badges = outcome(r);
+	return parties || badges ? [parties, badges] : null;
 }
 
 function outcome(r) {
@@ -43,7 +52,7 @@ async function load() {
 			stat('med-settled', t('mediation.settled_of', { decided: m.decided }), String(m.settled)),
 		),
 	);
-	fill(ui.list, page.items.map((r) => requestCard(r, cat, outcome(r))));
+	fill(ui.list, page.items.map((r) => requestCard(r, cat, extra(r))));
 	ui.empty.hidden = page.items.length > 0;
 }
 
@@ -63,7 +72,9 @@ async function start() {
 		ui.card = h('section', { class: 'card-section med-card', id: 'med-card' });
 		ui.list = h('ol', { class: 'rq-list', id: 'med-list' });
 		ui.empty = h('p', { class: 'empty muted', id: 'med-empty', text: t('mediation.empty'), hidden: true });
-		fill(root, h('h1', { class: 'signin-title', text: t('mediation.title') }), ui.card, h('h2', { class: 'list-head', text: t('mediation.list') }), ui.list, ui.empty);
+		const station = Number(param('station')) || 0;
+		const file = h('a', { class: 'btn btn-primary', id: 'med-file', href: `/new.html?kind=mediation${station ? `&station=${station}` : ''}` }, icon('file-plus', 'ico'), h('span', { text: t('mediation.file') }));
+		fill(root, h('div', { class: 'section-head med-head' }, h('h1', { text: t('mediation.title') }), file), ui.card, h('h2', { class: 'list-head', text: t('mediation.list') }), ui.list, ui.empty);
 		await load();
 		onEvents(TOPICS, debounce(() => load().catch(() => {}), 300));
 		root.dataset.state = 'ready';

@@ -3,14 +3,15 @@
 // each with its deadline badge (overdue red, due within 2 h amber), filters
 // by kind and category, and dispatch in two taps (派单 → a team or a person).
 // The queue follows the event stream ("request.*"): a change anywhere
-// refetches the list (debounced), without a reload.
+// refetches the list (debounced), without a reload. 登记 opens the filing
+// form at one of the kinds only staff file (调解、任务、走访).
 
 import { api, currentAccount } from './api.js';
 import { initChrome, renderAccount } from './chrome.js';
 import { $, h, fill, icon } from './dom.js';
 import { t } from './i18n.js';
 import { openDispatch } from './dispatch.js';
-import { TOPICS, categoryName, debounce, isStaff, kindName, loadCatalog, requestCard, signedOut } from './loop.js';
+import { KIND_ICONS, STAFF_KINDS, TOPICS, categoryName, debounce, isStaff, kindName, loadCatalog, requestCard, signedOut } from './loop.js';
 import { onEvents } from './stream.js';
 import { errorText } from './ui.js';
 
@@ -80,6 +81,16 @@ function select(id, label, options, onchange) {
 	return { field: h('div', { class: 'field' }, h('label', { for: id, text: label }), sel), sel };
 }
 
+/** 登记: a link to the filing form for each staff kind. */
+function fileRow() {
+	return h(
+		'nav',
+		{ class: 'file-row', id: 'queue-file', 'aria-label': t('queue.file_label') },
+		h('span', { class: 'file-row-label', text: t('queue.file') }),
+		STAFF_KINDS.map((k) => h('a', { class: 'btn btn-secondary btn-small', id: `queue-file-${k}`, href: `/new.html?kind=${k}` }, icon(KIND_ICONS[k], 'ico'), h('span', { text: kindName(cat, k) }))),
+	);
+}
+
 function filters() {
 	const kind = select('q-kind', t('queue.kind'), [['', t('queue.all')], ...cat.kinds.map((k) => [k.code, kindName(cat, k.code)])], () => {
 		filter.kind = kind.sel.value;
@@ -130,6 +141,7 @@ async function start() {
 		fill(
 			root,
 			h('div', { class: 'section-head' }, h('h1', { text: t('queue.title') }), h('a', { class: 'btn btn-secondary btn-small', href: '/mediation.html', id: 'queue-mediation' }, icon('handshake', 'ico'), h('span', { text: t('mediation.title') }))),
+			fileRow(),
 			filters(),
 			tabs,
 			ui.flash,
