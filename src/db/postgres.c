@@ -647,7 +647,14 @@ static bool batch_send(struct db_conn *c, struct batch *b, PGresult **bad, long 
 		synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
 		PQclear(r);
 	}
-	PQexitPipelineMode(c->conn);
+	if (PQexitPipelineMode(c->conn) != 1 && PQstatus(c->conn) == CONNECTION_OK) {
+		/* Answers left unread: the session cannot be trusted with
+		 * the next statement, so it is opened again between
+		 * transactions. */
+		log_warn(NULL, "pg_pipeline", "leaving pipeline mode failed: %.*s",
+			 line_len(PQerrorMessage(c->conn)), PQerrorMessage(c->conn));
+		c->lost = true;
+	}
 	return sent && synced && nread == nsent && !*bad && (!b->last_waited || *cur);
 }
 
