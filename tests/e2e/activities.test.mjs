@@ -7,9 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, DEMO, DEMO_PASSWORD } from '../api/lib/server.mjs';
 import { api, login } from '../api/lib/client.mjs';
-import { launch, openPage, DESKTOP } from './lib/browser.mjs';
+import { launch, openPage, DESKTOP, signIn } from './lib/browser.mjs';
 import { checkinStation } from './lib/people.mjs';
-import { emojiOnPage, iconsDrawn, layoutProblems, shoot } from './lib/shots.mjs';
+import { looksRight } from './lib/shots.mjs';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -38,21 +38,6 @@ after(async () => {
 	await browser?.close();
 	srv?.stop();
 });
-
-async function signIn(page, phone, next) {
-	await page.goto(`/login.html?next=${encodeURIComponent(next)}`);
-	await page.fill('form.signin input[name="phone"]', phone);
-	await page.fill('form.signin input[name="password"]', DEMO_PASSWORD);
-	await page.click('form.signin button[type="submit"]');
-	await page.waitForURL((u) => u.pathname + u.search === next);
-}
-
-async function looksRight(page, name, what) {
-	assert.deepEqual(await layoutProblems(page), [], `${what}: layout`);
-	assert.deepEqual(await emojiOnPage(page), [], `${what}: no emoji`);
-	assert.deepEqual(await iconsDrawn(page), [], `${what}: icons drawn`);
-	await shoot(page, name, { full: true });
-}
 
 test('a rider finds a training at the station, signs up, scans its code and is marked attended; the organiser sees it on the sheet', async (t) => {
 	const rider = await openPage(browser, srv.url, { viewport: PHONE });

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, DEMO, DEMO_PASSWORD, BIN } from '../api/lib/server.mjs';
 import { api, login } from '../api/lib/client.mjs';
-import { launch, openPage, DESKTOP } from './lib/browser.mjs';
+import { launch, openPage, DESKTOP, signIn } from './lib/browser.mjs';
 import { checkinStation } from './lib/people.mjs';
 
 const PHONE = { width: 390, height: 844 };
@@ -47,14 +47,6 @@ after(async () => {
 	await browser?.close();
 	srv?.stop();
 });
-
-async function signIn(page, phone, next) {
-	await page.goto(`/login.html?next=${encodeURIComponent(next)}`);
-	await page.fill('form.signin input[name="phone"]', phone);
-	await page.fill('form.signin input[name="password"]', DEMO_PASSWORD);
-	await page.click('form.signin button[type="submit"]');
-	await page.waitForURL((u) => u.pathname + u.search === next);
-}
 
 const balance = async () => (await api(srv.url, { path: '/api/v1/me/points', session: riderApi })).json.balance;
 

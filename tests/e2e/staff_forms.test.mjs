@@ -10,9 +10,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, DEMO, DEMO_PASSWORD } from '../api/lib/server.mjs';
 import { api, login, uniquePhone } from '../api/lib/client.mjs';
-import { launch, openPage, DESKTOP } from './lib/browser.mjs';
+import { launch, openPage, DESKTOP, signIn } from './lib/browser.mjs';
 import { COMMUNITY, checkinStation } from './lib/people.mjs';
-import { emojiOnPage, iconsDrawn, layoutProblems, shoot } from './lib/shots.mjs';
+import { looksRight } from './lib/shots.mjs';
 
 const PHONE = { width: 390, height: 844 };
 /** 卧龙寺街道, where the demo staff work. */
@@ -34,21 +34,6 @@ after(async () => {
 	await browser?.close();
 	srv?.stop();
 });
-
-async function signIn(page, phone, next, password = DEMO_PASSWORD) {
-	await page.goto(`/login.html?next=${encodeURIComponent(next)}`);
-	await page.fill('form.signin input[name="phone"]', phone);
-	await page.fill('form.signin input[name="password"]', password);
-	await page.click('form.signin button[type="submit"]');
-	await page.waitForURL((u) => u.pathname + u.search === next);
-}
-
-async function looksRight(page, name, what) {
-	assert.deepEqual(await layoutProblems(page), [], `${what}: layout`);
-	assert.deepEqual(await emojiOnPage(page), [], `${what}: no emoji`);
-	assert.deepEqual(await iconsDrawn(page), [], `${what}: icons drawn`);
-	await shoot(page, name, { full: true });
-}
 
 const optionValues = (page, sel) => page.$$eval(`${sel} option`, (os) => os.map((o) => o.value));
 

@@ -2,6 +2,7 @@
 // a fresh context (cookies, storage) per journey. Page errors and failed
 // same-origin requests are collected so a journey can assert there were none.
 import { chromium } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../api/lib/server.mjs';
 
 export const CHROMIUM = process.env.YZ_CHROMIUM || '/usr/bin/chromium';
 
@@ -37,4 +38,13 @@ export async function openPage(browser, baseURL, { viewport = PHONE, lang } = {}
 	});
 	page.setDefaultTimeout(10000);
 	return { ctx, page, problems };
+}
+
+/** Signs in through the login page and waits to land on next. */
+export async function signIn(page, phone, next, password = DEMO_PASSWORD) {
+	await page.goto(`/login.html?next=${encodeURIComponent(next)}`);
+	await page.fill('form.signin input[name="phone"]', phone);
+	await page.fill('form.signin input[name="password"]', password);
+	await page.click('form.signin button[type="submit"]');
+	await page.waitForURL((u) => u.pathname + u.search === next);
 }

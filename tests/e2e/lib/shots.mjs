@@ -1,5 +1,6 @@
 // What the layout tests look for, and screenshots for people to look at, in
 // $YZ_SHOTS_DIR (default /tmp/shots).
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -57,4 +58,12 @@ export async function iconsDrawn(page) {
 export async function shoot(page, name, { full = false } = {}) {
 	await page.evaluate(() => document.fonts.ready);
 	await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: full });
+}
+
+/** A page as its users see it: nothing overflows or is too small to tap, no emoji, every icon drawn; then its screenshot. */
+export async function looksRight(page, name, what) {
+	assert.deepEqual(await layoutProblems(page), [], `${what}: layout`);
+	assert.deepEqual(await emojiOnPage(page), [], `${what}: no emoji`);
+	assert.deepEqual(await iconsDrawn(page), [], `${what}: icons drawn`);
+	await shoot(page, name, { full: true });
 }
