@@ -239,15 +239,21 @@ static enum rc fault_check(struct db *db, enum db_fault kind, const char *sql, s
 	}
 }
 
+/* The calling thread's slot, with a live connection, for running sql; NULL
+ * (prob says why) when the armed fault fires here or no connection opens. */
+static struct db_conn_slot *statement_slot(struct db *db, const char *sql, struct problem *prob)
+{
+	if (fault_check(db, DB_FAULT_STATEMENT, sql, prob) != RC_OK)
+		return NULL;
+	return slot_get(db, prob);
+}
+
 enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, size_t nparams,
 		struct db_rows **rows, struct problem *prob)
 {
 	if (rows)
 		*rows = NULL;
-	enum rc rc = fault_check(db, DB_FAULT_STATEMENT, sql, prob);
-	if (rc != RC_OK)
-		return rc;
-	struct db_conn_slot *slot = slot_get(db, prob);
+	struct db_conn_slot *slot = statement_slot(db, sql, prob);
 	if (!slot)
 		return prob->rc;
 	return db->ops->exec(db, slot->conn, sql, params, nparams, rows, prob);
@@ -256,10 +262,7 @@ enum rc db_exec(struct db *db, const char *sql, const struct db_val *params, siz
 enum rc db_exec_later(struct db *db, const char *sql, const struct db_val *params, size_t nparams,
 		      struct problem *prob)
 {
-	enum rc rc = fault_check(db, DB_FAULT_STATEMENT, sql, prob);
-	if (rc != RC_OK)
-		return rc;
-	struct db_conn_slot *slot = slot_get(db, prob);
+	struct db_conn_slot *slot = statement_slot(db, sql, prob);
 	if (!slot)
 		return prob->rc;
 	if (!slot->in_tx || !db->ops->exec_later)
@@ -328,10 +331,7 @@ char *db_like_pattern(const char *s, bool contains)
 
 enum rc db_exec_script(struct db *db, const char *sql, struct problem *prob)
 {
-	enum rc rc = fault_check(db, DB_FAULT_STATEMENT, sql, prob);
-	if (rc != RC_OK)
-		return rc;
-	struct db_conn_slot *slot = slot_get(db, prob);
+	struct db_conn_slot *slot = statement_slot(db, sql, prob);
 	if (!slot)
 		return prob->rc;
 	return db->ops->exec_script(db, slot->conn, sql, prob);
