@@ -1,4 +1,5 @@
 /* The demo city's activities (demo_activities.h). */
+#include "domain/demo_city.h"
 #include "domain/demo_activities.h"
 
 #include <stdio.h>
@@ -16,21 +17,6 @@ struct cast {
 	size_t nstations;
 	int64_t party_org;
 };
-
-static enum rc load_principal(struct db *db, const char *phone, struct principal *p,
-			      struct problem *prob)
-{
-	memset(p, 0, sizeof(*p));
-	struct account a;
-	enum rc rc = account_get_by_phone(db, phone, &a, prob);
-	if (rc != RC_OK)
-		return rc;
-	p->kind = AUTH_SESSION;
-	p->account_id = a.id;
-	text_copy(p->phone, sizeof(p->phone), a.phone);
-	text_copy(p->name, sizeof(p->name), a.name);
-	return account_grants(db, a.id, p->grants, &p->ngrants, prob);
-}
 
 /* One demo activity: its kind and text, when (days from today, the
  * local hour), how long, seats, points; who signs up. */
@@ -225,15 +211,15 @@ enum rc demo_activities_build(struct db *db, size_t *made, struct problem *prob)
 	if (have)
 		return RC_OK;
 	struct cast c = { 0 };
-	rc = load_principal(db, "13800000001", &c.admin, prob);
+	rc = demo_principal(db, "13800000001", &c.admin, prob);
 	if (rc == RC_OK)
-		rc = load_principal(db, "13800000002", &c.staff, prob);
+		rc = demo_principal(db, "13800000002", &c.staff, prob);
 	if (rc == RC_OK)
-		rc = load_principal(db, "13800000006", &c.resident, prob);
+		rc = demo_principal(db, "13800000006", &c.resident, prob);
 	if (rc == RC_OK)
-		rc = load_principal(db, "13800000004", &c.volunteer, prob);
+		rc = demo_principal(db, "13800000004", &c.volunteer, prob);
 	if (rc == RC_OK)
-		rc = load_principal(db, "13800000005", &c.worker, prob);
+		rc = demo_principal(db, "13800000005", &c.worker, prob);
 	if (rc == RC_OK)
 		rc = db_q(db,
 			  "SELECT id FROM stations WHERE region_code LIKE $1 ORDER BY id LIMIT 1",

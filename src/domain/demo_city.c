@@ -12,7 +12,9 @@
 
 #include "core/clock.h"
 #include "core/rng.h"
+#include "core/text.h"
 #include "core/xalloc.h"
+#include "domain/account.h"
 #include "domain/region.h"
 #include "domain/station.h"
 #include "geo/coord.h"
@@ -278,6 +280,20 @@ static enum rc build_street(struct builder *b, const struct region *district,
 out:
 	free(comms);
 	return rc;
+}
+
+enum rc demo_principal(struct db *db, const char *phone, struct principal *p, struct problem *prob)
+{
+	memset(p, 0, sizeof(*p));
+	struct account a;
+	enum rc rc = account_get_by_phone(db, phone, &a, prob);
+	if (rc != RC_OK)
+		return rc;
+	p->kind = AUTH_SESSION;
+	p->account_id = a.id;
+	text_copy(p->phone, sizeof(p->phone), a.phone);
+	text_copy(p->name, sizeof(p->name), a.name);
+	return account_grants(db, a.id, p->grants, &p->ngrants, prob);
 }
 
 enum rc demo_city_featured_station(struct db *db, int64_t *id, struct problem *prob)

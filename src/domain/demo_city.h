@@ -12,6 +12,7 @@
 #include "core/problem.h"
 #include "db/db.h"
 #include "domain/audit.h"
+#include "domain/principal.h"
 
 #define DEMO_CITY_CODE "6103"
 
@@ -25,6 +26,9 @@ struct demo_city_stats {
 /* The id of 金心驿 (龙腾路社区), the station the demo manager runs, or 0 if
  * the demo city is not there. */
 enum rc demo_city_featured_station(struct db *db, int64_t *id, struct problem *prob);
+/* The demo account with this phone as a signed-in person with its roles,
+ * for the demo's other parts that act as the demo people. */
+enum rc demo_principal(struct db *db, const char *phone, struct principal *p, struct problem *prob);
 /* Places the demo stations (in the caller's transaction). Needs the regions
  * of 宝鸡市 imported. Does nothing if any station exists already (stats all
  * zero). */

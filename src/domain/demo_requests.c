@@ -1,4 +1,5 @@
 /* The demo city's requests (demo_requests.h). */
+#include "domain/demo_city.h"
 #include "domain/demo_requests.h"
 
 #include <stdio.h>
@@ -16,21 +17,6 @@ struct cast {
 	struct principal resident, volunteer, staff;
 	int64_t station;
 };
-
-static enum rc load_principal(struct db *db, const char *phone, struct principal *p,
-			      struct problem *prob)
-{
-	memset(p, 0, sizeof(*p));
-	struct account a;
-	enum rc rc = account_get_by_phone(db, phone, &a, prob);
-	if (rc != RC_OK)
-		return rc;
-	p->kind = AUTH_SESSION;
-	p->account_id = a.id;
-	text_copy(p->phone, sizeof(p->phone), a.phone);
-	text_copy(p->name, sizeof(p->name), a.name);
-	return account_grants(db, a.id, p->grants, &p->ngrants, prob);
-}
 
 /* One demo request: filed by who, then the steps, in order. */
 struct play {
@@ -375,11 +361,11 @@ enum rc demo_requests_build(struct db *db, const struct blob_store *photos, size
 	if (have)
 		return RC_OK;
 	struct cast c = { 0 };
-	rc = load_principal(db, "13800000006", &c.resident, prob);
+	rc = demo_principal(db, "13800000006", &c.resident, prob);
 	if (rc == RC_OK)
-		rc = load_principal(db, "13800000004", &c.volunteer, prob);
+		rc = demo_principal(db, "13800000004", &c.volunteer, prob);
 	if (rc == RC_OK)
-		rc = load_principal(db, "13800000002", &c.staff, prob);
+		rc = demo_principal(db, "13800000002", &c.staff, prob);
 	if (rc != RC_OK)
 		return rc;
 	/* The station of the volunteer's and resident's community. */

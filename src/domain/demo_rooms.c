@@ -1,4 +1,5 @@
 /* The demo city's rooms and bookings (demo_rooms.h). */
+#include "domain/demo_city.h"
 #include "domain/demo_rooms.h"
 
 #include <stdlib.h>
@@ -10,21 +11,6 @@
 #include "domain/room.h"
 
 #define DEMO_ROOM_STATIONS 12
-
-static enum rc load_principal(struct db *db, const char *phone, struct principal *p,
-			      struct problem *prob)
-{
-	memset(p, 0, sizeof(*p));
-	struct account a;
-	enum rc rc = account_get_by_phone(db, phone, &a, prob);
-	if (rc != RC_OK)
-		return rc;
-	p->kind = AUTH_SESSION;
-	p->account_id = a.id;
-	text_copy(p->phone, sizeof(p->phone), a.phone);
-	text_copy(p->name, sizeof(p->name), a.name);
-	return account_grants(db, a.id, p->grants, &p->ngrants, prob);
-}
 
 static const struct {
 	const char *name, *kind;
@@ -111,9 +97,9 @@ enum rc demo_rooms_build(struct db *db, size_t *rooms, size_t *bookings, struct 
 	if (rc != RC_OK || have)
 		return rc;
 	struct principal admin, resident;
-	rc = load_principal(db, "13800000001", &admin, prob);
+	rc = demo_principal(db, "13800000001", &admin, prob);
 	if (rc == RC_OK)
-		rc = load_principal(db, "13800000006", &resident, prob);
+		rc = demo_principal(db, "13800000006", &resident, prob);
 	if (rc != RC_OK)
 		return rc;
 	struct actor by_admin = { .p = &admin, .ip = "127.0.0.1", .request_id = "seed" };

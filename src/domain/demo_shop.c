@@ -1,4 +1,5 @@
 /* The demo city's love supermarkets (demo_shop.h). */
+#include "domain/demo_city.h"
 #include "domain/demo_shop.h"
 
 #include <stdlib.h>
@@ -22,21 +23,6 @@ static const struct demo_item {
 	{ "暖新大礼包", "保温杯、手套、护膝、充电宝", 200, 1, 0 },
 };
 #define NGOODS (sizeof(goods) / sizeof(goods[0]))
-
-static enum rc load_actor(struct db *db, const char *phone, struct principal *p,
-			  struct problem *prob)
-{
-	memset(p, 0, sizeof(*p));
-	struct account a;
-	enum rc rc = account_get_by_phone(db, phone, &a, prob);
-	if (rc != RC_OK)
-		return rc;
-	p->kind = AUTH_SESSION;
-	p->account_id = a.id;
-	text_copy(p->phone, sizeof(p->phone), a.phone);
-	text_copy(p->name, sizeof(p->name), a.name);
-	return account_grants(db, a.id, p->grants, &p->ngrants, prob);
-}
 
 struct build {
 	size_t made;
@@ -79,10 +65,10 @@ static enum rc build_tx(struct db_tx *tx, void *arg, struct problem *prob)
 	if (done)
 		return RC_OK;
 	struct principal staff_p, manager_p, volunteer_p, worker_p;
-	if ((rc = load_actor(db, "13800000002", &staff_p, prob)) != RC_OK ||
-	    (rc = load_actor(db, "13800000003", &manager_p, prob)) != RC_OK ||
-	    (rc = load_actor(db, "13800000004", &volunteer_p, prob)) != RC_OK ||
-	    (rc = load_actor(db, "13800000005", &worker_p, prob)) != RC_OK)
+	if ((rc = demo_principal(db, "13800000002", &staff_p, prob)) != RC_OK ||
+	    (rc = demo_principal(db, "13800000003", &manager_p, prob)) != RC_OK ||
+	    (rc = demo_principal(db, "13800000004", &volunteer_p, prob)) != RC_OK ||
+	    (rc = demo_principal(db, "13800000005", &worker_p, prob)) != RC_OK)
 		return rc == RC_NOT_FOUND ? RC_OK : rc; /* no demo accounts: nothing to show */
 	struct actor staff = { .p = &staff_p, .ip = "seed-demo" };
 	struct actor manager = { .p = &manager_p, .ip = "seed-demo" };

@@ -64,15 +64,12 @@ static enum rc load(struct db *db, int64_t id, struct distribution *out, struct 
 static enum rc need_manager(struct db *db, const struct principal *p, int64_t station_id,
 			    char region[13], struct problem *prob)
 {
-	int64_t hub = 0;
-	enum rc rc = shop_station_place(db, station_id, region, &hub, NULL, 0, prob);
-	if (rc != RC_OK)
-		return rc;
-	struct scope_target t = { .region = region, .station_id = station_id, .hub_id = hub };
-	if (!p || !permission_allows(p, ACT_SHOP_MANAGE, &t))
+	bool managed = false;
+	enum rc rc = shop_station_managed(db, p, station_id, region, &managed, prob);
+	if (rc == RC_OK && !managed)
 		return problem_set(prob, RC_FORBIDDEN, "forbidden",
 				   "只有本驿站的站长和辖区工作人员可以管理发放");
-	return RC_OK;
+	return rc;
 }
 
 static enum rc record(struct db_tx *tx, const struct actor *actor, const char *action,

@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/sb.h"
 #include "core/xalloc.h"
 #include "domain/permission.h"
 
@@ -168,6 +169,69 @@ static struct event event_of_row(const struct db_rows *rows, size_t i)
 			.data = db_rows_text(rows, i, 6) },
 		.created_s = db_rows_int(rows, i, 7),
 	};
+}
+
+/* Outbox consumers' places */
+
+/* before, the cursor table's name (one of the program's own), after. */
+static const char *cursor_sql(const char *before, const char *table, const char *after)
+{
+	struct sb sql = SB_INIT;
+	sb_adds(&sql, before);
+	sb_adds(&sql, table);
+	sb_adds(&sql, after);
+	const char *out = db_sql_intern(sb_str(&sql));
+	sb_release(&sql);
+	return out;
+}
+
+enum rc events_cursor_news(struct db *db, const char *table, bool *news, struct problem *prob)
+{
+	struct db_rows *rows = NULL;
+	*news = false;
+	enum rc rc = db_exec(db,
+			     cursor_sql("SELECT 1 FROM outbox WHERE id > (SELECT scanned_id FROM ",
+					table, " WHERE id = 1) LIMIT 1"),
+			     NULL, 0, &rows, prob);
+	if (rc == RC_OK)
+		*news = db_rows_count(rows) > 0;
+	db_rows_free(rows);
+	return rc;
+}
+
+enum rc events_cursor_lock(struct db_tx *tx, const char *table, struct events_cursor *c,
+			   bool *found, struct problem *prob)
+{
+	struct db *db = db_tx_db(tx);
+	struct db_rows *rows = NULL;
+	*found = false;
+	enum rc rc = db_exec(db,
+			     cursor_sql("SELECT scanned_id, hole_since_s FROM ", table,
+					db_kind(db) == DB_KIND_POSTGRES ? " WHERE id = 1 FOR UPDATE"
+									: " WHERE id = 1"),
+			     NULL, 0, &rows, prob);
+	if (rc == RC_OK && db_rows_count(rows) == 1) {
+		*found = true;
+		c->pos = db_rows_int(rows, 0, 0);
+		c->hole_since_s = db_rows_int(rows, 0, 1);
+	}
+	db_rows_free(rows);
+	return rc;
+}
+
+enum rc events_cursor_move(struct db_tx *tx, const char *table, const struct events_cursor *was,
+			   const int64_t *ids, size_t n, int64_t now_s, int64_t hole_wait_s,
+			   int64_t *pos, struct problem *prob)
+{
+	int64_t hole = was->hole_since_s;
+	*pos = was->pos;
+	events_cursor_advance(ids, n, now_s, hole_wait_s, pos, &hole);
+	if (*pos == was->pos && hole == was->hole_since_s)
+		return RC_OK;
+	return db_q(db_tx_db(tx),
+		    cursor_sql("UPDATE ", table,
+			       " SET scanned_id = $1, hole_since_s = $2 WHERE id = 1"),
+		    NULL, prob, DB_I(*pos), DB_I(hole));
 }
 
 enum rc events_catch_up(struct events *ev, struct problem *prob)

@@ -93,6 +93,25 @@ bool events_visible_to(const struct event *e, const struct principal *p);
 void events_cursor_advance(const int64_t *ids, size_t n, int64_t now_s, int64_t hole_wait_s,
 			   int64_t *pos, int64_t *hole_since_s);
 
+/* A consumer's place in the outbox (group bots, points), kept in a table
+ * of its own with one row (id 1): scanned_id, hole_since_s. */
+struct events_cursor {
+	int64_t pos, hole_since_s;
+};
+/* *news: whether the outbox holds events past the place kept in table.
+ * Asked before the consumer takes its lock, since most looks find none. */
+enum rc events_cursor_news(struct db *db, const char *table, bool *news, struct problem *prob);
+/* Reads the place kept in table into *c, locked for the transaction on
+ * PostgreSQL (SQLite's writer holds the whole file); *found is false if
+ * the row is missing. */
+enum rc events_cursor_lock(struct db_tx *tx, const char *table, struct events_cursor *c,
+			   bool *found, struct problem *prob);
+/* Moves the place read as *was past the events ids (events_cursor_advance)
+ * and keeps it in table if it moved; *pos is the new place. */
+enum rc events_cursor_move(struct db_tx *tx, const char *table, const struct events_cursor *was,
+			   const int64_t *ids, size_t n, int64_t now_s, int64_t hole_wait_s,
+			   int64_t *pos, struct problem *prob);
+
 /* Deletes outbox rows older than EVENTS_KEEP_S, all but the newest. */
 enum rc events_purge(struct db *db, int64_t now_s, struct problem *prob);
 

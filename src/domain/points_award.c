@@ -490,21 +490,14 @@ static enum rc scan_tx(struct db_tx *tx, void *arg, struct problem *prob)
 	scan_release(s);
 	s->awarded = 0;
 	s->more = false;
-	struct db_rows *rows = NULL;
-	enum rc rc = db_exec(
-		db,
-		db_kind(db) == DB_KIND_POSTGRES
-			? "SELECT scanned_id, hole_since_s FROM points_cursor WHERE id = 1 FOR UPDATE"
-			: "SELECT scanned_id, hole_since_s FROM points_cursor WHERE id = 1",
-		NULL, 0, &rows, prob);
+	struct events_cursor cur;
+	bool found = false;
+	enum rc rc = events_cursor_lock(tx, "points_cursor", &cur, &found, prob);
 	if (rc != RC_OK)
 		return rc;
-	if (db_rows_count(rows) != 1) {
-		db_rows_free(rows);
+	if (!found)
 		return problem_set(prob, RC_INTERNAL, "internal", "积分的事件位置丢失");
-	}
-	int64_t pos = db_rows_int(rows, 0, 0), hole = db_rows_int(rows, 0, 1);
-	db_rows_free(rows);
+	int64_t pos = cur.pos;
 	s->ev = xcalloc(SCAN_BATCH, sizeof(*s->ev));
 	int64_t last = pos;
 	rc = events_read_after(db, pos, SCAN_BATCH, collect, s, &last, prob);
@@ -530,17 +523,15 @@ static enum rc scan_tx(struct db_tx *tx, void *arg, struct problem *prob)
 	}
 	if (rc != RC_OK)
 		return rc;
-	int64_t new_pos = pos, new_hole = hole;
+	int64_t new_pos = pos;
 	int64_t *ids = xcalloc(s->nev, sizeof(*ids));
 	for (size_t i = 0; i < s->nev; i++)
 		ids[i] = s->ev[i].id;
-	events_cursor_advance(ids, s->nev, s->now_s, POINTS_SCAN_HOLE_S, &new_pos, &new_hole);
+	rc = events_cursor_move(tx, "points_cursor", &cur, ids, s->nev, s->now_s,
+				POINTS_SCAN_HOLE_S, &new_pos, prob);
 	free(ids);
 	s->more = s->nev == SCAN_BATCH && new_pos > pos;
-	if (new_pos == pos && new_hole == hole)
-		return RC_OK;
-	return db_q(db, "UPDATE points_cursor SET scanned_id = $1, hole_since_s = $2 WHERE id = 1",
-		    NULL, prob, DB_I(new_pos), DB_I(new_hole));
+	return rc;
 }
 
 enum rc points_award_scan(struct db *db, int64_t now_s, size_t *awarded, bool *more,
@@ -548,17 +539,10 @@ enum rc points_award_scan(struct db *db, int64_t now_s, size_t *awarded, bool *m
 {
 	*awarded = 0;
 	*more = false;
-	struct db_rows *rows = NULL;
-	enum rc rc = db_exec(db,
-			     "SELECT 1 FROM outbox WHERE id > (SELECT scanned_id FROM points_cursor"
-			     " WHERE id = 1) LIMIT 1",
-			     NULL, 0, &rows, prob);
-	if (rc != RC_OK)
+	bool news = false;
+	enum rc rc = events_cursor_news(db, "points_cursor", &news, prob);
+	if (rc != RC_OK || !news)
 		return rc;
-	bool news = db_rows_count(rows) > 0;
-	db_rows_free(rows);
-	if (!news)
-		return RC_OK;
 	struct scan s = { .now_s = now_s };
 	rc = db_tx(db, scan_tx, &s, prob);
 	if (rc == RC_OK) {

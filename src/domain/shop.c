@@ -51,15 +51,25 @@ static bool manages(const struct principal *p, int64_t station_id, const char *r
 	return p && permission_allows(p, ACT_SHOP_MANAGE, &t);
 }
 
+enum rc shop_station_managed(struct db *db, const struct principal *p, int64_t station_id,
+			     char region[13], bool *managed, struct problem *prob)
+{
+	int64_t hub = 0;
+	*managed = false;
+	enum rc rc = shop_station_place(db, station_id, region, &hub, NULL, 0, prob);
+	if (rc == RC_OK)
+		*managed = manages(p, station_id, region, hub);
+	return rc;
+}
+
 bool shop_may_manage(struct db *db, const struct principal *viewer, int64_t station_id)
 {
 	char region[13];
-	int64_t hub = 0;
+	bool managed = false;
 	struct problem prob;
 	problem_init(&prob);
-	if (!viewer || shop_station_place(db, station_id, region, &hub, NULL, 0, &prob) != RC_OK)
-		return false;
-	return manages(viewer, station_id, region, hub);
+	shop_station_managed(db, viewer, station_id, region, &managed, &prob);
+	return managed;
 }
 
 /* RC_FORBIDDEN unless actor manages station_id (RC_NOT_FOUND if there is
@@ -67,14 +77,12 @@ bool shop_may_manage(struct db *db, const struct principal *viewer, int64_t stat
 static enum rc need_manager(struct db *db, const struct principal *p, int64_t station_id,
 			    char region[13], struct problem *prob)
 {
-	int64_t hub = 0;
-	enum rc rc = shop_station_place(db, station_id, region, &hub, NULL, 0, prob);
-	if (rc != RC_OK)
-		return rc;
-	if (!manages(p, station_id, region, hub))
+	bool managed = false;
+	enum rc rc = shop_station_managed(db, p, station_id, region, &managed, prob);
+	if (rc == RC_OK && !managed)
 		return problem_set(prob, RC_FORBIDDEN, "forbidden",
 				   "只有本驿站的站长和辖区工作人员可以管理爱心超市");
-	return RC_OK;
+	return rc;
 }
 
 /* Items */

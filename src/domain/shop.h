@@ -89,6 +89,11 @@ enum rc shop_item_read(struct db *db, const struct principal *viewer, int64_t id
  * manages the station and all is set, the inactive too. *items *new*. */
 enum rc shop_items_list(struct db *db, const struct principal *viewer, int64_t station_id, bool all,
 			struct shop_item **items, size_t *n, struct problem *prob);
+/* Station id's region into region, and whether p manages its shop (its
+ * manager, the hub's, or staff of its region); RC_NOT_FOUND if there is no
+ * such station. */
+enum rc shop_station_managed(struct db *db, const struct principal *p, int64_t station_id,
+			     char region[13], bool *managed, struct problem *prob);
 /* True if viewer may manage the shop of station_id. */
 bool shop_may_manage(struct db *db, const struct principal *viewer, int64_t station_id);
 
