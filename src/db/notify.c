@@ -12,7 +12,11 @@
  * holds a database-wide lock from a notifying transaction's commit until it
  * ends, so a NOTIFY inside every write would make the writes take turns at
  * their WAL flush instead of sharing it. Listeners read what happened from
- * the outbox, not from the payload, so one notice stands for many. */
+ * the outbox, not from the payload, so one notice stands for many: after a
+ * notice goes out the thread waits NOTIFY_GAP_MS before the next, and the
+ * commits of a burst share it (each notice is a round trip on a connection
+ * of its own and a wakeup for every listening server). A commit after a
+ * quiet spell is told at once. */
 #include "db/db_int.h"
 
 #include <errno.h>
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -74,13 +79,15 @@ enum rc db_notify(struct db *db, const char *channel, const char *payload, struc
 }
 
 #define NOTIFY_CHANNELS 4
+#define NOTIFY_GAP_MS	10
 
 struct db_notifier {
 	struct db *db;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv; /* CLOCK_MONOTONIC */
 	pthread_t thread;
 	bool stop;
+	bool idle; /* waiting for a commit: only then does one wake it */
 	size_t npending;
 	char pending[NOTIFY_CHANNELS][CHANNEL_MAX + 1];
 };
@@ -92,8 +99,10 @@ static void *notifier_main(void *arg)
 	db_fault_exempt = true;
 	pthread_mutex_lock(&n->mu);
 	for (;;) {
+		n->idle = true;
 		while (!n->npending && !n->stop)
 			pthread_cond_wait(&n->cv, &n->mu);
+		n->idle = false;
 		if (!n->npending)
 			break;
 		char channels[NOTIFY_CHANNELS][CHANNEL_MAX + 1];
@@ -107,7 +116,16 @@ static void *notifier_main(void *arg)
 				log_warn(NULL, "notify", "telling the other servers failed: %s",
 					 prob.detail);
 		}
+		struct timespec at;
+		clock_gettime(CLOCK_MONOTONIC, &at);
+		at.tv_nsec += NOTIFY_GAP_MS * 1000000L;
+		if (at.tv_nsec >= 1000000000L) {
+			at.tv_sec++;
+			at.tv_nsec -= 1000000000L;
+		}
 		pthread_mutex_lock(&n->mu);
+		while (!n->stop && pthread_cond_timedwait(&n->cv, &n->mu, &at) != ETIMEDOUT)
+			;
 	}
 	pthread_mutex_unlock(&n->mu);
 	return NULL;
@@ -120,7 +138,11 @@ void db_notify_committed(struct db *db, const char *channel)
 		struct db_notifier *n = xcalloc(1, sizeof(*n));
 		n->db = db;
 		pthread_mutex_init(&n->mu, NULL);
-		pthread_cond_init(&n->cv, NULL);
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&n->cv, &ca);
+		pthread_condattr_destroy(&ca);
 		db->notifier = n;
 		if (pthread_create(&n->thread, NULL, notifier_main, n)) {
 			log_error(NULL, "notify", "cannot start the notifier thread");
@@ -135,7 +157,8 @@ void db_notify_committed(struct db *db, const char *channel)
 		known = !strcmp(n->pending[i], channel);
 	if (!known && n->npending < NOTIFY_CHANNELS)
 		text_copy(n->pending[n->npending++], CHANNEL_MAX + 1, channel);
-	pthread_cond_signal(&n->cv);
+	if (n->idle)
+		pthread_cond_signal(&n->cv);
 	pthread_mutex_unlock(&n->mu);
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -1074,6 +1075,88 @@ static void test_db__held_back_statements_lost_with_the_commit_are_an_unknown_ou
 	db_close(killer);
 }
 
+/* What the listening server saw: notices, and the most rows it found in t
+ * when told (it reads the table, as servers read the outbox). */
+struct heard {
+	struct db *reader;
+	pthread_mutex_t mu;
+	int notices;
+	int64_t most_rows;
+};
+
+static void heard_notice(const char *payload, void *ctx)
+{
+	struct heard *h = ctx;
+	if (!payload)
+		return;
+	int64_t rows = q_int(h->reader, "SELECT COUNT(*) FROM t");
+	pthread_mutex_lock(&h->mu);
+	h->notices++;
+	if (rows > h->most_rows)
+		h->most_rows = rows;
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Waits up to 5 s for the listener to have seen want rows. */
+static int64_t heard_rows(struct heard *h, int64_t want)
+{
+	int64_t seen = 0;
+	for (int i = 0; i < 500 && seen < want; i++) {
+		pthread_mutex_lock(&h->mu);
+		seen = h->most_rows;
+		pthread_mutex_unlock(&h->mu);
+		if (seen < want)
+			usleep(10000);
+	}
+	return seen;
+}
+
+static enum rc insert_and_notify(struct db_tx *tx, void *ctx, struct problem *prob)
+{
+	int64_t id = *(int64_t *)ctx;
+	struct db *h = db_tx_db(tx);
+	enum rc rc = db_q(h, "INSERT INTO t (id, s) VALUES ($1, 'n')", NULL, prob, DB_I(id));
+	return rc == RC_OK ? db_notify(h, "yz_test", "written", prob) : rc;
+}
+
+static void test_db__a_burst_of_commits_shares_notices_and_the_last_is_told(void **state)
+{
+	(void)state;
+	struct problem prob = { 0 };
+	struct heard h = { .reader = open_store(NULL), .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct db *listening = open_store(NULL);
+	struct db_listener *l = NULL;
+	assert_int_equal(db_listen(listening, "yz_test", heard_notice, &h, &l, &prob), RC_OK);
+
+	/* Sixty commits a millisecond apart: the other server is told of
+	 * them all (it finds every row), by at most one notice a 10 ms and
+	 * one more for the last commits. */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int64_t id = 1; id <= 60; id++) {
+		assert_int_equal(db_tx(db, insert_and_notify, &id, &prob), RC_OK);
+		usleep(1000);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(heard_rows(&h, 60), 60);
+	pthread_mutex_lock(&h.mu);
+	int burst = h.notices;
+	pthread_mutex_unlock(&h.mu);
+	int64_t ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(burst >= 1);
+	if (burst > ms / 10 + 2)
+		fail_msg("%d notices for 60 commits in %lld ms", burst, (long long)ms);
+
+	/* One commit after a quiet spell is told on its own. */
+	int64_t id = 61;
+	assert_int_equal(db_tx(db, insert_and_notify, &id, &prob), RC_OK);
+	assert_int_equal(heard_rows(&h, 61), 61);
+
+	db_listener_stop(l);
+	db_close(listening);
+	db_close(h.reader);
+}
+
 #define TEST(name, setup) cmocka_unit_test_setup_teardown(name, setup, fresh_teardown)
 
 #define BOTH_ENGINES                                                                               \
@@ -1127,6 +1210,7 @@ int main(void)
 		     fresh_table),
 		TEST(test_db__held_back_statements_lost_with_the_commit_are_an_unknown_outcome,
 		     fresh_table),
+		TEST(test_db__a_burst_of_commits_shares_notices_and_the_last_is_told, fresh_table),
 	};
 
 	int failed = cmocka_run_group_tests_name("db on sqlite", sqlite_tests, sqlite_group_setup,
