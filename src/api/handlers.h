@@ -115,6 +115,7 @@ void h_stream(struct http_req *req, struct http_resp *resp);
 void h_audit_list(struct http_req *req, struct http_resp *resp);
 /* requests.c */
 void h_request_categories(struct http_req *req, struct http_resp *resp);
+void h_request_category_put(struct http_req *req, struct http_resp *resp);
 void h_request_create(struct http_req *req, struct http_resp *resp);
 void h_request_list(struct http_req *req, struct http_resp *resp);
 void h_request_get(struct http_req *req, struct http_resp *resp);

@@ -316,10 +316,10 @@ static json_t *service_code(const char *kind, const char *category)
 static json_t *render_service(const struct request_category *c)
 {
 	const struct field_choice *k = kind_choice(c->kind);
-	char text[400];
+	char text[700];
 	snprintf(text, sizeof(text), "%s：%s（%s / %s）。接单 %d 小时内，办结 %d 小时内。", k->zh,
 		 c->name_zh, k->en, c->name_en, c->respond_h, c->resolve_h);
-	char keywords[300];
+	char keywords[600];
 	snprintf(keywords, sizeof(keywords), "%s,%s,%s,%s", k->zh, k->en, c->name_zh, c->name_en);
 	return json_pack("{s:o,s:s,s:s,s:b,s:s,s:s,s:s}", "service_code",
 			 service_code(c->kind, c->code), "service_name", c->name_zh, "description",
@@ -390,9 +390,11 @@ void h_open311_services(struct http_req *req, struct http_resp *resp)
 		reply311_problem(req, resp, &prob);
 		return;
 	}
+	/* A retired category takes no new request: not offered. */
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, render_service(&items[i]));
+		if (!items[i].retired)
+			json_array_append_new(list, render_service(&items[i]));
 	free(items);
 	reply311(req, resp, 200, list, "services");
 }

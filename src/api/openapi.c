@@ -142,6 +142,11 @@ static json_t *operation(const struct http_route *r)
 		json_object_set_new(okr, "content", media_content(r->resp_media));
 	}
 	json_object_set_new(responses, code, okr);
+	if (r->creates_too) {
+		json_t *created = json_deep_copy(okr);
+		json_object_set_new(created, "description", json_string("新建"));
+		json_object_set_new(responses, "201", created);
+	}
 	if (r->req_schema || r->req_media || r->query || strchr(r->pattern, '{')) {
 		json_object_set_new(responses, "400", problem_response("请求格式错误"));
 		json_object_set_new(responses, "422",

@@ -2,6 +2,7 @@
  * cases, tasks and home visits — filing, the queue, each step of the
  * lifecycle, the history, joining a nearby report, suggestions made
  * projects, and the counts dashboards show (domain/request.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,17 @@ static json_t *render_detail(struct db *db, const struct principal *viewer, cons
 	return o;
 }
 
+/* One category of the catalog; with its kind when it stands alone. */
+static json_t *category_json(const struct request_category *c, bool with_kind)
+{
+	json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:b}", "code", c->code, "name", c->name_zh,
+			      "name_en", c->name_en, "respond_hours", c->respond_h, "resolve_hours",
+			      c->resolve_h, "sort", c->sort, "retired", c->retired);
+	if (with_kind)
+		json_object_set_new(o, "kind", json_string(c->kind));
+	return o;
+}
+
 void h_request_categories(struct http_req *req, struct http_resp *resp)
 {
 	struct app *app = req->app;
@@ -149,12 +161,7 @@ void h_request_categories(struct http_req *req, struct http_resp *resp)
 		json_t *cats = json_array();
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(items[i].kind, request_kinds[k].code))
-				json_array_append_new(
-					cats, json_pack("{s:s,s:s,s:s,s:i,s:i}", "code",
-							items[i].code, "name", items[i].name_zh,
-							"name_en", items[i].name_en,
-							"respond_hours", items[i].respond_h,
-							"resolve_hours", items[i].resolve_h));
+				json_array_append_new(cats, category_json(&items[i], false));
 		json_array_append_new(kinds,
 				      json_pack("{s:s,s:s,s:s,s:o}", "code", request_kinds[k].code,
 						"name", request_kinds[k].zh, "name_en",
@@ -167,6 +174,61 @@ void h_request_categories(struct http_req *req, struct http_resp *resp)
 			states, json_pack("{s:s,s:s,s:s}", "code", request_states[i].code, "name",
 					  request_states[i].zh, "name_en", request_states[i].en));
 	reply_json(resp, 200, json_pack("{s:o,s:o}", "kinds", kinds, "states", states));
+}
+
+struct category_put {
+	struct request_category_input in;
+};
+
+static enum rc category_put(struct db_tx *tx, struct http_req *req, const struct actor *actor,
+			    void *arg, struct write_out *out, struct problem *prob)
+{
+	(void)req;
+	struct category_put *a = arg;
+	struct request_category c;
+	bool created = false;
+	enum rc rc = request_category_put(tx, actor, &a->in, &c, &created, prob);
+	if (rc != RC_OK)
+		return rc;
+	out->status = created ? 201 : 200;
+	out->body = category_json(&c, true);
+	if (created)
+		snprintf(out->location, sizeof(out->location), "/api/v1/requests/categories/%s/%s",
+			 c.kind, c.code);
+	return RC_OK;
+}
+
+void h_request_category_put(struct http_req *req, struct http_resp *resp)
+{
+	struct problem prob;
+	problem_init(&prob);
+	json_t *body = NULL;
+	static const char *const allowed[] = {
+		"name", "name_en", "respond_hours", "resolve_hours", "sort", "retired", NULL
+	};
+	if (!read_id_and_body(req, resp, NULL, NULL, allowed, &body, &prob))
+		return;
+	struct category_put a = { .in = { .kind = http_req_param(req, "kind"),
+					  .code = http_req_param(req, "code") } };
+	/* The ranges are the domain's to say; here only the types. */
+	int64_t respond = 0, resolve = 0, sort = 0;
+	a.in.name_zh = field_text(body, "name", true, false, &prob);
+	a.in.name_en = field_text(body, "name_en", false, false, &prob);
+	field_int(body, "respond_hours", true, INT32_MIN, INT32_MAX, &respond, &prob);
+	field_int(body, "resolve_hours", true, INT32_MIN, INT32_MAX, &resolve, &prob);
+	if ((a.in.has_sort = json_object_get(body, "sort") != NULL))
+		field_int(body, "sort", true, INT32_MIN, INT32_MAX, &sort, &prob);
+	json_t *retired = json_object_get(body, "retired");
+	if ((a.in.has_retired = retired != NULL)) {
+		if (!json_is_boolean(retired))
+			problem_field(&prob, "retired", "应为 true 或 false");
+		a.in.retired = json_is_true(retired);
+	}
+	a.in.respond_h = (int)respond;
+	a.in.resolve_h = (int)resolve;
+	a.in.sort = (int)sort;
+	api_write_checked(req, resp, &prob, category_put, &a);
+	json_decref(body);
 }
 
 /* Filing */

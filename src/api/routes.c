@@ -124,6 +124,12 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/requests/categories", h_request_categories, ACT_PUBLIC, .tag = "requests",
 	  .summary = "诉求的种类、各类别及其接单和办结期限（小时）、状态",
 	  .resp_schema = "RequestCatalog", .query = "kind:string:只看一个种类" },
+	{ "PUT", "/api/v1/requests/categories/{kind}/{code}", h_request_category_put,
+	  ACT_CATALOG_EDIT, 4 * KIB, .tag = "requests",
+	  .summary = "添加或修改一个诉求类别：名称、受理和办结时限（此后提交的诉求适用）、排序、"
+		     "停用（停用后不再接受新诉求）；全市范围的管理员",
+	  .req_schema = "RequestCategoryInput", .resp_schema = "RequestCategory",
+	  .creates_too = true },
 	{ "GET", "/api/v1/requests/duplicates", h_request_duplicates, ACT_SIGNED_IN,
 	  .tag = "requests",
 	  .summary = "附近 50 米内、7 天内同类别未办结的随手拍：可以加入，不必重复提交",

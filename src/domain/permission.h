@@ -26,7 +26,7 @@ enum action {
 	ACT_STATION_PROFILE, /* what a station is: name, level, theme, hub, region, address,
 			      * location */
 	ACT_STATION_RATE,    /* a station's stars (evaluation) */
-	ACT_CATALOG_EDIT,    /* the amenity catalog */
+	ACT_CATALOG_EDIT,    /* the catalogs: amenities, request categories (city-wide) */
 	ACT_QR_ROTATE,	     /* replace a station's check-in QR secret */
 	ACT_REGION_EDIT,     /* a region's representative point (admins) */
 	ACT_PERSON_READ,     /* the ledger of people within the scope, and its counts */

@@ -567,7 +567,7 @@ static enum rc insert_at_station(struct db *db, const struct actor *actor,
 		" SELECT $1, $2, $3, $4, 'submitted', $5, $6, s.id, s.region_code, $7, 0,"
 		" $8 + c.respond_h * 3600, $8 + c.resolve_h * 3600, $8, $8"
 		" FROM request_categories c JOIN stations s ON s.id = $9"
-		" WHERE c.kind = $1 AND c.code = $2"
+		" WHERE c.kind = $1 AND c.code = $2 AND c.retired = 0"
 		" RETURNING id, region_code, (SELECT name FROM stations WHERE id = station_id)",
 		&rows, prob, DB_T(in->kind), DB_T(in->category), DB_T(in->title),
 		DB_T(in->description ? in->description : ""),
@@ -645,19 +645,24 @@ enum rc request_create(struct db_tx *tx, const struct actor *actor, const struct
 	char station_name[241] = "";
 	struct db_rows *looked = NULL;
 	if (has_category || in->station_id)
-		rc = db_q(
-			db,
-			"SELECT c.respond_h, c.resolve_h, s.region_code, s.name FROM (SELECT 1) one"
-			" LEFT JOIN request_categories c ON c.kind = $1 AND c.code = $2"
-			" LEFT JOIN stations s ON s.id = $3",
-			&looked, prob, DB_T(in->kind), DB_T(in->category ? in->category : ""),
-			DB_I(in->station_id));
+		rc = db_q(db,
+			  "SELECT c.respond_h, c.resolve_h, s.region_code, s.name, c.retired"
+			  " FROM (SELECT 1) one"
+			  " LEFT JOIN request_categories c ON c.kind = $1 AND c.code = $2"
+			  " LEFT JOIN stations s ON s.id = $3",
+			  &looked, prob, DB_T(in->kind), DB_T(in->category ? in->category : ""),
+			  DB_I(in->station_id));
 	if (rc != RC_OK)
 		return rc;
 	if (has_category && db_rows_null(looked, 0, 0)) {
 		problem_field(prob, "category", "“%s”没有这个类别：%s",
 			      field_choice_zh(request_kinds, in->kind), in->category);
 		problem_field_en(prob, "A %s has no category %s",
+				 field_choice_en(request_kinds, in->kind), in->category);
+	} else if (has_category && db_rows_int(looked, 0, 4)) {
+		problem_field(prob, "category", "“%s”的类别“%s”已停用",
+			      field_choice_zh(request_kinds, in->kind), in->category);
+		problem_field_en(prob, "The %s category %s is retired",
 				 field_choice_en(request_kinds, in->kind), in->category);
 	} else if (has_category) {
 		respond_h = (int)db_rows_int(looked, 0, 0);
@@ -1773,35 +1778,6 @@ enum rc request_stats(struct db *db, const struct principal *viewer, const char 
 					 (double)out->mediation_closed;
 	if (out->rated)
 		out->rating_avg = (double)rating_sum / (double)out->rated;
-	return RC_OK;
-}
-
-enum rc request_categories(struct db *db, const char *kind, struct request_category **items,
-			   size_t *n, struct problem *prob)
-{
-	*items = NULL;
-	*n = 0;
-	struct db_rows *rows = NULL;
-	enum rc rc = db_q(
-		db,
-		"SELECT kind, code, name_zh, name_en, respond_h, resolve_h"
-		" FROM request_categories WHERE ($1 = '' OR kind = $1) ORDER BY kind, sort, code",
-		&rows, prob, DB_T(kind ? kind : ""));
-	if (rc != RC_OK)
-		return rc;
-	size_t count = db_rows_count(rows);
-	*items = xcalloc(count ? count : 1, sizeof(**items));
-	for (size_t i = 0; i < count; i++) {
-		struct request_category *c = &(*items)[i];
-		text_copy(c->kind, sizeof(c->kind), db_rows_text(rows, i, 0));
-		text_copy(c->code, sizeof(c->code), db_rows_text(rows, i, 1));
-		text_copy(c->name_zh, sizeof(c->name_zh), db_rows_text(rows, i, 2));
-		text_copy(c->name_en, sizeof(c->name_en), db_rows_text(rows, i, 3));
-		c->respond_h = (int)db_rows_int(rows, i, 4);
-		c->resolve_h = (int)db_rows_int(rows, i, 5);
-	}
-	*n = count;
-	db_rows_free(rows);
 	return RC_OK;
 }
 

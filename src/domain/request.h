@@ -274,15 +274,40 @@ struct request_stats {
 enum rc request_stats(struct db *db, const struct principal *viewer, const char *region,
 		      struct request_stats *out, struct problem *prob);
 
-/* The catalog of categories: kind, code, names, deadlines. */
+/* The catalog of categories (request_category.c): kind, code, names,
+ * deadlines in hours, place in the list, and whether it is retired (offered
+ * for no new request; the requests filed under it keep it). Kind NULL or ""
+ * lists every kind's. */
+#define REQUEST_CATEGORY_NAME_MAX    20	  /* characters */
+#define REQUEST_CATEGORY_NAME_EN_MAX 60	  /* characters */
+#define REQUEST_RESPOND_H_MAX	     720  /* 30 days to accept */
+#define REQUEST_RESOLVE_H_MAX	     8760 /* a year to resolve */
+#define REQUEST_CATEGORY_SORT_MAX    9999
 struct request_category {
 	char kind[16];
 	char code[REQUEST_CODE_CAP];
-	char name_zh[97], name_en[97];
-	int respond_h, resolve_h;
+	char name_zh[97], name_en[241];
+	int respond_h, resolve_h, sort;
+	bool retired;
 };
 enum rc request_categories(struct db *db, const char *kind, struct request_category **items,
 			   size_t *n, struct problem *prob);
+
+/* Adds the category in->kind/in->code, or changes it: its names, its
+ * deadlines (they apply to requests filed from then on), its place in the
+ * list, retired or not. The catalog is the city's: only an admin whose
+ * scope is the whole city (ACT_CATALOG_EDIT) changes it. *out gets the
+ * category as stored, *created whether it is new. */
+struct request_category_input {
+	const char *kind, *code, *name_zh, *name_en; /* name_en NULL: name_zh */
+	int respond_h, resolve_h;
+	int sort;     /* when has_sort; else kept (0 for a new one) */
+	bool retired; /* when has_retired; else kept (false for a new one) */
+	bool has_sort, has_retired;
+};
+enum rc request_category_put(struct db_tx *tx, const struct actor *actor,
+			     const struct request_category_input *in, struct request_category *out,
+			     bool *created, struct problem *prob);
 
 /* One pass of the escalation timer at now_s: every open request past a
  * deadline goes up one level (once per level, at most to the district),

@@ -52,6 +52,7 @@ struct http_route {
 	const char *req_schema;	 /* component name of the JSON body, or NULL */
 	const char *resp_schema; /* component name of the success body, or NULL */
 	int ok_status;		 /* 200 if 0 */
+	bool creates_too;	 /* a PUT that adds what is not there yet answers 201 then */
 	const char *query;	 /* "name:type:description;…" query parameters */
 	const char *req_media;	 /* a non-JSON body: "image/jpeg,image/png", or NULL */
 	const char *resp_media;	 /* a non-JSON answer: "image/jpeg", or NULL */

@@ -208,6 +208,7 @@ async function request(method, path, side) {
 		.replace(/\/(work_sites|teams|party_orgs|grids|bots|activities)\/\{id\}/, (_, c) => `/${c}/${where[c]}`)
 		.replace('{person_id}', String(where.person))
 		.replace('/amenities/{code}', '/amenities/matrix_item')
+		.replace('/requests/categories/{kind}/{code}', '/requests/categories/order/matrix_item')
 		.replace('{photo_id}', '999999')
 		.replace('{id}', '999999');
 	let body;
@@ -242,6 +243,7 @@ async function request(method, path, side) {
 	if (path === '/api/v1/people/{id}/erase') body = { confirm: true };
 	if (method === 'PATCH' && path === '/api/v1/accounts/{id}') body = { name: '矩阵改名' };
 	if (method === 'PUT' && path.startsWith('/api/v1/amenities/')) body = { name_zh: '矩阵', name_en: 'Matrix', icon: 'droplet' };
+	if (method === 'PUT' && path.startsWith('/api/v1/requests/categories/')) body = { name: '矩阵', respond_hours: 1, resolve_hours: 2 };
 	return { path: p, body };
 }
 

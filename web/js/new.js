@@ -90,7 +90,7 @@ function kindChips() {
 }
 
 function categoryChips() {
-	const cats = cat.byKind[kind]?.categories || [];
+	const cats = (cat.byKind[kind]?.categories || []).filter((c) => !c.retired); // a retired one takes no new request
 	return h(
 		'div',
 		{ class: 'chips chips-wrap', role: 'group', id: 'new-categories', 'aria-label': t('new.category') },
