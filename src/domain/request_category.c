@@ -80,13 +80,13 @@ enum rc request_category_put(struct db_tx *tx, const struct actor *actor,
 	field_text_ok(prob, "name", in->name_zh, REQUEST_CATEGORY_NAME_MAX, true, false);
 	field_text_ok(prob, "name_en", in->name_en, REQUEST_CATEGORY_NAME_EN_MAX, false, false);
 	if (in->respond_h < 1 || in->respond_h > REQUEST_RESPOND_H_MAX)
-		problem_field(prob, "respond_hours", "受理时限应为 1–%d 小时",
+		problem_field(prob, "respond_hours", "接单时限应为 1–%d 小时",
 			      REQUEST_RESPOND_H_MAX);
 	if (in->resolve_h < 1 || in->resolve_h > REQUEST_RESOLVE_H_MAX)
 		problem_field(prob, "resolve_hours", "办结时限应为 1–%d 小时",
 			      REQUEST_RESOLVE_H_MAX);
 	else if (in->resolve_h < in->respond_h)
-		problem_field(prob, "resolve_hours", "办结时限不能短于受理时限");
+		problem_field(prob, "resolve_hours", "办结时限不能短于接单时限");
 	if (in->sort < 0 || in->sort > REQUEST_CATEGORY_SORT_MAX)
 		problem_field(prob, "sort", "排序应为 0–%d", REQUEST_CATEGORY_SORT_MAX);
 	if (problem_has_fields(prob))

@@ -157,6 +157,7 @@ export async function request(method, path, { query, body, raw, signal, retries,
 export const api = {
 	get: (path, opts) => request('GET', path, opts),
 	post: (path, body, opts) => request('POST', path, { ...opts, body }),
+	put: (path, body, opts) => request('PUT', path, { ...opts, body }),
 	patch: (path, body, opts) => request('PATCH', path, { ...opts, body }),
 	del: (path, opts) => request('DELETE', path, opts),
 	/** POSTs a file (a Blob) as the body, with its own type. */

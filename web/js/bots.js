@@ -13,6 +13,7 @@ import { $, h, fill, icon, say } from './dom.js';
 import { t } from './i18n.js';
 import { mountSignIn } from './signin.js';
 import { cityTime } from './people.js';
+import { fieldBox, showErrors } from './form.js';
 import { errorText } from './ui.js';
 
 const root = $('#bots');
@@ -197,39 +198,6 @@ function botCard(b) {
 }
 
 /* ---------- the form ---------- */
-
-function fieldBox(key, label, input, hint) {
-	input.dataset.field = key;
-	input.id ||= `f-${key}-${Math.random().toString(36).slice(2, 8)}`;
-	const err = h('p', { class: 'field-error', dataset: { errorFor: key }, hidden: true });
-	err.id = `${input.id}-err`;
-	input.setAttribute('aria-describedby', err.id);
-	return h('div', { class: 'field' }, label ? h('label', { for: input.id, text: label }) : null, input, hint ? h('p', { class: 'hint', text: hint }) : null, err);
-}
-
-function showErrors(form, fields, summary, message) {
-	for (const p of form.querySelectorAll('.field-error')) {
-		p.hidden = true;
-		p.textContent = '';
-	}
-	for (const el of form.querySelectorAll('[aria-invalid="true"]')) el.setAttribute('aria-invalid', 'false');
-	const loose = [];
-	let first = null;
-	for (const [field, msgs] of Object.entries(fields)) {
-		const p = form.querySelector(`.field-error[data-error-for="${CSS.escape(field)}"]`);
-		if (!p) {
-			loose.push(...msgs);
-			continue;
-		}
-		p.textContent = msgs.join('；');
-		p.hidden = false;
-		const input = form.querySelector(`[data-field="${CSS.escape(field)}"]`);
-		input?.setAttribute('aria-invalid', 'true');
-		first ||= input || p;
-	}
-	say(summary, [message, ...loose].filter(Boolean).join(' '), 'error');
-	first?.focus?.();
-}
 
 function botForm(bot) {
 	const editing = !!bot;

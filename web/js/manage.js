@@ -1,7 +1,8 @@
 // "My stations": after sign-in, the stations this account may edit (a
 // manager's own station; a street's or district's stations for staff and
 // administrators), each with its state and an edit button; the tools of
-// the account's roles (coverage, the ledger, group bots); and sign-out.
+// the account's roles (coverage, the ledger, group bots, the request
+// categories); and sign-out.
 
 import { api, currentAccount, signOut } from './api.js';
 import { initChrome } from './chrome.js';
@@ -109,6 +110,7 @@ async function showList(account) {
 					plan ? h('a', { class: 'btn btn-secondary', id: 'coverage-link', href: plan.scope === '*' ? '/coverage.html' : `/coverage.html?region=${plan.scope}` }, icon('map', 'ico'), h('span', { text: t('manage.coverage') })) : null,
 					plan ? h('a', { class: 'btn btn-secondary', id: 'ledger-link', href: '/ledger.html' }, icon('users', 'ico'), h('span', { text: t('manage.ledger') })) : null,
 					h('a', { class: 'btn btn-secondary', id: 'bots-link', href: '/bots.html' }, icon('bot', 'ico'), h('span', { text: t('manage.bots') })),
+					plan ? h('a', { class: 'btn btn-secondary', id: 'categories-link', href: '/categories.html' }, icon('list', 'ico'), h('span', { text: t('manage.categories') })) : null,
 				)
 			: null,
 		may ? h('div', { class: 'field' }, filter) : h('p', { class: 'flash', text: t('manage.no_rights') }),
