@@ -88,10 +88,10 @@ function hours(c) {
 function categoryRow(kind, c, may, status) {
 	const row = h(
 		'li',
-		{ class: ['cat-row', c.retired && 'cat-retired'], dataset: { code: c.code } },
+		{ class: ['manage-row', 'cat-row', c.retired && 'cat-retired'], dataset: { code: c.code } },
 		h(
 			'div',
-			{ class: 'cat-main' },
+			{ class: 'manage-main' },
 			h('span', { class: 'cat-name', text: c.name }),
 			c.retired ? h('span', { class: 'badge badge-muted', text: t('categories.retired') }) : null,
 			h('span', { class: 'muted cat-meta', text: `${c.code} · ${hours(c)}` }),
@@ -124,7 +124,7 @@ async function done(changed, msg, status) {
 function render(may, msg) {
 	const status = h('p', { class: 'flash', role: 'status', id: 'categories-status', hidden: true, dataset: { may: may ? '1' : '0' } });
 	const sections = cat.kinds.map((k) => {
-		const list = h('ul', { class: 'cat-list' }, k.categories.map((c) => categoryRow(k.code, c, may, status)));
+		const list = h('ul', { class: 'manage-list' }, k.categories.map((c) => categoryRow(k.code, c, may, status)));
 		const add = may
 			? h('button', { class: 'btn btn-quiet btn-inline', type: 'button', dataset: { action: 'add' }, onclick: (ev) => open(ev.currentTarget, form(k.code, null, (changed, m) => done(changed, m, status))) }, icon('plus', 'ico'), h('span', { text: t('categories.add_to', { kind: kindName(cat, k.code) }) }))
 			: null;
