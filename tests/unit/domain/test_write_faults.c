@@ -119,6 +119,19 @@ static int64_t heard_settled(int64_t want)
 	return atomic_load(&fx.heard);
 }
 
+/* Waits until no notification has come for 100 ms: those of earlier writes
+ * (a burst's is sent up to 10 ms after its last commit) are in. */
+static void heard_quiet(void)
+{
+	if (!fx.listener)
+		return;
+	int64_t seen;
+	do {
+		seen = atomic_load(&fx.heard);
+		sleep_ms(100);
+	} while (atomic_load(&fx.heard) != seen);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -246,6 +259,7 @@ static unsigned walk(const char *what, command_fn cmd, const struct delta *d)
 	/* One key for the whole walk: a failed run that left its claim behind
 	 * would make the successful run a replay that writes nothing. */
 	snprintf(key, sizeof(key), "walk-%s-%u", what, fx.keyseq++);
+	heard_quiet();
 	read_state(&before);
 	int64_t heard0 = before.notified;
 	unsigned n;
