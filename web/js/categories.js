@@ -9,7 +9,7 @@ import { initChrome } from './chrome.js';
 import { $, h, fill, icon, say } from './dom.js';
 import { fieldBox, showErrors } from './form.js';
 import { t } from './i18n.js';
-import { KIND_ICONS, kindName, signedOut } from './loop.js';
+import { KIND_ICONS, categoryName, kindName, signedOut } from './loop.js';
 import { errorText } from './ui.js';
 
 const root = $('#categories');
@@ -92,7 +92,7 @@ function categoryRow(kind, c, may, status) {
 		h(
 			'div',
 			{ class: 'manage-main' },
-			h('span', { class: 'cat-name', text: c.name }),
+			h('span', { class: 'cat-name', text: categoryName(cat, kind, c.code) }),
 			c.retired ? h('span', { class: 'badge badge-muted', text: t('categories.retired') }) : null,
 			h('span', { class: 'muted cat-meta', text: `${c.code} · ${hours(c)}` }),
 		),
