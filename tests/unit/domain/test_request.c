@@ -1,8 +1,8 @@
 /* Tests of src/domain/request.c on a fresh SQLite store (under the
  * sanitizers in `make test`): the lifecycle's steps and refusals, who may
  * read a request and what is masked for them, the wish wall, the inbox
- * messages a step leaves, and escalation once per level with a moved
- * clock. */
+ * messages a step leaves, escalation once per level with a moved clock,
+ * and the catalog kept by the city's admins. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -227,6 +227,98 @@ static void test_request__escalates_once_per_level(void **state)
 	assert_int_equal(fx_int_p(fx.db, "SELECT escalation FROM requests WHERE id = $1", id), 2);
 }
 
+struct put_arg {
+	const struct actor *actor;
+	struct request_category_input in;
+	struct request_category out;
+	bool created;
+};
+
+static enum rc put_tx(struct db_tx *tx, void *ctx, struct problem *prob)
+{
+	struct put_arg *a = ctx;
+	return request_category_put(tx, a->actor, &a->in, &a->out, &a->created, prob);
+}
+
+static void test_request__the_city_keeps_the_catalog(void **state)
+{
+	(void)state;
+	struct problem prob;
+	struct principal city_p, district_p;
+	fx_principal(fx.db, fx_account(fx.db, "13800000011", "市管理员", "admin", FX_CITY),
+		     &city_p);
+	fx_principal(fx.db, fx_account(fx.db, "13800000012", "区管理员", "admin", FX_DISTRICT),
+		     &district_p);
+	struct actor city = fx_actor(&city_p), district = fx_actor(&district_p);
+	int64_t before = fx_int(fx.db, "SELECT COUNT(*) FROM request_categories");
+
+	/* Added, with the Chinese name standing in for the English. */
+	struct put_arg a = { .actor = &city,
+			     .in = { .kind = "order",
+				     .code = "bike_fix",
+				     .name_zh = "单车维修",
+				     .respond_h = 2,
+				     .resolve_h = 12 } };
+	assert_int_equal(db_tx(fx.db, put_tx, &a, &prob), RC_OK);
+	assert_true(a.created);
+	assert_string_equal(a.out.name_en, "单车维修");
+	assert_int_equal(a.out.sort, 0);
+	assert_false(a.out.retired);
+
+	/* Filed under it: its deadlines. */
+	struct create_arg c = { .actor = &fx.resident,
+				.in = { .kind = "order",
+					.category = "bike_fix",
+					.title = "链条掉了",
+					.station_id = fx.station } };
+	assert_int_equal(db_tx(fx.db, create_tx, &c, &prob), RC_OK);
+	assert_int_equal(fx_int_p(fx.db,
+				  "SELECT resolve_due_s - created_s FROM requests WHERE id = $1",
+				  c.id),
+			 12 * 3600);
+
+	/* Changed and retired; the sort not given stays. */
+	a.in.respond_h = 1;
+	a.in.has_retired = true;
+	a.in.retired = true;
+	assert_int_equal(db_tx(fx.db, put_tx, &a, &prob), RC_OK);
+	assert_false(a.created);
+	assert_true(a.out.retired);
+	c.in.title = "又掉了";
+	assert_int_equal(db_tx(fx.db, create_tx, &c, &prob), RC_INVALID);
+	assert_true(fx_has_field(&prob, "category"));
+	assert_int_equal(fx_int(fx.db, "SELECT COUNT(*) FROM audit_log WHERE action LIKE "
+				       "'request_category.%'"),
+			 2);
+
+	/* A district's admin may not; bad values are named. */
+	struct put_arg d = { .actor = &district,
+			     .in = { .kind = "order",
+				     .code = "other",
+				     .name_zh = "其他",
+				     .respond_h = 1,
+				     .resolve_h = 1 } };
+	assert_int_equal(db_tx(fx.db, put_tx, &d, &prob), RC_FORBIDDEN);
+	struct put_arg bad = { .actor = &city,
+			       .in = { .kind = "spell",
+				       .code = "Bad",
+				       .name_zh = "",
+				       .respond_h = 0,
+				       .resolve_h = 9000,
+				       .sort = -1 } };
+	assert_int_equal(db_tx(fx.db, put_tx, &bad, &prob), RC_INVALID);
+	const char *const named[] = { "kind",	       "code",		"name",
+				      "respond_hours", "resolve_hours", "sort" };
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		assert_true(fx_has_field(&prob, named[i]));
+	bad.in = (struct request_category_input){
+		.kind = "order", .code = "late", .name_zh = "迟", .respond_h = 10, .resolve_h = 5
+	};
+	assert_int_equal(db_tx(fx.db, put_tx, &bad, &prob), RC_INVALID);
+	assert_true(fx_has_field(&prob, "resolve_hours"));
+	assert_int_equal(fx_int(fx.db, "SELECT COUNT(*) FROM request_categories"), before + 1);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 static int group_setup(void **state)
@@ -248,6 +340,7 @@ int main(void)
 		TEST(test_request__the_loop_and_its_refusals),
 		TEST(test_request__who_reads_and_what_is_masked),
 		TEST(test_request__escalates_once_per_level),
+		TEST(test_request__the_city_keeps_the_catalog),
 	};
 	return cmocka_run_group_tests_name("request", tests, group_setup, group_teardown);
 }
