@@ -9,7 +9,7 @@ import { initChrome } from './chrome.js';
 import { $, h, fill, icon, say } from './dom.js';
 import { fieldBox, showErrors } from './form.js';
 import { t } from './i18n.js';
-import { KIND_ICONS, categoryName, kindName, signedOut } from './loop.js';
+import { KIND_ICONS, categoryName, kindName, loadCatalog, signedOut } from './loop.js';
 import { errorText } from './ui.js';
 
 const root = $('#categories');
@@ -22,10 +22,7 @@ function cityAdmin(account) {
 }
 
 async function load() {
-	const c = await api.get('requests/categories');
-	const byKind = {};
-	for (const k of c.kinds) byKind[k.code] = k;
-	cat = { ...c, byKind };
+	cat = await loadCatalog({ fresh: true });
 }
 
 const number = (value, min, max) => h('input', { class: 'input', type: 'number', inputmode: 'numeric', min: String(min), max: String(max), step: '1', value: value === undefined ? '' : String(value), required: true });

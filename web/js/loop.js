@@ -24,8 +24,9 @@ const STAFF_ROLES = new Set(['admin', 'staff', 'manager']);
 
 let catalogP = null;
 
-/** GET /requests/categories, once a page: {kinds, byKind: {code: kind}}. */
-export function loadCatalog() {
+/** GET /requests/categories, once a page (again when fresh): {kinds, byKind: {code: kind}}. */
+export function loadCatalog({ fresh = false } = {}) {
+	if (fresh) catalogP = null;
 	catalogP ??= api.get('requests/categories').then((c) => {
 		const byKind = {};
 		for (const k of c.kinds) byKind[k.code] = k;
